@@ -1,0 +1,281 @@
+"""Load and validate `content/`: liveblogs, topics and entries, into the model.
+
+Everything is checked before anything is rendered, and every problem found is
+reported at once with its file and line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from sitegen.config import SiteConfig, check_timezone, check_url
+from sitegen.errors import ContentError, Problem, SitegenError, raise_all
+from sitegen.model import Attribution, Entry, Liveblog, Site, SourceRef, Topic
+from sitegen.schema import Invalid, choice, parse, spec
+from sitegen.sources import MarkdownSource, listed_files, load_yaml_file, split_markdown
+from sitegen.text import clean_text, normalise_slug, slug_problem
+from sitegen.yamlsafe import YamlList, YamlMap
+
+LIVEBLOG_FILE = "liveblog.yaml"
+MAX_ENTRIES_PER_FILE = 5000
+
+# Renders many (entry id, Markdown body) pairs at once, so that misses can be batched.
+BodyRenderer = Callable[[list[tuple[str, str]]], list[str]]
+
+
+def check_time(value: str) -> str:
+    """ISO 8601 with a time of day; the offset may be left out (liveblog time)."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid(f"{value!r} is not an ISO 8601 time such as 2025-03-23T09:15 or "
+                      "2025-03-23T09:15:00+02:00") from None
+    if len(value.strip()) <= 10 and parsed.hour == parsed.minute == 0:
+        raise Invalid(f"{value!r} has no time of day; write e.g. {value}T09:15")
+    return value
+
+
+def check_image(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("", "http", "https") or value.startswith("//"):
+        raise Invalid(f"must be a path under static/ or an http(s) URL, not {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class SourceFields:
+    name: str = spec()
+    url: str | None = spec(None, check=check_url)
+
+
+@dataclass(frozen=True)
+class EntryFields:
+    """What an entry's front matter (or list item) may say."""
+
+    time: str = spec(check=check_time)
+    id: str | None = spec(None)
+    title: str | None = spec(None)
+    topics: tuple[str, ...] = spec(())
+    author: str | None = spec(None)
+    pinned: bool = spec(False)
+    key_event: bool = spec(False)
+    draft: bool = spec(False)
+    image: str | None = spec(None, check=check_image)
+    caption: str | None = spec(None)
+    credit: str | None = spec(None)
+    source: SourceFields | None = spec(None)
+    updated: str | None = spec(None, check=check_time)
+
+
+@dataclass(frozen=True)
+class ListedEntryFields(EntryFields):
+    """An entry in a `.yaml` list: the same fields, an `id` and the `body`."""
+
+    body: str = spec("")
+
+
+@dataclass(frozen=True)
+class LiveblogFields:
+    title: str = spec()
+    description: str = spec("")
+    status: str = spec("live", check=choice("live", "ended"))
+    timezone: str | None = spec(None, check=check_timezone)
+    topics: dict[str, Any] | None = spec(None)
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """An entry validated but not yet rendered."""
+
+    fields: EntryFields
+    id: str
+    body: str
+    origin: SourceRef
+
+
+def load_site(source: Path, config: SiteConfig, drafts: bool, render_bodies: BodyRenderer) -> Site:
+    """Read every liveblog under `source/content` into a validated `Site`."""
+    content = source / "content"
+    if not content.is_dir():
+        raise ContentError.at(content, None, "no content folder: create content/<liveblog>/liveblog.yaml")
+    problems: list[Problem] = []
+    liveblogs = []
+    seen: dict[str, Path] = {}
+    for folder in listed_files(content, source):
+        if not folder.is_dir():
+            continue
+        try:
+            liveblog = _load_liveblog(folder, source, config, drafts, render_bodies, problems)
+        except SitegenError as exc:
+            problems += exc.problems
+            continue
+        if liveblog is None:
+            continue
+        if liveblog.slug in seen:
+            problems.append(Problem(folder, None, f"liveblog slug {liveblog.slug!r} is also used by "
+                                                  f"{seen[liveblog.slug]} (slugs ignore letter case)"))
+        seen[liveblog.slug] = folder
+        liveblogs.append(liveblog)
+    raise_all(problems, ContentError)
+    return Site(config, tuple(sorted(liveblogs, key=_home_order)))
+
+
+def _home_order(liveblog: Liveblog) -> tuple[bool, float, str]:
+    newest = liveblog.entries[0].time.timestamp() if liveblog.entries else 0.0
+    return (not liveblog.is_live, -newest, liveblog.slug)
+
+
+def _load_liveblog(folder: Path, source: Path, config: SiteConfig, drafts: bool,
+                   render_bodies: BodyRenderer, problems: list[Problem]) -> Liveblog | None:
+    meta_path = folder / LIVEBLOG_FILE
+    if not meta_path.is_file():
+        problems.append(Problem(folder, None, f"a liveblog folder needs a {LIVEBLOG_FILE}"))
+        return None
+    slug = normalise_slug(folder.name)
+    if (why := slug_problem(slug)) is not None:
+        problems.append(Problem(folder, None, f"folder name: {why}"))
+        return None
+    data = load_yaml_file(meta_path)
+    fields = parse(LiveblogFields, data, meta_path, problems)
+    if fields is None:
+        return None
+    topics = _topics(fields.topics, data, meta_path, problems)
+    zone = ZoneInfo(fields.timezone or config.timezone)
+    drafts_found = _read_entries(folder, source, problems)
+    _check_entries(drafts_found, topics, source, problems)
+    kept = [d for d in drafts_found if drafts or not d.fields.draft]
+    bodies = render_bodies([(d.id, d.body) for d in kept])
+    entries = [_entry(d, html, zone) for d, html in zip(kept, bodies)]
+    entries.sort(key=lambda e: (e.time, e.id), reverse=True)
+    return Liveblog(slug, clean_text(fields.title), clean_text(fields.description), fields.status,
+                    zone, topics, tuple(entries), SourceRef(meta_path, 1))
+
+
+def _topics(raw: dict[str, Any] | None, data: YamlMap, path: Path,
+            problems: list[Problem]) -> tuple[Topic, ...]:
+    if not raw:
+        return ()
+    topics: dict[str, Topic] = {}
+    for key, title in raw.items():
+        line = raw.line_of(key) if isinstance(raw, YamlMap) else data.line_of("topics")
+        slug = normalise_slug(str(key))
+        if (why := slug_problem(slug)) is not None:
+            problems.append(Problem(path, line, f"topic {why}"))
+        elif slug in topics:
+            problems.append(Problem(path, line, f"topic {slug!r} is declared twice (slugs ignore letter case)"))
+        elif not isinstance(title, str) or not title.strip():
+            problems.append(Problem(path, line, f"topic {slug!r} needs a title, e.g. `{slug}: Energy talks`"))
+        else:
+            topics[slug] = Topic(slug, clean_text(title))
+    return tuple(topics.values())
+
+
+def _read_entries(folder: Path, source: Path, problems: list[Problem]) -> list[_Draft]:
+    found: list[_Draft] = []
+    for path in listed_files(folder, source):
+        try:
+            if path.suffix == ".md":
+                found += _from_markdown(path, problems)
+            elif path.suffix in (".yaml", ".yml") and path.name != LIVEBLOG_FILE:
+                found += _from_yaml_list(path, problems)
+        except SitegenError as exc:
+            problems += exc.problems
+    return found
+
+
+def _from_markdown(path: Path, problems: list[Problem]) -> list[_Draft]:
+    src: MarkdownSource = split_markdown(path)
+    fields = parse(EntryFields, src.front_matter, path, problems, line=2)
+    if fields is None:
+        return []
+    entry_id = normalise_slug(fields.id if fields.id is not None else path.stem)
+    line = src.front_matter.line_of("id") if fields.id is not None else 1
+    return [_draft(fields, entry_id, src.body, SourceRef(path, line), problems)]
+
+
+def _from_yaml_list(path: Path, problems: list[Problem]) -> list[_Draft]:
+    data = load_yaml_file(path)
+    if not isinstance(data, YamlList):
+        problems.append(Problem(path, getattr(data, "line", 1), "an entries file must be a YAML list "
+                                                                "of entries (lines starting with '- ')"))
+        return []
+    if len(data) > MAX_ENTRIES_PER_FILE:
+        problems.append(Problem(path, 1, f"more than {MAX_ENTRIES_PER_FILE} entries in one file"))
+        return []
+    drafts = []
+    for item, line in zip(data, data.item_lines):
+        fields = parse(ListedEntryFields, item, path, problems, "entry", line)
+        if fields is None:
+            continue
+        if fields.id is None:
+            problems.append(Problem(path, line, "an entry in a .yaml list needs an `id`"))
+            continue
+        drafts.append(_draft(fields, normalise_slug(fields.id), fields.body, SourceRef(path, line), problems))
+    return [d for d in drafts if d is not None]
+
+
+def _draft(fields: EntryFields, entry_id: str, body: str, origin: SourceRef,
+           problems: list[Problem]) -> _Draft:
+    if (why := slug_problem(entry_id)) is not None:
+        problems.append(Problem(origin.path, origin.line, f"entry id: {why}"))
+    if not body.strip() and not fields.title:
+        problems.append(Problem(origin.path, origin.line, "entry has neither a title nor a body"))
+    return _Draft(fields, entry_id, clean_text(body), origin)
+
+
+def _check_entries(drafts: list[_Draft], topics: tuple[Topic, ...], source: Path,
+                   problems: list[Problem]) -> None:
+    """Cross-entry rules: unique ids, declared topics, local images that exist."""
+    known = [t.slug for t in topics]
+    first_use: dict[str, SourceRef] = {}
+    for d in drafts:
+        where = d.origin
+        if d.id in first_use:
+            other = first_use[d.id]
+            problems.append(Problem(where.path, where.line, f"duplicate entry id {d.id!r} (also "
+                                                            f"{other.path}:{other.line}; ids ignore letter case)"))
+        first_use.setdefault(d.id, where)
+        for raw in d.fields.topics:
+            slug = normalise_slug(raw)
+            if slug not in known:
+                close = difflib.get_close_matches(slug, known, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else f"; declared: {', '.join(known) or 'none'}"
+                problems.append(Problem(where.path, where.line, f"unknown topic {raw!r} (declare it under "
+                                                                f"`topics:` in {LIVEBLOG_FILE}){hint}"))
+        image = d.fields.image
+        if image and not urlsplit(image).scheme and not (source / "static" / image.lstrip("/")).is_file():
+            problems.append(Problem(where.path, where.line, f"image {image!r} not found in static/"))
+
+
+def _entry(d: _Draft, body_html: str, zone: ZoneInfo) -> Entry:
+    f = d.fields
+    local_image = f.image and not urlsplit(f.image).scheme
+    values: dict[str, Any] = dict(
+        id=d.id, time=_aware(f.time, zone), title=_text(f.title),
+        topics=tuple(dict.fromkeys(normalise_slug(t) for t in f.topics)),
+        author=_text(f.author), pinned=f.pinned, key_event=f.key_event, draft=f.draft,
+        image=f.image.lstrip("/") if local_image and f.image else f.image,
+        caption=_text(f.caption), credit=_text(f.credit),
+        source=Attribution(clean_text(f.source.name), f.source.url) if f.source else None,
+        updated=_aware(f.updated, zone) if f.updated else None,
+        body=d.body, body_html=body_html,
+    )
+    # The digest covers every field that can shape the entry's HTML, never its location.
+    digest = hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()
+    return Entry(**values, digest=digest, origin=d.origin)
+
+
+def _aware(value: str, zone: ZoneInfo) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed
+
+
+def _text(value: str | None) -> str | None:
+    return clean_text(value).strip() or None if value else None

@@ -1,0 +1,86 @@
+"""The site as sitegen understands it: frozen, typed, validated, render-ready.
+
+`content` builds these from the sources; `render` and `feeds` only read them.
+Nothing here refers back to files except `source` locations for messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sitegen.config import SiteConfig
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where something was written, for error messages."""
+
+    path: Path
+    line: int
+
+
+@dataclass(frozen=True)
+class Topic:
+    slug: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Where an entry's information comes from (`source:` in the entry)."""
+
+    name: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    time: datetime  # timezone-aware
+    title: str | None
+    topics: tuple[str, ...]
+    author: str | None
+    pinned: bool
+    key_event: bool
+    draft: bool
+    image: str | None
+    caption: str | None
+    credit: str | None
+    source: Attribution | None
+    updated: datetime | None
+    body: str  # Markdown
+    body_html: str  # rendered, sanitised
+    digest: str  # content hash of everything that shapes this entry's HTML
+    origin: SourceRef
+
+    @property
+    def last_modified(self) -> datetime:
+        return self.updated or self.time
+
+
+@dataclass(frozen=True)
+class Liveblog:
+    slug: str
+    title: str
+    description: str
+    status: str  # "live" | "ended"
+    timezone: ZoneInfo
+    topics: tuple[Topic, ...]
+    entries: tuple[Entry, ...]  # newest first, pinned ones included in time order
+    origin: SourceRef
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == "live"
+
+    def topic(self, slug: str) -> Topic:
+        return next(t for t in self.topics if t.slug == slug)
+
+
+@dataclass(frozen=True)
+class Site:
+    config: SiteConfig
+    liveblogs: tuple[Liveblog, ...]  # live ones first, then by newest entry

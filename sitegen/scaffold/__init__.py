@@ -1,0 +1,1 @@
+"""Files `sitegen init` copies into a new site."""

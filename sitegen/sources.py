@@ -1,0 +1,88 @@
+"""Finding and splitting source files: which files count, and front matter vs body.
+
+Editors leave lock, swap and backup files beside the entries they edit, and a
+symlink can lead anywhere: those are skipped with a warning, never read.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sitegen import yamlsafe
+from sitegen.config import read_text
+from sitegen.errors import ContentError
+
+log = logging.getLogger("sitegen")
+
+_EDITOR_LITTER = re.compile(r"(^\.|^#.*#$|~$|\.(swp|swo|swx|tmp|bak|orig|part|crdownload)$|^4913$)")
+_FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$", re.MULTILINE)
+
+
+def is_editor_litter(name: str) -> bool:
+    """Lock, swap, backup and hidden files that editors write next to real ones."""
+    return bool(_EDITOR_LITTER.search(name))
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    """True when `path`, with every symlink resolved, stays inside `root`."""
+    try:
+        path.resolve().relative_to(root.resolve())
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def listed_files(folder: Path, root: Path) -> list[Path]:
+    """The real files of one folder, sorted, minus litter and escaping symlinks."""
+    files = []
+    for path in sorted(folder.iterdir()):
+        if is_editor_litter(path.name):
+            if not path.name.startswith("."):
+                log.warning("%s: skipped (looks like an editor's temporary file)", path)
+            continue
+        if path.is_symlink() and not is_inside(path, root):
+            log.warning("%s: skipped (symlink leads outside the site folder)", path)
+            continue
+        files.append(path)
+    return files
+
+
+def walk_files(folder: Path, root: Path) -> list[Path]:
+    """Every usable file below `folder`, recursively, in a stable order."""
+    found: list[Path] = []
+    for path in listed_files(folder, root):
+        if path.is_dir():
+            found += walk_files(path, root)
+        elif path.is_file():
+            found.append(path)
+    return found
+
+
+@dataclass(frozen=True)
+class MarkdownSource:
+    front_matter: Any
+    body: str
+    body_line: int
+
+
+def split_markdown(path: Path) -> MarkdownSource:
+    """Split `---` front matter from the body; the front matter starts on line 2."""
+    text = read_text(path)
+    if not text.startswith("---"):
+        raise ContentError.at(path, 1, "an entry must start with front matter between '---' lines")
+    fences = list(_FRONT_MATTER_FENCE.finditer(text, 0))
+    if len(fences) < 2 or fences[0].start() != 0:
+        raise ContentError.at(path, 1, "front matter is not closed: add a line '---' after it")
+    closing = fences[1]
+    yaml_text = text[fences[0].end() + 1: closing.start()]
+    body_line = text.count("\n", 0, closing.end()) + 2
+    data = yamlsafe.load(yaml_text, path, first_line=2)
+    return MarkdownSource(data, text[closing.end():].lstrip("\n").rstrip() + "\n", body_line)
+
+
+def load_yaml_file(path: Path) -> Any:
+    return yamlsafe.load(read_text(path), path)

@@ -1,0 +1,34 @@
+"""Cleaning untrusted text: slugs and ids, invisible characters, control characters."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
+# C0/C1 controls other than tab and newline are invalid in XML 1.0 and never meant.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def strip_invisible(value: str) -> str:
+    """Drop format characters (zero-width, bidi overrides, BOM), which hide in ids."""
+    return "".join(ch for ch in value if unicodedata.category(ch) != "Cf")
+
+
+def normalise_slug(value: str) -> str:
+    """The canonical form of a slug or id: NFKC, visible, lower case, spaces as `-`."""
+    value = strip_invisible(unicodedata.normalize("NFKC", value)).strip().lower()
+    return re.sub(r"\s+", "-", value)
+
+
+def slug_problem(slug: str) -> str | None:
+    """Why `slug` (already normalised) cannot name a URL or anchor, or None if it can."""
+    if _SLUG.fullmatch(slug):
+        return None
+    return (f"{slug!r} is not a safe slug: use 1-100 letters a-z, digits, '-' and '_', "
+            "starting with a letter or digit")
+
+
+def clean_text(value: str) -> str:
+    """Remove control characters that would make HTML odd and XML invalid."""
+    return _CONTROL.sub("", value)

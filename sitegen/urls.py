@@ -1,0 +1,89 @@
+"""The one place that knows URLs: routes inside the site, links between pages.
+
+A *route* is a path relative to the site root (`""`, `"L/"`, `"L/feed.xml"`).
+Pages link to each other relatively, so the output works on any host, under any
+sub-path and straight from disk; absolute URLs (canonical, feeds, structured
+data, share links) come from `base_url`. Templates never build a URL themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+
+def home() -> str:
+    return ""
+
+
+def liveblog(slug: str) -> str:
+    return f"{slug}/"
+
+
+def liveblog_page(slug: str, number: int) -> str:
+    return f"{slug}/page/{number}/"
+
+
+def topic(slug: str, topic_slug: str) -> str:
+    return f"{slug}/topics/{topic_slug}/"
+
+
+def topic_page(slug: str, topic_slug: str, number: int) -> str:
+    return f"{slug}/topics/{topic_slug}/page/{number}/"
+
+
+def entry_page(slug: str, entry_id: str) -> str:
+    return f"{slug}/entries/{entry_id}/"
+
+
+def entry_anchor(entry_id: str) -> str:
+    return f"entry-{entry_id}"
+
+
+def topic_anchor(topic_slug: str) -> str:
+    return f"topic-{topic_slug}"
+
+
+def asset(name: str) -> str:
+    """Theme files are published under `assets/`."""
+    return f"assets/{name}"
+
+
+def output_file(route: str) -> str:
+    """The file a route is written to: directory routes get an index.html."""
+    return route + "index.html" if route == "" or route.endswith("/") else route
+
+
+def is_external(url: str) -> bool:
+    return bool(urlsplit(url).scheme) or url.startswith("//")
+
+
+@dataclass(frozen=True)
+class Links:
+    """Links as seen from one page: `root` is the prefix that leads to the site root."""
+
+    base_url: str
+    root: str
+
+    @classmethod
+    def from_page(cls, base_url: str, route: str) -> "Links":
+        """Relative links for a page at `route` (depth = number of folders below root)."""
+        return cls(base_url, "../" * route.count("/"))
+
+    @classmethod
+    def rooted(cls, base_url: str) -> "Links":
+        """Links from the base URL's path, for pages served at any depth (404.html)."""
+        return cls(base_url, urlsplit(base_url).path)
+
+    def to(self, route: str) -> str:
+        return quote(self.root + route) or "./"
+
+    def static(self, path_or_url: str) -> str:
+        """A user's `image:` or `logo:`: a path under static/ or an absolute URL."""
+        return path_or_url if is_external(path_or_url) else self.to(path_or_url)
+
+    def absolute(self, route: str) -> str:
+        return self.base_url + quote(route)
+
+    def absolute_static(self, path_or_url: str) -> str:
+        return path_or_url if is_external(path_or_url) else self.absolute(path_or_url)

@@ -1,0 +1,1 @@
+"""The themes bundled with sitegen; each folder holds templates/ and static/."""
