@@ -1,0 +1,84 @@
+"""Commands for people writing a site: `sitegen init` and `sitegen new`."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import unicodedata
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sitegen.scaffold
+from sitegen.config import load_config
+from sitegen.content import LIVEBLOG_FILE, LiveblogFields
+from sitegen.errors import ContentError, Problem, SitegenError, raise_all
+from sitegen.schema import parse
+from sitegen.sources import load_yaml_file
+from sitegen.text import normalise_slug
+
+SCAFFOLD = Path(sitegen.scaffold.__file__).parent / "site"
+
+
+def init_site(directory: Path) -> list[Path]:
+    """Copy the starter site into `directory`, never overwriting a file."""
+    files = [p for p in sorted(SCAFFOLD.rglob("*")) if p.is_file()]
+    targets = [directory / p.relative_to(SCAFFOLD) for p in files]
+    existing = [t for t in targets if t.exists()]
+    if existing:
+        raise SitegenError([Problem(t, None, "already exists; `sitegen init` never overwrites files")
+                            for t in existing])
+    for source, target in zip(files, targets):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    return targets
+
+
+def filename_slug(title: str | None) -> str:
+    """An ASCII file-name fragment from a headline: 'Drones hit Kyiv!' -> 'drones-hit-kyiv'."""
+    ascii_title = unicodedata.normalize("NFKD", title or "").encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_title.lower())
+    return "-".join(words)[:60].strip("-") or "update"
+
+
+def new_entry(source: Path, liveblog: str, title: str | None, topics: tuple[str, ...],
+              now: datetime | None = None) -> Path:
+    """Write a new entry file stamped with the current time in the liveblog's timezone."""
+    config = load_config(source)
+    folder = source / "content" / normalise_slug(liveblog)
+    meta_path = folder / LIVEBLOG_FILE
+    if not meta_path.is_file():
+        raise ContentError.at(meta_path, None, f"no liveblog {liveblog!r}: {meta_path} does not exist")
+    problems: list[Problem] = []
+    fields = parse(LiveblogFields, load_yaml_file(meta_path), meta_path, problems)
+    raise_all(problems, ContentError)
+    assert fields is not None
+    declared = {normalise_slug(str(k)) for k in (fields.topics or {})}
+    unknown = [t for t in topics if normalise_slug(t) not in declared]
+    if unknown:
+        raise ContentError.at(meta_path, None, f"unknown topic(s) {', '.join(unknown)}; declared: "
+                                               f"{', '.join(sorted(declared)) or 'none'}")
+    zone = ZoneInfo(fields.timezone or config.timezone)
+    stamp = (now or datetime.now(zone)).astimezone(zone).replace(microsecond=0)
+    path = _free_path(folder, f"{stamp:%Y-%m-%d-%H%M}-{filename_slug(title)}")
+    path.write_text(_entry_text(stamp, title, topics), "utf-8")
+    return path
+
+
+def _free_path(folder: Path, stem: str) -> Path:
+    path, n = folder / f"{stem}.md", 2
+    while path.exists():
+        path, n = folder / f"{stem}-{n}.md", n + 1
+    return path
+
+
+def _entry_text(stamp: datetime, title: str | None, topics: tuple[str, ...]) -> str:
+    import json  # a JSON string is a valid YAML scalar with every character escaped
+
+    lines = ["---", f"time: {stamp.isoformat()}"]
+    if title:
+        lines.append(f"title: {json.dumps(title, ensure_ascii=False)}")
+    if topics:
+        lines.append(f"topics: [{', '.join(normalise_slug(t) for t in topics)}]")
+    lines += ["---", "", "Write the update here.", ""]
+    return "\n".join(lines)

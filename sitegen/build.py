@@ -1,0 +1,156 @@
+"""`sitegen build`, top to bottom: gather and validate, then render, then write."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from sitegen import urls
+from sitegen.cache import Cache, cache_key
+from sitegen.config import SiteConfig, load_config
+from sitegen.content import load_site
+from sitegen.errors import Problem, SitegenError
+from sitegen.feeds import rss, site_feeds, sitemap
+from sitegen.markdown import MarkdownRenderer
+from sitegen.model import Site
+from sitegen.output import OutputWriter
+from sitegen.pages import SitePlan, site_pages
+from sitegen.render import Renderer, Theme, find_theme
+from sitegen.sources import walk_files
+
+CACHE_DIR = ".sitegen-cache"
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    source: Path
+    output: Path
+    base_url: str | None = None
+    drafts: bool = False
+    cache_dir: Path | None = None  # default: SOURCE/.sitegen-cache; None with use_cache=False
+    use_cache: bool = True
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    site: Site
+    files: int
+    written: int
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def default_options(source: Path, output: Path | None = None, **kwargs: object) -> BuildOptions:
+    source = source.resolve()
+    return BuildOptions(source, (output or source / "output").resolve(), **kwargs)  # type: ignore[arg-type]
+
+
+def open_cache(options: BuildOptions, keep_in_memory: bool = False) -> Cache:
+    if not options.use_cache:
+        return Cache(None)
+    folder = options.cache_dir or options.source / CACHE_DIR
+    return Cache(folder / "fragments.sqlite3", keep_in_memory)
+
+
+def build(options: BuildOptions, cache: Cache | None = None, progress: Progress | None = None) -> BuildResult:
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    own_cache = cache is None
+    cache = cache or open_cache(options)
+    try:
+        # 1. Gather and validate everything.
+        check_folders(options)
+        config = load_config(options.source, options.base_url)
+        theme = find_theme(options.source, config.theme)
+        bodies = BodyRenderer(MarkdownRenderer(config.markdown.allow_html), cache)
+        site = load_site(options.source, config, options.drafts, bodies.render_many)
+        statics = list(static_files(options.source, theme))
+        timings["load"] = time.perf_counter() - started
+        # 2. Render into a staging folder; 3. swap it in.
+        writer = OutputWriter(options.output, manifest_path(options))
+        try:
+            files = render_site(site, Renderer(theme, config, cache), writer, statics, progress)
+        except BaseException:
+            writer.abort()
+            raise
+        timings["render"] = time.perf_counter() - started - timings["load"]
+        writer.commit()
+        cache.flush()
+    finally:
+        if own_cache:
+            cache.close()
+    return BuildResult(site, files, writer.written, time.perf_counter() - started, timings)
+
+
+def check_folders(options: BuildOptions) -> None:
+    """Refuse an output folder that is, or contains, the sources."""
+    source, output = options.source.resolve(), options.output.resolve()
+    if output == source or source.is_relative_to(output):
+        raise SitegenError(Problem(output, None, "the output folder must not be (or contain) the site folder"))
+
+
+def manifest_path(options: BuildOptions) -> Path | None:
+    if not options.use_cache:
+        return None
+    folder = options.cache_dir or options.source / CACHE_DIR
+    name = hashlib.sha256(str(options.output.resolve()).encode()).hexdigest()[:16]
+    return folder / f"output-{name}.json"
+
+
+def static_files(source: Path, theme: Theme) -> Iterator[tuple[str, Path, str]]:
+    """(output path, file, origin) for the theme's assets and the site's static/ files."""
+    if theme.static.is_dir():
+        for path in walk_files(theme.static, theme.static):
+            yield urls.asset(path.relative_to(theme.static).as_posix()), path, str(path)
+    static = source / "static"
+    if static.is_dir():
+        for path in walk_files(static, source):
+            yield path.relative_to(static).as_posix(), path, str(path)
+
+
+def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
+                statics: list[tuple[str, Path, str]], progress: Progress | None) -> int:
+    plan = SitePlan(site)
+    count = 0
+    routes = []
+    for count, spec in enumerate(site_pages(site, plan, renderer.fragment), 1):
+        writer.write(urls.output_file(spec.route), renderer.page(spec), f"page {spec.route or '/'}")
+        routes.append(spec.route)
+        if progress:
+            progress("Rendering pages", count, 0)
+    for feed in site_feeds(site):
+        writer.write(feed.route, rss(feed, site), f"feed {feed.route}")
+        count += 1
+    writer.write("sitemap.xml", sitemap(sitemap_routes(site, routes), site.config.base_url), "the sitemap")
+    for rel, path, origin in statics:
+        writer.copy(rel, path, origin)
+    return count + 1 + len(statics)
+
+
+def sitemap_routes(site: Site, routes: list[str]) -> list[tuple[str, object]]:
+    newest = {urls.liveblog(lb.slug): max((e.last_modified for e in lb.entries), default=None)
+              for lb in site.liveblogs}
+    return [(r, newest.get(r)) for r in routes if r != "404.html" and "/page/" not in r]
+
+
+class BodyRenderer:
+    """Entry Markdown to HTML, each body rendered once per content change."""
+
+    def __init__(self, markdown: MarkdownRenderer, cache: Cache) -> None:
+        self.markdown = markdown
+        self.cache = cache
+
+    def render_many(self, pairs: list[tuple[str, str]]) -> list[str]:
+        results = []
+        for entry_id, body in pairs:
+            key = cache_key("markdown", self.markdown.fingerprint, entry_id, body)
+            html = self.cache.get(key)
+            if html is None:
+                html = self.markdown.render(body, entry_id)
+                self.cache.put(key, html)
+            results.append(html)
+        return results

@@ -1,0 +1,120 @@
+"""A persistent cache of derived data (rendered Markdown, rendered <article>s).
+
+Keys are content hashes of *everything* that shapes a value, so a hit can never
+be stale and a build that uses the cache writes the same bytes as one that does
+not. It lives outside the output folder, is safe to delete, survives a corrupt
+or foreign file (it starts afresh), and two builds may share it (SQLite, WAL).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+import time
+from pathlib import Path
+
+from sitegen import __version__
+
+log = logging.getLogger("sitegen")
+
+SCHEMA = 1
+KEEP_UNUSED_SECONDS = 30 * 24 * 3600
+
+
+def cache_key(*parts: str) -> str:
+    """A key naming a value by all of its inputs (and sitegen's version)."""
+    digest = hashlib.sha256(f"sitegen/{__version__}/{SCHEMA}".encode())
+    for part in parts:
+        digest.update(b"\x00" + part.encode())
+    return digest.hexdigest()
+
+
+class Cache:
+    """A key-value store with writes buffered until `flush()`; memory-only without a path."""
+
+    def __init__(self, path: Path | None, keep_in_memory: bool = False) -> None:
+        self.path = path
+        self.keep_in_memory = keep_in_memory  # for long-running `serve`
+        self.db: sqlite3.Connection | None = None
+        self.pending: dict[str, str] = {}
+        self.touched: list[str] = []
+        self.memory: dict[str, str] = {}
+        if path is not None:
+            self.db = self._open(path)
+
+    def _open(self, path: Path) -> sqlite3.Connection | None:
+        for attempt in (1, 2):
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+                db.execute("CREATE TABLE IF NOT EXISTS fragments "
+                           "(key TEXT PRIMARY KEY, value TEXT NOT NULL, used REAL NOT NULL)")
+                row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+                if row is None:
+                    db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
+                elif row[0] != str(SCHEMA):
+                    raise sqlite3.DatabaseError(f"cache schema {row[0]}, expected {SCHEMA}")
+                return db
+            except (sqlite3.Error, OSError) as exc:
+                log.warning("%s: cache unusable (%s); starting a new one", path, exc)
+                self._remove(path)
+        return None
+
+    @staticmethod
+    def _remove(path: Path) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                Path(str(path) + suffix).unlink()
+            except OSError:
+                pass
+
+    def get(self, key: str) -> str | None:
+        if key in self.memory:
+            return self.memory[key]
+        if key in self.pending:
+            return self.pending[key]
+        if self.db is None:
+            return None
+        try:
+            row = self.db.execute("SELECT value FROM fragments WHERE key=?", (key,)).fetchone()
+        except sqlite3.Error as exc:
+            log.warning("cache read failed (%s); continuing without it", exc)
+            self.db = None
+            return None
+        if row is None or not isinstance(row[0], str):
+            return None
+        self.touched.append(key)
+        if self.keep_in_memory:
+            self.memory[key] = row[0]
+        return row[0]
+
+    def put(self, key: str, value: str) -> None:
+        self.pending[key] = value
+
+    def flush(self) -> None:
+        """Write new values, mark used ones, forget values unused for a month."""
+        now = time.time()
+        pending, touched = self.pending, self.touched
+        if self.keep_in_memory:
+            self.memory.update(pending)
+        self.pending, self.touched = {}, []
+        if self.db is None or not (pending or touched):
+            return
+        try:
+            with self.db:
+                self.db.execute("BEGIN")
+                self.db.executemany("INSERT OR REPLACE INTO fragments VALUES (?, ?, ?)",
+                                    [(k, v, now) for k, v in pending.items()])
+                self.db.executemany("UPDATE fragments SET used=? WHERE key=? AND used<?",
+                                    [(now, k, now - 24 * 3600) for k in touched])
+                self.db.execute("DELETE FROM fragments WHERE used<?", (now - KEEP_UNUSED_SECONDS,))
+        except sqlite3.Error as exc:
+            log.warning("cache write failed (%s); the build is unaffected", exc)
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None

@@ -1,0 +1,156 @@
+"""The command line: `sitegen build | serve | new | init`.
+
+A user's mistake is printed once as `PATH:LINE: message` with exit status 1,
+never as a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from sitegen import __version__
+from sitegen.errors import SitegenError
+
+log = logging.getLogger("sitegen")
+
+
+class _WarningFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        prefix = "" if record.levelno < logging.WARNING else f"{record.levelname.lower()}: "
+        return prefix + record.getMessage()
+
+
+def _setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_WarningFormatter())
+    log.handlers[:] = [handler]
+    log.setLevel(logging.DEBUG if verbose else logging.INFO)
+    log.propagate = False
+
+
+def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Print a SitegenError's problems once and exit 1."""
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SitegenError as exc:
+            for problem in exc.problems:
+                click.echo(f"{problem}", err=True)
+            click.echo(f"error: {len(exc.problems)} problem(s); nothing was published", err=True)
+            sys.exit(1)
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+class ProgressLine:
+    """A single updating status line on a terminal, shown only for slow builds."""
+
+    def __init__(self, delay: float = 0.5) -> None:
+        self.start = time.perf_counter()
+        self.delay = delay
+        self.shown = False
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled or time.perf_counter() - self.start < self.delay or done % 50:
+            return
+        self.shown = True
+        count = f"{done}/{total}" if total else str(done)
+        sys.stderr.write(f"\r{stage}: {count}\x1b[K")
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+
+
+SOURCE_OPTION = click.option(
+    "--source", "-s", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+    show_default=True, help="The site folder (the one holding sitegen.yaml).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sitegen")
+@click.option("--verbose", "-v", is_flag=True, help="Say more about what happens.")
+def cli(verbose: bool) -> None:
+    """sitegen publishes liveblogs: folders of Markdown/YAML entries become a
+    static site with an anchor for every entry and topic, feeds, and a comment
+    block. Start with `sitegen init mysite`, then `sitegen serve -s mysite`."""
+    _setup_logging(verbose)
+
+
+@cli.command()
+@SOURCE_OPTION
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to write the site.  [default: SOURCE/output]")
+@click.option("--base-url", metavar="URL", help="Override base_url from sitegen.yaml (e.g. for a staging host).")
+@click.option("--drafts", is_flag=True, help="Include entries marked `draft: true`.")
+@click.option("--no-cache", is_flag=True, help="Ignore and do not update the render cache.")
+@report_errors
+def build(source: Path, output: Path | None, base_url: str | None, drafts: bool, no_cache: bool) -> None:
+    """Build the site into the output folder.
+
+    The output is replaced only when the whole build succeeds; on any error the
+    previous output stays exactly as it was."""
+    from sitegen.build import build as run_build, default_options
+
+    options = default_options(source, output, base_url=base_url, drafts=drafts, use_cache=not no_cache)
+    progress = ProgressLine()
+    try:
+        result = run_build(options, progress=progress)
+    finally:
+        progress.clear()
+    entries = sum(len(lb.entries) for lb in result.site.liveblogs)
+    click.echo(f"Built {len(result.site.liveblogs)} liveblog(s), {entries} entries, {result.files} files "
+               f"({result.written} changed) in {result.seconds:.2f} s -> {options.output}", err=True)
+
+
+@cli.command()
+@SOURCE_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
+@click.option("--port", "-p", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to serve on.")
+@click.option("--drafts/--no-drafts", default=True, show_default=True, help="Show draft entries in the preview.")
+@click.option("--poll", is_flag=True, help="Poll for changes (for file systems without change events).")
+@report_errors
+def serve(source: Path, host: str, port: int, drafts: bool, poll: bool) -> None:
+    """Preview the site: build, serve, rebuild on every change and reload open tabs."""
+    from sitegen.serve import serve as run_serve
+
+    run_serve(source.resolve(), host, port, drafts=drafts, poll=poll)
+
+
+@cli.command()
+@click.argument("liveblog")
+@click.option("--title", "-t", help="The entry's headline.")
+@click.option("--topic", "topics", multiple=True, metavar="SLUG", help="A topic slug (repeatable).")
+@SOURCE_OPTION
+@report_errors
+def new(liveblog: str, title: str | None, topics: tuple[str, ...], source: Path) -> None:
+    """Write a new entry into content/LIVEBLOG/, stamped with the current time
+    in the liveblog's timezone, and print its path."""
+    from sitegen.authoring import new_entry
+
+    click.echo(str(new_entry(source.resolve(), liveblog, title, topics)))
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@report_errors
+def init(directory: Path) -> None:
+    """Write a small working site (config, a liveblog, a few entries) into DIRECTORY."""
+    from sitegen.authoring import init_site
+
+    for path in init_site(directory):
+        click.echo(f"created {path}", err=True)
+    click.echo(f"Next: sitegen serve --source {directory}", err=True)
+
+
+def main() -> None:
+    cli(prog_name="sitegen")

@@ -1,0 +1,114 @@
+"""RSS 2.0 feeds and the sitemap, built as XML trees so escaping is never by hand.
+
+An item's `guid` is the entry's absolute anchor URL, which never changes once
+published; content has already lost the control characters XML forbids.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from typing import Iterable, Iterator
+
+from sitegen import urls
+from sitegen.model import Entry, Liveblog, Site
+from sitegen.urls import Links
+from sitegen.views import headline, permalink
+
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+ET.register_namespace("content", CONTENT_NS)
+ET.register_namespace("dc", DC_NS)
+ET.register_namespace("atom", ATOM_NS)
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    entry: Entry
+    liveblog: Liveblog
+
+
+@dataclass(frozen=True)
+class Feed:
+    route: str
+    title: str
+    description: str
+    page_route: str
+    items: tuple[FeedItem, ...]
+
+
+def site_feeds(site: Site) -> Iterator[Feed]:
+    """The site's feed, each liveblog's, and each topic's."""
+    limit = site.config.feed_items
+    everything = sorted((FeedItem(e, lb) for lb in site.liveblogs for e in lb.entries),
+                        key=lambda item: (item.entry.time, item.entry.id), reverse=True)
+    yield Feed("feed.xml", site.config.title, site.config.description or site.config.title,
+               urls.home(), tuple(everything[:limit]))
+    for lb in site.liveblogs:
+        yield Feed(f"{lb.slug}/feed.xml", lb.title, lb.description or lb.title, urls.liveblog(lb.slug),
+                   tuple(FeedItem(e, lb) for e in lb.entries[:limit]))
+        for topic in lb.topics:
+            entries = [e for e in lb.entries if topic.slug in e.topics][:limit]
+            yield Feed(f"{urls.topic(lb.slug, topic.slug)}feed.xml", f"{topic.title} — {lb.title}",
+                       f"Updates on {topic.title}", urls.topic(lb.slug, topic.slug),
+                       tuple(FeedItem(e, lb) for e in entries))
+
+
+def rss(feed: Feed, site: Site) -> bytes:
+    links = Links.from_page(site.config.base_url, "")
+    root = ET.Element("rss", {"version": "2.0"})
+    channel = ET.SubElement(root, "channel")
+    _text(channel, "title", feed.title)
+    _text(channel, "link", links.absolute(feed.page_route))
+    _text(channel, "description", feed.description)
+    _text(channel, "language", site.config.language)
+    ET.SubElement(channel, f"{{{ATOM_NS}}}link",
+                  {"href": links.absolute(feed.route), "rel": "self", "type": "application/rss+xml"})
+    newest = max((i.entry.last_modified for i in feed.items), default=None)
+    if newest:
+        _text(channel, "lastBuildDate", format_datetime(newest.astimezone(timezone.utc)))
+    _text(channel, "generator", "sitegen")
+    for item in feed.items:
+        _item(channel, item, links)
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _item(channel: ET.Element, item: FeedItem, links: Links) -> None:
+    entry = item.entry
+    node = ET.SubElement(channel, "item")
+    _text(node, "title", headline(entry))
+    anchor = permalink(entry, item.liveblog, links)
+    _text(node, "link", anchor)
+    ET.SubElement(node, "guid", {"isPermaLink": "true"}).text = anchor
+    _text(node, "pubDate", _rfc822(entry.time))
+    _text(node, "description", entry.body_html)
+    if entry.author:
+        _text(node, f"{{{DC_NS}}}creator", entry.author)
+    for slug in entry.topics:
+        _text(node, "category", item.liveblog.topic(slug).title)
+
+
+def _rfc822(moment: datetime) -> str:
+    return format_datetime(moment.astimezone(timezone.utc))
+
+
+def _text(parent: ET.Element, tag: str, value: str) -> ET.Element:
+    node = ET.SubElement(parent, tag)
+    node.text = value
+    return node
+
+
+def sitemap(routes: Iterable[tuple[str, datetime | None]], base_url: str) -> bytes:
+    links = Links.from_page(base_url, "")
+    root = ET.Element("urlset", {"xmlns": "http://www.sitemaps.org/schemas/sitemap/0.9"})
+    for route, modified in routes:
+        node = ET.SubElement(root, "url")
+        _text(node, "loc", links.absolute(route))
+        if modified:
+            _text(node, "lastmod", modified.astimezone(timezone.utc).isoformat(timespec="seconds"))
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"

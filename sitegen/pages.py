@@ -1,0 +1,306 @@
+"""Which pages a site has, and the typed context each one is rendered with.
+
+`site_pages` yields one `PageSpec` at a time so a 10,000-entry site never holds
+every page in memory. Entry bodies come in as prerendered fragments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from markupsafe import Markup
+
+from sitegen import urls
+from sitegen.model import Entry, Liveblog, Site
+from sitegen.pagination import Chunk, paginate
+from sitegen.urls import Links
+from sitegen.views import (Head, SiteView, date_label, datetime_label, head, headline,
+                           site_view, time_label)
+
+# Renders an entry's <article> as seen from a page with the given links.
+Fragment = Callable[[Entry, Liveblog, Links], str]
+TOPIC_PREVIEW = 5
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    route: str
+    template: str
+    context: object
+
+
+@dataclass(frozen=True)
+class EntryLink:
+    title: str
+    time_iso: str
+    time_label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class TopicSummary:
+    anchor: str
+    title: str
+    url: str
+    count: int
+    latest: tuple[EntryLink, ...]
+
+
+@dataclass(frozen=True)
+class PageLink:
+    label: str
+    url: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class Pager:
+    newer_url: str | None
+    older_url: str | None
+    pages: tuple[PageLink, ...]
+
+
+@dataclass(frozen=True)
+class LiveblogHeader:
+    title: str
+    description: str
+    url: str
+    is_live: bool
+    status_label: str
+    updated_iso: str | None
+    updated_label: str | None
+    entry_count: int
+    feed_url: str
+
+
+@dataclass(frozen=True)
+class CommentsView:
+    heading: str
+    invitation: str
+    thread_id: str
+    url: str
+    title: str
+    provider: str
+    options: tuple[tuple[str, str], ...]  # data-* attributes a provider needs
+
+
+@dataclass(frozen=True)
+class LiveblogPage:
+    head: Head
+    site: SiteView
+    header: LiveblogHeader
+    is_front: bool
+    stream_heading: str
+    key_events: tuple[EntryLink, ...]
+    topics: tuple[TopicSummary, ...]
+    pinned: Markup
+    stream: Markup
+    pager: Pager | None
+    comments: CommentsView
+
+
+@dataclass(frozen=True)
+class TopicPage:
+    head: Head
+    site: SiteView
+    header: LiveblogHeader
+    topic_title: str
+    topic_index_url: str
+    stream: Markup
+    pager: Pager | None
+
+
+@dataclass(frozen=True)
+class LiveblogCard:
+    header: LiveblogHeader
+    latest: tuple[EntryLink, ...]
+
+
+@dataclass(frozen=True)
+class HomePage:
+    head: Head
+    site: SiteView
+    liveblogs: tuple[LiveblogCard, ...]
+
+
+class SitePlan:
+    """Where every entry lives, so links from anywhere can reach it."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.chunks: dict[str, list[Chunk]] = {}
+        self.location: dict[tuple[str, str], str] = {}
+        for liveblog in site.liveblogs:
+            chunks = paginate([e for e in liveblog.entries if not e.pinned], site.config.per_page)
+            self.chunks[liveblog.slug] = chunks
+            for chunk in chunks:
+                for entry in chunk.items:
+                    self.location[(liveblog.slug, entry.id)] = stream_route(liveblog.slug, chunk.number)
+            for entry in liveblog.entries:
+                if entry.pinned:
+                    self.location[(liveblog.slug, entry.id)] = urls.liveblog(liveblog.slug)
+
+    def entry_link(self, liveblog: Liveblog, entry: Entry, links: Links, here: str) -> EntryLink:
+        route = self.location[(liveblog.slug, entry.id)]
+        anchor = "#" + urls.entry_anchor(entry.id)
+        local = entry.time.astimezone(liveblog.timezone)
+        return EntryLink(headline(entry), entry.time.isoformat(), time_label(local),
+                         anchor if route == here else links.to(route) + anchor)
+
+
+def stream_route(slug: str, number: int) -> str:
+    return urls.liveblog(slug) if number == 0 else urls.liveblog_page(slug, number)
+
+
+def topic_stream_route(slug: str, topic_slug: str, number: int) -> str:
+    return urls.topic(slug, topic_slug) if number == 0 else urls.topic_page(slug, topic_slug, number)
+
+
+def site_pages(site: Site, plan: SitePlan, fragment: Fragment) -> Iterator[PageSpec]:
+    yield home_page(site, plan)
+    for liveblog in site.liveblogs:
+        yield from liveblog_pages(site, plan, liveblog, fragment)
+        for topic in liveblog.topics:
+            yield from topic_pages(site, liveblog, topic.slug, fragment)
+    yield not_found_page(site, plan)
+
+
+def liveblog_header(site: Site, liveblog: Liveblog, links: Links) -> LiveblogHeader:
+    newest = max((e.last_modified for e in liveblog.entries), default=None)
+    local = newest.astimezone(liveblog.timezone) if newest else None
+    return LiveblogHeader(
+        title=liveblog.title, description=liveblog.description,
+        url=links.to(urls.liveblog(liveblog.slug)), is_live=liveblog.is_live,
+        status_label="Live" if liveblog.is_live else "Ended",
+        updated_iso=newest.isoformat() if newest else None,
+        updated_label=datetime_label(local) if local else None,
+        entry_count=len(liveblog.entries),
+        feed_url=links.to(f"{liveblog.slug}/feed.xml"),
+    )
+
+
+def _join(entries: tuple[Entry, ...], liveblog: Liveblog, links: Links, fragment: Fragment) -> Markup:
+    return Markup("".join(fragment(e, liveblog, links) for e in entries))
+
+
+def _pager(chunks: list[Chunk], current: int, route_of: Callable[[int], str], links: Links) -> Pager | None:
+    if len(chunks) < 2:
+        return None
+    numbers = [c.number for c in chunks]  # front first, then newest archive to oldest
+    position = numbers.index(current)
+    pages = tuple(PageLink(_chunk_label(c), links.to(route_of(c.number)), c.number == current)
+                  for c in chunks)
+    newer = links.to(route_of(numbers[position - 1])) if position > 0 else None
+    older = links.to(route_of(numbers[position + 1])) if position + 1 < len(numbers) else None
+    return Pager(newer, older, pages)
+
+
+def _chunk_label(chunk: Chunk) -> str:
+    if chunk.is_front:
+        return "Latest"
+    oldest = chunk.items[-1].time
+    return f"{date_label(oldest)} {time_label(oldest)}"
+
+
+def liveblog_pages(site: Site, plan: SitePlan, liveblog: Liveblog, fragment: Fragment) -> Iterator[PageSpec]:
+    chunks = plan.chunks[liveblog.slug]
+    for chunk in chunks:
+        route = stream_route(liveblog.slug, chunk.number)
+        links = Links.from_page(site.config.base_url, route)
+        yield PageSpec(route, "liveblog.html", liveblog_page(site, plan, liveblog, chunk, chunks, links, fragment))
+
+
+def liveblog_page(site: Site, plan: SitePlan, liveblog: Liveblog, chunk: Chunk, chunks: list[Chunk],
+                  links: Links, fragment: Fragment) -> LiveblogPage:
+    route = stream_route(liveblog.slug, chunk.number)
+    config = site.config
+    title = liveblog.title if chunk.is_front else f"{liveblog.title}: updates from {_chunk_label(chunk)}"
+    front = chunk.is_front
+    pinned = tuple(e for e in liveblog.entries if e.pinned) if front else ()
+    return LiveblogPage(
+        head=head(config, links, route, title, liveblog.description,
+                  og_type="article", robots=None if front else "noindex, follow"),
+        site=site_view(config, links),
+        header=liveblog_header(site, liveblog, links),
+        is_front=front,
+        stream_heading="Latest updates" if front else f"Updates from {_chunk_label(chunk)}",
+        key_events=tuple(plan.entry_link(liveblog, e, links, route)
+                         for e in liveblog.entries if e.key_event) if front else (),
+        topics=_topic_summaries(plan, liveblog, links, route) if front else (),
+        pinned=_join(pinned, liveblog, links, fragment),
+        stream=_join(chunk.items, liveblog, links, fragment),
+        pager=_pager(chunks, chunk.number, lambda n: stream_route(liveblog.slug, n), links),
+        comments=comments_view(site, liveblog, links),
+    )
+
+
+def _topic_summaries(plan: SitePlan, liveblog: Liveblog, links: Links, here: str) -> tuple[TopicSummary, ...]:
+    summaries = []
+    for topic in liveblog.topics:
+        entries = [e for e in liveblog.entries if topic.slug in e.topics]
+        summaries.append(TopicSummary(
+            anchor=urls.topic_anchor(topic.slug), title=topic.title,
+            url=links.to(urls.topic(liveblog.slug, topic.slug)), count=len(entries),
+            latest=tuple(plan.entry_link(liveblog, e, links, here) for e in entries[:TOPIC_PREVIEW]),
+        ))
+    return tuple(summaries)
+
+
+def comments_view(site: Site, liveblog: Liveblog, links: Links) -> CommentsView:
+    c = site.config.comments
+    options = tuple((name.replace("_", "-"), value) for name, value in vars(c).items()
+                    if name.startswith(c.provider + "_") and value is not None)
+    return CommentsView(
+        heading=c.heading, invitation=c.invitation, thread_id=f"liveblog-{liveblog.slug}",
+        url=links.absolute(urls.liveblog(liveblog.slug)), title=liveblog.title,
+        provider=c.provider, options=options,
+    )
+
+
+def topic_pages(site: Site, liveblog: Liveblog, topic_slug: str, fragment: Fragment) -> Iterator[PageSpec]:
+    topic = liveblog.topic(topic_slug)
+    entries = [e for e in liveblog.entries if topic_slug in e.topics]
+    chunks = paginate(entries, site.config.per_page)
+    for chunk in chunks:
+        route = topic_stream_route(liveblog.slug, topic_slug, chunk.number)
+        links = Links.from_page(site.config.base_url, route)
+        title = f"{topic.title} — {liveblog.title}"
+        yield PageSpec(route, "topic.html", TopicPage(
+            head=head(site.config, links, route, title, f"Updates on {topic.title}: {liveblog.description}",
+                      robots=None if chunk.is_front else "noindex, follow"),
+            site=site_view(site.config, links),
+            header=liveblog_header(site, liveblog, links),
+            topic_title=topic.title,
+            topic_index_url=links.to(urls.liveblog(liveblog.slug)) + "#" + urls.topic_anchor(topic_slug),
+            stream=_join(chunk.items, liveblog, links, fragment),
+            pager=_pager(chunks, chunk.number,
+                         lambda n: topic_stream_route(liveblog.slug, topic_slug, n), links),
+        ))
+
+
+def _cards(site: Site, plan: SitePlan, links: Links, here: str) -> tuple[LiveblogCard, ...]:
+    return tuple(LiveblogCard(liveblog_header(site, lb, links),
+                              tuple(plan.entry_link(lb, e, links, here) for e in lb.entries[:3]))
+                 for lb in site.liveblogs)
+
+
+def home_page(site: Site, plan: SitePlan) -> PageSpec:
+    links = Links.from_page(site.config.base_url, urls.home())
+    config = site.config
+    return PageSpec(urls.home(), "home.html", HomePage(
+        head=head(config, links, urls.home(), config.title, config.description),
+        site=site_view(config, links),
+        liveblogs=_cards(site, plan, links, urls.home()),
+    ))
+
+
+def not_found_page(site: Site, plan: SitePlan) -> PageSpec:
+    links = Links.rooted(site.config.base_url)
+    config = site.config
+    return PageSpec("404.html", "404.html", HomePage(
+        head=head(config, links, "404.html", f"Page not found — {config.title}", config.description,
+                  robots="noindex"),
+        site=site_view(config, links),
+        liveblogs=_cards(site, plan, links, "404.html"),
+    ))
