@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import unicodedata
@@ -73,8 +74,7 @@ def _free_path(folder: Path, stem: str) -> Path:
 
 
 def _entry_text(stamp: datetime, title: str | None, topics: tuple[str, ...]) -> str:
-    import json  # a JSON string is a valid YAML scalar with every character escaped
-
+    # A JSON string is a valid YAML scalar with every character escaped.
     lines = ["---", f"time: {stamp.isoformat()}"]
     if title:
         lines.append(f"title: {json.dumps(title, ensure_ascii=False)}")

@@ -15,7 +15,6 @@ from pathlib import Path
 import jinja2
 
 import sitegen.themes
-from sitegen import urls
 from sitegen.cache import Cache, cache_key
 from sitegen.config import SiteConfig
 from sitegen.errors import ConfigError, Problem, TemplateError
@@ -113,7 +112,3 @@ class Renderer:
             if frame.filename.startswith(roots):
                 return Problem(Path(frame.filename), frame.lineno, f"{type(exc).__name__}: {exc}")
         return Problem(Path(name), None, f"{type(exc).__name__}: {exc}")
-
-
-def output_route(route: str) -> str:
-    return urls.output_file(route)
