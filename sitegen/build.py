@@ -14,6 +14,9 @@ from sitegen.config import SiteConfig, load_config
 from sitegen.content import load_site
 from sitegen.errors import Problem, SitegenError
 from sitegen.feeds import rss, site_feeds, sitemap
+from sitegen.feeds_extra import other_formats
+from sitegen.live import manifest_files
+from sitegen.structured import warn_missing
 from sitegen.markdown import MarkdownRenderer
 from sitegen.model import Site
 from sitegen.output import OutputWriter
@@ -115,6 +118,7 @@ def static_files(source: Path, theme: Theme) -> Iterator[tuple[str, Path, str]]:
 def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
                 statics: list[tuple[str, Path, str]], progress: Progress | None) -> int:
     plan = SitePlan(site)
+    warn_missing(site.config)  # what search engines need for live coverage
     count = 0
     routes = []
     for count, spec in enumerate(site_pages(site, plan, renderer.fragment), 1):
@@ -124,6 +128,12 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
             progress("Rendering pages", count, 0)
     for feed in site_feeds(site):
         writer.write(feed.route, rss(feed, site), f"feed {feed.route}")
+        count += 1
+        for route, data in other_formats(feed, site):  # Atom and JSON Feed beside it
+            writer.write(route, data, f"feed {route}")
+            count += 1
+    for route, data in manifest_files(site, plan, renderer.fragment, writer.output):
+        writer.write(route, data, f"live updates {route}")
         count += 1
     writer.write("sitemap.xml", sitemap(sitemap_routes(site, routes), site.config.base_url), "the sitemap")
     for rel, path, origin in statics:

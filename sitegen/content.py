@@ -98,6 +98,10 @@ class _Draft:
     id: str
     body: str
     origin: SourceRef
+    key_lines: dict[str, int]  # where each field was written, for messages about it
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.origin.line)
 
 
 def load_site(source: Path, config: SiteConfig, drafts: bool, render_bodies: BodyRenderer) -> Site:
@@ -197,7 +201,7 @@ def _from_markdown(path: Path, problems: list[Problem]) -> list[_Draft]:
         return []
     entry_id = normalise_slug(fields.id if fields.id is not None else path.stem)
     line = src.front_matter.line_of("id") if fields.id is not None else 1
-    return [_draft(fields, entry_id, src.body, SourceRef(path, line), problems)]
+    return [_draft(fields, entry_id, src.body, SourceRef(path, line), problems, src.front_matter)]
 
 
 def _from_yaml_list(path: Path, problems: list[Problem]) -> list[_Draft]:
@@ -217,17 +221,18 @@ def _from_yaml_list(path: Path, problems: list[Problem]) -> list[_Draft]:
         if fields.id is None:
             problems.append(Problem(path, line, "an entry in a .yaml list needs an `id`"))
             continue
-        drafts.append(_draft(fields, normalise_slug(fields.id), fields.body, SourceRef(path, line), problems))
+        drafts.append(_draft(fields, normalise_slug(fields.id), fields.body, SourceRef(path, line), problems,
+                             item))
     return [d for d in drafts if d is not None]
 
 
 def _draft(fields: EntryFields, entry_id: str, body: str, origin: SourceRef,
-           problems: list[Problem]) -> _Draft:
+           problems: list[Problem], data: YamlMap) -> _Draft:
     if (why := slug_problem(entry_id)) is not None:
         problems.append(Problem(origin.path, origin.line, f"entry id: {why}"))
     if not body.strip() and not fields.title:
         problems.append(Problem(origin.path, origin.line, "entry has neither a title nor a body"))
-    return _Draft(fields, entry_id, clean_text(body), origin)
+    return _Draft(fields, entry_id, clean_text(body), origin, dict(getattr(data, "key_lines", {})))
 
 
 def _check_entries(drafts: list[_Draft], topics: tuple[Topic, ...], source: Path,
@@ -247,11 +252,11 @@ def _check_entries(drafts: list[_Draft], topics: tuple[Topic, ...], source: Path
             if slug not in known:
                 close = difflib.get_close_matches(slug, known, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else f"; declared: {', '.join(known) or 'none'}"
-                problems.append(Problem(where.path, where.line, f"unknown topic {raw!r} (declare it under "
+                problems.append(Problem(where.path, d.line_of("topics"), f"unknown topic {raw!r} (declare it under "
                                                                 f"`topics:` in {LIVEBLOG_FILE}){hint}"))
         image = d.fields.image
         if image and not urlsplit(image).scheme and not (source / "static" / image.lstrip("/")).is_file():
-            problems.append(Problem(where.path, where.line, f"image {image!r} not found in static/"))
+            problems.append(Problem(where.path, d.line_of("image"), f"image {image!r} not found in static/"))
 
 
 def _entry(d: _Draft, body_html: str, zone: ZoneInfo) -> Entry:

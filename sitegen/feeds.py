@@ -50,6 +50,10 @@ def site_feeds(site: Site) -> Iterator[Feed]:
     for lb in site.liveblogs:
         yield Feed(f"{lb.slug}/feed.xml", lb.title, lb.description or lb.title, urls.liveblog(lb.slug),
                    tuple(FeedItem(e, lb) for e in lb.entries[:limit]))
+        key_events = [e for e in lb.entries if e.key_event][:limit]
+        yield Feed(urls.key_events_feed(lb.slug), f"Key events — {lb.title}",
+                   f"Only the key events of {lb.title}", urls.liveblog(lb.slug),
+                   tuple(FeedItem(e, lb) for e in key_events))
         for topic in lb.topics:
             entries = [e for e in lb.entries if topic.slug in e.topics][:limit]
             yield Feed(f"{urls.topic(lb.slug, topic.slug)}feed.xml", f"{topic.title} — {lb.title}",

@@ -35,11 +35,21 @@ def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def _clash_problem(rel: str, origin: str, other_rel: str, other: str) -> Problem:
+    """Two sources want one output path; locate the message at a source file if any."""
+    how = "the same output file" if rel.casefold() == other_rel.casefold() else "clashing output paths"
+    case = "" if rel == other_rel or rel.casefold() != other_rel.casefold() else "; paths ignore letter case"
+    message = f"{how}: {rel!r} from {origin} and {other_rel!r} from {other}{case}"
+    located = next((Path(o) for o in (origin, other) if Path(o).is_absolute()), None)
+    return Problem(located, None, message)
+
+
 class OutputWriter:
     def __init__(self, output: Path, manifest_path: Path | None) -> None:
         self.output = output
         self.manifest_path = manifest_path
         self.claimed: dict[str, tuple[str, str]] = {}
+        self.folders: dict[str, str] = {}  # casefolded folder -> first claimed file inside it
         self.records: dict[str, Record] = {}
         self.staged: list[str] = []
         self.previous = self._previous_manifest()
@@ -68,13 +78,19 @@ class OutputWriter:
             return None
 
     def claim(self, rel: str, origin: str) -> None:
-        """Reserve an output path; two sources for one path (in any case) is an error."""
+        """Reserve an output path; two sources for one path (in any case) is an error,
+        and so is a file where another source needs a folder (`x` and `x/index.html`)."""
         key = rel.casefold()
-        if key in self.claimed:
-            other_rel, other = self.claimed[key]
-            raise SitegenError(f"{origin} and {other} both map to output file {rel!r}"
-                               + ("" if other_rel == rel else f" (as {other_rel!r}; paths ignore letter case)"))
+        parents = ["/".join(key.split("/")[:i]) for i in range(1, key.count("/") + 1)]
+        clash = next((p for p in [key, *parents] if p in self.claimed), None)
+        if clash is None and key in self.folders:
+            clash = self.folders[key]
+        if clash is not None:
+            other_rel, other = self.claimed[clash]
+            raise SitegenError(_clash_problem(rel, origin, other_rel, other))
         self.claimed[key] = (rel, origin)
+        for folder in parents:
+            self.folders.setdefault(folder, key)
 
     def write(self, rel: str, data: bytes, origin: str) -> None:
         self.claim(rel, origin)

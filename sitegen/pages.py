@@ -12,11 +12,14 @@ from typing import Callable, Iterator
 from markupsafe import Markup
 
 from sitegen import urls
+from sitegen.entry_pages import entry_pages
+from sitegen.live import stream_data
 from sitegen.model import Entry, Liveblog, Site
+from sitegen.structured import liveblog_posting
 from sitegen.pagination import Chunk, paginate
 from sitegen.urls import Links
-from sitegen.views import (Head, SiteView, date_label, datetime_label, head, headline,
-                           site_view, time_label)
+from sitegen.views import (Alternate, Head, SiteView, date_label, datetime_label, feed_alternates, head,
+                           headline, site_view, time_label)
 
 # Renders an entry's <article> as seen from a page with the given links.
 Fragment = Callable[[Entry, Liveblog, Links], str]
@@ -36,6 +39,7 @@ class EntryLink:
     time_iso: str
     time_label: str
     url: str
+    day_label: str  # "Sun 23 Mar": lists span days, a bare time is ambiguous
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,7 @@ class LiveblogPage:
     stream: Markup
     pager: Pager | None
     comments: CommentsView
+    stream_data: tuple[tuple[str, str], ...]  # data-* for sitegen.js (live updates, moved entries)
 
 
 @dataclass(frozen=True)
@@ -107,8 +112,10 @@ class TopicPage:
     header: LiveblogHeader
     topic_title: str
     topic_index_url: str
+    topic_feed_url: str
     stream: Markup
     pager: Pager | None
+    stream_data: tuple[tuple[str, str], ...]  # data-* for sitegen.js (moved entries)
 
 
 @dataclass(frozen=True)
@@ -146,7 +153,8 @@ class SitePlan:
         anchor = "#" + urls.entry_anchor(entry.id)
         local = entry.time.astimezone(liveblog.timezone)
         return EntryLink(headline(entry), entry.time.isoformat(), time_label(local),
-                         anchor if route == here else links.to(route) + anchor)
+                         anchor if route == here else links.to(route) + anchor,
+                         f"{local:%a} {local.day} {local:%b}")
 
 
 def stream_route(slug: str, number: int) -> str:
@@ -163,11 +171,14 @@ def site_pages(site: Site, plan: SitePlan, fragment: Fragment) -> Iterator[PageS
         yield from liveblog_pages(site, plan, liveblog, fragment)
         for topic in liveblog.topics:
             yield from topic_pages(site, liveblog, topic.slug, fragment)
+        yield from entry_pages(site, plan, liveblog, fragment)
     yield not_found_page(site, plan)
 
 
-def liveblog_header(site: Site, liveblog: Liveblog, links: Links) -> LiveblogHeader:
-    newest = max((e.last_modified for e in liveblog.entries), default=None)
+def liveblog_header(site: Site, liveblog: Liveblog, links: Links, archive: bool = False) -> LiveblogHeader:
+    """The liveblog's masthead; archive pages leave out "last updated" so that their
+    bytes stay the same while new entries arrive (see pagination.py)."""
+    newest = None if archive else max((e.last_modified for e in liveblog.entries), default=None)
     local = newest.astimezone(liveblog.timezone) if newest else None
     return LiveblogHeader(
         title=liveblog.title, description=liveblog.description,
@@ -220,9 +231,13 @@ def liveblog_page(site: Site, plan: SitePlan, liveblog: Liveblog, chunk: Chunk, 
     pinned = tuple(e for e in liveblog.entries if e.pinned) if front else ()
     return LiveblogPage(
         head=head(config, links, route, title, liveblog.description,
-                  og_type="article", robots=None if front else "noindex, follow"),
+                  alternates=liveblog_alternates(liveblog, links), og_type="article",
+                  json_ld=liveblog_posting(config, liveblog, links, route,
+                                           [(e, plan.location[(liveblog.slug, e.id)])
+                                            for e in pinned + chunk.items]),
+                  robots=None if front else "noindex, follow"),
         site=site_view(config, links),
-        header=liveblog_header(site, liveblog, links),
+        header=liveblog_header(site, liveblog, links, archive=not front),
         is_front=front,
         stream_heading="Latest updates" if front else f"Updates from {_chunk_label(chunk)}",
         key_events=tuple(plan.entry_link(liveblog, e, links, route)
@@ -232,7 +247,15 @@ def liveblog_page(site: Site, plan: SitePlan, liveblog: Liveblog, chunk: Chunk, 
         stream=_join(chunk.items, liveblog, links, fragment),
         pager=_pager(chunks, chunk.number, lambda n: stream_route(liveblog.slug, n), links),
         comments=comments_view(site, liveblog, links),
+        stream_data=stream_data(site, liveblog, links, None if front else urls.liveblog(liveblog.slug),
+                                poll=front),
     )
+
+
+def liveblog_alternates(liveblog: Liveblog, links: Links) -> tuple[Alternate, ...]:
+    """The liveblog's feeds and its key-events feed, each as RSS, Atom and JSON Feed."""
+    return (feed_alternates(links, f"{liveblog.slug}/feed.xml", liveblog.title)
+            + feed_alternates(links, urls.key_events_feed(liveblog.slug), f"Key events — {liveblog.title}"))
 
 
 def _topic_summaries(plan: SitePlan, liveblog: Liveblog, links: Links, here: str) -> tuple[TopicSummary, ...]:
@@ -268,14 +291,18 @@ def topic_pages(site: Site, liveblog: Liveblog, topic_slug: str, fragment: Fragm
         title = f"{topic.title} — {liveblog.title}"
         yield PageSpec(route, "topic.html", TopicPage(
             head=head(site.config, links, route, title, f"Updates on {topic.title}: {liveblog.description}",
+                      alternates=feed_alternates(links, f"{urls.topic(liveblog.slug, topic_slug)}feed.xml", title),
                       robots=None if chunk.is_front else "noindex, follow"),
             site=site_view(site.config, links),
-            header=liveblog_header(site, liveblog, links),
+            header=liveblog_header(site, liveblog, links, archive=not chunk.is_front),
             topic_title=topic.title,
             topic_index_url=links.to(urls.liveblog(liveblog.slug)) + "#" + urls.topic_anchor(topic_slug),
+            topic_feed_url=links.to(urls.topic(liveblog.slug, topic_slug) + "feed.xml"),
             stream=_join(chunk.items, liveblog, links, fragment),
             pager=_pager(chunks, chunk.number,
                          lambda n: topic_stream_route(liveblog.slug, topic_slug, n), links),
+            stream_data=stream_data(site, liveblog, links,
+                                    None if chunk.is_front else urls.topic(liveblog.slug, topic_slug)),
         ))
 
 

@@ -99,7 +99,9 @@ class Renderer:
         try:
             return self.env.get_template(name).render(**context)
         except jinja2.TemplateNotFound as exc:
-            raise TemplateError(exc.message or f"template {name!r} not found") from None
+            where = self._locate(exc, name)  # the template that includes/extends the missing one
+            raise TemplateError(Problem(where.path if where.line else None, where.line,
+                                        exc.message or f"template {name!r} not found")) from None
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(Problem(Path(exc.filename or name), exc.lineno, exc.message or "syntax error")) from None
         except Exception as exc:  # noqa: BLE001 - any error inside a template is the template's

@@ -68,6 +68,8 @@ def parse(cls: type[T], data: Any, path: Path, problems: list[Problem],
             continue
         try:
             values[name] = _convert(hint, data[name], field, path, problems, label, key_line)
+        except _Reported:
+            pass  # the nested mapping's own problems are already in `problems`
         except Invalid as exc:
             problems.append(Problem(path, key_line, f"{label}: {exc}"))
     if len(problems) > before:

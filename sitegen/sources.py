@@ -18,13 +18,14 @@ from sitegen.errors import ContentError
 
 log = logging.getLogger("sitegen")
 
-_EDITOR_LITTER = re.compile(r"(^\.|^#.*#$|~$|\.(swp|swo|swx|tmp|bak|orig|part|crdownload)$|^4913$)")
+# Locks (`.#x`, `#x#`), swap/backup/partial files; hidden files are skipped silently.
+_EDITOR_LITTER = re.compile(r"(^\.?#|~$|\.(swp|swo|swx|tmp|bak|orig|part|crdownload)$|^4913$)")
 _FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$", re.MULTILINE)
 
 
 def is_editor_litter(name: str) -> bool:
     """Lock, swap, backup and hidden files that editors write next to real ones."""
-    return bool(_EDITOR_LITTER.search(name))
+    return name.startswith(".") or bool(_EDITOR_LITTER.search(name))
 
 
 def is_inside(path: Path, root: Path) -> bool:
@@ -41,7 +42,7 @@ def listed_files(folder: Path, root: Path) -> list[Path]:
     files = []
     for path in sorted(folder.iterdir()):
         if is_editor_litter(path.name):
-            if not path.name.startswith("."):
+            if _EDITOR_LITTER.search(path.name):
                 log.warning("%s: skipped (looks like an editor's temporary file)", path)
             continue
         if path.is_symlink() and not is_inside(path, root):

@@ -36,6 +36,30 @@ def entry_page(slug: str, entry_id: str) -> str:
     return f"{slug}/entries/{entry_id}/"
 
 
+def entries_folder(slug: str) -> str:
+    """Where entry pages live: `entries_folder(L) + E + "/"` is entry E's page."""
+    return f"{slug}/entries/"
+
+
+def updates_manifest(slug: str) -> str:
+    """The small JSON file open liveblog pages poll for new, changed and removed entries."""
+    return f"{slug}/updates.json"
+
+
+def key_events_feed(slug: str) -> str:
+    return f"{slug}/key-events/feed.xml"
+
+
+def atom_beside(rss_route: str) -> str:
+    """The Atom feed published next to an RSS feed (`X/feed.xml` -> `X/atom.xml`)."""
+    return rss_route.rpartition("/")[0] + ("/" if "/" in rss_route else "") + "atom.xml"
+
+
+def json_feed_beside(rss_route: str) -> str:
+    """The JSON Feed published next to an RSS feed (`X/feed.xml` -> `X/feed.json`)."""
+    return rss_route.rpartition("/")[0] + ("/" if "/" in rss_route else "") + "feed.json"
+
+
 def entry_anchor(entry_id: str) -> str:
     return f"entry-{entry_id}"
 

@@ -85,8 +85,10 @@ class EntryView:
     source_name: str | None
     source_url: str | None
     body_html: Markup
-    share_url: str
+    share_url: str  # the entry's own page (L/entries/E/), which never moves
     share_label: str
+    version: str  # changes with any edit: lets an open page replace the entry in place
+    topic_slugs: str  # space-separated, for the reader's topic filter
 
 
 def entry_view(entry: Entry, liveblog: Liveblog, links: Links) -> EntryView:
@@ -115,8 +117,10 @@ def entry_view(entry: Entry, liveblog: Liveblog, links: Links) -> EntryView:
         source_name=entry.source.name if entry.source else None,
         source_url=entry.source.url if entry.source else None,
         body_html=Markup(entry.body_html),
-        share_url=permalink(entry, liveblog, links),
+        share_url=links.to(urls.entry_page(liveblog.slug, entry.id)),
         share_label=f"Link to this update: {headline(entry)}",
+        version=entry.digest[:16],
+        topic_slugs=" ".join(entry.topics),
     )
 
 
@@ -130,6 +134,13 @@ class Alternate:
     type: str
     title: str
     url: str
+
+
+def feed_alternates(links: Links, rss_route: str, title: str) -> tuple[Alternate, ...]:
+    """The RSS, Atom and JSON Feed versions of one feed, for `<link rel="alternate">`."""
+    return (Alternate("application/rss+xml", title, links.to(rss_route)),
+            Alternate("application/atom+xml", title, links.to(urls.atom_beside(rss_route))),
+            Alternate("application/feed+json", title, links.to(urls.json_feed_beside(rss_route))))
 
 
 @dataclass(frozen=True)
@@ -180,7 +191,7 @@ def head(config: SiteConfig, links: Links, route: str, title: str, description: 
         canonical=links.absolute(route),
         stylesheet=links.to(urls.asset("sitegen.css")),
         script=links.to(urls.asset("sitegen.js")),
-        alternates=(Alternate("application/rss+xml", config.title, links.to("feed.xml")),) + alternates,
+        alternates=feed_alternates(links, "feed.xml", config.title) + alternates,
         og_type=og_type,
         image=links.absolute_static(logo) if logo else None,
         json_ld=json_ld,

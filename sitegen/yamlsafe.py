@@ -20,7 +20,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from sitegen.errors import ContentError, SitegenError
 
 try:  # the C parser is ~10x faster; the schema below is ours either way
-    from yaml import CParser as _Parser
+    from yaml._yaml import CParser as _Parser  # not re-exported by `yaml` itself
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml.parser import Parser as _Parser  # type: ignore[assignment]
     from yaml.reader import Reader as _Reader

@@ -1,0 +1,141 @@
+"""Atom 1.0 and JSON Feed 1.1 beside every RSS feed (`X/atom.xml`, `X/feed.json`).
+
+Each is built from the same `Feed` as the RSS: XML through ElementTree and JSON
+through `json`, so escaping is never by hand and any content stays valid. An
+entry's id is its RSS guid (the absolute anchor URL, never changing), its link
+is its own page, and a correction carries its `updated` time.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
+from typing import Any, Iterator
+
+from sitegen import urls
+from sitegen.feeds import Feed, FeedItem
+from sitegen.model import Site
+from sitegen.urls import Links
+from sitegen.views import headline, permalink
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # `updated` of a feed with no entries yet
+
+
+def other_formats(feed: Feed, site: Site) -> Iterator[tuple[str, bytes]]:
+    """(route, bytes) of the Atom and JSON versions of an RSS feed."""
+    yield urls.atom_beside(feed.route), atom(feed, site)
+    yield urls.json_feed_beside(feed.route), json_feed(feed, site)
+
+
+def _stamp(moment: datetime) -> str:
+    """RFC 3339 in UTC, as both formats expect."""
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _feed_author(site: Site) -> str:
+    config = site.config
+    return config.publisher.name if config.publisher else config.author or config.title
+
+
+def _links(site: Site) -> Links:
+    return Links.from_page(site.config.base_url, "")
+
+
+def _entry_page(item: FeedItem, links: Links) -> str:
+    return links.absolute(urls.entry_page(item.liveblog.slug, item.entry.id))
+
+
+def atom(feed: Feed, site: Site) -> bytes:
+    links = _links(site)
+    root = ET.Element("feed", {"xmlns": ATOM_NS, f"{{{XML_NS}}}lang": site.config.language,
+                                           f"{{{XML_NS}}}base": site.config.base_url})
+    _sub(root, "id", links.absolute(urls.atom_beside(feed.route)))
+    _sub(root, "title", feed.title)
+    _sub(root, "subtitle", feed.description)
+    newest = max((i.entry.last_modified for i in feed.items), default=EPOCH)
+    _sub(root, "updated", _stamp(newest))
+    _link(root, "self", "application/atom+xml", links.absolute(urls.atom_beside(feed.route)))
+    _link(root, "alternate", "text/html", links.absolute(feed.page_route))
+    ET.SubElement(_sub(root, "author"), "name").text = _feed_author(site)
+    _sub(root, "generator", "sitegen")
+    for item in feed.items:
+        _atom_entry(root, item, links)
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _atom_entry(root: ET.Element, item: FeedItem, links: Links) -> None:
+    entry = item.entry
+    node = _sub(root, "entry")
+    _sub(node, "id", permalink(entry, item.liveblog, links))
+    _sub(node, "title", headline(entry))
+    _link(node, "alternate", "text/html", _entry_page(item, links))
+    _sub(node, "published", _stamp(entry.time))
+    _sub(node, "updated", _stamp(entry.last_modified))
+    if entry.author:
+        ET.SubElement(_sub(node, "author"), "name").text = entry.author
+    for slug in entry.topics:
+        ET.SubElement(node, "category", {"term": slug, "label": item.liveblog.topic(slug).title})
+    if entry.image:
+        _link(node, "enclosure", _image_type(entry.image), links.absolute_static(entry.image))
+    content = _sub(node, "content", entry.body_html)
+    content.set("type", "html")
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
+    node = ET.SubElement(parent, tag)  # in the default (Atom) namespace the root declares
+    if text is not None:
+        node.text = text
+    return node
+
+
+def _link(parent: ET.Element, rel: str, kind: str, href: str) -> None:
+    ET.SubElement(parent, "link", {"rel": rel, "type": kind, "href": href})
+
+
+_IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
+                "webp": "image/webp", "avif": "image/avif", "svg": "image/svg+xml"}
+
+
+def _image_type(path: str) -> str:
+    return _IMAGE_TYPES.get(path.rsplit(".", 1)[-1].lower(), "image/*")
+
+
+def json_feed(feed: Feed, site: Site) -> bytes:
+    links = _links(site)
+    data: dict[str, Any] = {
+        "version": JSON_FEED_VERSION,
+        "title": feed.title,
+        "home_page_url": links.absolute(feed.page_route),
+        "feed_url": links.absolute(urls.json_feed_beside(feed.route)),
+        "description": feed.description,
+        "language": site.config.language,
+        "authors": [{"name": _feed_author(site)}],
+        "items": [_json_item(item, links) for item in feed.items],
+    }
+    if site.config.publisher and site.config.publisher.logo:
+        data["icon"] = links.absolute_static(site.config.publisher.logo)
+    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def _json_item(item: FeedItem, links: Links) -> dict[str, Any]:
+    entry = item.entry
+    data: dict[str, Any] = {
+        "id": permalink(entry, item.liveblog, links),
+        "url": _entry_page(item, links),
+        "title": headline(entry),
+        "content_html": entry.body_html,
+        "date_published": _stamp(entry.time),
+        "date_modified": _stamp(entry.last_modified),
+    }
+    if entry.author:
+        data["authors"] = [{"name": entry.author}]
+    if entry.topics:
+        data["tags"] = [item.liveblog.topic(slug).title for slug in entry.topics]
+    if entry.image:
+        data["image"] = links.absolute_static(entry.image)
+    return data

@@ -1,0 +1,215 @@
+"""Serve's rebuild path writes exactly what a fresh `sitegen build` writes.
+
+One Rebuilder (one long-lived in-memory cache, one output folder) goes through
+edits, additions, deletions, drafts, template, config and static changes and a
+failed build. After every step its output is compared file by file with a fresh,
+cache-less build of the same sources with the same options. The fresh build
+writes into a copy of the preview's previous output, since a build may compare
+with what it replaces (updates.json lists entries removed since the last build).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import lxml.html
+import pytest
+from sitekit import entry_md, make_site, snapshot, stream_ids, write
+
+import sitegen.themes
+from sitegen.build import BuildOptions, build, default_options
+from sitegen.serve import Rebuilder
+
+BASE = "http://127.0.0.1:8765/"
+THEME_TEMPLATES = Path(sitegen.themes.__file__).parent / "default" / "templates"
+
+CONFIG = """\
+title: Rebuild desk
+base_url: https://example.org/news/
+timezone: UTC
+per_page: 2
+publisher:
+  name: Rebuild desk
+  logo: logo.svg
+"""
+
+LIVEBLOG = """\
+title: Rolling coverage
+description: Everything as it happens.
+timezone: Europe/Kyiv
+topics:
+  energy: Energy talks
+  diplomacy: Diplomacy
+"""
+
+LISTED = """\
+- id: brief-one
+  time: 2025-03-23T08:00
+  title: Brief one
+  body: First brief.
+- id: brief-two
+  time: 2025-03-23T08:30
+  body: Second brief, no title.
+"""
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    return make_site(tmp_path, config=CONFIG, liveblogs={"desk": {
+        "liveblog.yaml": LIVEBLOG,
+        "briefs.yaml": LISTED,
+        "a.md": entry_md("2025-03-23T09:00", "Alpha *body*.", title="Alpha", topics="[energy]"),
+        "b.md": entry_md("2025-03-23T10:00", "Bravo body.", title="Bravo", topics="[diplomacy]"),
+        "c.md": entry_md("2025-03-23T11:00", "Charlie body.", title="Charlie", topics="[energy, diplomacy]",
+                         key_event="true"),
+        "d.md": entry_md("2025-03-23T12:00", "Delta body.", pinned="true"),
+    }}, files={"static/logo.svg": '<svg xmlns="http://www.w3.org/2000/svg"/>\n'})
+
+
+def fresh_build(site: Path, previous: dict[str, bytes], folder: Path) -> dict[str, bytes]:
+    """`sitegen build` with serve's options, no cache, into a copy of the previous output."""
+    shutil.rmtree(folder, ignore_errors=True)
+    for rel, data in previous.items():
+        write(folder / rel, data)
+    build(BuildOptions(site, folder, base_url=BASE, drafts=True, use_cache=False))
+    return snapshot(folder)
+
+
+def assert_same(served: dict[str, bytes], fresh: dict[str, bytes], step: str) -> None:
+    assert sorted(served) == sorted(fresh), step
+    different = [rel for rel in served if served[rel] != fresh[rel]]
+    assert different == [], f"{step}: files differ from a fresh build: {different}"
+
+
+def page(output: Path, rel: str = "desk/index.html") -> lxml.html.HtmlElement:
+    return lxml.html.fromstring((output / rel).read_bytes())
+
+
+def override_entry_template(site: Path, marker: str) -> None:
+    original = (THEME_TEMPLATES / "entry.html").read_text("utf-8")
+    write(site / "templates/entry.html", f'<p class="override-marker">{marker}</p>\n' + original)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), "utf-8")
+
+
+def steps(site: Path) -> list[tuple[str, Callable[[], None], Callable[[Path], None]]]:
+    """(name, change, check of the changed output): each check proves the change arrived."""
+    desk = site / "content/desk"
+
+    def has_text(rel: str, xpath: str, expected: object) -> Callable[[Path], None]:
+        return lambda out: (page(out, rel).xpath(xpath) == expected) or pytest.fail(
+            f"{rel}: {xpath} is {page(out, rel).xpath(xpath)!r}, expected {expected!r}")
+
+    return [
+        ("edit a body", lambda: edit(desk / "b.md", "Bravo body.", "Bravo body, edited."),
+         has_text("desk/index.html", "boolean(//*[@id='entry-b'][contains(., 'Bravo body, edited.')])", True)),
+        ("edit a title and topics", lambda: edit(desk / "a.md", "title: Alpha\ntopics: [energy]",
+                                                 "title: Alpha renamed\ntopics: [diplomacy]"),
+         lambda out: any(page(out, p.relative_to(out)).xpath("//article[@id='entry-a']")
+                         for p in (out / "desk/topics/diplomacy").rglob("*.html")) or pytest.fail("a not listed")),
+        ("add an entry", lambda: write(desk / "e.md", entry_md("2025-03-23T13:00", "Echo body.", title="Echo")),
+         has_text("desk/index.html", "boolean(//article[@id='entry-e'])", True)),
+        ("add to a list file", lambda: edit(desk / "briefs.yaml", "- id: brief-two",
+                                            "- id: brief-three\n  time: 2025-03-23T14:00\n  body: Third.\n"
+                                            "- id: brief-two"),
+         has_text("desk/index.html", "boolean(//article[@id='entry-brief-three'])", True)),
+        ("delete an entry", lambda: (desk / "c.md").unlink(),
+         lambda out: not any(p.xpath("//*[@id='entry-c']") for p in map(lxml.html.parse, out.rglob("*.html")))
+         or pytest.fail("entry c is still on a page")),
+        ("add a draft", lambda: write(desk / "f.md", entry_md("2025-03-23T15:00", "Draft.", title="F", draft="true")),
+         has_text("desk/index.html", "boolean(//article[@id='entry-f'])", True)),
+        ("override a template", lambda: override_entry_template(site, "one"),
+         has_text("desk/index.html", "string(//p[@class='override-marker'])", "one")),
+        ("edit the override", lambda: override_entry_template(site, "two"),
+         has_text("desk/index.html", "string(//p[@class='override-marker'])", "two")),
+        ("remove the override", lambda: shutil.rmtree(site / "templates"),
+         has_text("desk/index.html", "count(//p[@class='override-marker'])", 0.0)),
+        ("change the config", lambda: edit(site / "sitegen.yaml", "per_page: 2", "per_page: 3\nlanguage: uk"),
+         has_text("desk/index.html", "string(/html/@lang)", "uk")),
+        ("change liveblog topics and zone", lambda: edit(desk / "liveblog.yaml",
+                                                         "energy: Energy talks\n", "energy: Power grid\n")
+         or edit(desk / "liveblog.yaml", "Europe/Kyiv", "America/New_York"),
+         has_text("desk/topics/energy/index.html", "boolean(//h1[contains(., 'Power grid')])", True)),
+        ("change static files", lambda: (write(site / "static/logo.svg", '<svg xmlns="http://www.w3.org/2000/svg" '
+                                                                           'width="2"/>\n'),
+                                         write(site / "static/extra/new.txt", "new\n")),
+         lambda out: (out / "extra/new.txt").read_text() == "new\n" or pytest.fail("static file missing")),
+        ("delete a static file", lambda: (site / "static/extra/new.txt").unlink(),
+         lambda out: not (out / "extra").exists() or pytest.fail("deleted static file lingers")),
+        ("delete several and edit the newest", lambda: ((desk / "a.md").unlink(), (desk / "briefs.yaml").unlink(),
+                                                        edit(desk / "e.md", "Echo body.", "Echo changed.")),
+         lambda out: stream_ids(page(out)) == ["d", "f", "e", "b"] or pytest.fail(str(stream_ids(page(out))))),
+    ]
+
+
+def test_rebuilds_match_fresh_builds_byte_for_byte(site: Path, tmp_path: Path) -> None:
+    options = default_options(site, tmp_path / "preview", base_url=BASE, drafts=True)
+    rebuilder = Rebuilder(options)
+    try:
+        first = rebuilder.rebuild()
+        assert first.ok, first.problems
+        previous: dict[str, bytes] = {}
+        served = snapshot(options.output)
+        assert_same(served, fresh_build(site, previous, tmp_path / "fresh"), "first build")
+        for name, change, check in steps(site):
+            previous = served
+            change()
+            outcome = rebuilder.rebuild()
+            assert outcome.ok, (name, outcome.problems)
+            check(options.output)
+            served = snapshot(options.output)
+            assert served != previous, f"{name}: nothing changed"
+            assert_same(served, fresh_build(site, previous, tmp_path / "fresh"), name)
+    finally:
+        rebuilder.close()
+
+
+def test_failed_rebuild_keeps_the_output_and_recovers(site: Path, tmp_path: Path) -> None:
+    options = default_options(site, tmp_path / "preview", base_url=BASE, drafts=True)
+    rebuilder = Rebuilder(options)
+    try:
+        assert rebuilder.rebuild().ok
+        good = snapshot(options.output)
+        entry = site / "content/desk/b.md"
+        entry.write_text("---\ntime: 2025-03-23T10:00\ntitle: Bravo\ntopics: [nope]\n---\nBody\n")
+        failed = rebuilder.rebuild()
+        assert not failed.ok
+        assert failed.problems[0].startswith(f"{entry}:2: ") or failed.problems[0].startswith(f"{entry}:")
+        assert "nope" in failed.problems[0]
+        assert snapshot(options.output) == good  # the last good output, byte for byte
+
+        (site / "templates").mkdir()
+        (site / "templates/entry.html").write_text("{% if %}\n")
+        assert not rebuilder.rebuild().ok
+        assert snapshot(options.output) == good
+        shutil.rmtree(site / "templates")
+
+        entry.write_text(entry_md("2025-03-23T10:00", "Mended.", title="Bravo"))
+        mended = rebuilder.rebuild()
+        assert mended.ok, mended.problems
+        served = snapshot(options.output)
+        assert_same(served, fresh_build(site, good, tmp_path / "fresh"), "after the fix")
+    finally:
+        rebuilder.close()
+
+
+def test_rebuild_reuses_cached_entries(site: Path, tmp_path: Path) -> None:
+    """The long-lived cache keeps rendered entries in memory across rebuilds."""
+    options = default_options(site, tmp_path / "preview", base_url=BASE, drafts=True)
+    rebuilder = Rebuilder(options)
+    try:
+        assert rebuilder.rebuild().ok
+        remembered = dict(rebuilder.cache.memory)
+        assert remembered, "nothing was kept in memory"
+        edit(site / "content/desk/b.md", "Bravo body.", "Bravo body, again.")
+        assert rebuilder.rebuild().ok
+        kept = set(remembered) & set(rebuilder.cache.memory)
+        assert kept and len(rebuilder.cache.memory) > len(remembered)
+    finally:
+        rebuilder.close()

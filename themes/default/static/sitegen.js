@@ -1,0 +1,505 @@
+/* sitegen.js: the one small, dependency-free script on every page (the same file
+ * everywhere, so browsers and CDNs cache it once). Every page is complete
+ * without it; it only adds:
+ *   - live updates on a live liveblog's front page: polls updates.json (jitter,
+ *     conditional requests, back-off, paused while hidden), slides new entries
+ *     in or offers an "N new updates" button, edits in place, drops removed ones;
+ *   - links to entries that moved page (#entry-E not here): asks the entry's own
+ *     page where E lives now and goes there;
+ *   - reader comforts: relative times, jump to latest, topic filter, order toggle;
+ *   - the comment widget, loaded only when the reader asks for it.
+ * Hooks are data-* attributes the templates write (data-entry-pages, data-live-url,
+ * data-live-poll, data-latest-url on the stream; data-provider ... on #comments).
+ */
+(function () {
+  "use strict";
+  var doc = document;
+  var ID = /^[a-z0-9][a-z0-9_-]{0,99}$/;
+  var MAX_BACKOFF = 300;
+  var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+
+  function all(sel, scope) { return Array.prototype.slice.call((scope || doc).querySelectorAll(sel)); }
+  function one(sel, scope) { return (scope || doc).querySelector(sel); }
+  function make(tag, cls, text) {
+    var el = doc.createElement(tag);
+    if (cls) el.className = cls;
+    if (text) el.textContent = text;
+    return el;
+  }
+  function plural(n, one_, many) { return n === 1 ? one_ : n + " " + many; }
+
+  /* ---- relative times ------------------------------------------------- */
+  var rtf = window.Intl && Intl.RelativeTimeFormat
+    ? new Intl.RelativeTimeFormat(doc.documentElement.lang || undefined, { numeric: "auto", style: "short" })
+    : null;
+  var UNITS = [["day", 86400, 7], ["hour", 3600, 24], ["minute", 60, 60]];
+
+  function ago(when, now) {
+    var s = (now - when) / 1000;
+    if (!rtf || isNaN(s) || s < -300 || s >= 7 * 86400) return "";
+    if (s < 60) return rtf.format(0, "second");
+    for (var i = 0; i < UNITS.length; i++) {
+      if (s >= UNITS[i][1]) return rtf.format(-Math.floor(s / UNITS[i][1]), UNITS[i][0]);
+    }
+    return "";
+  }
+
+  function relativeTimes(scope) {
+    var now = Date.now();
+    all("time.entry__time[datetime]", scope).forEach(function (t) {
+      var span = one(".sg-ago", t);
+      if (!span) {
+        span = make("span", "sg-ago");
+        t.insertBefore(span, t.firstChild);
+      }
+      var text = ago(Date.parse(t.getAttribute("datetime")), now);
+      span.textContent = text;
+      span.hidden = !text;
+    });
+  }
+
+  /* ---- comments: nothing third-party until the reader asks --------------- */
+  function addScript(parent, src, attrs) {
+    var s = doc.createElement("script");
+    s.src = src;
+    s.async = true;
+    Object.keys(attrs || {}).forEach(function (k) { if (attrs[k] != null) s.setAttribute(k, attrs[k]); });
+    parent.appendChild(s);
+    return s;
+  }
+
+  function httpUrl(value) {
+    try {
+      var u = new URL(value);
+      return /^https?:$/.test(u.protocol) ? u.href.replace(/\/+$/, "") : null;
+    } catch (e) { return null; }
+  }
+
+  var PROVIDERS = {
+    disqus: function (d, thread) {
+      var name = d.disqusShortname || "";
+      if (!/^[A-Za-z0-9-]{1,64}$/.test(name)) return false;
+      window.disqus_config = function () {
+        this.page.url = d.url;
+        this.page.identifier = d.threadId;
+        this.page.title = d.title;
+      };
+      thread.id = "disqus_thread";
+      addScript(doc.body, "https://" + name + ".disqus.com/embed.js", { "data-timestamp": String(Date.now()) });
+      return true;
+    },
+    giscus: function (d, thread) {
+      if (!/^[\w.-]+\/[\w.-]+$/.test(d.giscusRepo || "")) return false;
+      thread.appendChild(make("div", "giscus"));
+      addScript(thread, "https://giscus.app/client.js", {
+        "data-repo": d.giscusRepo, "data-repo-id": d.giscusRepoId,
+        "data-category": d.giscusCategory, "data-category-id": d.giscusCategoryId,
+        "data-mapping": "specific", "data-term": d.threadId, "data-strict": "1",
+        "data-reactions-enabled": "1", "data-emit-metadata": "0", "data-input-position": "top",
+        "data-theme": "preferred_color_scheme", "data-lang": doc.documentElement.lang || "en",
+        crossorigin: "anonymous"
+      });
+      return true;
+    },
+    coral: function (d, thread) {
+      var root = httpUrl(d.coralUrl || "");
+      if (!root) return false;
+      thread.id = "coral_thread";
+      addScript(thread, root + "/assets/js/embed.js").addEventListener("load", function () {
+        if (window.Coral) {
+          window.Coral.createStreamEmbed({ id: "coral_thread", autoRender: true, rootURL: root,
+                                           storyID: d.threadId, storyURL: d.url });
+        }
+      });
+      return true;
+    }
+  };
+
+  function comments() {
+    var box = doc.getElementById("comments");
+    var button = box && one(".comments__load", box);
+    var load = box && PROVIDERS[box.getAttribute("data-provider")];
+    if (!button || !load || !/^[A-Za-z0-9_-]+$/.test(box.getAttribute("data-thread-id") || "")) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var thread = one(".comments__thread", box) || box.appendChild(make("div", "comments__thread"));
+      button.hidden = true;
+      if (!load(box.dataset, thread)) thread.textContent = "Comments are not available right now.";
+    }, { once: true });
+  }
+
+  /* ---- the stream ------------------------------------------------------ */
+  var stream = one("[data-entry-pages]");
+  var list = stream && one(".stream__entries", stream);
+  var pinnedBox = stream && one(".stream__pinned", stream);
+  var filter = "";
+  var oldestFirst = false;
+
+  function articles(scope) { return all("article[data-entry-id]", scope || stream); }
+  function timeOf(el) { return Date.parse(el.getAttribute("data-time")) || 0; }
+
+  function applyFilter(scope) {
+    var shown = 0;
+    articles(scope).forEach(function (a) {
+      var topics = (a.getAttribute("data-topics") || "").split(" ");
+      a.hidden = !!filter && topics.indexOf(filter) < 0;
+      if (!a.hidden) shown++;
+    });
+    return shown;
+  }
+
+  function decorate(el) {
+    relativeTimes(el);
+    applyFilter(el.parentNode);
+  }
+
+  /* Keeps what the reader is looking at in place while `change` edits the page above
+   * it (the stream opts out of the browser's own scroll anchoring, see sitegen.css). */
+  function keepPosition(change) {
+    var anchor = null, top = 0;
+    var candidates = articles().concat(all(".pager, #comments"));
+    for (var i = 0; i < candidates.length; i++) {
+      var r = candidates[i].getBoundingClientRect();
+      if (r.height && r.bottom > 0 && r.top < window.innerHeight) { anchor = candidates[i]; top = r.top; break; }
+    }
+    change();
+    if (anchor && anchor.isConnected) {
+      var delta = anchor.getBoundingClientRect().top - top;
+      if (Math.abs(delta) >= 1) window.scrollBy(0, delta);
+    }
+  }
+
+  function parseEntry(entry) {
+    if (!entry || !ID.test(entry.id) || typeof entry.html !== "string") return null;
+    var t = doc.createElement("template");
+    t.innerHTML = entry.html;
+    var el = t.content.firstElementChild;
+    return el && el.id === "entry-" + entry.id ? el : null;
+  }
+
+  /* Puts a new entry where its time belongs (pinned ones above the stream). */
+  function place(el) {
+    var box = el.classList.contains("entry--pinned") && pinnedBox ? pinnedBox : list;
+    var when = timeOf(el);
+    var before = articles(box).filter(function (a) {
+      return oldestFirst ? timeOf(a) > when : timeOf(a) < when;
+    })[0];
+    box.insertBefore(el, before || null);
+    decorate(el);
+  }
+
+  /* ---- jump to latest, order, topic filter ------------------------------ */
+  function latestTarget() {
+    var items = articles(list).filter(function (a) { return !a.hidden; });
+    return oldestFirst ? items[items.length - 1] : items[0];
+  }
+
+  function goTo(el) {
+    if (!el) return;
+    if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "-1");
+    el.scrollIntoView({ behavior: reduceMotion ? "auto" : "smooth", block: "start" });
+    el.focus({ preventScroll: true });
+  }
+
+  function jumpControl() {
+    var url = stream.getAttribute("data-latest-url");
+    var jump;
+    if (url) {
+      jump = make("a", "sg-jump", "Jump to latest");
+      jump.href = url;
+    } else {
+      jump = make("button", "sg-jump", "Jump to latest");
+      jump.type = "button";
+      jump.addEventListener("click", function () {
+        if (live) live.flush("quiet");
+        goTo(latestTarget());
+      });
+    }
+    jump.hidden = true;
+    doc.body.appendChild(jump);
+    var update = function () { jump.hidden = stream.getBoundingClientRect().top > -window.innerHeight / 2; };
+    window.addEventListener("scroll", throttle(update), { passive: true });
+    update();
+  }
+
+  function setOrder(oldest, button) {
+    if (oldest === oldestFirst) return;
+    if (live) live.flush("quiet");
+    oldestFirst = oldest;
+    keepPosition(function () {
+      articles(list).reverse().forEach(function (a) { list.appendChild(a); });
+    });
+    button.setAttribute("aria-pressed", String(oldest));
+    button.textContent = oldest ? "Show newest first" : "Show oldest first";
+    try { sessionStorage.setItem("sitegen-order", oldest ? "oldest" : "newest"); } catch (e) { /* private mode */ }
+  }
+
+  function topicChoices() {
+    var topics = {}, order = [];
+    function add(slug, title) {
+      if (slug && ID.test(slug) && !topics[slug]) { topics[slug] = title || slug; order.push(slug); }
+    }
+    all(".topic-index [id^='topic-']").forEach(function (s) {
+      var title = one("h2, h3, h4, a", s);
+      add(s.id.slice(6), title && (one("a", title) || title).textContent.trim());
+    });
+    articles().forEach(function (a) {
+      var links = all(".entry__topics a", a);
+      (a.getAttribute("data-topics") || "").split(" ").forEach(function (slug, i) {
+        add(slug, links[i] && links[i].textContent.trim());
+      });
+    });
+    return order.map(function (slug) { return [slug, topics[slug]]; });
+  }
+
+  function toolbar() {
+    var bar = make("div", "sg-toolbar");
+    bar.setAttribute("role", "group");
+    bar.setAttribute("aria-label", "Reading options");
+    var topics = stream.classList.contains("stream--topic") ? [] : topicChoices();
+    var empty = make("p", "sg-empty", "No updates on this topic on this page.");
+    empty.hidden = true;
+    if (topics.length > 1) {
+      var label = make("label", "sg-filter", "Topic ");
+      var select = make("select");
+      select.appendChild(new Option("All topics", ""));
+      topics.forEach(function (t) { select.appendChild(new Option(t[1], t[0])); });
+      select.addEventListener("change", function () {
+        filter = select.value;
+        keepPosition(function () { empty.hidden = applyFilter() > 0; });
+      });
+      label.appendChild(select);
+      bar.appendChild(label);
+    }
+    var order = make("button", "sg-order", "Show oldest first");
+    order.type = "button";
+    order.setAttribute("aria-pressed", "false");
+    order.addEventListener("click", function () { setOrder(!oldestFirst, order); });
+    bar.appendChild(order);
+    var first = pinnedBox || list;
+    first.parentNode.insertBefore(bar, first);
+    first.parentNode.insertBefore(empty, first);
+    var saved = null;
+    try { saved = sessionStorage.getItem("sitegen-order"); } catch (e) { /* private mode */ }
+    if (saved === "oldest") setOrder(true, order);
+  }
+
+  function throttle(fn) {
+    var queued = false;
+    return function () {
+      if (queued) return;
+      queued = true;
+      window.requestAnimationFrame(function () { queued = false; fn(); });
+    };
+  }
+
+  /* ---- entries that moved: #entry-E not on this page -------------------- */
+  function resolveAnchor() {
+    var m = /^#entry-([a-z0-9][a-z0-9_-]{0,99})$/.exec(location.hash);
+    if (!m) return;
+    var here = doc.getElementById("entry-" + m[1]);
+    if (here) {
+      if (here.hidden) {  // hidden by the topic filter: show everything again
+        var select = one(".sg-filter select");
+        if (select) { select.value = ""; select.dispatchEvent(new Event("change")); }
+        goTo(here);
+      }
+      return;
+    }
+    var page = new URL(stream.getAttribute("data-entry-pages") + m[1] + "/", location.href);
+    fetch(page.href, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) throw new Error("gone");
+      return r.text().then(function (text) {
+        var link = one("a[data-stream-link]", new DOMParser().parseFromString(text, "text/html"));
+        var target = link && new URL(link.getAttribute("href"), r.url || page.href);
+        if (!target || target.origin !== location.origin) throw new Error("no link");
+        if (target.pathname !== location.pathname) location.replace(target.href);
+      });
+    }).catch(function () {
+      var note = make("p", "sg-notice", "That update is no longer on this page.");
+      note.setAttribute("role", "status");
+      (pinnedBox || list).parentNode.insertBefore(note, pinnedBox || list);
+    });
+  }
+
+  /* ---- live updates ----------------------------------------------------- */
+  var live = null;
+
+  function Live(url, seconds) {
+    var interval = clampSeconds(seconds);
+    var timer = 0, failures = 0, busy = false, stopped = false;
+    var etag = null, modified = null;
+    var pending = [];
+    var title = doc.title;
+    var notice = make("div", "sg-live");
+    notice.setAttribute("aria-live", "polite");
+    var button = make("button", "sg-new-updates");
+    button.type = "button";
+    button.hidden = true;
+    notice.appendChild(button);
+    (pinnedBox || list).parentNode.insertBefore(notice, pinnedBox || list);
+
+    function clampSeconds(s) { return Math.min(Math.max(Number(s) || 15, 1), 3600); }
+
+    function schedule() {
+      clearTimeout(timer);
+      if (stopped || doc.hidden) return;
+      var wait = failures ? Math.min(interval * Math.pow(2, failures), Math.max(interval, MAX_BACKOFF)) : interval;
+      timer = setTimeout(poll, wait * 1000 * (0.8 + Math.random() * 0.4));
+    }
+
+    /* A Last-Modified less than a second before the response's Date is weak (the
+     * file may change again within that second): only a strong one is sent back. */
+    function remember(r) {
+      etag = r.headers.get("ETag");
+      var lm = r.headers.get("Last-Modified"), date = r.headers.get("Date");
+      modified = lm && date && Date.parse(date) - Date.parse(lm) >= 1000 ? lm : null;
+    }
+
+    function poll() {
+      if (busy || stopped) return;
+      busy = true;
+      clearTimeout(timer);
+      var headers = {};
+      if (etag) headers["If-None-Match"] = etag;
+      else if (modified) headers["If-Modified-Since"] = modified;
+      fetch(url, { cache: "no-store", credentials: "same-origin", headers: headers }).then(function (r) {
+        if (r.status === 304) return null;
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        remember(r);
+        return r.json();
+      }).then(function (manifest) {
+        failures = 0;
+        if (manifest) apply(manifest);
+      }).catch(function () {
+        failures++;
+      }).then(function () {
+        busy = false;
+        schedule();
+      });
+    }
+
+    function atTop() {
+      return !oldestFirst && list.getBoundingClientRect().top > -10;
+    }
+
+    function apply(m) {
+      if (!m || !Array.isArray(m.entries)) return;
+      if (m.poll_seconds) interval = clampSeconds(m.poll_seconds);
+      (Array.isArray(m.removed) ? m.removed : []).forEach(remove);
+      var front = Array.isArray(m.front) ? m.front : [];
+      var fresh = [];
+      m.entries.forEach(function (entry) {
+        var el = entry && ID.test(entry.id) && doc.getElementById("entry-" + entry.id);
+        var waiting = pending.filter(function (p) { return p.id === entry.id; })[0];
+        if (el) {
+          if (el.getAttribute("data-version") !== entry.version) edit(el, entry);
+        } else if (waiting) {
+          pending[pending.indexOf(waiting)] = entry;
+        } else if (front.indexOf(entry.id) >= 0 && parseEntry(entry)) {
+          fresh.push(entry);
+        }
+      });
+      if (fresh.length) arrive(fresh);
+      if (m.status && m.status !== "live") stop();
+    }
+
+    function edit(el, entry) {
+      var next = parseEntry(entry);
+      if (!next) return;
+      keepPosition(function () { el.replaceWith(next); });
+      decorate(next);
+    }
+
+    function remove(id) {
+      pending = pending.filter(function (p) { return p.id !== id; });
+      var el = typeof id === "string" && ID.test(id) && doc.getElementById("entry-" + id);
+      if (el && el.matches("article")) keepPosition(function () { el.remove(); });
+      showCount();
+    }
+
+    function arrive(fresh) {
+      if (oldestFirst) {
+        insert(fresh, false, true);  // they go below: nothing moves
+      } else if (atTop()) {
+        insert(fresh, true, false);  // the reader watches them slide in
+      } else {
+        pending = fresh.concat(pending);
+        showCount();
+      }
+    }
+
+    /* Inserts entries (newest first); `keep`: without moving what the reader looks at. */
+    function insert(entries, animate, keep) {
+      var nodes = entries.map(parseEntry).filter(Boolean);
+      var change = function () {
+        nodes.slice().reverse().forEach(function (el) {
+          if (animate && !reduceMotion) {
+            el.classList.add("sg-arrived");
+            el.addEventListener("animationend", function () { el.classList.remove("sg-arrived"); }, { once: true });
+          }
+          place(el);
+        });
+      };
+      if (keep) keepPosition(change);
+      else change();
+      return nodes;
+    }
+
+    function showCount() {
+      var n = pending.length;
+      button.hidden = !n;
+      button.textContent = n ? "\u2191 " + plural(n, "1 new update", "new updates") : "";
+      doc.title = n ? "(" + n + ") " + title : title;
+    }
+
+    /* Inserts what is waiting. "reveal" (the button): in place, then takes the reader
+     * to the newest; "top" (the reader came back up): slides in; "quiet": in place. */
+    function flush(how) {
+      if (!pending.length) return;
+      var nodes = insert(pending, how !== "quiet", how !== "top");
+      pending = [];
+      showCount();
+      if (how === "reveal") goTo(nodes[0]);
+    }
+
+    function stop() {
+      stopped = true;
+      clearTimeout(timer);
+      all(".badge--live").forEach(function (b) {
+        b.textContent = "Ended";
+        b.classList.replace("badge--live", "badge--ended");
+      });
+    }
+
+    button.addEventListener("click", function () { flush("reveal"); });
+    window.addEventListener("scroll", throttle(function () { if (pending.length && atTop()) flush("top"); }),
+                            { passive: true });
+    doc.addEventListener("visibilitychange", function () {
+      if (doc.hidden) clearTimeout(timer);
+      else poll();
+    });
+    window.addEventListener("pageshow", function (e) { if (e.persisted) poll(); });
+    schedule();
+    return { flush: flush, poll: poll };
+  }
+
+  /* ---- start ------------------------------------------------------------- */
+  function start() {
+    doc.documentElement.classList.add("sg-js");
+    relativeTimes(doc);
+    if (one("time.entry__time")) setInterval(function () { relativeTimes(doc); }, 60000);
+    comments();
+    if (!stream || !list) return;
+    if (stream.getAttribute("data-live-url")) {
+      live = Live(stream.getAttribute("data-live-url"), stream.getAttribute("data-live-poll"));
+    }
+    toolbar();
+    jumpControl();
+    resolveAnchor();
+    window.addEventListener("hashchange", resolveAnchor);
+  }
+
+  if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
