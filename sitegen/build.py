@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from sitegen import urls
-from sitegen.cache import Cache, cache_key
+from sitegen.bodies import BodyRenderer
+from sitegen.cache import Cache
 from sitegen.config import SiteConfig, load_config
 from sitegen.content import load_site
 from sitegen.errors import Problem, SitegenError
@@ -118,6 +119,8 @@ def static_files(source: Path, theme: Theme) -> Iterator[tuple[str, Path, str]]:
 def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
                 statics: list[tuple[str, Path, str]], progress: Progress | None) -> int:
     plan = SitePlan(site)
+    for liveblog in site.liveblogs:
+        renderer.prefetch(liveblog, site.config.base_url)
     warn_missing(site.config)  # what search engines need for live coverage
     count = 0
     routes = []
@@ -142,25 +145,6 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
 
 
 def sitemap_routes(site: Site, routes: list[str]) -> list[tuple[str, object]]:
-    newest = {urls.liveblog(lb.slug): max((e.last_modified for e in lb.entries), default=None)
+    newest = {urls.liveblog(lb.slug): lb.last_modified
               for lb in site.liveblogs}
     return [(r, newest.get(r)) for r in routes if r != "404.html" and "/page/" not in r]
-
-
-class BodyRenderer:
-    """Entry Markdown to HTML, each body rendered once per content change."""
-
-    def __init__(self, markdown: MarkdownRenderer, cache: Cache) -> None:
-        self.markdown = markdown
-        self.cache = cache
-
-    def render_many(self, pairs: list[tuple[str, str]]) -> list[str]:
-        results = []
-        for entry_id, body in pairs:
-            key = cache_key("markdown", self.markdown.fingerprint, entry_id, body)
-            html = self.cache.get(key)
-            if html is None:
-                html = self.markdown.render(body, entry_id)
-                self.cache.put(key, html)
-            results.append(html)
-        return results

@@ -22,9 +22,22 @@ SCHEMA = 1
 KEEP_UNUSED_SECONDS = 30 * 24 * 3600
 
 
-def cache_key(*parts: str) -> str:
-    """A key naming a value by all of its inputs (and sitegen's version)."""
+def _code_digest() -> str:
+    """sitegen's own source: a change to the code that shapes values (even without a
+    new version number, as while developing) must never reuse old values."""
     digest = hashlib.sha256(f"sitegen/{__version__}/{SCHEMA}".encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\x00" + path.read_bytes())
+    return digest.hexdigest()
+
+
+_BASE = hashlib.sha256(_code_digest().encode())
+BATCH = 500  # keys per SELECT: below SQLite's limit on bound parameters
+
+
+def cache_key(*parts: str) -> str:
+    """A key naming a value by all of its inputs (and sitegen's code)."""
+    digest = _BASE.copy()
     for part in parts:
         digest.update(b"\x00" + part.encode())
     return digest.hexdigest()
@@ -39,7 +52,8 @@ class Cache:
         self.db: sqlite3.Connection | None = None
         self.pending: dict[str, str] = {}
         self.touched: list[str] = []
-        self.memory: dict[str, str] = {}
+        self.memory: dict[str, str] = {}  # every value seen, kept across builds (`serve`)
+        self.loaded: dict[str, str] = {}  # values fetched in bulk for the current build
         if path is not None:
             self.db = self._open(path)
 
@@ -72,24 +86,45 @@ class Cache:
                 pass
 
     def get(self, key: str) -> str | None:
-        if key in self.memory:
-            return self.memory[key]
-        if key in self.pending:
-            return self.pending[key]
+        for found in (self.memory, self.loaded, self.pending):
+            if key in found:
+                return found[key]
         if self.db is None:
             return None
+        return self.get_many([key]).get(key)
+
+    def get_many(self, keys: list[str]) -> dict[str, str]:
+        """The values of those keys that are stored, fetched with few queries."""
+        result = {}
+        for key in keys:
+            for found in (self.memory, self.loaded, self.pending):
+                if key in found:
+                    result[key] = found[key]
+                    break
+        wanted = [k for k in dict.fromkeys(keys) if k not in result]
+        if self.db is None or not wanted:
+            return result
+        rows: list[tuple[str, object]] = []
         try:
-            row = self.db.execute("SELECT value FROM fragments WHERE key=?", (key,)).fetchone()
+            for start in range(0, len(wanted), BATCH):
+                batch = wanted[start:start + BATCH]
+                rows += self.db.execute(f"SELECT key, value FROM fragments WHERE key IN ({','.join('?' * len(batch))})",
+                                        batch).fetchall()
         except sqlite3.Error as exc:
-            log.warning("cache read failed (%s); continuing without it", exc)
-            self.db = None
-            return None
-        if row is None or not isinstance(row[0], str):
-            return None
-        self.touched.append(key)
-        if self.keep_in_memory:
-            self.memory[key] = row[0]
-        return row[0]
+            self._broken(exc)
+            return result
+        found = {k: v for k, v in rows if isinstance(v, str)}
+        self.touched += found
+        (self.memory if self.keep_in_memory else self.loaded).update(found)
+        return result | found
+
+    def _broken(self, exc: sqlite3.Error) -> None:
+        """A file that fails to read (truncated, corrupted) is replaced by a new one."""
+        log.warning("%s: cache unreadable (%s); starting a new one", self.path, exc)
+        self.close()
+        if self.path is not None:
+            self._remove(self.path)
+            self.db = self._open(self.path)
 
     def put(self, key: str, value: str) -> None:
         self.pending[key] = value
@@ -100,7 +135,7 @@ class Cache:
         pending, touched = self.pending, self.touched
         if self.keep_in_memory:
             self.memory.update(pending)
-        self.pending, self.touched = {}, []
+        self.pending, self.touched, self.loaded = {}, [], {}
         if self.db is None or not (pending or touched):
             return
         try:

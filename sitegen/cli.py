@@ -42,7 +42,8 @@ def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except SitegenError as exc:
             for problem in exc.problems:
                 click.echo(f"{problem}", err=True)
-            click.echo(f"error: {len(exc.problems)} problem(s); nothing was published", err=True)
+            outcome = "; nothing was published" if func.__name__ == "build" else ""
+            click.echo(f"error: {len(exc.problems)} problem(s){outcome}", err=True)
             sys.exit(1)
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__

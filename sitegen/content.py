@@ -39,6 +39,8 @@ def check_time(value: str) -> str:
                       "2025-03-23T09:15:00+02:00") from None
     if len(value.strip()) <= 10 and parsed.hour == parsed.minute == 0:
         raise Invalid(f"{value!r} has no time of day; write e.g. {value}T09:15")
+    if not 2 <= parsed.year <= 9998:  # beyond, moving between timezones overflows
+        raise Invalid(f"{value!r} is out of range (years 2 to 9998)")
     return value
 
 
@@ -46,6 +48,8 @@ def check_image(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("", "http", "https") or value.startswith("//"):
         raise Invalid(f"must be a path under static/ or an http(s) URL, not {value!r}")
+    if not parts.scheme and ".." in parts.path.replace("\\", "/").split("/"):
+        raise Invalid(f"must stay inside static/ (no '..'), not {value!r}")
     return value
 
 
@@ -174,10 +178,10 @@ def _topics(raw: dict[str, Any] | None, data: YamlMap, path: Path,
             problems.append(Problem(path, line, f"topic {why}"))
         elif slug in topics:
             problems.append(Problem(path, line, f"topic {slug!r} is declared twice (slugs ignore letter case)"))
-        elif not isinstance(title, str) or not title.strip():
+        elif not isinstance(title, (str, int, float)) or isinstance(title, bool) or not str(title).strip():
             problems.append(Problem(path, line, f"topic {slug!r} needs a title, e.g. `{slug}: Energy talks`"))
         else:
-            topics[slug] = Topic(slug, clean_text(title))
+            topics[slug] = Topic(slug, clean_text(str(title)))  # `2025: ...` titles are text too
     return tuple(topics.values())
 
 

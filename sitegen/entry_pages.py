@@ -14,15 +14,15 @@ fragment cache (pages at depth 3 share it: topic and archive pages use it too).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from markupsafe import Markup
 
 from sitegen import urls
 from sitegen.model import Entry, Liveblog, Site
-from sitegen.structured import entry_posting
+from sitegen.structured import entry_posting, part_of, publisher, truncate
 from sitegen.urls import Links
-from sitegen.views import Head, SiteView, feed_alternates, headline, head, plain_text, site_view
+from sitegen.views import Head, SiteView, feed_alternates, head, headline, plain_text, site_view
 
 if TYPE_CHECKING:
     from sitegen.pages import Fragment, PageSpec, SitePlan
@@ -45,36 +45,65 @@ class EntryPage:
 
 
 def entry_pages(site: Site, plan: "SitePlan", liveblog: Liveblog, fragment: "Fragment") -> Iterator["PageSpec"]:
+    """Every entry's page. All sit at the same depth, so everything but the entry's
+    own values is computed once per liveblog (10,000 entries mean 10,000 pages)."""
     from sitegen.pages import PageSpec
 
-    view = site_view(site.config, Links.from_page(site.config.base_url, urls.entry_page(liveblog.slug, "x")))
+    shared = _Shared.of(site, liveblog)
     for entry in liveblog.entries:
         route = urls.entry_page(liveblog.slug, entry.id)
-        links = Links.from_page(site.config.base_url, route)
-        yield PageSpec(route, TEMPLATE, entry_page(site, plan, liveblog, entry, links, view, fragment))
+        yield PageSpec(route, TEMPLATE, entry_page(site, plan, liveblog, entry, shared, fragment))
 
 
-def entry_page(site: Site, plan: "SitePlan", liveblog: Liveblog, entry: Entry, links: Links,
-               view: SiteView, fragment: "Fragment") -> EntryPage:
-    config = site.config
-    route = urls.entry_page(liveblog.slug, entry.id)
+@dataclass(frozen=True)
+class _Shared:
+    """What every entry page of one liveblog has in common."""
+
+    links: Links
+    head: Head
+    site: SiteView
+    liveblog_url: str
+    org: dict[str, Any]
+    part_of: dict[str, Any]
+    stream_label: str
+
+    @classmethod
+    def of(cls, site: Site, liveblog: Liveblog) -> "_Shared":
+        config = site.config
+        sample = urls.entry_page(liveblog.slug, "e")
+        links = Links.from_page(config.base_url, sample)
+        return cls(
+            links=links,
+            head=head(config, links, sample, liveblog.title, liveblog.description,
+                      alternates=feed_alternates(links, f"{liveblog.slug}/feed.xml", liveblog.title),
+                      og_type="article"),
+            site=site_view(config, links),
+            liveblog_url=links.to(urls.liveblog(liveblog.slug)),
+            org=publisher(config, links),
+            part_of=part_of(liveblog, links),
+            stream_label="See this update in the live coverage" if liveblog.is_live
+            else "See this update in the coverage",
+        )
+
+
+def entry_page(site: Site, plan: "SitePlan", liveblog: Liveblog, entry: Entry, shared: _Shared,
+               fragment: "Fragment") -> EntryPage:
+    links = shared.links
+    url = links.absolute(urls.entry_page(liveblog.slug, entry.id))
     title = headline(entry)
-    description = plain_text(entry.body_html, DESCRIPTION_LIMIT) or title
-    page_head = head(config, links, route, f"{title} — {liveblog.title}", description,
-                     alternates=feed_alternates(links, f"{liveblog.slug}/feed.xml", liveblog.title),
-                     og_type="article", json_ld=entry_posting(config, liveblog, entry, links))
-    if entry.image:
-        page_head = replace(page_head, image=links.absolute_static(entry.image))
+    text = plain_text(entry.body_html)
+    image = links.absolute_static(entry.image) if entry.image else shared.head.image
     location = plan.location[(liveblog.slug, entry.id)]
     return EntryPage(
-        head=page_head,
-        site=view,
+        head=replace(shared.head, title=f"{title} — {liveblog.title}",
+                     description=truncate(text, DESCRIPTION_LIMIT) or title, canonical=url, image=image,
+                     json_ld=entry_posting(site.config, entry, links, url, shared.org, text, shared.part_of)),
+        site=shared.site,
         liveblog_title=liveblog.title,
-        liveblog_url=links.to(urls.liveblog(liveblog.slug)),
+        liveblog_url=shared.liveblog_url,
         is_live=liveblog.is_live,
         status_label="Live" if liveblog.is_live else "Ended",
         article=Markup(fragment(entry, liveblog, links)),
         stream_url=links.to(location) + "#" + urls.entry_anchor(entry.id),
-        stream_label="See this update in the live coverage" if liveblog.is_live
-        else "See this update in the coverage",
+        stream_label=shared.stream_label,
     )

@@ -55,7 +55,7 @@ def site_feeds(site: Site) -> Iterator[Feed]:
                    f"Only the key events of {lb.title}", urls.liveblog(lb.slug),
                    tuple(FeedItem(e, lb) for e in key_events))
         for topic in lb.topics:
-            entries = [e for e in lb.entries if topic.slug in e.topics][:limit]
+            entries = lb.topic_entries(topic.slug)[:limit]
             yield Feed(f"{urls.topic(lb.slug, topic.slug)}feed.xml", f"{topic.title} — {lb.title}",
                        f"Updates on {topic.title}", urls.topic(lb.slug, topic.slug),
                        tuple(FeedItem(e, lb) for e in entries))

@@ -53,7 +53,7 @@ def manifest(site: Site, plan: SitePlan, liveblog: Liveblog, fragment: Fragment,
     config = site.config
     links = Links.from_page(config.base_url, urls.liveblog(liveblog.slug))
     front = front_ids(plan, liveblog)
-    newest = max((e.last_modified for e in liveblog.entries), default=None)
+    newest = liveblog.last_modified
     return {
         "format": FORMAT,
         "liveblog": liveblog.slug,

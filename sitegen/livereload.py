@@ -24,7 +24,7 @@ SCRIPT = r"""/* sitegen serve: live reload (preview only, never in built files) 
   var me = document.currentScript;
   var build = me ? me.getAttribute("data-build") : "";
   var KEY = "sitegen-serve-place:" + location.pathname;
-  var source = null, box = null;
+  var source = null, box = null, reloading = false;
 
   /* Where the reader is: the first entry still in view and its offset, or the scroll position. */
   function place() {
@@ -47,11 +47,11 @@ SCRIPT = r"""/* sitegen serve: live reload (preview only, never in built files) 
     window.scrollTo(saved.x, y);
     if (done) {
       try { sessionStorage.removeItem(KEY); } catch (e) { /* private mode */ }
-      if ("scrollRestoration" in history) history.scrollRestoration = "auto";
     }
   }
 
   function reload() {
+    reloading = true;
     try { sessionStorage.setItem(KEY, JSON.stringify(place())); } catch (e) { /* private mode */ }
     if ("scrollRestoration" in history) history.scrollRestoration = "manual";
     location.reload();
@@ -126,6 +126,11 @@ SCRIPT = r"""/* sitegen serve: live reload (preview only, never in built files) 
   });
   restore(false);
   window.addEventListener("load", function () { restore(true); });
+  /* Our reloads restore the place themselves ("manual"); ordinary navigation
+     away from this page gets the browser's own restoration back. */
+  window.addEventListener("pagehide", function () {
+    if (!reloading && "scrollRestoration" in history) history.scrollRestoration = "auto";
+  });
   if (!document.hidden) connect();
 })();
 """.replace("__OVERLAY_ID__", OVERLAY_ID).replace("__EVENTS_PATH__", EVENTS_PATH)

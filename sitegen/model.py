@@ -7,6 +7,7 @@ Nothing here refers back to files except `source` locations for messages.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -75,6 +76,25 @@ class Liveblog:
     @property
     def is_live(self) -> bool:
         return self.status == "live"
+
+    # Derived once per liveblog (not once per page that shows them): pages, feeds and
+    # structured data ask for these on every one of thousands of pages.
+    @cached_property
+    def last_modified(self) -> datetime | None:
+        """The newest `time` or `updated` of any entry."""
+        return max((e.last_modified for e in self.entries), default=None)
+
+    @cached_property
+    def _by_topic(self) -> dict[str, tuple[Entry, ...]]:
+        found: dict[str, list[Entry]] = {t.slug: [] for t in self.topics}
+        for entry in self.entries:
+            for slug in entry.topics:
+                found.setdefault(slug, []).append(entry)
+        return {slug: tuple(entries) for slug, entries in found.items()}
+
+    def topic_entries(self, slug: str) -> tuple[Entry, ...]:
+        """One topic's entries, newest first (as `entries`)."""
+        return self._by_topic.get(slug, ())
 
     def topic(self, slug: str) -> Topic:
         return next(t for t in self.topics if t.slug == slug)

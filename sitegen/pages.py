@@ -178,7 +178,7 @@ def site_pages(site: Site, plan: SitePlan, fragment: Fragment) -> Iterator[PageS
 def liveblog_header(site: Site, liveblog: Liveblog, links: Links, archive: bool = False) -> LiveblogHeader:
     """The liveblog's masthead; archive pages leave out "last updated" so that their
     bytes stay the same while new entries arrive (see pagination.py)."""
-    newest = None if archive else max((e.last_modified for e in liveblog.entries), default=None)
+    newest = None if archive else liveblog.last_modified
     local = newest.astimezone(liveblog.timezone) if newest else None
     return LiveblogHeader(
         title=liveblog.title, description=liveblog.description,
@@ -234,7 +234,7 @@ def liveblog_page(site: Site, plan: SitePlan, liveblog: Liveblog, chunk: Chunk, 
                   alternates=liveblog_alternates(liveblog, links), og_type="article",
                   json_ld=liveblog_posting(config, liveblog, links, route,
                                            [(e, plan.location[(liveblog.slug, e.id)])
-                                            for e in pinned + chunk.items]),
+                                            for e in pinned + chunk.items], front),
                   robots=None if front else "noindex, follow"),
         site=site_view(config, links),
         header=liveblog_header(site, liveblog, links, archive=not front),
@@ -261,7 +261,7 @@ def liveblog_alternates(liveblog: Liveblog, links: Links) -> tuple[Alternate, ..
 def _topic_summaries(plan: SitePlan, liveblog: Liveblog, links: Links, here: str) -> tuple[TopicSummary, ...]:
     summaries = []
     for topic in liveblog.topics:
-        entries = [e for e in liveblog.entries if topic.slug in e.topics]
+        entries = liveblog.topic_entries(topic.slug)
         summaries.append(TopicSummary(
             anchor=urls.topic_anchor(topic.slug), title=topic.title,
             url=links.to(urls.topic(liveblog.slug, topic.slug)), count=len(entries),
@@ -283,7 +283,7 @@ def comments_view(site: Site, liveblog: Liveblog, links: Links) -> CommentsView:
 
 def topic_pages(site: Site, liveblog: Liveblog, topic_slug: str, fragment: Fragment) -> Iterator[PageSpec]:
     topic = liveblog.topic(topic_slug)
-    entries = [e for e in liveblog.entries if topic_slug in e.topics]
+    entries = liveblog.topic_entries(topic_slug)
     chunks = paginate(entries, site.config.per_page)
     for chunk in chunks:
         route = topic_stream_route(liveblog.slug, topic_slug, chunk.number)

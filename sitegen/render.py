@@ -11,6 +11,7 @@ import hashlib
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import jinja2
 
@@ -25,6 +26,27 @@ from sitegen.views import entry_view
 
 BUNDLED_THEMES = Path(sitegen.themes.__file__).parent
 ENTRY_TEMPLATE = "entry.html"
+# Content never holds control characters (text.clean_text removes them), so this
+# marks "the way to the site root" in an <article> rendered for pages at any depth.
+ROOT_MARK = "\x01"
+
+
+class MarkedLinks(Links):
+    """Links whose site-relative URLs start with ROOT_MARK instead of a page's `../`s."""
+
+    def to(self, route: str) -> str:
+        return ROOT_MARK + (super().to(route) if route else "")
+
+
+def has_mark(value: object) -> bool:
+    """Whether ROOT_MARK occurs in any text of `value` (a model object), which it should not."""
+    if isinstance(value, str):
+        return ROOT_MARK in value
+    if isinstance(value, (tuple, list)):
+        return any(has_mark(v) for v in value)
+    if hasattr(value, "__dataclass_fields__"):
+        return any(has_mark(getattr(value, name)) for name in value.__dataclass_fields__)
+    return False
 
 
 @dataclass(frozen=True)
@@ -57,6 +79,26 @@ class _Loader(jinja2.FileSystemLoader):
             raise jinja2.TemplateNotFound(template, f"template {template!r} not found; searched {searched}") from None
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept for the life of the process, so that each of `serve`'s
+    rebuilds does not parse and compile every template again. Jinja checks each
+    entry against a checksum of the template's source: an edit is never missed."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.codes.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.codes[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = _CompiledTemplates()
+
+
 class Renderer:
     """Renders pages and entry fragments with one theme and config."""
 
@@ -70,8 +112,10 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            bytecode_cache=COMPILED_TEMPLATES,
         )
         self.fingerprint = cache_key(self._templates_digest(), repr(config))
+        self._articles: dict[tuple[str, str], str] = {}  # (liveblog, entry digest) -> marked <article>
 
     def _templates_digest(self) -> str:
         digest = hashlib.sha256()
@@ -82,15 +126,38 @@ class Renderer:
         return digest.hexdigest()
 
     def fragment(self, entry: Entry, liveblog: Liveblog, links: Links) -> str:
-        """An entry's <article> as seen from pages at one depth, from the cache when possible."""
-        topics = repr([(t.slug, t.title) for t in liveblog.topics])
-        key = cache_key("article", self.fingerprint, entry.digest, liveblog.slug, str(liveblog.timezone),
-                        topics, links.root, links.base_url)
+        """An entry's <article> as seen from the page of `links`.
+
+        Rendered once per content change for pages at every depth: with links that
+        start with ROOT_MARK, which is then replaced by this page's way to the root.
+        """
+        if not links.root:
+            return self._article(entry, liveblog, links, links.root)
+        html = self._articles.get((liveblog.slug, entry.digest))
+        if html is None:
+            html = self._article(entry, liveblog, MarkedLinks(links.base_url, ""), ROOT_MARK)
+            self._articles[(liveblog.slug, entry.digest)] = html
+        return html.replace(ROOT_MARK, quote(links.root)) if ROOT_MARK in html else html
+
+    def _article(self, entry: Entry, liveblog: Liveblog, links: Links, root: str) -> str:
+        key = self._article_key(entry, liveblog, root, links.base_url)
         html = self.cache.get(key)
         if html is None:
+            if isinstance(links, MarkedLinks) and has_mark(entry):
+                real = Links(links.base_url, "")  # never shared: its text holds the mark itself
+                return self._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, real))
             html = self._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links))
             self.cache.put(key, html)
         return html
+
+    def _article_key(self, entry: Entry, liveblog: Liveblog, root: str, base_url: str) -> str:
+        topics = repr([(t.slug, t.title) for t in liveblog.topics])
+        return cache_key("article", self.fingerprint, entry.digest, liveblog.slug, str(liveblog.timezone),
+                         topics, root, base_url)
+
+    def prefetch(self, liveblog: Liveblog, base_url: str) -> None:
+        """Fetch every entry's cached <article> in one go rather than one query each."""
+        self.cache.get_many([self._article_key(e, liveblog, ROOT_MARK, base_url) for e in liveblog.entries])
 
     def page(self, spec: PageSpec) -> bytes:
         return self._render(spec.template, page=spec.context).encode("utf-8")

@@ -9,7 +9,9 @@ engines; the build warns about it once instead of publishing silently.
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from markupsafe import Markup
 
@@ -43,7 +45,12 @@ def warn_missing(config: SiteConfig) -> None:
 
 
 def _short(text: str) -> str:
-    return text if len(text) <= HEADLINE_LIMIT else text[: HEADLINE_LIMIT - 1].rsplit(" ", 1)[0] + "…"
+    return truncate(text, HEADLINE_LIMIT)
+
+
+def truncate(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word with an ellipsis (as `views.plain_text`)."""
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def publisher(config: SiteConfig, links: Links) -> dict[str, Any]:
@@ -55,25 +62,23 @@ def publisher(config: SiteConfig, links: Links) -> dict[str, Any]:
     return org
 
 
-def author(entry: Entry, config: SiteConfig, links: Links) -> dict[str, Any]:
-    if entry.author:
-        return {"@type": "Person", "name": entry.author}
-    if config.author:
-        return {"@type": "Person", "name": config.author}
-    return publisher(config, links)
-
-
-def blog_posting(entry: Entry, config: SiteConfig, links: Links, url: str) -> dict[str, Any]:
-    """One update as a BlogPosting; `url` points at the entry where it is shown."""
+def blog_posting(entry: Entry, config: SiteConfig, links: Links, url: str, org: dict[str, Any],
+                 text: str | None = None) -> dict[str, Any]:
+    """One update as a BlogPosting; `url` points at the entry where it is shown, `org`
+    is the publisher (the author of unsigned updates), `text` the body as plain text."""
+    if entry.author or config.author:
+        author: dict[str, Any] = {"@type": "Person", "name": entry.author or config.author}
+    else:
+        author = org
     data: dict[str, Any] = {
         "@type": "BlogPosting",
         "headline": _short(headline(entry)),
         "datePublished": entry.time.isoformat(),
         "dateModified": entry.last_modified.isoformat(),
-        "author": author(entry, config, links),
+        "author": author,
         "url": url,
     }
-    body = plain_text(entry.body_html, BODY_LIMIT)
+    body = truncate(plain_text(entry.body_html) if text is None else text, BODY_LIMIT)
     if body:
         data["articleBody"] = body
     if entry.image:
@@ -81,14 +86,41 @@ def blog_posting(entry: Entry, config: SiteConfig, links: Links, url: str) -> di
     return data
 
 
-def liveblog_posting(config: SiteConfig, liveblog: Liveblog, links: Links, route: str,
-                     shown: Iterable[tuple[Entry, str]]) -> Markup:
-    """LiveBlogPosting JSON-LD for one liveblog page; `shown` is (entry, route where it lives)."""
+@dataclass(frozen=True)
+class Coverage:
+    """When a liveblog's coverage started, was last modified and (once ended) ended."""
+
+    start: datetime | None
+    modified: datetime | None
+    end: datetime | None
+
+
+_coverage_memo: dict[int, tuple[Liveblog, Coverage]] = {}
+
+
+def coverage(liveblog: Liveblog) -> Coverage:
+    """Computed once per liveblog, not once per page: a long liveblog has many pages."""
+    memo = _coverage_memo.get(id(liveblog))
+    if memo is not None and memo[0] is liveblog:
+        return memo[1]
     entries = liveblog.entries
-    shown = list(shown)
-    # An archive page's bytes must not change as entries arrive (pagination.py): its
-    # dateModified is that of the entries it shows, not of the whole liveblog.
-    modified = entries if route == urls.liveblog(liveblog.slug) else [e for e, _ in shown] or entries
+    result = Coverage(min((e.time for e in entries), default=None),
+                      max((e.last_modified for e in entries), default=None),
+                      None if liveblog.is_live else max((e.time for e in entries), default=None))
+    if len(_coverage_memo) >= 4:  # pages come liveblog by liveblog; hold few alive
+        _coverage_memo.clear()
+    _coverage_memo[id(liveblog)] = (liveblog, result)
+    return result
+
+
+def liveblog_posting(config: SiteConfig, liveblog: Liveblog, links: Links, route: str,
+                     shown: list[tuple[Entry, str]], front: bool) -> Markup:
+    """LiveBlogPosting JSON-LD for one liveblog page; `shown` is (entry, route where it lives).
+
+    An archive page (not `front`) takes its dateModified from its own entries:
+    its bytes must not change when a new entry arrives elsewhere.
+    """
+    org = publisher(config, links)
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "LiveBlogPosting",
@@ -97,30 +129,35 @@ def liveblog_posting(config: SiteConfig, liveblog: Liveblog, links: Links, route
         "url": links.absolute(route),
         "mainEntityOfPage": links.absolute(urls.liveblog(liveblog.slug)),
         "inLanguage": config.language,
-        "publisher": publisher(config, links),
+        "publisher": org,
     }
-    if entries:
-        start = min(e.time for e in entries)
-        data["datePublished"] = data["coverageStartTime"] = start.isoformat()
-        data["dateModified"] = max(e.last_modified for e in modified).isoformat()
-        if not liveblog.is_live:
-            data["coverageEndTime"] = max(e.time for e in entries).isoformat()
+    span = coverage(liveblog)
+    modified = span.modified if front else max((e.last_modified for e, _ in shown), default=None)
+    if span.start and modified:
+        data["datePublished"] = data["coverageStartTime"] = span.start.isoformat()
+        data["dateModified"] = modified.isoformat()
+    if span.end:
+        data["coverageEndTime"] = span.end.isoformat()
     if config.publisher and config.publisher.logo:
         data["image"] = links.absolute_static(config.publisher.logo)
     data["liveBlogUpdate"] = [
-        blog_posting(e, config, links, links.absolute(where) + "#" + urls.entry_anchor(e.id))
+        blog_posting(e, config, links, links.absolute(where) + "#" + urls.entry_anchor(e.id), org)
         for e, where in shown
     ]
     return script_json(data)
 
 
-def entry_posting(config: SiteConfig, liveblog: Liveblog, entry: Entry, links: Links) -> Markup:
-    """BlogPosting JSON-LD for an entry's own page, part of its liveblog."""
-    route = urls.entry_page(liveblog.slug, entry.id)
+def entry_posting(config: SiteConfig, entry: Entry, links: Links, url: str, org: dict[str, Any],
+                  text: str, part_of: dict[str, Any]) -> Markup:
+    """BlogPosting JSON-LD for an entry's own page at `url`; `part_of` names its liveblog."""
     data = {"@context": "https://schema.org",
-            **blog_posting(entry, config, links, links.absolute(route)),
-            "mainEntityOfPage": links.absolute(route),
-            "publisher": publisher(config, links),
-            "isPartOf": {"@type": "LiveBlogPosting", "headline": _short(liveblog.title),
-                         "url": links.absolute(urls.liveblog(liveblog.slug))}}
+            **blog_posting(entry, config, links, url, org, text),
+            "mainEntityOfPage": url,
+            "publisher": org,
+            "isPartOf": part_of}
     return script_json(data)
+
+
+def part_of(liveblog: Liveblog, links: Links) -> dict[str, Any]:
+    return {"@type": "LiveBlogPosting", "headline": _short(liveblog.title),
+            "url": links.absolute(urls.liveblog(liveblog.slug))}

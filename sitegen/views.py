@@ -187,7 +187,7 @@ def head(config: SiteConfig, links: Links, route: str, title: str, description: 
     return Head(
         lang=config.language,
         title=title,
-        description=description,
+        description=description or title,  # social cards and search snippets need one
         canonical=links.absolute(route),
         stylesheet=links.to(urls.asset("sitegen.css")),
         script=links.to(urls.asset("sitegen.js")),

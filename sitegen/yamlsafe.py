@@ -87,6 +87,11 @@ def load(text: str, path: Path, first_line: int = 1) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark else None
         raise ContentError.at(path, line, f"invalid YAML: {exc.problem or exc.context}") from None
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids: locate it, name it
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        line = first_line + text.count("\n", 0, exc.position)
+        raise ContentError.at(path, line, f"invalid YAML: character U+{ord(char):04X} is not allowed "
+                                          "(a control character; delete it)") from None
     except yaml.YAMLError as exc:
         raise ContentError.at(path, None, f"invalid YAML: {exc}") from None
     if node is None:

@@ -29,8 +29,10 @@ WAR = {
     # Naive times are Kyiv time (UTC+2 in March 2025, before the clocks change).
     "pin.md": entry_md("2025-03-22T08:00", "The summary.", title="Pinned summary", pinned="true",
                        topics="[diplomacy]"),
-    "early.md": entry_md("2025-03-22T09:30", "Early body.", title="Early", topics="[energy]"),
-    "offset.md": entry_md("2025-03-22T10:00:00+00:00", "Offset body.", title="Offset",
+    # Both bodies have a footnote 1: their ids must still be unique on the page.
+    "early.md": entry_md("2025-03-22T09:30", "Early body.[^1]\n\n[^1]: Early note.", title="Early",
+                         topics="[energy]"),
+    "offset.md": entry_md("2025-03-22T10:00:00+00:00", "Offset body.[^1]\n\n[^1]: Offset note.", title="Offset",
                           topics="[energy, Diplomacy]"),
     "secret.md": entry_md("2025-03-22T11:00", "Not yet.", title="Draft entry", draft="true",
                           topics="[energy]"),
@@ -78,7 +80,8 @@ INSTANTS = {  # the absolute instant of each entry
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("build")
-    return make_site(root, liveblogs={"war": WAR, "ended": ENDED},
+    config = DEFAULT_CONFIG.replace("timezone: UTC", "timezone: America/New_York")
+    return make_site(root, config=config, liveblogs={"war": WAR, "ended": ENDED},
                      files={"static/images/pic.png": b"\x89PNG\r\n\x1a\n", "static/robots.txt": "ok"})
 
 
@@ -153,8 +156,8 @@ def test_home_lists_live_liveblogs_first(out):
 
 
 def test_key_events_box_links_key_entries(war):
-    anchors = {a.get("href").rpartition("#")[2] for a in war.xpath("//a[contains(@href, '#entry-')]")}
-    assert {"entry-mid-day", "entry-late"} <= anchors
+    (box,) = war.xpath("//*[@id='key-events-heading']/ancestor::*[self::nav or self::section or self::aside][1]")
+    assert [h.rpartition("#")[2] for h in box.xpath(".//a/@href")] == ["entry-late", "entry-mid-day"]
 
 
 # --- times and timezones ----------------------------------------------------
@@ -181,10 +184,11 @@ def test_displayed_date_follows_the_liveblog_timezone(war):
 
 
 def test_site_timezone_is_the_default(out):
+    """`ended` declares no timezone: its naive times are in the site's (New York, UTC-4)."""
     page = html_page(out / "ended/index.html")
     (time,) = [t for t in article(page, "only").iter("time")
-               if _instant(t.get("datetime")) == datetime(2025, 3, 25, 10, 0, tzinfo=UTC)]
-    assert "10:00" in time.text_content()
+               if _instant(t.get("datetime")) == datetime(2025, 3, 25, 14, 0, tzinfo=UTC)]
+    assert "10:00" in time.text_content() and "14:00" not in time.text_content()
 
 
 def test_entry_fields_are_shown(war):
@@ -198,6 +202,15 @@ def test_entry_fields_are_shown(war):
     updated = [t for t in node.iter("time")
                if _instant(t.get("datetime")) == datetime(2025, 3, 22, 12, 0, tzinfo=UTC)]
     assert updated, "the `updated` time is shown with its instant"
+
+
+def test_footnotes_link_within_their_entry(war):
+    for entry_id in ("early", "offset"):
+        node = article(war, entry_id)
+        refs = [h for h in node.xpath(".//a/@href") if h.startswith("#")]
+        assert len(refs) >= 2  # the reference and the back-link
+        for ref in refs:
+            assert node.xpath(".//*[@id=$i]", i=ref[1:]), f"{entry_id}: {ref} is not inside the entry"
 
 
 def test_untitled_entry_renders_its_body(war):

@@ -147,3 +147,17 @@ def test_template_syntax_error_names_template_and_line(tmp_path):
     result = build(site)
     assert result.exit_code == 1 and result.exception is None and "Traceback" not in result.stderr
     assert [ln for ln in result.stderr.splitlines() if ln.startswith(f"{site / 'templates/404.html'}:3: ")]
+
+
+def test_build_defaults_to_the_current_folder(tmp_path):
+    site = make_site(tmp_path, liveblogs=LIVEBLOGS)
+    result = run_cli("build", cwd=site)
+    assert result.exit_code == 0, result.stderr
+    assert stream_ids(html_page(site / "output/war/index.html")) == ["a"]
+
+
+def test_errors_outside_build_do_not_claim_a_build(tmp_path):
+    result = run_cli("new", "war", "--source", str(tmp_path))
+    assert result.exit_code == 1 and result.exception is None
+    assert result.stderr.startswith(f"{tmp_path / 'sitegen.yaml'}: ")
+    assert "published" not in result.stderr

@@ -4,6 +4,7 @@ every path-traversal form, injection only in responses, and the event stream."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import lxml.html
@@ -17,6 +18,7 @@ from serve_helpers import (
     serve_site,
     wait_build,
     wait_for,
+    wait_problems,
 )
 from sitekit import build_ok, entry_md, snapshot
 
@@ -343,3 +345,31 @@ def test_a_new_templates_folder_is_watched(tmp_path):
         assert session.builds > builds
         override.write_text(template.format("two"))
         wait_for(lambda: override_text() == "two", what="the edited override")
+
+
+def test_removing_and_restoring_whole_folders(tmp_path):
+    site = serve_site(tmp_path)
+    with running(site) as session:
+        port = session.server.port
+        saved = tmp_path / "saved-content"
+        shutil.copytree(site / "content", saved)
+        shutil.rmtree(site / "content")
+        problems = wait_problems(session)
+        assert any("content" in p for p in problems)
+        assert raw_request(port, "/night/").status == 200  # the last good output
+        builds = session.builds
+        shutil.copytree(saved, site / "content")
+        wait_build(session, builds)
+        assert session.hub.status.problems == ()
+        # The recreated folder is watched again: an edit inside it is seen.
+        builds = session.builds
+        add_entry(site, "delta.md", entry_md("2025-03-23T12:00", "Delta body.", title="Delta"))
+        wait_build(session, builds)
+        page = lxml.html.fromstring(raw_get_ok(port, "/night/").body)
+        assert page.xpath("//article[@id='entry-delta']")
+
+        (site / "sitegen.yaml").rename(tmp_path / "sitegen.yaml")
+        assert any("sitegen.yaml" in p for p in wait_problems(session))
+        builds = session.builds
+        (tmp_path / "sitegen.yaml").rename(site / "sitegen.yaml")
+        wait_build(session, builds)

@@ -154,7 +154,7 @@
   }
 
   /* Keeps what the reader is looking at in place while `change` edits the page above
-   * it (the stream opts out of the browser's own scroll anchoring, see sitegen.css). */
+   * it. Where the browser anchors scrolling itself, the measured shift is already 0. */
   function keepPosition(change) {
     var anchor = null, top = 0;
     var candidates = articles().concat(all(".pager, #comments"));

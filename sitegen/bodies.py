@@ -1,0 +1,66 @@
+"""Entry Markdown to HTML: each body rendered once per content change.
+
+Cached bodies are fetched in one go. When many miss (a cold build of a long
+liveblog), they are rendered by a pool of forked processes, one per core: the
+same markdown-it renderer, inherited by the fork, so the HTML is the same bytes.
+A pool costs a few tens of milliseconds to start, so small batches stay in process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+
+from sitegen.cache import Cache, cache_key
+from sitegen.markdown import MarkdownRenderer
+
+POOL_MIN_MISSES = 500  # fewer misses than this render faster in process
+CHUNK = 250
+
+_worker_markdown: MarkdownRenderer | None = None  # set before forking, inherited by the workers
+
+
+def _render_chunk(pairs: list[tuple[str, str]]) -> list[str]:
+    assert _worker_markdown is not None
+    return [_worker_markdown.render(body, entry_id) for entry_id, body in pairs]
+
+
+def pool_size(misses: int) -> int:
+    """How many worker processes pay for themselves; 0 or 1 means render in process."""
+    if misses < POOL_MIN_MISSES or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    if threading.active_count() > 1:  # forking a threaded process (serve) risks deadlocks
+        return 0
+    return min(os.cpu_count() or 1, misses // CHUNK)
+
+
+class BodyRenderer:
+    """Renders (entry id, Markdown) pairs to HTML through the cache."""
+
+    def __init__(self, markdown: MarkdownRenderer, cache: Cache) -> None:
+        self.markdown = markdown
+        self.cache = cache
+
+    def render_many(self, pairs: list[tuple[str, str]]) -> list[str]:
+        keys = [cache_key("markdown", self.markdown.fingerprint, entry_id, body) for entry_id, body in pairs]
+        found = self.cache.get_many(keys)
+        misses = {key: pair for key, pair in zip(keys, pairs) if key not in found}
+        for key, html in zip(misses, self._render(list(misses.values()))):
+            self.cache.put(key, html)
+            found[key] = html
+        return [found[key] for key in keys]
+
+    def _render(self, pairs: list[tuple[str, str]]) -> list[str]:
+        workers = pool_size(len(pairs))
+        if workers < 2:
+            return [self.markdown.render(body, entry_id) for entry_id, body in pairs]
+        global _worker_markdown
+        _worker_markdown = self.markdown
+        chunks = [pairs[i:i + CHUNK] for i in range(0, len(pairs), CHUNK)]
+        try:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                return [html for chunk in pool.map(_render_chunk, chunks) for html in chunk]
+        finally:
+            _worker_markdown = None
