@@ -26,6 +26,7 @@ from sitegen.render import Renderer, Theme, find_theme
 from sitegen.sources import walk_files
 
 CACHE_DIR = ".sitegen-cache"
+SOURCE_FOLDERS = ("content", "static", "templates", "themes")
 Progress = Callable[[str, int, int], None]
 
 
@@ -91,10 +92,14 @@ def build(options: BuildOptions, cache: Cache | None = None, progress: Progress 
 
 
 def check_folders(options: BuildOptions) -> None:
-    """Refuse an output folder that is, or contains, the sources."""
+    """Refuse an output folder that is, contains, or sits inside the sources it reads."""
     source, output = options.source.resolve(), options.output.resolve()
     if output == source or source.is_relative_to(output):
         raise SitegenError(Problem(output, None, "the output folder must not be (or contain) the site folder"))
+    for name in SOURCE_FOLDERS:
+        if output.is_relative_to(source / name):
+            raise SitegenError(Problem(output, None, f"the output folder must not be inside {name}/, "
+                                                     "which the build reads"))
 
 
 def manifest_path(options: BuildOptions) -> Path | None:

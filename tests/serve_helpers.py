@@ -36,6 +36,20 @@ ENTRIES = {
 }
 
 
+# The page's own live polling (updates.json) is slowed right down, so that every
+# change these tests see comes from serve's reload.
+CONFIG = """\
+title: Preview desk
+base_url: https://example.org/news/
+timezone: UTC
+publisher:
+  name: Preview desk
+  logo: pic.svg
+live:
+  poll_seconds: 3600
+"""
+
+
 def serve_site(root: Path, entries: dict[str, str] | None = None) -> Path:
     """A small site with one liveblog (`night`), a static file of each common type."""
     files: dict[str, str | bytes] = {
@@ -47,7 +61,7 @@ def serve_site(root: Path, entries: dict[str, str] | None = None) -> Path:
         "static/photo.jpg": b"\xff\xd8\xff\xe0" + b"\x00" * 16,
         "static/notes.txt": "plain\n",
     }
-    return make_site(root, liveblogs={"night": {"liveblog.yaml": LIVEBLOG, **(entries or ENTRIES)}},
+    return make_site(root, config=CONFIG, liveblogs={"night": {"liveblog.yaml": LIVEBLOG, **(entries or ENTRIES)}},
                      files=files)
 
 

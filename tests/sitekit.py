@@ -135,11 +135,6 @@ def html_files(output: Path) -> list[Path]:
     return sorted(output.rglob("*.html"))
 
 
-def entry_ids(page: lxml.html.HtmlElement, within: str = "//*") -> list[str]:
-    """Entry ids in document order, from the `id="entry-E"` anchors."""
-    return [el.get("id")[len("entry-"):] for el in page.xpath(f"{within}[starts-with(@id, 'entry-')]")]
-
-
 def stream_ids(page: lxml.html.HtmlElement) -> list[str]:
     """Ids of the entries shown as <article>s (pinned and stream), in page order."""
     return [a.get("id")[len("entry-"):] for a in page.xpath("//article[starts-with(@id, 'entry-')]")]
@@ -168,7 +163,6 @@ def xml_tree(path: Path) -> lxml.etree._ElementTree:
 
 LINK_ATTRS = (("a", "href"), ("link", "href"), ("img", "src"), ("script", "src"),
               ("source", "src"), ("form", "action"), ("iframe", "src"))
-ABSOLUTE_ATTRS = (("meta", "content"),)  # og:url, og:image: absolute URLs of this site
 
 
 def _target_file(output: Path, site_path: str) -> Path | None:

@@ -207,6 +207,16 @@ def test_output_folder_that_sitegen_did_not_write_is_refused(site, tmp_path):
     assert snapshot(foreign) == {"keep.txt": b"precious"}
 
 
+@pytest.mark.parametrize("inside", ["content/out", "static/out", "."])
+def test_output_folder_inside_what_the_build_reads_is_refused(site, inside):
+    output = (site / inside).resolve()
+    before = snapshot(site)
+    result = build(site, output=output)
+    assert result.exit_code == 1 and result.exception is None
+    assert result.stderr.startswith(f"{output}: ")
+    assert snapshot(site) == before
+
+
 # --- odd input that is not an error ------------------------------------------------
 
 def test_no_and_clock_values_stay_text(site):
