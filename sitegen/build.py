@@ -21,7 +21,7 @@ from sitegen.structured import warn_missing
 from sitegen.markdown import MarkdownRenderer
 from sitegen.model import Site
 from sitegen.output import OutputWriter
-from sitegen.pages import SitePlan, site_pages
+from sitegen.pages import PageSpec, SitePlan, site_pages
 from sitegen.render import Renderer, Theme, find_theme
 from sitegen.sources import walk_files
 
@@ -130,7 +130,7 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
     count = 0
     routes = []
     for count, spec in enumerate(site_pages(site, plan, renderer.fragment), 1):
-        writer.write(urls.output_file(spec.route), renderer.page(spec), f"page {spec.route or '/'}")
+        write_page(writer, renderer, spec)
         routes.append(spec.route)
         if progress:
             progress("Rendering pages", count, 0)
@@ -147,6 +147,16 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
     for rel, path, origin in statics:
         writer.copy(rel, path, origin)
     return count + 1 + len(statics)
+
+
+def write_page(writer: OutputWriter, renderer: Renderer, spec: PageSpec) -> None:
+    """Render and write one page; one with unchanged inputs is left as it is."""
+    rel, origin = urls.output_file(spec.route), f"page {spec.route or '/'}"
+    inputs = renderer.page_inputs(spec)
+    if inputs is None:
+        writer.write(rel, renderer.page(spec), origin)
+    else:
+        writer.write_lazy(rel, inputs, lambda: renderer.page(spec), origin)
 
 
 def sitemap_routes(site: Site, routes: list[str]) -> list[tuple[str, object]]:

@@ -14,6 +14,7 @@ fragment cache (pages at depth 3 share it: topic and archive pages use it too).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any, Iterator
 
 from markupsafe import Markup
@@ -52,7 +53,14 @@ def entry_pages(site: Site, plan: "SitePlan", liveblog: Liveblog, fragment: "Fra
     shared = _Shared.of(site, liveblog)
     for entry in liveblog.entries:
         route = urls.entry_page(liveblog.slug, entry.id)
-        yield PageSpec(route, TEMPLATE, entry_page(site, plan, liveblog, entry, shared, fragment))
+        yield PageSpec(route, TEMPLATE, partial(entry_page, site, plan, liveblog, entry, shared, fragment),
+                       inputs=entry_page_inputs(plan, liveblog, entry))
+
+
+def entry_page_inputs(plan: "SitePlan", liveblog: Liveblog, entry: Entry) -> str:
+    """What an entry page shows besides config and templates (see the module docstring):
+    an unchanged entry page is not even rendered, which keeps a rebuild fast."""
+    return f"{liveblog.digest} {entry.digest} {plan.location[(liveblog.slug, entry.id)]}"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ Nothing here refers back to files except `source` locations for messages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, fields
 from functools import cached_property
 from datetime import datetime
 from pathlib import Path
@@ -79,6 +80,12 @@ class Liveblog:
 
     # Derived once per liveblog (not once per page that shows them): pages, feeds and
     # structured data ask for these on every one of thousands of pages.
+    @cached_property
+    def digest(self) -> str:
+        """A content hash of the liveblog's own fields: everything but its entries."""
+        own = [(f.name, getattr(self, f.name)) for f in fields(self) if f.name not in ("entries", "origin")]
+        return hashlib.sha256(repr(own).encode()).hexdigest()
+
     @cached_property
     def last_modified(self) -> datetime | None:
         """The newest `time` or `updated` of any entry."""

@@ -15,6 +15,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from sitegen.errors import Problem, SitegenError
 
@@ -24,11 +25,28 @@ MARKER_TEXT = "Written by sitegen: this folder is replaced by every build.\n"
 
 @dataclass(frozen=True)
 class Record:
-    """What a built file was: a digest of its bytes and its size and mtime on disk."""
+    """What a built file was: a digest of its bytes, its size and mtime on disk, and
+    (for files written with `write_lazy`) a digest of everything that shaped it."""
 
     digest: str
     size: int
     mtime_ns: int
+    inputs: str | None = None
+
+
+# Set (the test suite does) to produce every lazily written file anyway and fail
+# loudly when its inputs claim it unchanged but its bytes differ.
+VERIFY_INPUTS = os.environ.get("SITEGEN_VERIFY_INPUTS") == "1"
+
+
+class StaleInputs(AssertionError):
+    """A file's declared inputs missed something that changes its bytes: a bug in sitegen."""
+
+
+def _parents(rel: str) -> list[str]:
+    """`a/b/c.html` -> [`a/b`, `a`]."""
+    parts = rel.split("/")[:-1]
+    return ["/".join(parts[:i]) for i in range(len(parts), 0, -1)]
 
 
 def _digest(data: bytes) -> str:
@@ -52,6 +70,7 @@ class OutputWriter:
         self.folders: dict[str, str] = {}  # casefolded folder -> first claimed file inside it
         self.records: dict[str, Record] = {}
         self.staged: list[str] = []
+        self.made: set[Path] = set()  # staging folders known to exist
         self.previous = self._previous_manifest()
         self.incremental = self.previous is not None
         self.staging = output.parent / f".{output.name}.staging-{os.getpid()}"
@@ -94,13 +113,33 @@ class OutputWriter:
 
     def write(self, rel: str, data: bytes, origin: str) -> None:
         self.claim(rel, origin)
+        self._write_claimed(rel, data, None)
+
+    def write_lazy(self, rel: str, inputs: str, produce: Callable[[], bytes], origin: str) -> None:
+        """Write `produce()`, unless the file built from the same `inputs` (a digest of
+        everything that shapes its bytes) is still intact: then it is not even produced."""
+        self.claim(rel, origin)
+        old = self.previous.get(rel) if self.previous else None
+        if old is not None and old.inputs == inputs and self._intact(rel, old):
+            if VERIFY_INPUTS and _digest(data := produce()) != old.digest:
+                raise StaleInputs(f"{rel}: same inputs, different bytes")
+            self.records[rel] = old
+            return
+        self._write_claimed(rel, produce(), inputs)
+
+    def _write_claimed(self, rel: str, data: bytes, inputs: str | None) -> None:
         digest = _digest(data)
-        if self._unchanged(rel, digest):
+        if self._unchanged(rel, digest, inputs):
             return
         target = self.staging / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._folder(target.parent)
         target.write_bytes(data)
-        self._staged(rel, digest, target)
+        self._staged(rel, digest, target, inputs)
+
+    def _folder(self, folder: Path) -> None:
+        if folder not in self.made:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.made.add(folder)
 
     def copy(self, rel: str, source: Path, origin: str) -> None:
         """Copy a static file; its identity is its source's size and mtime."""
@@ -110,26 +149,28 @@ class OutputWriter:
         if self._unchanged(rel, digest):
             return
         target = self.staging / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._folder(target.parent)
         shutil.copyfile(source, target)
         self._staged(rel, digest, target)
 
-    def _unchanged(self, rel: str, digest: str) -> bool:
+    def _unchanged(self, rel: str, digest: str, inputs: str | None = None) -> bool:
         old = self.previous.get(rel) if self.previous else None
-        if old is None or old.digest != digest:
+        if old is None or old.digest != digest or not self._intact(rel, old):
             return False
-        try:
-            stat = (self.output / rel).stat()
-        except OSError:
-            return False
-        if (stat.st_size, stat.st_mtime_ns) != (old.size, old.mtime_ns):
-            return False
-        self.records[rel] = old
+        self.records[rel] = old if old.inputs == inputs else Record(digest, old.size, old.mtime_ns, inputs)
         return True
 
-    def _staged(self, rel: str, digest: str, target: Path) -> None:
+    def _intact(self, rel: str, old: Record) -> bool:
+        """The file on disk is still the one last built (same size and mtime)."""
+        try:
+            stat = os.stat(os.path.join(self.output, rel))
+        except OSError:
+            return False
+        return (stat.st_size, stat.st_mtime_ns) == (old.size, old.mtime_ns)
+
+    def _staged(self, rel: str, digest: str, target: Path, inputs: str | None = None) -> None:
         stat = target.stat()
-        self.records[rel] = Record(digest, stat.st_size, stat.st_mtime_ns)
+        self.records[rel] = Record(digest, stat.st_size, stat.st_mtime_ns, inputs)
         self.staged.append(rel)
         self.written += 1
 
@@ -162,14 +203,21 @@ class OutputWriter:
         shutil.rmtree(self.staging, ignore_errors=True)
 
     def _remove_stale(self) -> None:
-        keep = set(self.records) | {MARKER}
-        for folder, dirs, files in os.walk(self.output, topdown=False):
-            for name in files:
-                path = Path(folder) / name
-                if path.relative_to(self.output).as_posix() not in keep:
-                    path.unlink()
-            if folder != str(self.output) and not os.listdir(folder):
-                os.rmdir(folder)
+        """Delete what the last build wrote and this one did not, and folders left empty.
+        (The manifest knows every file, so a long liveblog's output is not walked.)"""
+        assert self.previous is not None
+        folders: set[str] = set()
+        for rel in self.previous.keys() - self.records.keys():
+            try:
+                os.unlink(os.path.join(self.output, rel))
+            except FileNotFoundError:
+                pass
+            folders.update(_parents(rel))
+        for folder in sorted(folders, key=lambda f: f.count("/"), reverse=True):  # deepest first
+            try:
+                os.rmdir(os.path.join(self.output, folder))
+            except OSError:
+                pass  # not empty: it holds files of this build
 
     def _save_manifest(self) -> None:
         if self.manifest_path is None:
@@ -177,7 +225,8 @@ class OutputWriter:
         try:
             self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
             temp = self.manifest_path.with_suffix(f".tmp-{os.getpid()}")
-            temp.write_text(json.dumps({k: [r.digest, r.size, r.mtime_ns] for k, r in self.records.items()}), "utf-8")
+            temp.write_text(json.dumps({k: [r.digest, r.size, r.mtime_ns, r.inputs]
+                                        for k, r in self.records.items()}), "utf-8")
             os.replace(temp, self.manifest_path)
         except OSError:
             pass  # without a manifest the next build simply writes everything

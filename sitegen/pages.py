@@ -28,9 +28,19 @@ TOPIC_PREVIEW = 5
 
 @dataclass(frozen=True)
 class PageSpec:
+    """A page to render. With `inputs` (a string naming everything that shapes the
+    page's bytes besides the templates and config), `context` may be a function
+    that makes it: a page whose inputs did not change since the last build is
+    neither rebuilt nor rendered. The test suite checks every such claim
+    (SITEGEN_VERIFY_INPUTS), so an input left out fails a test."""
+
     route: str
     template: str
     context: object
+    inputs: str | None = None
+
+    def make_context(self) -> object:
+        return self.context() if callable(self.context) else self.context
 
 
 @dataclass(frozen=True)

@@ -160,7 +160,13 @@ class Renderer:
         self.cache.get_many([self._article_key(e, liveblog, ROOT_MARK, base_url) for e in liveblog.entries])
 
     def page(self, spec: PageSpec) -> bytes:
-        return self._render(spec.template, page=spec.context).encode("utf-8")
+        return self._render(spec.template, page=spec.make_context()).encode("utf-8")
+
+    def page_inputs(self, spec: PageSpec) -> str | None:
+        """A digest of everything that shapes the page, or None when the page does not say."""
+        if spec.inputs is None:
+            return None
+        return cache_key("page", self.fingerprint, spec.template, spec.route, spec.inputs)
 
     def _render(self, name: str, **context: object) -> str:
         try:

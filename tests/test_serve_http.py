@@ -271,7 +271,7 @@ def test_delete_and_static_changes_reach_the_output(tmp_path):
         (site / "static/new.txt").write_text("new\n")
         wait_for(lambda: raw_request(port, "/new.txt").status == 200
                  and raw_request(port, "/night/").body.find(b'id="entry-alpha"') < 0, what="rebuild")
-        assert session.builds > builds
+        wait_build(session, builds)
         assert raw_get_ok(port, "/notes.txt").body == b"changed\n"
         page = lxml.html.fromstring(raw_get_ok(port, "/night/").body)
         assert not page.xpath("//*[@id='entry-alpha']")
@@ -342,7 +342,7 @@ def test_a_new_templates_folder_is_watched(tmp_path):
 
         wait_for(lambda: override_text() == "one", what="the override")
         wait_for(lambda: session.watcher.relevant(override), what="a watch on templates/")
-        assert session.builds > builds
+        wait_build(session, builds)
         override.write_text(template.format("two"))
         wait_for(lambda: override_text() == "two", what="the edited override")
 
