@@ -20,6 +20,7 @@ import argparse
 import cProfile
 import io
 import pstats
+import shutil
 import statistics
 import sys
 import tempfile
@@ -29,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.generate import append_entry, edit_entry, make_entry, write_site  # noqa: E402
+from sitegen.render import BUNDLED_THEMES  # noqa: E402
 from sitegen.serve import Session  # noqa: E402
 
 TARGET_SECONDS = 0.3
@@ -61,6 +63,9 @@ def measure(args: argparse.Namespace) -> None:
     work = Path(tempfile.mkdtemp(prefix="sitegen-bench-serve-"))
     started = time.perf_counter()
     site = write_site(work / "site", args.entries)
+    # A frozen copy of the default theme: edits to the installed theme while this
+    # runs (in a shared work tree) must neither trigger rebuilds nor change the cache keys.
+    shutil.copytree(BUNDLED_THEMES / "default", site.folder / "themes" / "default")
     print(f"generated {args.entries} entries in {time.perf_counter() - started:.1f} s ({site.folder})")
 
     lines: list[str] = []

@@ -12,7 +12,7 @@ from sitegen import urls
 from sitegen.bodies import BodyRenderer
 from sitegen.cache import Cache
 from sitegen.config import SiteConfig, load_config
-from sitegen.content import load_site
+from sitegen.content import load_site, parsed_files
 from sitegen.errors import Problem, SitegenError
 from sitegen.feeds import rss, site_feeds, sitemap
 from sitegen.feeds_extra import other_formats
@@ -72,7 +72,7 @@ def build(options: BuildOptions, cache: Cache | None = None, progress: Progress 
         config = load_config(options.source, options.base_url)
         theme = find_theme(options.source, config.theme)
         bodies = BodyRenderer(MarkdownRenderer(config.markdown.allow_html), cache)
-        site = load_site(options.source, config, options.drafts, bodies.render_many)
+        site = load_site(options.source, config, options.drafts, bodies.render_many, parsed_files(cache))
         statics = list(static_files(options.source, theme))
         timings["load"] = time.perf_counter() - started
         # 2. Render into a staging folder; 3. swap it in.
@@ -162,4 +162,5 @@ def write_page(writer: OutputWriter, renderer: Renderer, spec: PageSpec) -> None
 def sitemap_routes(site: Site, routes: list[str]) -> list[tuple[str, object]]:
     newest = {urls.liveblog(lb.slug): lb.last_modified
               for lb in site.liveblogs}
+    newest.update((urls.entry_page(lb.slug, e.id), e.last_modified) for lb in site.liveblogs for e in lb.entries)
     return [(r, newest.get(r)) for r in routes if r != "404.html" and "/page/" not in r]

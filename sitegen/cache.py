@@ -54,6 +54,7 @@ class Cache:
         self.touched: list[str] = []
         self.memory: dict[str, str] = {}  # every value seen, kept across builds (`serve`)
         self.loaded: dict[str, str] = {}  # values fetched in bulk for the current build
+        self.objects: dict[str, object] = {}  # decoded values, kept across builds with keep_in_memory
         if path is not None:
             self.db = self._open(path)
 

@@ -15,8 +15,10 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from sitegen.cache import Cache
 from sitegen.config import SiteConfig, check_timezone, check_url
 from sitegen.errors import ContentError, Problem, SitegenError, raise_all
+from sitegen.filecache import Codec, ParsedFiles
 from sitegen.model import Attribution, Entry, Liveblog, Site, SourceRef, Topic
 from sitegen.schema import Invalid, choice, parse, spec
 from sitegen.sources import MarkdownSource, listed_files, load_yaml_file, split_markdown
@@ -108,8 +110,11 @@ class _Draft:
         return self.key_lines.get(key, self.origin.line)
 
 
-def load_site(source: Path, config: SiteConfig, drafts: bool, render_bodies: BodyRenderer) -> Site:
-    """Read every liveblog under `source/content` into a validated `Site`."""
+def load_site(source: Path, config: SiteConfig, drafts: bool, render_bodies: BodyRenderer,
+              files: ParsedFiles | None = None) -> Site:
+    """Read every liveblog under `source/content` into a validated `Site`;
+    `files` may remember parsed files from earlier builds (filecache.py)."""
+    files = files or parsed_files(Cache(None))
     content = source / "content"
     if not content.is_dir():
         raise ContentError.at(content, None, "no content folder: create content/<liveblog>/liveblog.yaml")
@@ -120,7 +125,7 @@ def load_site(source: Path, config: SiteConfig, drafts: bool, render_bodies: Bod
         if not folder.is_dir():
             continue
         try:
-            liveblog = _load_liveblog(folder, source, config, drafts, render_bodies, problems)
+            liveblog = _load_liveblog(folder, source, config, drafts, render_bodies, problems, files)
         except SitegenError as exc:
             problems += exc.problems
             continue
@@ -141,7 +146,7 @@ def _home_order(liveblog: Liveblog) -> tuple[bool, float, str]:
 
 
 def _load_liveblog(folder: Path, source: Path, config: SiteConfig, drafts: bool,
-                   render_bodies: BodyRenderer, problems: list[Problem]) -> Liveblog | None:
+                   render_bodies: BodyRenderer, problems: list[Problem], files: ParsedFiles) -> Liveblog | None:
     meta_path = folder / LIVEBLOG_FILE
     if not meta_path.is_file():
         problems.append(Problem(folder, None, f"a liveblog folder needs a {LIVEBLOG_FILE}"))
@@ -156,7 +161,7 @@ def _load_liveblog(folder: Path, source: Path, config: SiteConfig, drafts: bool,
         return None
     topics = _topics(fields.topics, data, meta_path, problems)
     zone = ZoneInfo(fields.timezone or config.timezone)
-    drafts_found = _read_entries(folder, source, problems)
+    drafts_found = _read_entries(folder, source, problems, files)
     _check_entries(drafts_found, topics, source, problems)
     kept = [d for d in drafts_found if drafts or not d.fields.draft]
     bodies = render_bodies([(d.id, d.body) for d in kept])
@@ -185,21 +190,32 @@ def _topics(raw: dict[str, Any] | None, data: YamlMap, path: Path,
     return tuple(topics.values())
 
 
-def _read_entries(folder: Path, source: Path, problems: list[Problem]) -> list[_Draft]:
+def _read_entries(folder: Path, source: Path, problems: list[Problem], files: ParsedFiles) -> list[_Draft]:
+    paths = [p for p in listed_files(folder, source)
+             if p.suffix == ".md" or (p.suffix in (".yaml", ".yml") and p.name != LIVEBLOG_FILE)]
     found: list[_Draft] = []
-    for path in listed_files(folder, source):
-        try:
-            if path.suffix == ".md":
-                found += _from_markdown(path, problems)
-            elif path.suffix in (".yaml", ".yml") and path.name != LIVEBLOG_FILE:
-                found += _from_yaml_list(path, problems)
-        except SitegenError as exc:
-            problems += exc.problems
+    for _, drafts in files.parsed(paths, _parse_entry_file, problems):
+        found += drafts
     return found
 
 
-def _from_markdown(path: Path, problems: list[Problem]) -> list[_Draft]:
-    src: MarkdownSource = split_markdown(path)
+def _parse_entry_file(path: Path, text: str, problems: list[Problem]) -> list[_Draft]:
+    try:
+        if path.suffix == ".md":
+            return _from_markdown(path, problems, text)
+        return _from_yaml_list(path, problems, text)
+    except SitegenError as exc:
+        problems += exc.problems
+        return []
+
+
+def parsed_files(cache: Cache) -> ParsedFiles:
+    """Entry files parsed through `cache` (see filecache.py)."""
+    return ParsedFiles(cache, Codec((_Draft, EntryFields, ListedEntryFields, SourceFields, SourceRef)))
+
+
+def _from_markdown(path: Path, problems: list[Problem], text: str | None = None) -> list[_Draft]:
+    src: MarkdownSource = split_markdown(path, text)
     fields = parse(EntryFields, src.front_matter, path, problems, line=2)
     if fields is None:
         return []
@@ -208,8 +224,8 @@ def _from_markdown(path: Path, problems: list[Problem]) -> list[_Draft]:
     return [_draft(fields, entry_id, src.body, SourceRef(path, line), problems, src.front_matter)]
 
 
-def _from_yaml_list(path: Path, problems: list[Problem]) -> list[_Draft]:
-    data = load_yaml_file(path)
+def _from_yaml_list(path: Path, problems: list[Problem], text: str | None = None) -> list[_Draft]:
+    data = load_yaml_file(path, text)
     if not isinstance(data, YamlList):
         problems.append(Problem(path, getattr(data, "line", 1), "an entries file must be a YAML list "
                                                                 "of entries (lines starting with '- ')"))

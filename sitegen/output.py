@@ -34,9 +34,10 @@ class Record:
     inputs: str | None = None
 
 
-# Set (the test suite does) to produce every lazily written file anyway and fail
-# loudly when its inputs claim it unchanged but its bytes differ.
-VERIFY_INPUTS = os.environ.get("SITEGEN_VERIFY_INPUTS") == "1"
+def verify_inputs() -> bool:
+    """SITEGEN_VERIFY_INPUTS=1 (the test suite sets it) produces every lazily written
+    file anyway, and fails loudly when its inputs claim it unchanged but its bytes differ."""
+    return os.environ.get("SITEGEN_VERIFY_INPUTS") == "1"
 
 
 class StaleInputs(AssertionError):
@@ -121,7 +122,7 @@ class OutputWriter:
         self.claim(rel, origin)
         old = self.previous.get(rel) if self.previous else None
         if old is not None and old.inputs == inputs and self._intact(rel, old):
-            if VERIFY_INPUTS and _digest(data := produce()) != old.digest:
+            if verify_inputs() and _digest(produce()) != old.digest:
                 raise StaleInputs(f"{rel}: same inputs, different bytes")
             self.records[rel] = old
             return

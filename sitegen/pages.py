@@ -7,6 +7,7 @@ every page in memory. Entry bodies come in as prerendered fragments.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable, Iterator
 
 from markupsafe import Markup
@@ -14,8 +15,8 @@ from markupsafe import Markup
 from sitegen import urls
 from sitegen.entry_pages import entry_pages
 from sitegen.live import stream_data
-from sitegen.model import Entry, Liveblog, Site
-from sitegen.structured import liveblog_posting
+from sitegen.model import Entry, Liveblog, Site, Topic
+from sitegen.structured import coverage, liveblog_posting
 from sitegen.pagination import Chunk, paginate
 from sitegen.urls import Links
 from sitegen.views import (Alternate, Head, SiteView, date_label, datetime_label, feed_alternates, head,
@@ -24,6 +25,7 @@ from sitegen.views import (Alternate, Head, SiteView, date_label, datetime_label
 # Renders an entry's <article> as seen from a page with the given links.
 Fragment = Callable[[Entry, Liveblog, Links], str]
 TOPIC_PREVIEW = 5
+PAGER_REACH = 2
 
 
 @dataclass(frozen=True)
@@ -206,15 +208,27 @@ def _join(entries: tuple[Entry, ...], liveblog: Liveblog, links: Links, fragment
 
 
 def _pager(chunks: list[Chunk], current: int, route_of: Callable[[int], str], links: Links) -> Pager | None:
+    """Newer/older links and a list of pages: all of them on the front page; on the others
+    the newest, the oldest and their neighbours (PAGER_REACH each way), so that a
+    page's size and bytes do not grow with the liveblog's length."""
     if len(chunks) < 2:
         return None
-    numbers = [c.number for c in chunks]  # front first, then newest archive to oldest
-    position = numbers.index(current)
-    pages = tuple(PageLink(_chunk_label(c), links.to(route_of(c.number)), c.number == current)
-                  for c in chunks)
-    newer = links.to(route_of(numbers[position - 1])) if position > 0 else None
-    older = links.to(route_of(numbers[position + 1])) if position + 1 < len(numbers) else None
+    position = _position(chunks, current)  # chunks: front first, then newest archive to oldest
+    shown = range(len(chunks)) if position == 0 else sorted(
+        {0, len(chunks) - 1} | set(range(max(0, position - PAGER_REACH), min(len(chunks), position + PAGER_REACH + 1))))
+    pages = tuple(PageLink(_chunk_label(chunks[i]), links.to(route_of(chunks[i].number)), i == position)
+                  for i in shown)
+    newer = links.to(route_of(chunks[position - 1].number)) if position > 0 else None
+    older = links.to(route_of(chunks[position + 1].number)) if position + 1 < len(chunks) else None
     return Pager(newer, older, pages)
+
+
+def _position(chunks: list[Chunk], number: int) -> int:
+    """Where page `number` is in `chunks` (see `paginate`) without a search."""
+    guess = 0 if number == 0 else len(chunks) - number
+    if 0 <= guess < len(chunks) and chunks[guess].number == number:
+        return guess
+    return [c.number for c in chunks].index(number)
 
 
 def _chunk_label(chunk: Chunk) -> str:
@@ -229,7 +243,22 @@ def liveblog_pages(site: Site, plan: SitePlan, liveblog: Liveblog, fragment: Fra
     for chunk in chunks:
         route = stream_route(liveblog.slug, chunk.number)
         links = Links.from_page(site.config.base_url, route)
-        yield PageSpec(route, "liveblog.html", liveblog_page(site, plan, liveblog, chunk, chunks, links, fragment))
+        make = partial(liveblog_page, site, plan, liveblog, chunk, chunks, links, fragment)
+        if chunk.is_front:
+            yield PageSpec(route, "liveblog.html", make())
+        else:
+            pager = _pager(chunks, chunk.number, lambda n: stream_route(liveblog.slug, n), links)
+            yield PageSpec(route, "liveblog.html", make, archive_inputs(liveblog, chunk, pager))
+
+
+def archive_inputs(liveblog: Liveblog, chunk: Chunk, pager: Pager | None, *more: object) -> str:
+    """What an archive page (a stream page but the first) shows besides config and
+    templates: the liveblog's own fields, its coverage span (structured data), its
+    entries and its pager. A new entry elsewhere changes none of these, so the page
+    is not even rendered again (tests check the claim: see PageSpec)."""
+    span = coverage(liveblog)
+    return repr((liveblog.digest, span.start, span.end, chunk.number, [e.digest for e in chunk.items],
+                 pager, *more))
 
 
 def liveblog_page(site: Site, plan: SitePlan, liveblog: Liveblog, chunk: Chunk, chunks: list[Chunk],
@@ -298,22 +327,34 @@ def topic_pages(site: Site, liveblog: Liveblog, topic_slug: str, fragment: Fragm
     for chunk in chunks:
         route = topic_stream_route(liveblog.slug, topic_slug, chunk.number)
         links = Links.from_page(site.config.base_url, route)
-        title = f"{topic.title} — {liveblog.title}"
-        yield PageSpec(route, "topic.html", TopicPage(
-            head=head(site.config, links, route, title, f"Updates on {topic.title}: {liveblog.description}",
-                      alternates=feed_alternates(links, f"{urls.topic(liveblog.slug, topic_slug)}feed.xml", title),
-                      robots=None if chunk.is_front else "noindex, follow"),
-            site=site_view(site.config, links),
-            header=liveblog_header(site, liveblog, links, archive=not chunk.is_front),
-            topic_title=topic.title,
-            topic_index_url=links.to(urls.liveblog(liveblog.slug)) + "#" + urls.topic_anchor(topic_slug),
-            topic_feed_url=links.to(urls.topic(liveblog.slug, topic_slug) + "feed.xml"),
-            stream=_join(chunk.items, liveblog, links, fragment),
-            pager=_pager(chunks, chunk.number,
-                         lambda n: topic_stream_route(liveblog.slug, topic_slug, n), links),
-            stream_data=stream_data(site, liveblog, links,
-                                    None if chunk.is_front else urls.topic(liveblog.slug, topic_slug)),
-        ))
+        make = partial(topic_page, site, liveblog, topic, chunk, chunks, links, fragment)
+        if chunk.is_front:
+            yield PageSpec(route, "topic.html", make())
+        else:
+            pager = _pager(chunks, chunk.number, lambda n: topic_stream_route(liveblog.slug, topic_slug, n), links)
+            yield PageSpec(route, "topic.html", make, archive_inputs(liveblog, chunk, pager, topic))
+
+
+def topic_page(site: Site, liveblog: Liveblog, topic: Topic, chunk: Chunk, chunks: list[Chunk], links: Links,
+               fragment: Fragment) -> TopicPage:
+    topic_slug = topic.slug
+    route = topic_stream_route(liveblog.slug, topic_slug, chunk.number)
+    title = f"{topic.title} — {liveblog.title}"
+    return TopicPage(
+        head=head(site.config, links, route, title, f"Updates on {topic.title}: {liveblog.description}",
+                  alternates=feed_alternates(links, f"{urls.topic(liveblog.slug, topic_slug)}feed.xml", title),
+                  robots=None if chunk.is_front else "noindex, follow"),
+        site=site_view(site.config, links),
+        header=liveblog_header(site, liveblog, links, archive=not chunk.is_front),
+        topic_title=topic.title,
+        topic_index_url=links.to(urls.liveblog(liveblog.slug)) + "#" + urls.topic_anchor(topic_slug),
+        topic_feed_url=links.to(urls.topic(liveblog.slug, topic_slug) + "feed.xml"),
+        stream=_join(chunk.items, liveblog, links, fragment),
+        pager=_pager(chunks, chunk.number,
+                     lambda n: topic_stream_route(liveblog.slug, topic_slug, n), links),
+        stream_data=stream_data(site, liveblog, links,
+                                None if chunk.is_front else urls.topic(liveblog.slug, topic_slug)),
+    )
 
 
 def _cards(site: Site, plan: SitePlan, links: Links, here: str) -> tuple[LiveblogCard, ...]:

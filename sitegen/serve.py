@@ -240,9 +240,11 @@ class Session:
                 server.shutdown()
             server.server_close()
         rebuilder, self.rebuilder = self.rebuilder, None
-        if rebuilder is not None:
-            with rebuilder.lock:
+        if rebuilder is not None and rebuilder.lock.acquire(timeout=5):
+            try:  # (a build still running after that is abandoned with its daemon thread)
                 rebuilder.close()
+            finally:
+                rebuilder.lock.release()
         folder, self.folder = self.folder, None
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
@@ -252,7 +254,10 @@ def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, *, drafts: bo
           poll: bool = False) -> None:
     """Run a preview until Ctrl-C (or SIGTERM), then stop cleanly."""
     session = Session(source, host, port, drafts=drafts, poll=poll)
-    previous = _stop_on_sigterm()
+    main = threading.current_thread() is threading.main_thread()
+    saved = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) if main else None
+    if main:  # SIGTERM stops like Ctrl-C, so the preview folder is removed either way
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         session.start()
         while True:
@@ -260,19 +265,13 @@ def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, *, drafts: bo
     except KeyboardInterrupt:
         click.echo("\nStopping.", err=True)
     finally:
+        if saved is not None:  # a second Ctrl-C must not interrupt the clean-up
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         session.stop()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        if saved is not None:
+            signal.signal(signal.SIGINT, saved[0])
+            signal.signal(signal.SIGTERM, saved[1])
 
 
-def _stop_on_sigterm() -> Callable[..., object] | int | None:
-    """Treat SIGTERM like Ctrl-C, so the preview folder is removed either way."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.getsignal(signal.SIGTERM)
-    signal.signal(signal.SIGTERM, interrupt)
-    return previous  # type: ignore[return-value]
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt

@@ -70,9 +70,9 @@ class MarkdownSource:
     body_line: int
 
 
-def split_markdown(path: Path) -> MarkdownSource:
+def split_markdown(path: Path, text: str | None = None) -> MarkdownSource:
     """Split `---` front matter from the body; the front matter starts on line 2."""
-    text = read_text(path)
+    text = read_text(path) if text is None else text
     if not text.startswith("---"):
         raise ContentError.at(path, 1, "an entry must start with front matter between '---' lines")
     fences = list(_FRONT_MATTER_FENCE.finditer(text, 0))
@@ -85,5 +85,5 @@ def split_markdown(path: Path) -> MarkdownSource:
     return MarkdownSource(data, text[closing.end():].lstrip("\n").rstrip() + "\n", body_line)
 
 
-def load_yaml_file(path: Path) -> Any:
-    return yamlsafe.load(read_text(path), path)
+def load_yaml_file(path: Path, text: str | None = None) -> Any:
+    return yamlsafe.load(read_text(path) if text is None else text, path)

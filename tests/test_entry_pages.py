@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from helpers import format_vnu_messages
-from sitekit import article, build_ok, check_links, entry_md, html_page, make_site, snapshot, write
+from sitekit import article, build_ok, check_links, entry_md, html_page, make_site, snapshot, write, xml_tree
 
 BASE = "https://example.org/news/"
 CONFIG = f"""\
@@ -105,3 +105,12 @@ def test_entry_and_liveblog_pages_are_valid_html(tmp_path, vnu):
     messages = vnu([out / "l/index.html", out / "l/page/1/index.html", out / "l/entries/pic/index.html",
                     out / "l/entries/e1/index.html", out / "l/topics/energy/index.html"])
     assert messages == [], format_vnu_messages(messages)
+
+
+def test_entry_pages_are_in_the_sitemap_with_their_last_change(tmp_path):
+    out = build_ok(_site(tmp_path))
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    urls = {u.findtext("s:loc", namespaces=ns): u.findtext("s:lastmod", namespaces=ns)
+            for u in xml_tree(out / "sitemap.xml").getroot().iterfind("s:url", ns)}
+    assert urls[BASE + "l/entries/e3/"] == "2025-03-01T03:00:00+00:00"
+    assert urls[BASE + "l/entries/pic/"] == "2025-02-01T00:00:00+00:00"

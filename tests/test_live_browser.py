@@ -102,6 +102,9 @@ def test_a_reader_at_the_top_sees_new_entries_slide_in(tmp_path, page, static_se
         build_ok(site)
         page.wait_for_selector("#entry-e05", timeout=WAIT)
         assert _stream(page) == ["e05", "e04", "e03", "e02", "e01"]
+        header_time = page.locator(".liveblog-header__updated time")
+        header_time.wait_for(timeout=WAIT)
+        assert header_time.get_attribute("datetime") == "2025-03-01T05:00:00+00:00"
         assert page.title() == title
         assert page.locator(".sg-new-updates").is_hidden()
         assert page.evaluate("window.scrollY") == 0
@@ -141,18 +144,20 @@ def test_polls_are_conditional_and_stop_when_the_liveblog_ends(tmp_path, page, s
             if r.url.endswith("/updates.json") else None)
     with static_server(out) as base:
         _open(page, base + "l/")
-        page.wait_for_function("() => true", timeout=WAIT)
-        page.wait_for_timeout(3500)
-        assert len(polls) >= 2
-        assert polls[0][1] == 200
         # http.server sends Last-Modified: later polls ask "changed since?" and get 304.
-        assert any("if-modified-since" in headers and status == 304 for headers, status in polls[1:])
+        for _ in range(50):
+            if any("if-modified-since" in headers and status == 304 for headers, status in polls[1:]):
+                break
+            page.wait_for_timeout(200)
+        else:
+            pytest.fail(f"no conditional poll answered 304: {polls}")
+        assert polls[0][1] == 200 and "if-modified-since" not in polls[0][0]
 
         write(site / "content/l/liveblog.yaml", LIVEBLOG + "status: ended\n")
         build_ok(site)
         page.wait_for_selector(".liveblog-header .badge--ended", timeout=WAIT)
         stopped_at = len(polls)
-        page.wait_for_timeout(3000)
+        page.wait_for_timeout(2500)  # 1-second polls would have asked twice by now
         assert len(polls) == stopped_at
 
 
@@ -188,6 +193,32 @@ def test_errors_back_off_and_a_hidden_tab_does_not_poll(tmp_path, page, static_s
                                  document.dispatchEvent(new Event('visibilitychange')); }""")
         page.wait_for_timeout(300)
         assert len(requests) == 4  # polled at once when shown
+
+
+def test_the_manifest_sets_the_poll_interval(tmp_path, page, static_server):
+    out = build_ok(_site(tmp_path, 2))
+    requests: list[str] = []
+
+    def slower(route):
+        requests.append(route.request.url)
+        route.fulfill(status=200, content_type="application/json",
+                      body='{"format": 1, "status": "live", "poll_seconds": 30, "entries": [], "front": [], '
+                           '"removed": []}')
+
+    with static_server(out) as base:
+        page.route("**/updates.json", slower)
+        page.clock.install()
+        _open(page, base + "l/")
+        page.clock.pause_at(datetime.now(timezone.utc) + timedelta(seconds=0.1))
+        page.clock.run_for(1300)
+        page.wait_for_timeout(300)
+        assert len(requests) == 1
+        page.clock.run_for(20_000)  # 30 s +-20% from now on, no longer 1 s
+        page.wait_for_timeout(300)
+        assert len(requests) == 1
+        page.clock.run_for(17_000)
+        page.wait_for_timeout(300)
+        assert len(requests) == 2
 
 
 def test_links_to_entries_land_wherever_they_live_now(tmp_path, page, static_server):

@@ -230,7 +230,6 @@
       articles(list).reverse().forEach(function (a) { list.appendChild(a); });
     });
     button.setAttribute("aria-pressed", String(oldest));
-    button.textContent = oldest ? "Show newest first" : "Show oldest first";
     try { sessionStorage.setItem("sitegen-order", oldest ? "oldest" : "newest"); } catch (e) { /* private mode */ }
   }
 
@@ -271,7 +270,7 @@
       label.appendChild(select);
       bar.appendChild(label);
     }
-    var order = make("button", "sg-order", "Show oldest first");
+    var order = make("button", "sg-order", "Oldest first");
     order.type = "button";
     order.setAttribute("aria-pressed", "false");
     order.addEventListener("click", function () { setOrder(!oldestFirst, order); });
@@ -401,7 +400,20 @@
         }
       });
       if (fresh.length) arrive(fresh);
+      lastUpdated(m.updated);
       if (m.status && m.status !== "live") stop();
+    }
+
+    /* The header's "Last updated", in the reader's own time zone once it changes. */
+    function lastUpdated(iso) {
+      var t = one(".liveblog-header__updated time");
+      var when = new Date(iso);
+      if (!t || typeof iso !== "string" || isNaN(when) || t.getAttribute("datetime") === iso) return;
+      t.setAttribute("datetime", iso);
+      t.textContent = when.toLocaleString(doc.documentElement.lang || undefined, {
+        weekday: "short", day: "numeric", month: "long", year: "numeric",
+        hour: "2-digit", minute: "2-digit", timeZoneName: "short"
+      });
     }
 
     function edit(el, entry) {
