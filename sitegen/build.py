@@ -124,8 +124,6 @@ def static_files(source: Path, theme: Theme) -> Iterator[tuple[str, Path, str]]:
 def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
                 statics: list[tuple[str, Path, str]], progress: Progress | None) -> int:
     plan = SitePlan(site)
-    for liveblog in site.liveblogs:
-        renderer.prefetch(liveblog, site.config.base_url)
     warn_missing(site.config)  # what search engines need for live coverage
     count = 0
     routes = []

@@ -20,6 +20,7 @@ log = logging.getLogger("sitegen")
 
 SCHEMA = 1
 KEEP_UNUSED_SECONDS = 30 * 24 * 3600
+TOUCH_SECONDS = 24 * 3600
 
 
 def _code_digest() -> str:
@@ -144,11 +145,21 @@ class Cache:
                 self.db.execute("BEGIN")
                 self.db.executemany("INSERT OR REPLACE INTO fragments VALUES (?, ?, ?)",
                                     [(k, v, now) for k, v in pending.items()])
-                self.db.executemany("UPDATE fragments SET used=? WHERE key=? AND used<?",
-                                    [(now, k, now - 24 * 3600) for k in touched])
-                self.db.execute("DELETE FROM fragments WHERE used<?", (now - KEEP_UNUSED_SECONDS,))
+                if self._touch_due(now):  # once a day is enough to keep used values a month
+                    self.db.executemany("UPDATE fragments SET used=? WHERE key=? AND used<?",
+                                        [(now, k, now - TOUCH_SECONDS) for k in touched])
+                    self.db.execute("INSERT OR REPLACE INTO meta VALUES ('touched', ?)", (str(now),))
+                    self.db.execute("DELETE FROM fragments WHERE used<?", (now - KEEP_UNUSED_SECONDS,))
         except sqlite3.Error as exc:
             log.warning("cache write failed (%s); the build is unaffected", exc)
+
+    def _touch_due(self, now: float) -> bool:
+        assert self.db is not None
+        row = self.db.execute("SELECT value FROM meta WHERE key='touched'").fetchone()
+        try:
+            return row is None or float(row[0]) < now - TOUCH_SECONDS
+        except ValueError:
+            return True
 
     def close(self) -> None:
         if self.db is not None:

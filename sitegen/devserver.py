@@ -232,6 +232,7 @@ class PreviewServer(ThreadingHTTPServer):
 
 class PreviewHandler(BaseHTTPRequestHandler):
     server: PreviewServer
+    timeout = 60  # a connection that never finishes its request does not hold a thread forever
     def version_string(self) -> str:
         return "sitegen-serve"
 

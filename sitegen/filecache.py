@@ -43,7 +43,7 @@ class Codec:
             return {"@t": [self.encode(v) for v in value]}
         if type(value) is list:
             return [self.encode(v) for v in value]
-        if type(value) is dict and all(type(k) is str for k in value):
+        if type(value) is dict and all(type(k) is str and not k.startswith("@") for k in value):
             return {"@d": {k: self.encode(v) for k, v in value.items()}}
         if isinstance(value, Path):
             return {"@p": str(value)}
@@ -52,19 +52,21 @@ class Codec:
             return {"@": name, **{f.name: self.encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}
         raise Unencodable(f"cannot keep a {type(value).__name__} in the cache")
 
-    def decode(self, value: Any) -> Any:
-        if isinstance(value, list):
-            return [self.decode(v) for v in value]
-        if not isinstance(value, dict):
-            return value
+    def loads(self, text: str) -> Any:
+        return json.loads(text, object_hook=self._object)
+
+    def _object(self, value: dict[str, Any]) -> Any:
+        """Called by the JSON parser for each object, innermost first."""
         if "@t" in value:
-            return tuple(self.decode(v) for v in value["@t"])
+            return tuple(value["@t"])
         if "@d" in value:
-            return {k: self.decode(v) for k, v in value["@d"].items()}
+            return value["@d"]
         if "@p" in value:
             return Path(value["@p"])
-        cls = self.classes[value["@"]]
-        return cls(**{k: self.decode(v) for k, v in value.items() if k != "@"})
+        if "@" in value:
+            cls = self.classes[value.pop("@")]
+            return cls(**value)
+        return value
 
 
 class ParsedFiles:
@@ -101,7 +103,7 @@ class ParsedFiles:
         stored = self.cache.get_many([k for k in keys if k not in found])
         for key, text in stored.items():
             try:
-                found[key] = self.codec.decode(json.loads(text))
+                found[key] = self.codec.loads(text)
             except (ValueError, KeyError, TypeError) as exc:  # written by other code: parse afresh
                 log.debug("cache: ignoring a parsed file (%s)", exc)
                 continue

@@ -49,7 +49,7 @@ def encode(data: dict[str, Any]) -> bytes:
 
 def manifest(site: Site, plan: SitePlan, liveblog: Liveblog, fragment: Fragment,
              previous: dict[str, list[str]] | None) -> dict[str, Any]:
-    """The manifest's content: see the module docstring and `docs` in the README."""
+    """The manifest of one liveblog (fields: see the module docstring and the README)."""
     config = site.config
     links = Links.from_page(config.base_url, urls.liveblog(liveblog.slug))
     front = front_ids(plan, liveblog)

@@ -155,10 +155,6 @@ class Renderer:
         return cache_key("article", self.fingerprint, entry.digest, liveblog.slug, str(liveblog.timezone),
                          topics, root, base_url)
 
-    def prefetch(self, liveblog: Liveblog, base_url: str) -> None:
-        """Fetch every entry's cached <article> in one go rather than one query each."""
-        self.cache.get_many([self._article_key(e, liveblog, ROOT_MARK, base_url) for e in liveblog.entries])
-
     def page(self, spec: PageSpec) -> bytes:
         return self._render(spec.template, page=spec.make_context()).encode("utf-8")
 

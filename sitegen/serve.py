@@ -140,6 +140,7 @@ class Session:
         self.hub = StatusHub()
         self.token = secrets.token_hex(4)  # build ids differ across restarts: open tabs reload
         self.builds = 0
+        self.last: Outcome | None = None  # the latest build's outcome
         self.folder: Path | None = None
         self.server: PreviewServer | None = None
         self.rebuilder: Rebuilder | None = None
@@ -206,6 +207,7 @@ class Session:
             return Outcome(False, 0.0, problems=("the preview has stopped",))
         self._watch()  # first: a folder that just appeared is watched before the build reads it
         outcome = rebuilder.rebuild()
+        self.last = outcome
         stamp = time.strftime("%H:%M:%S")
         if outcome.ok:
             self.builds += 1

@@ -17,7 +17,9 @@ def strip_invisible(value: str) -> str:
 
 def normalise_slug(value: str) -> str:
     """The canonical form of a slug or id: NFKC, visible, lower case, spaces as `-`."""
-    value = strip_invisible(unicodedata.normalize("NFKC", value)).strip().lower()
+    if not value.isascii():  # ASCII is NFKC already and holds no format characters
+        value = strip_invisible(unicodedata.normalize("NFKC", value))
+    value = value.strip().lower()
     return re.sub(r"\s+", "-", value)
 
 

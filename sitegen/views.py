@@ -42,19 +42,15 @@ def script_json(data: Any) -> Markup:
     return Markup(text)
 
 
-_TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)?[^>]*>")
-# Inline tags join their text to what follows ("*x*." is "x."); block tags separate words.
-_INLINE = frozenset("a abbr b bdi bdo cite code data del dfn em i ins kbd mark q s samp small span "
-                    "strong sub sup time u var".split())
-
-
-def _tag_gap(match: re.Match[str]) -> str:
-    return "" if (match.group(1) or "").lower() in _INLINE else " "
+_TAG = re.compile(r"<[^>]*>")
+# Inline tags join their text to what follows ("*x*." is "x."); other tags separate words.
+_INLINE_TAG = re.compile(r"</?(?:a|abbr|b|bdi|bdo|cite|code|data|del|dfn|em|i|ins|kbd|mark|q|s|samp|small|"
+                         r"span|strong|sub|sup|time|u|var)(?:\s[^>]*)?>", re.IGNORECASE)
 
 
 def plain_text(body_html: str, limit: int | None = None) -> str:
     """Readable text of rendered HTML, for descriptions and title-less headlines."""
-    text = " ".join(html.unescape(_TAG.sub(_tag_gap, body_html)).split())
+    text = " ".join(html.unescape(_TAG.sub(" ", _INLINE_TAG.sub("", body_html))).split())
     if limit is not None and len(text) > limit:
         text = text[: limit - 1].rsplit(" ", 1)[0] + "…"
     return text

@@ -154,7 +154,7 @@ class EventStream:
 
     def __init__(self, port: int, origin: str | None = None) -> None:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=15)
-        headers = [f"GET /__sitegen/events HTTP/1.1", f"Host: 127.0.0.1:{port}", "Accept: text/event-stream"]
+        headers = ["GET /__sitegen/events HTTP/1.1", f"Host: 127.0.0.1:{port}", "Accept: text/event-stream"]
         if origin is not None:
             headers.append(f"Origin: {origin}")
         self.sock.sendall(("\r\n".join(headers) + "\r\n\r\n").encode())
