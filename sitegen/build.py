@@ -5,17 +5,18 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator
 
 from sitegen import urls
 from sitegen.bodies import BodyRenderer
-from sitegen.cache import Cache
+from sitegen.cache import Cache, cache_key
 from sitegen.config import SiteConfig, load_config
 from sitegen.content import load_site, parsed_files
 from sitegen.errors import Problem, SitegenError
-from sitegen.feeds import rss, site_feeds, sitemap
-from sitegen.feeds_extra import other_formats
+from sitegen.feeds import Feed, rss, site_feeds, sitemap
+from sitegen.feeds_extra import other_makers
 from sitegen.live import manifest_files
 from sitegen.structured import warn_missing
 from sitegen.markdown import MarkdownRenderer
@@ -72,7 +73,8 @@ def build(options: BuildOptions, cache: Cache | None = None, progress: Progress 
         config = load_config(options.source, options.base_url)
         theme = find_theme(options.source, config.theme)
         bodies = BodyRenderer(MarkdownRenderer(config.markdown.allow_html), cache)
-        site = load_site(options.source, config, options.drafts, bodies.render_many, parsed_files(cache))
+        site = load_site(options.source, config, options.drafts, bodies.render_many,
+                         parsed_files(cache, bodies.markdown.fingerprint))
         statics = list(static_files(options.source, theme))
         timings["load"] = time.perf_counter() - started
         # 2. Render into a staging folder; 3. swap it in.
@@ -133,11 +135,7 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
         if progress:
             progress("Rendering pages", count, 0)
     for feed in site_feeds(site):
-        writer.write(feed.route, rss(feed, site), f"feed {feed.route}")
-        count += 1
-        for route, data in other_formats(feed, site):  # Atom and JSON Feed beside it
-            writer.write(route, data, f"feed {route}")
-            count += 1
+        count += write_feed(writer, renderer, feed, site)
     for route, data in manifest_files(site, plan, renderer.fragment, writer.output):
         writer.write(route, data, f"live updates {route}")
         count += 1
@@ -145,6 +143,17 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
     for rel, path, origin in statics:
         writer.copy(rel, path, origin)
     return count + 1 + len(statics)
+
+
+def write_feed(writer: OutputWriter, renderer: Renderer, feed: Feed, site: Site) -> int:
+    """A feed as RSS, Atom and JSON Feed; an unchanged feed is not made again."""
+    inputs = repr((feed.route, feed.title, feed.description, feed.page_route,
+                   [(item.entry.digest, item.liveblog.digest) for item in feed.items]))
+    makers = [(feed.route, rss), *other_makers(feed)]  # Atom and JSON Feed beside the RSS
+    for route, make in makers:
+        writer.write_lazy(route, cache_key("feed", renderer.fingerprint, route, inputs),
+                          partial(make, feed, site), f"feed {route}")
+    return len(makers)
 
 
 def write_page(writer: OutputWriter, renderer: Renderer, spec: PageSpec) -> None:

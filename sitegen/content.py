@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sitegen.cache import Cache
 from sitegen.config import SiteConfig, check_timezone, check_url
 from sitegen.errors import ContentError, Problem, SitegenError, raise_all
-from sitegen.filecache import Codec, ParsedFiles
+from sitegen.filecache import Codec, ParsedFiles, SourceText
 from sitegen.model import Attribution, Entry, Liveblog, Site, SourceRef, Topic
 from sitegen.schema import Invalid, choice, parse, spec
 from sitegen.sources import MarkdownSource, listed_files, load_yaml_file, split_markdown
@@ -161,14 +161,55 @@ def _load_liveblog(folder: Path, source: Path, config: SiteConfig, drafts: bool,
         return None
     topics = _topics(fields.topics, data, meta_path, problems)
     zone = ZoneInfo(fields.timezone or config.timezone)
-    drafts_found = _read_entries(folder, source, problems, files)
-    _check_entries(drafts_found, topics, source, problems)
-    kept = [d for d in drafts_found if drafts or not d.fields.draft]
-    bodies = render_bodies([(d.id, d.body) for d in kept])
-    entries = [_entry(d, html, zone) for d, html in zip(kept, bodies)]
-    entries.sort(key=lambda e: (e.time, e.id), reverse=True)
+    entries = _load_entries(folder, source, topics, zone, drafts, render_bodies, problems, files)
     return Liveblog(slug, clean_text(fields.title), clean_text(fields.description), fields.status,
-                    zone, topics, tuple(entries), SourceRef(meta_path, 1))
+                    zone, topics, entries, SourceRef(meta_path, 1))
+
+
+def _load_entries(folder: Path, source: Path, topics: tuple[Topic, ...], zone: ZoneInfo, drafts: bool,
+                  render_bodies: BodyRenderer, problems: list[Problem], files: ParsedFiles) -> tuple[Entry, ...]:
+    """One liveblog's entries, newest first. When none of its files changed, they come
+    whole from the cache; otherwise each unchanged file is not parsed again."""
+    texts = files.read_all(_entry_files(folder, source), problems)
+    key = files.key("entries", zone.key, str(drafts), repr(topics), *(t.key for t in texts))
+    cached = files.recall_whole(str(folder), key)
+    if cached is not None and _images_exist(cached[1], source):
+        return cached[0]
+    before = len(problems)
+    parsed = list(files.parsed(texts, _parse_entry_file, problems))
+    every = [d for _, found in parsed for d in found]
+    _check_entries(every, topics, source, problems)
+    entries = _make_entries(parsed, zone, drafts, render_bodies, files)
+    entries.sort(key=lambda e: (e.time, e.id), reverse=True)
+    if len(problems) == before:
+        images = tuple(d.fields.image.lstrip("/") for d in every if d.fields.image and not urlsplit(d.fields.image).scheme)
+        files.keep_whole(str(folder), key, (tuple(entries), images))
+    return tuple(entries)
+
+
+def _make_entries(parsed: list[tuple[SourceText, list[_Draft]]], zone: ZoneInfo, drafts: bool,
+                  render_bodies: BodyRenderer, files: ParsedFiles) -> list[Entry]:
+    """Entries from drafts, bodies rendered in one batch; `serve` reuses an unchanged file's."""
+    made: list[Entry] = []
+    todo: list[tuple[str, list[_Draft]]] = []
+    for source, found in parsed:
+        key = files.key("file-entries", source.key, zone.key, str(drafts))
+        known = files.derived(key)
+        if known is not None:
+            made += known
+        else:
+            todo.append((key, [d for d in found if drafts or not d.fields.draft]))
+    bodies = iter(render_bodies([(d.id, d.body) for _, kept in todo for d in kept]))
+    for key, kept in todo:
+        entries = [_entry(d, next(bodies), zone) for d in kept]
+        files.keep_derived(key, entries)
+        made += entries
+    return made
+
+
+def _images_exist(images: tuple[str, ...], source: Path) -> bool:
+    """The one check on entries that depends on other files than theirs (see _check_entries)."""
+    return all((source / "static" / image).is_file() for image in images)
 
 
 def _topics(raw: dict[str, Any] | None, data: YamlMap, path: Path,
@@ -190,13 +231,9 @@ def _topics(raw: dict[str, Any] | None, data: YamlMap, path: Path,
     return tuple(topics.values())
 
 
-def _read_entries(folder: Path, source: Path, problems: list[Problem], files: ParsedFiles) -> list[_Draft]:
-    paths = [p for p in listed_files(folder, source)
-             if p.suffix == ".md" or (p.suffix in (".yaml", ".yml") and p.name != LIVEBLOG_FILE)]
-    found: list[_Draft] = []
-    for _, drafts in files.parsed(paths, _parse_entry_file, problems):
-        found += drafts
-    return found
+def _entry_files(folder: Path, source: Path) -> list[Path]:
+    return [p for p in listed_files(folder, source)
+            if p.suffix == ".md" or (p.suffix in (".yaml", ".yml") and p.name != LIVEBLOG_FILE)]
 
 
 def _parse_entry_file(path: Path, text: str, problems: list[Problem]) -> list[_Draft]:
@@ -209,9 +246,11 @@ def _parse_entry_file(path: Path, text: str, problems: list[Problem]) -> list[_D
         return []
 
 
-def parsed_files(cache: Cache) -> ParsedFiles:
-    """Entry files parsed through `cache` (see filecache.py)."""
-    return ParsedFiles(cache, Codec((_Draft, EntryFields, ListedEntryFields, SourceFields, SourceRef)))
+def parsed_files(cache: Cache, salt: str = "") -> ParsedFiles:
+    """Entry files parsed through `cache` (see filecache.py); `salt` names everything
+    else that shapes an entry (the Markdown renderer's fingerprint)."""
+    classes = (_Draft, EntryFields, ListedEntryFields, SourceFields, SourceRef, Entry, Attribution)
+    return ParsedFiles(cache, Codec(classes), salt)
 
 
 def _from_markdown(path: Path, problems: list[Problem], text: str | None = None) -> list[_Draft]:

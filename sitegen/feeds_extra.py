@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from sitegen import urls
 from sitegen.feeds import Feed, FeedItem
@@ -27,8 +27,13 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # `updated` of a feed with no
 
 def other_formats(feed: Feed, site: Site) -> Iterator[tuple[str, bytes]]:
     """(route, bytes) of the Atom and JSON versions of an RSS feed."""
-    yield urls.atom_beside(feed.route), atom(feed, site)
-    yield urls.json_feed_beside(feed.route), json_feed(feed, site)
+    for route, make in other_makers(feed):
+        yield route, make(feed, site)
+
+
+def other_makers(feed: Feed) -> list[tuple[str, Callable[[Feed, Site], bytes]]]:
+    """(route, function making it) of the Atom and JSON versions of an RSS feed."""
+    return [(urls.atom_beside(feed.route), atom), (urls.json_feed_beside(feed.route), json_feed)]
 
 
 def _stamp(moment: datetime) -> str:

@@ -72,6 +72,7 @@ class OutputWriter:
         self.records: dict[str, Record] = {}
         self.staged: list[str] = []
         self.made: set[Path] = set()  # staging folders known to exist
+        self.verify = verify_inputs()
         self.previous = self._previous_manifest()
         self.incremental = self.previous is not None
         self.staging = output.parent / f".{output.name}.staging-{os.getpid()}"
@@ -122,7 +123,7 @@ class OutputWriter:
         self.claim(rel, origin)
         old = self.previous.get(rel) if self.previous else None
         if old is not None and old.inputs == inputs and self._intact(rel, old):
-            if verify_inputs() and _digest(produce()) != old.digest:
+            if self.verify and _digest(produce()) != old.digest:
                 raise StaleInputs(f"{rel}: same inputs, different bytes")
             self.records[rel] = old
             return

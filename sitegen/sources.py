@@ -7,6 +7,7 @@ symlink can lead anywhere: those are skipped with a warning, never read.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,12 +41,15 @@ def is_inside(path: Path, root: Path) -> bool:
 def listed_files(folder: Path, root: Path) -> list[Path]:
     """The real files of one folder, sorted, minus litter and escaping symlinks."""
     files = []
-    for path in sorted(folder.iterdir()):
-        if is_editor_litter(path.name):
-            if _EDITOR_LITTER.search(path.name):
+    with os.scandir(folder) as found:  # scandir knows symlinks without a stat each
+        items = sorted(found, key=lambda item: item.name)  # the order of sorted(iterdir())
+    for item in items:
+        path = folder / item.name
+        if is_editor_litter(item.name):
+            if _EDITOR_LITTER.search(item.name):
                 log.warning("%s: skipped (looks like an editor's temporary file)", path)
             continue
-        if path.is_symlink() and not is_inside(path, root):
+        if item.is_symlink() and not is_inside(path, root):
             log.warning("%s: skipped (symlink leads outside the site folder)", path)
             continue
         files.append(path)

@@ -156,9 +156,22 @@ def test_polls_are_conditional_and_stop_when_the_liveblog_ends(tmp_path, page, s
         write(site / "content/l/liveblog.yaml", LIVEBLOG + "status: ended\n")
         build_ok(site)
         page.wait_for_selector(".liveblog-header .badge--ended", timeout=WAIT)
+        page.wait_for_timeout(500)  # the response event of that last poll may still be on its way
         stopped_at = len(polls)
         page.wait_for_timeout(2500)  # 1-second polls would have asked twice by now
         assert len(polls) == stopped_at
+
+
+def _advance(page, requests: list[str], ms: int, expected: int) -> int:
+    """Move the page's (fake) clock on by `ms`; wait in real time until `expected` requests
+    were made, then a little longer so the answer is handled and the next poll planned."""
+    page.clock.run_for(ms)
+    for _ in range(30):
+        if len(requests) >= expected:
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(300)
+    return len(requests)
 
 
 def test_errors_back_off_and_a_hidden_tab_does_not_poll(tmp_path, page, static_server):
@@ -175,24 +188,21 @@ def test_errors_back_off_and_a_hidden_tab_does_not_poll(tmp_path, page, static_s
         _open(page, base + "l/")
         page.clock.pause_at(datetime.now(timezone.utc) + timedelta(seconds=0.1))
 
-        def after(ms: int) -> int:
-            page.clock.run_for(ms)
-            page.wait_for_timeout(300)  # let the fetch and its handlers run
-            return len(requests)
+        def after(ms: int, expected: int) -> int:
+            return _advance(page, requests, ms, expected)
 
-        assert after(1300) == 1  # the first poll: 1 s +-20%
-        assert after(1500) == 1  # one failure: wait 2 s +-20% (>= 1.6 s)
-        assert after(1000) == 2
-        assert after(3000) == 2  # two failures: 4 s +-20% (>= 3.2 s)
-        assert after(2000) == 3
+        assert after(1300, 1) == 1  # the first poll: 1 s +-20%
+        assert after(1500, 1) == 1  # one failure: wait 2 s +-20% (>= 1.6 s)
+        assert after(1000, 2) == 2
+        assert after(3000, 2) == 2  # two failures: 4 s +-20% (>= 3.2 s)
+        assert after(2000, 3) == 3
 
         page.evaluate("""() => { Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});
                                  document.dispatchEvent(new Event('visibilitychange')); }""")
-        assert after(60_000) == 3  # paused while hidden
+        assert after(60_000, 3) == 3  # paused while hidden
         page.evaluate("""() => { Object.defineProperty(document, 'hidden', {configurable: true, get: () => false});
                                  document.dispatchEvent(new Event('visibilitychange')); }""")
-        page.wait_for_timeout(300)
-        assert len(requests) == 4  # polled at once when shown
+        assert after(0, 4) == 4  # polled at once when shown
 
 
 def test_the_manifest_sets_the_poll_interval(tmp_path, page, static_server):
@@ -210,15 +220,9 @@ def test_the_manifest_sets_the_poll_interval(tmp_path, page, static_server):
         page.clock.install()
         _open(page, base + "l/")
         page.clock.pause_at(datetime.now(timezone.utc) + timedelta(seconds=0.1))
-        page.clock.run_for(1300)
-        page.wait_for_timeout(300)
-        assert len(requests) == 1
-        page.clock.run_for(20_000)  # 30 s +-20% from now on, no longer 1 s
-        page.wait_for_timeout(300)
-        assert len(requests) == 1
-        page.clock.run_for(17_000)
-        page.wait_for_timeout(300)
-        assert len(requests) == 2
+        assert _advance(page, requests, 1300, 1) == 1
+        assert _advance(page, requests, 20_000, 1) == 1  # 30 s +-20% from now on, no longer 1 s
+        assert _advance(page, requests, 17_000, 2) == 2
 
 
 def test_links_to_entries_land_wherever_they_live_now(tmp_path, page, static_server):
