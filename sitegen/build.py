@@ -22,7 +22,7 @@ from sitegen.structured import warn_missing
 from sitegen.markdown import MarkdownRenderer
 from sitegen.model import Site
 from sitegen.output import OutputWriter
-from sitegen.pages import PageSpec, SitePlan, site_pages
+from sitegen.pages import PageGroup, PageSpec, SitePlan, site_pages
 from sitegen.render import Renderer, Theme, find_theme
 from sitegen.sources import walk_files
 
@@ -78,7 +78,7 @@ def build(options: BuildOptions, cache: Cache | None = None, progress: Progress 
         statics = list(static_files(options.source, theme))
         timings["load"] = time.perf_counter() - started
         # 2. Render into a staging folder; 3. swap it in.
-        writer = OutputWriter(options.output, manifest_path(options))
+        writer = OutputWriter(options.output, manifest_path(options), cache.objects if cache.keep_in_memory else None)
         try:
             files = render_site(site, Renderer(theme, config, cache), writer, statics, progress)
         except BaseException:
@@ -127,13 +127,17 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
                 statics: list[tuple[str, Path, str]], progress: Progress | None) -> int:
     plan = SitePlan(site)
     warn_missing(site.config)  # what search engines need for live coverage
-    count = 0
-    routes = []
-    for count, spec in enumerate(site_pages(site, plan, renderer.fragment), 1):
-        write_page(writer, renderer, spec)
-        routes.append(spec.route)
+    routes: list[str] = []
+    for item in site_pages(site, plan, renderer.fragment):
+        if isinstance(item, PageGroup):
+            write_group(writer, renderer, item)
+            routes += item.routes
+        else:
+            write_page(writer, renderer, item)
+            routes.append(item.route)
         if progress:
-            progress("Rendering pages", count, 0)
+            progress("Rendering pages", len(routes), 0)
+    count = len(routes)
     for feed in site_feeds(site):
         count += write_feed(writer, renderer, feed, site)
     for route, data in manifest_files(site, plan, renderer.fragment, writer.output):
@@ -154,6 +158,13 @@ def write_feed(writer: OutputWriter, renderer: Renderer, feed: Feed, site: Site)
         writer.write_lazy(route, cache_key("feed", renderer.fingerprint, route, inputs),
                           partial(make, feed, site), f"feed {route}")
     return len(makers)
+
+
+def write_group(writer: OutputWriter, renderer: Renderer, group: PageGroup) -> None:
+    """A group of pages, kept as they are when the group's inputs did not change."""
+    rels = [(urls.output_file(route), f"page {route}") for route in group.routes]
+    writer.write_group(group.name, cache_key("pages", renderer.fingerprint, group.inputs), rels,
+                       lambda: [write_page(writer, renderer, spec) for spec in group.pages()])
 
 
 def write_page(writer: OutputWriter, renderer: Renderer, spec: PageSpec) -> None:

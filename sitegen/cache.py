@@ -55,7 +55,7 @@ class Cache:
         self.touched: list[str] = []
         self.memory: dict[str, str] = {}  # every value seen, kept across builds (`serve`)
         self.loaded: dict[str, str] = {}  # values fetched in bulk for the current build
-        self.objects: dict[str, object] = {}  # decoded values, kept across builds with keep_in_memory
+        self.objects: dict[object, object] = {}  # decoded values, kept across builds with keep_in_memory
         if path is not None:
             self.db = self._open(path)
 

@@ -170,7 +170,7 @@ def _load_entries(folder: Path, source: Path, topics: tuple[Topic, ...], zone: Z
                   render_bodies: BodyRenderer, problems: list[Problem], files: ParsedFiles) -> tuple[Entry, ...]:
     """One liveblog's entries, newest first. When none of its files changed, they come
     whole from the cache; otherwise each unchanged file is not parsed again."""
-    texts = files.read_all(_entry_files(folder, source), problems)
+    texts = files.read_all(files.listing(folder, lambda: _entry_files(folder, source)), problems)
     key = files.key("entries", zone.key, str(drafts), repr(topics), *(t.key for t in texts))
     cached = files.recall_whole(str(folder), key)
     if cached is not None and _images_exist(cached[1], source):
@@ -191,9 +191,9 @@ def _make_entries(parsed: list[tuple[SourceText, list[_Draft]]], zone: ZoneInfo,
                   render_bodies: BodyRenderer, files: ParsedFiles) -> list[Entry]:
     """Entries from drafts, bodies rendered in one batch; `serve` reuses an unchanged file's."""
     made: list[Entry] = []
-    todo: list[tuple[str, list[_Draft]]] = []
+    todo: list[tuple[tuple[object, ...], list[_Draft]]] = []
     for source, found in parsed:
-        key = files.key("file-entries", source.key, zone.key, str(drafts))
+        key = ("file-entries", files.salt, source.key, zone.key, drafts)
         known = files.derived(key)
         if known is not None:
             made += known
@@ -298,6 +298,7 @@ def _check_entries(drafts: list[_Draft], topics: tuple[Topic, ...], source: Path
                    problems: list[Problem]) -> None:
     """Cross-entry rules: unique ids, declared topics, local images that exist."""
     known = [t.slug for t in topics]
+    declared = set(known)
     first_use: dict[str, SourceRef] = {}
     for d in drafts:
         where = d.origin
@@ -307,8 +308,10 @@ def _check_entries(drafts: list[_Draft], topics: tuple[Topic, ...], source: Path
                                                             f"{other.path}:{other.line}; ids ignore letter case)"))
         first_use.setdefault(d.id, where)
         for raw in d.fields.topics:
+            if raw in declared:
+                continue  # already a declared slug: nothing to normalise
             slug = normalise_slug(raw)
-            if slug not in known:
+            if slug not in declared:
                 close = difflib.get_close_matches(slug, known, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else f"; declared: {', '.join(known) or 'none'}"
                 problems.append(Problem(where.path, d.line_of("topics"), f"unknown topic {raw!r} (declare it under "

@@ -26,7 +26,7 @@ from sitegen.urls import Links
 from sitegen.views import Head, SiteView, feed_alternates, head, headline, plain_text, site_view
 
 if TYPE_CHECKING:
-    from sitegen.pages import Fragment, PageSpec, SitePlan
+    from sitegen.pages import Fragment, PageGroup, PageSpec, SitePlan
 
 TEMPLATE = "entry_page.html"
 DESCRIPTION_LIMIT = 200
@@ -45,13 +45,26 @@ class EntryPage:
     stream_label: str
 
 
-def entry_pages(site: Site, plan: "SitePlan", liveblog: Liveblog, fragment: "Fragment") -> Iterator["PageSpec"]:
-    """Every entry's page. All sit at the same depth, so everything but the entry's
-    own values is computed once per liveblog (10,000 entries mean 10,000 pages)."""
-    from sitegen.pages import PageSpec
+def entry_pages(site: Site, plan: "SitePlan", liveblog: Liveblog, fragment: "Fragment") -> Iterator["PageGroup"]:
+    """Every entry's page, in groups: the entries that live on one stream page. All
+    sit at the same depth, so everything but the entry's own values is computed once
+    per liveblog (10,000 entries mean 10,000 pages), and a group whose entries and
+    location did not change is not looked at page by page."""
+    from sitegen.pages import PageGroup
 
     shared = _Shared.of(site, liveblog)
-    for entry in liveblog.entries:
+    for location, entries in plan.by_location(liveblog):
+        routes = tuple(urls.entry_page(liveblog.slug, e.id) for e in entries)
+        inputs = " ".join([liveblog.digest, location, *(e.digest for e in entries)])
+        yield PageGroup(f"entry pages {liveblog.slug} {location}", inputs, routes,
+                        partial(_pages, site, plan, liveblog, entries, shared, fragment))
+
+
+def _pages(site: Site, plan: "SitePlan", liveblog: Liveblog, entries: tuple[Entry, ...], shared: "_Shared",
+           fragment: "Fragment") -> Iterator["PageSpec"]:
+    from sitegen.pages import PageSpec
+
+    for entry in entries:
         route = urls.entry_page(liveblog.slug, entry.id)
         yield PageSpec(route, TEMPLATE, partial(entry_page, site, plan, liveblog, entry, shared, fragment),
                        inputs=entry_page_inputs(plan, liveblog, entry))

@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
+from functools import lru_cache
 from typing import Iterable, Iterator
 
 from sitegen import urls
@@ -43,7 +44,9 @@ class Feed:
 def site_feeds(site: Site) -> Iterator[Feed]:
     """The site's feed, each liveblog's, and each topic's."""
     limit = site.config.feed_items
-    everything = sorted((FeedItem(e, lb) for lb in site.liveblogs for e in lb.entries),
+    # Each liveblog's entries are sorted already (newest first, by time and id), so only
+    # each one's newest `limit` can make the site's feed: a long liveblog is not sorted again.
+    everything = sorted((FeedItem(e, lb) for lb in site.liveblogs for e in lb.entries[:limit]),
                         key=lambda item: (item.entry.time, item.entry.id), reverse=True)
     yield Feed("feed.xml", site.config.title, site.config.description or site.config.title,
                urls.home(), tuple(everything[:limit]))
@@ -112,10 +115,9 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 def sitemap(routes: Iterable[tuple[str, datetime | None]], base_url: str) -> bytes:
     """The same bytes as ElementTree would write (tests compare), made as text because
     a sitemap lists every entry page: ElementTree took most of a fast rebuild's time."""
-    links = Links.from_page(base_url, "")
     parts = [f"<?xml version='1.0' encoding='utf-8'?>\n<urlset xmlns=\"{SITEMAP_NS}\">"]
     for route, modified in routes:
-        parts.append(f"\n  <url>\n    <loc>{_xml_text(links.absolute(route))}</loc>")
+        parts.append(_sitemap_loc(base_url, route))
         if modified:
             parts.append(f"\n    <lastmod>{modified.astimezone(timezone.utc).isoformat(timespec='seconds')}</lastmod>")
         parts.append("\n  </url>")
@@ -123,6 +125,11 @@ def sitemap(routes: Iterable[tuple[str, datetime | None]], base_url: str) -> byt
         return parts[0][:-1].encode() + b" />\n"
     parts.append("\n</urlset>\n")
     return "".join(parts).encode("utf-8")
+
+
+@lru_cache(maxsize=1 << 17)  # `serve` writes the same thousands of lines after each edit
+def _sitemap_loc(base_url: str, route: str) -> str:
+    return f"\n  <url>\n    <loc>{_xml_text(Links.from_page(base_url, '').absolute(route))}</loc>"
 
 
 def sitemap_tree(routes: Iterable[tuple[str, datetime | None]], base_url: str) -> bytes:

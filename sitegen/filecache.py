@@ -21,6 +21,7 @@ import dataclasses
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -100,6 +101,14 @@ class Codec:
         return value
 
 
+RACY_NS = 2_000_000_000
+
+
+def _signature(path: Path) -> tuple[int, int, int, int]:
+    stat = os.stat(path)
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+
+
 def _verifying() -> bool:
     """The test suite checks every value kept against its decoded copy (see output.py)."""
     return os.environ.get("SITEGEN_VERIFY_INPUTS") == "1"
@@ -124,16 +133,68 @@ class ParsedFiles:
     def key(self, *parts: str) -> str:
         return cache_key("parsed", self.salt, *parts)
 
+    def listing(self, folder: Path, list_files: Callable[[], list[Path]]) -> list[Path]:
+        """`list_files()`; in `serve`, the last listing while the folder's inode, mtime and
+        ctime are unchanged (adding, removing or renaming a file changes them) and it
+        holds no symlinks (whose targets could change unseen). The racy rule applies."""
+        if not self.cache.keep_in_memory:
+            return list_files()
+        key = f"list:{folder}"
+        known = self.memory.get(key)
+        try:
+            if known is not None and _signature(folder) == known[0]:  # type: ignore[index]
+                return known[1]  # type: ignore[index]
+            started = time.time_ns()
+            paths = list_files()
+            signature = _signature(folder)
+        except OSError:
+            return list_files()
+        if signature[3] < started - RACY_NS and not any(p.is_symlink() for p in paths):
+            self.memory[key] = (signature, paths)
+        return paths
+
     def read_all(self, paths: list[Path], problems: list[Problem]) -> list[SourceText]:
         texts = []
         for path in paths:
+            known = self._unchanged(path)
+            if known is not None:
+                texts.append(known)
+                continue
+            started = time.time_ns()
             try:
                 text = read_text(path)
             except SitegenError as exc:
                 problems += exc.problems
                 continue
             texts.append(SourceText(path, text, self.key("file", str(path), text)))
+            self._remember_read(path, texts[-1], started)
         return texts
+
+    def _unchanged(self, path: Path) -> SourceText | None:
+        """In `serve`, a file whose inode, size, mtime and ctime are as when it was read
+        is not read again. Git's rule against "racy" files applies: a file changed in
+        the two seconds before it was read is read again (the same timestamp could
+        hide a second write), and ctime cannot be set back by a program."""
+        if not self.cache.keep_in_memory:
+            return None
+        known = self.memory.get(f"read:{path}")
+        if known is None:
+            return None
+        signature, source = known  # type: ignore[misc]
+        try:
+            return source if _signature(path) == signature else None
+        except OSError:
+            return None
+
+    def _remember_read(self, path: Path, source: SourceText, started_ns: int) -> None:
+        if not self.cache.keep_in_memory:
+            return
+        try:
+            signature = _signature(path)
+        except OSError:
+            return
+        if signature[3] < started_ns - RACY_NS:
+            self.memory[f"read:{path}"] = (signature, source)
 
     def parsed(self, texts: list[SourceText], parse: Parse, problems: list[Problem]) -> Iterator[tuple[SourceText, list[Any]]]:
         """(file, parse(path, text, problems)) for each file, from the cache when possible."""
@@ -197,9 +258,10 @@ class ParsedFiles:
         if self.cache.keep_in_memory:
             self.memory[key] = value
 
-    def derived(self, key: str) -> Any | None:
+    def derived(self, key: object) -> Any | None:
         """A value kept in memory only (by `serve`), or None."""
         return self.memory.get(key)
 
-    def keep_derived(self, key: str, value: Any) -> None:
-        self._remember(key, value)
+    def keep_derived(self, key: object, value: Any) -> None:
+        if self.cache.keep_in_memory:
+            self.memory[key] = value  # type: ignore[index]

@@ -64,16 +64,23 @@ def _clash_problem(rel: str, origin: str, other_rel: str, other: str) -> Problem
 
 
 class OutputWriter:
-    def __init__(self, output: Path, manifest_path: Path | None) -> None:
+    def __init__(self, output: Path, manifest_path: Path | None,
+                 remembered: dict[str, object] | None = None) -> None:
+        """`remembered` (for `serve`, whose output folder is private) keeps the records of
+        the last build in memory, where they are trusted without a look at each file."""
         self.output = output
         self.manifest_path = manifest_path
+        self.remembered = remembered
         self.claimed: dict[str, tuple[str, str]] = {}
         self.folders: dict[str, str] = {}  # casefolded folder -> first claimed file inside it
         self.records: dict[str, Record] = {}
         self.staged: list[str] = []
         self.made: set[Path] = set()  # staging folders known to exist
         self.verify = verify_inputs()
-        self.previous = self._previous_manifest()
+        self.trusted = False
+        self.groups: dict[str, str] = {}  # group name -> inputs (see write_group)
+        self.previous_groups: dict[str, str] = {}
+        self.previous = self._remembered() or self._previous_manifest()
         self.incremental = self.previous is not None
         self.staging = output.parent / f".{output.name}.staging-{os.getpid()}"
         self._check_output_folder()
@@ -89,29 +96,48 @@ class OutputWriter:
             raise SitegenError(Problem(out, None, "this folder was not written by sitegen and is not empty; "
                                                   "refusing to replace it (choose another --output)"))
 
+    def _remembered(self) -> dict[str, Record] | None:
+        if self.remembered is None or not (self.output / MARKER).is_file():
+            return None
+        known = self.remembered.get(f"output:{self.output}")
+        if known is None:
+            return None
+        self.trusted = True
+        records, self.previous_groups = known  # type: ignore[misc]
+        return records  # type: ignore[no-any-return]
+
     def _previous_manifest(self) -> dict[str, Record] | None:
         if self.manifest_path is None or not (self.output / MARKER).is_file():
             return None
         try:
             raw = json.loads(self.manifest_path.read_text("utf-8"))
-            return {path: Record(*values) for path, values in raw.items()}
-        except (OSError, ValueError, TypeError):
+            records = {path: Record(*values) for path, values in raw["files"].items()}
+            self.previous_groups = {str(k): str(v) for k, v in raw.get("groups", {}).items()}
+            return records
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return None
 
     def claim(self, rel: str, origin: str) -> None:
         """Reserve an output path; two sources for one path (in any case) is an error,
         and so is a file where another source needs a folder (`x` and `x/index.html`)."""
         key = rel.casefold()
-        parents = ["/".join(key.split("/")[:i]) for i in range(1, key.count("/") + 1)]
-        clash = next((p for p in [key, *parents] if p in self.claimed), None)
-        if clash is None and key in self.folders:
-            clash = self.folders[key]
+        clash = key if key in self.claimed else self.folders.get(key)
+        new_folders = []
+        end = key.rfind("/")
+        while clash is None and end > 0:  # the parent folders, innermost first
+            folder = key[:end]
+            if folder in self.claimed:
+                clash = folder
+            elif folder in self.folders:
+                break  # it and its parents were checked when it was first recorded
+            new_folders.append(folder)
+            end = key.rfind("/", 0, end)
         if clash is not None:
             other_rel, other = self.claimed[clash]
             raise SitegenError(_clash_problem(rel, origin, other_rel, other))
         self.claimed[key] = (rel, origin)
-        for folder in parents:
-            self.folders.setdefault(folder, key)
+        for folder in new_folders:
+            self.folders[folder] = key
 
     def write(self, rel: str, data: bytes, origin: str) -> None:
         self.claim(rel, origin)
@@ -128,6 +154,24 @@ class OutputWriter:
             self.records[rel] = old
             return
         self._write_claimed(rel, produce(), inputs)
+
+    def write_group(self, name: str, inputs: str, rels: list[tuple[str, str]], write_all: Callable[[], None]) -> None:
+        """Files ((path, origin) pairs) whose bytes follow from the group's `inputs`: when
+        those are as last time and the files intact, the files are kept without each being
+        looked at (thousands of entry pages). Otherwise `write_all()` writes them."""
+        old = self.previous or {}
+        current = self.previous_groups.get(name) == inputs and all(
+            rel in old and self._intact(rel, old[rel]) for rel, _ in rels)
+        if current and not self.verify:
+            for rel, origin in rels:
+                self.claim(rel, origin)
+                self.records[rel] = old[rel]
+        else:
+            write_all()
+            changed = [rel for rel, _ in rels if current and self.records[rel].digest != old[rel].digest]
+            if changed:
+                raise StaleInputs(f"{changed[0]}: the group {name!r} has the same inputs, but not this file")
+        self.groups[name] = inputs
 
     def _write_claimed(self, rel: str, data: bytes, inputs: str | None) -> None:
         digest = _digest(data)
@@ -164,6 +208,8 @@ class OutputWriter:
 
     def _intact(self, rel: str, old: Record) -> bool:
         """The file on disk is still the one last built (same size and mtime)."""
+        if self.trusted:
+            return True
         try:
             stat = os.stat(os.path.join(self.output, rel))
         except OSError:
@@ -187,6 +233,8 @@ class OutputWriter:
         else:
             self._commit_swap()
         self._save_manifest()
+        if self.remembered is not None:
+            self.remembered[f"output:{self.output}"] = (self.records, self.groups)
 
     def _commit_swap(self) -> None:
         old = self.output.parent / f".{self.output.name}.old-{os.getpid()}"
@@ -224,11 +272,14 @@ class OutputWriter:
     def _save_manifest(self) -> None:
         if self.manifest_path is None:
             return
+        if self.remembered is not None:  # the records live in memory: a file would go stale
+            self.manifest_path.unlink(missing_ok=True)
+            return
         try:
             self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
             temp = self.manifest_path.with_suffix(f".tmp-{os.getpid()}")
-            temp.write_text(json.dumps({k: [r.digest, r.size, r.mtime_ns, r.inputs]
-                                        for k, r in self.records.items()}), "utf-8")
+            files = {k: [r.digest, r.size, r.mtime_ns, r.inputs] for k, r in self.records.items()}
+            temp.write_text(json.dumps({"files": files, "groups": self.groups}), "utf-8")
             os.replace(temp, self.manifest_path)
         except OSError:
             pass  # without a manifest the next build simply writes everything

@@ -7,7 +7,8 @@ every page in memory. Entry bodies come in as prerendered fragments.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
+from datetime import datetime
+from functools import lru_cache, partial
 from typing import Callable, Iterator
 
 from markupsafe import Markup
@@ -43,6 +44,18 @@ class PageSpec:
 
     def make_context(self) -> object:
         return self.context() if callable(self.context) else self.context
+
+
+@dataclass(frozen=True)
+class PageGroup:
+    """Pages whose inputs all follow from the group's `inputs` (the entry pages of one
+    stream page's entries): when those did not change since the last build, the pages
+    are not even looked at one by one. Tests check the claim, as for PageSpec."""
+
+    name: str
+    inputs: str
+    routes: tuple[str, ...]
+    pages: Callable[[], Iterator[PageSpec]]
 
 
 @dataclass(frozen=True)
@@ -160,6 +173,12 @@ class SitePlan:
                 if entry.pinned:
                     self.location[(liveblog.slug, entry.id)] = urls.liveblog(liveblog.slug)
 
+    def by_location(self, liveblog: Liveblog) -> list[tuple[str, tuple[Entry, ...]]]:
+        """(stream page route, the entries that live there), the front page first."""
+        pinned = tuple(e for e in liveblog.entries if e.pinned)
+        return [(stream_route(liveblog.slug, c.number), pinned + c.items if c.is_front else c.items)
+                for c in self.chunks[liveblog.slug]]
+
     def entry_link(self, liveblog: Liveblog, entry: Entry, links: Links, here: str) -> EntryLink:
         route = self.location[(liveblog.slug, entry.id)]
         anchor = "#" + urls.entry_anchor(entry.id)
@@ -177,7 +196,7 @@ def topic_stream_route(slug: str, topic_slug: str, number: int) -> str:
     return urls.topic(slug, topic_slug) if number == 0 else urls.topic_page(slug, topic_slug, number)
 
 
-def site_pages(site: Site, plan: SitePlan, fragment: Fragment) -> Iterator[PageSpec]:
+def site_pages(site: Site, plan: SitePlan, fragment: Fragment) -> Iterator[PageSpec | PageGroup]:
     yield home_page(site, plan)
     for liveblog in site.liveblogs:
         yield from liveblog_pages(site, plan, liveblog, fragment)
@@ -234,8 +253,13 @@ def _position(chunks: list[Chunk], number: int) -> int:
 def _chunk_label(chunk: Chunk) -> str:
     if chunk.is_front:
         return "Latest"
-    oldest = chunk.items[-1].time
-    return f"{date_label(oldest)} {time_label(oldest)}"
+    return _wall_clock_label(chunk.items[-1].time.replace(tzinfo=None))
+
+
+@lru_cache(maxsize=1 << 14)  # each page's pager labels its neighbours: the same moments again
+def _wall_clock_label(moment: datetime) -> str:
+    """Keyed by wall-clock time (naive): aware datetimes compare equal across zones."""
+    return f"{date_label(moment)} {time_label(moment)}"
 
 
 def liveblog_pages(site: Site, plan: SitePlan, liveblog: Liveblog, fragment: Fragment) -> Iterator[PageSpec]:

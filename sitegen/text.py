@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+_SPACES = re.compile(r"\s+")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
 # C0/C1 controls other than tab and newline are invalid in XML 1.0 and never meant.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
@@ -19,8 +20,7 @@ def normalise_slug(value: str) -> str:
     """The canonical form of a slug or id: NFKC, visible, lower case, spaces as `-`."""
     if not value.isascii():  # ASCII is NFKC already and holds no format characters
         value = strip_invisible(unicodedata.normalize("NFKC", value))
-    value = value.strip().lower()
-    return re.sub(r"\s+", "-", value)
+    return _SPACES.sub("-", value.strip().lower())
 
 
 def slug_problem(slug: str) -> str | None:

@@ -9,6 +9,7 @@ data, share links) come from `base_url`. Templates never build a URL themselves.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 
@@ -82,6 +83,10 @@ def is_external(url: str) -> bool:
     return bool(urlsplit(url).scheme) or url.startswith("//")
 
 
+# The same routes are quoted on every page and in every rebuild.
+_quote = lru_cache(maxsize=1 << 16)(quote)
+
+
 @dataclass(frozen=True)
 class Links:
     """Links as seen from one page: `root` is the prefix that leads to the site root."""
@@ -100,14 +105,14 @@ class Links:
         return cls(base_url, urlsplit(base_url).path)
 
     def to(self, route: str) -> str:
-        return quote(self.root + route) or "./"
+        return _quote(self.root + route) or "./"
 
     def static(self, path_or_url: str) -> str:
         """A user's `image:` or `logo:`: a path under static/ or an absolute URL."""
         return path_or_url if is_external(path_or_url) else self.to(path_or_url)
 
     def absolute(self, route: str) -> str:
-        return self.base_url + quote(route)
+        return self.base_url + _quote(route)
 
     def absolute_static(self, path_or_url: str) -> str:
         return path_or_url if is_external(path_or_url) else self.absolute(path_or_url)
