@@ -27,11 +27,14 @@ def _render_chunk(pairs: list[tuple[str, str]]) -> list[str]:
     return [_worker_markdown.render(body, entry_id) for entry_id, body in pairs]
 
 
+def can_fork() -> bool:
+    """Forking is safe: the platform has it and no other thread (serve's) could hold a lock."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
 def pool_size(misses: int) -> int:
     """How many worker processes pay for themselves; 0 or 1 means render in process."""
-    if misses < POOL_MIN_MISSES or "fork" not in multiprocessing.get_all_start_methods():
-        return 0
-    if threading.active_count() > 1:  # forking a threaded process (serve) risks deadlocks
+    if misses < POOL_MIN_MISSES or not can_fork():
         return 0
     return min(os.cpu_count() or 1, misses // CHUNK)
 

@@ -22,6 +22,7 @@ from sitegen.structured import warn_missing
 from sitegen.markdown import MarkdownRenderer
 from sitegen.model import Site
 from sitegen.output import OutputWriter
+from sitegen.parallel import write_split
 from sitegen.pages import PageGroup, PageSpec, SitePlan, site_pages
 from sitegen.render import Renderer, Theme, find_theme
 from sitegen.sources import walk_files
@@ -128,6 +129,7 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
     plan = SitePlan(site)
     warn_missing(site.config)  # what search engines need for live coverage
     routes: list[str] = []
+    writer.deferred = []  # entry pages to write: on both cores when there are many
     for item in site_pages(site, plan, renderer.fragment):
         if isinstance(item, PageGroup):
             write_group(writer, renderer, item)
@@ -137,6 +139,8 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
             routes.append(item.route)
         if progress:
             progress("Rendering pages", len(routes), 0)
+    write_split(writer.deferred, writer, renderer.cache)
+    writer.deferred = None
     count = len(routes)
     for feed in site_feeds(site):
         count += write_feed(writer, renderer, feed, site)

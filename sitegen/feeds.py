@@ -119,7 +119,7 @@ def sitemap(routes: Iterable[tuple[str, datetime | None]], base_url: str) -> byt
     for route, modified in routes:
         parts.append(_sitemap_loc(base_url, route))
         if modified:
-            parts.append(f"\n    <lastmod>{modified.astimezone(timezone.utc).isoformat(timespec='seconds')}</lastmod>")
+            parts.append(_lastmod(modified))
         parts.append("\n  </url>")
     if len(parts) == 1:
         return parts[0][:-1].encode() + b" />\n"
@@ -130,6 +130,11 @@ def sitemap(routes: Iterable[tuple[str, datetime | None]], base_url: str) -> byt
 @lru_cache(maxsize=1 << 17)  # `serve` writes the same thousands of lines after each edit
 def _sitemap_loc(base_url: str, route: str) -> str:
     return f"\n  <url>\n    <loc>{_xml_text(Links.from_page(base_url, '').absolute(route))}</loc>"
+
+
+@lru_cache(maxsize=1 << 17)  # keyed by the instant, which is all the UTC stamp shows
+def _lastmod(moment: datetime) -> str:
+    return f"\n    <lastmod>{moment.astimezone(timezone.utc).isoformat(timespec='seconds')}</lastmod>"
 
 
 def sitemap_tree(routes: Iterable[tuple[str, datetime | None]], base_url: str) -> bytes:

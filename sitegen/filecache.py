@@ -46,6 +46,7 @@ class Codec:
 
     def __init__(self, classes: tuple[type, ...]) -> None:
         self.classes = {cls.__name__: cls for cls in classes}
+        self.fields = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in classes}
 
     def dumps(self, value: Any) -> str:
         text = json.dumps(self.encode(value), separators=(",", ":"))
@@ -54,22 +55,26 @@ class Codec:
         return text
 
     def encode(self, value: Any) -> Any:
-        if value is None or type(value) in (str, int, float, bool):
+        kind = type(value)
+        if kind is str or value is None or kind is int or kind is bool or kind is float:
             return value
-        if type(value) is tuple:
+        names = self.fields.get(kind)
+        if names is not None:
+            result = {"@": kind.__name__}
+            for name in names:
+                result[name] = self.encode(getattr(value, name))
+            return result
+        if kind is tuple:
             return {"@t": [self.encode(v) for v in value]}
-        if type(value) is list:
+        if kind is list:
             return [self.encode(v) for v in value]
-        if type(value) is dict and all(type(k) is str and not k.startswith("@") for k in value):
+        if kind is dict and all(type(k) is str and not k.startswith("@") for k in value):
             return {"@d": {k: self.encode(v) for k, v in value.items()}}
         if isinstance(value, Path):
             return {"@p": str(value)}
-        if type(value) is datetime:
+        if kind is datetime:
             return self._datetime(value)
-        name = type(value).__name__
-        if dataclasses.is_dataclass(value) and self.classes.get(name) is type(value):
-            return {"@": name, **{f.name: self.encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}
-        raise Unencodable(f"cannot keep a {type(value).__name__} in the cache")
+        raise Unencodable(f"cannot keep a {kind.__name__} in the cache")
 
     @staticmethod
     def _datetime(value: datetime) -> dict[str, Any]:

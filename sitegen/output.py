@@ -77,6 +77,8 @@ class OutputWriter:
         self.staged: list[str] = []
         self.made: set[Path] = set()  # staging folders known to exist
         self.verify = verify_inputs()
+        self.deferred: list[Callable[[], None]] | None = None  # set: groups to write later (parallel.py)
+        self.preclaimed = False  # while writing deferred groups, whose files were claimed already
         self.trusted = False
         self.groups: dict[str, str] = {}  # group name -> inputs (see write_group)
         self.previous_groups: dict[str, str] = {}
@@ -121,6 +123,8 @@ class OutputWriter:
         """Reserve an output path; two sources for one path (in any case) is an error,
         and so is a file where another source needs a folder (`x` and `x/index.html`)."""
         key = rel.casefold()
+        if self.preclaimed and key in self.claimed:
+            return
         clash = key if key in self.claimed else self.folders.get(key)
         new_folders = []
         end = key.rfind("/")
@@ -166,6 +170,10 @@ class OutputWriter:
             for rel, origin in rels:
                 self.claim(rel, origin)
                 self.records[rel] = old[rel]
+        elif self.deferred is not None and not current:
+            for rel, origin in rels:
+                self.claim(rel, origin)
+            self.deferred.append(write_all)
         else:
             write_all()
             changed = [rel for rel, _ in rels if current and self.records[rel].digest != old[rel].digest]

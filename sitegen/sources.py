@@ -24,9 +24,14 @@ _EDITOR_LITTER = re.compile(r"(^\.?#|~$|\.(swp|swo|swx|tmp|bak|orig|part|crdownl
 _FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$", re.MULTILINE)
 
 
+# Hidden names a static host needs (RFC 8615: security.txt, app links, ACME).
+_PUBLISHED_HIDDEN = frozenset({".well-known"})
+
+
 def is_editor_litter(name: str) -> bool:
     """Lock, swap, backup and hidden files that editors write next to real ones."""
-    return name.startswith(".") or bool(_EDITOR_LITTER.search(name))
+    hidden = name.startswith(".") and name not in _PUBLISHED_HIDDEN
+    return hidden or bool(_EDITOR_LITTER.search(name))
 
 
 def is_inside(path: Path, root: Path) -> bool:

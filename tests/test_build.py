@@ -82,7 +82,8 @@ def site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("build")
     config = DEFAULT_CONFIG.replace("timezone: UTC", "timezone: America/New_York")
     return make_site(root, config=config, liveblogs={"war": WAR, "ended": ENDED},
-                     files={"static/images/pic.png": b"\x89PNG\r\n\x1a\n", "static/robots.txt": "ok"})
+                     files={"static/images/pic.png": b"\x89PNG\r\n\x1a\n", "static/robots.txt": "ok",
+                            "static/.well-known/security.txt": "Contact: x", "static/.DS_Store": "junk"})
 
 
 @pytest.fixture(scope="module")
@@ -273,6 +274,11 @@ def test_static_files_are_copied(out, site):
     assert (out / "robots.txt").read_text() == "ok"
     assert (out / "images/pic.png").read_bytes() == (site / "static/images/pic.png").read_bytes()
     assert (out / "404.html").is_file()
+
+
+def test_well_known_is_published_but_other_hidden_files_are_not(out):
+    assert (out / ".well-known/security.txt").read_text() == "Contact: x"
+    assert not (out / ".DS_Store").exists()
 
 
 # --- base_url with a sub-path -----------------------------------------------
