@@ -119,7 +119,7 @@ def sitemap(routes: Iterable[tuple[str, datetime | None]], base_url: str) -> byt
     for route, modified in routes:
         parts.append(_sitemap_loc(base_url, route))
         if modified:
-            parts.append(_lastmod(modified))
+            parts.append(_lastmod(modified, modified.fold))
         parts.append("\n  </url>")
     if len(parts) == 1:
         return parts[0][:-1].encode() + b" />\n"
@@ -132,8 +132,9 @@ def _sitemap_loc(base_url: str, route: str) -> str:
     return f"\n  <url>\n    <loc>{_xml_text(Links.from_page(base_url, '').absolute(route))}</loc>"
 
 
-@lru_cache(maxsize=1 << 17)  # keyed by the instant, which is all the UTC stamp shows
-def _lastmod(moment: datetime) -> str:
+@lru_cache(maxsize=1 << 17)
+def _lastmod(moment: datetime, fold: int) -> str:
+    """Keyed with `fold`: datetimes in one zone compare (and hash) equal across a fold."""
     return f"\n    <lastmod>{moment.astimezone(timezone.utc).isoformat(timespec='seconds')}</lastmod>"
 
 

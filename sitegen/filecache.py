@@ -20,14 +20,17 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import multiprocessing
 import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
+from sitegen.bodies import pool_size
 from sitegen.cache import Cache, cache_key
 from sitegen.config import read_text
 from sitegen.errors import Problem, SitegenError
@@ -107,6 +110,25 @@ class Codec:
 
 
 RACY_NS = 2_000_000_000
+_worker: tuple[Parse, Codec] | None = None  # set before forking a pool, inherited by its processes
+
+
+def _parse_many(items: list[tuple[Path, str]]) -> list[tuple[Any, list[Problem], str | None]]:
+    """(result, problems, JSON of the result or None) for each (path, text)."""
+    assert _worker is not None
+    parse, codec = _worker
+    out = []
+    for path, text in items:
+        problems: list[Problem] = []
+        result = parse(path, text, problems)
+        encoded = None
+        if not problems:
+            try:
+                encoded = codec.dumps(result)
+            except Unencodable as exc:
+                log.debug("cache: %s", exc)
+        out.append((result, problems, encoded))
+    return out
 
 
 def _signature(path: Path) -> tuple[int, int, int, int]:
@@ -204,15 +226,34 @@ class ParsedFiles:
     def parsed(self, texts: list[SourceText], parse: Parse, problems: list[Problem]) -> Iterator[tuple[SourceText, list[Any]]]:
         """(file, parse(path, text, problems)) for each file, from the cache when possible."""
         known = self._lookup([t.key for t in texts])
-        for source in texts:
-            if source.key in known:
-                yield source, known[source.key]
-                continue
-            before = len(problems)
-            result = parse(source.path, source.text, problems)
-            if len(problems) == before:
-                self.keep(source.key, result)
-            yield source, result
+        misses = [t for t in texts if t.key not in known]
+        for source, (result, found, encoded) in zip(misses, self._parse_all(misses, parse)):
+            problems += found
+            if not found:
+                self._keep_encoded(source.key, result, encoded)
+            known[source.key] = result
+        return ((source, known[source.key]) for source in texts)
+
+    def _parse_all(self, misses: list[SourceText], parse: Parse) -> list[tuple[Any, list[Problem], str | None]]:
+        """Parse (and encode) the files, in a pool of forked processes when there are many."""
+        global _worker
+        _worker = (parse, self.codec)
+        items = [(s.path, s.text) for s in misses]
+        try:
+            workers = pool_size(len(items))
+            if workers < 2:
+                return _parse_many(items)
+            step = -(-len(items) // (workers * 4))
+            chunks = [items[i:i + step] for i in range(0, len(items), step)]
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                return [r for chunk in pool.map(_parse_many, chunks) for r in chunk]
+        finally:
+            _worker = None
+
+    def _keep_encoded(self, key: str, value: Any, encoded: str | None) -> None:
+        if encoded is not None:
+            self.cache.put(key, encoded)
+            self._remember(key, value)
 
     def recall_whole(self, name: str, key: str) -> Any | None:
         """The value last kept for `name` (say, a liveblog's folder) if it was kept under

@@ -135,6 +135,8 @@ class Renderer:
             return self._article(entry, liveblog, links, links.root)
         html = self._articles.get((liveblog.slug, entry.digest))
         if html is None:
+            if has_mark(entry):  # its own text holds the mark: rendered for each depth
+                return self._article(entry, liveblog, links, links.root)
             html = self._article(entry, liveblog, MarkedLinks(links.base_url, ""), ROOT_MARK)
             self._articles[(liveblog.slug, entry.digest)] = html
         return html.replace(ROOT_MARK, quote(links.root)) if ROOT_MARK in html else html
@@ -143,9 +145,6 @@ class Renderer:
         key = self._article_key(entry, liveblog, root, links.base_url)
         html = self.cache.get(key)
         if html is None:
-            if isinstance(links, MarkedLinks) and has_mark(entry):
-                real = Links(links.base_url, "")  # never shared: its text holds the mark itself
-                return self._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, real))
             html = self._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links))
             self.cache.put(key, html)
         return html

@@ -48,8 +48,9 @@ def listed_files(folder: Path, root: Path) -> list[Path]:
     files = []
     with os.scandir(folder) as found:  # scandir knows symlinks without a stat each
         items = sorted(found, key=lambda item: item.name)  # the order of sorted(iterdir())
+    child = getattr(folder, "_make_child_relpath", folder.joinpath)  # what iterdir() uses: fast
     for item in items:
-        path = folder / item.name
+        path = child(item.name)
         if is_editor_litter(item.name):
             if _EDITOR_LITTER.search(item.name):
                 log.warning("%s: skipped (looks like an editor's temporary file)", path)

@@ -1,0 +1,261 @@
+"""The caches never change the output: every build that uses them writes the same
+bytes as a build from scratch without any (the reference).
+
+Cold, warm and incremental builds, `serve`'s in-memory rebuilds, a corrupted, a
+truncated and an older cache, a template change, a Markdown setting change, the
+forked rendering of many pages, and the pieces those rely on (the <article> root
+mark, the sitemap writer, the cache codec)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+import sitegen.cache
+from sitegen import bodies, filecache, parallel
+from sitegen.build import build, default_options, open_cache
+from sitegen.cache import Cache
+from sitegen.content import load_site
+from sitegen.config import load_config
+from sitegen.feeds import sitemap, sitemap_tree
+from sitegen.model import Entry
+from sitegen.render import ENTRY_TEMPLATE, Renderer, find_theme
+from sitegen.urls import Links
+from sitegen.views import entry_view
+from sitekit import article, html_page, make_site, snapshot, stream_ids, write
+
+CONFIG = """\
+title: Cache test
+base_url: https://example.org/sub dir/é/
+timezone: Europe/Kyiv
+per_page: 3
+publisher:
+  name: Test desk
+  logo: images/pic.svg
+"""
+LIVEBLOG = "title: Caching\ntopics:\n  a: Topic A\n  b: Topic B\n"
+ENTRIES = {
+    "liveblog.yaml": LIVEBLOG,
+    # the hour repeated when clocks go back (fold) and a time with its own offset
+    "dst.md": "---\ntime: 2024-10-27T03:30\ntitle: Ambiguous hour\ntopics: [a]\n---\nFirst 03:30.\n",
+    "offset.md": "---\ntime: 2024-10-27T01:00:00-05:00\ntopics: [a, b]\nupdated: 2024-10-27T09:00Z\n---\n"
+                 "No title, a table:\n\n| x | y |\n| - | - |\n| 1 | 2 |\n",
+    "rich.md": "---\ntime: 2024-10-26T08:00\ntitle: Rich\ntopics: [b]\nauthor: Ana\nkey_event: true\n"
+               "image: images/pic.svg\ncaption: A caption\ncredit: Someone\nsource:\n  name: Wire\n"
+               "  url: https://wire.example/x\n---\nWith a footnote[^1], ~~struck~~ and ![img](https://i.example/a.png)."
+               "\n\n## Sub heading\n\n> quoted\n\n[^1]: The note.\n",
+    "pinned.md": "---\ntime: 2024-10-25T10:00\ntitle: Read this first\npinned: true\n---\nPinned.\n",
+    "list.yaml": "".join(f"- id: l{n}\n  time: 2024-10-2{n}T1{n}:00\n  title: Listed {n}\n  topics: [a]\n"
+                         f"  body: Listed body {n} <b>raw</b>.\n" for n in range(1, 6)),
+}
+FILES = {"static/images/pic.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>"}
+
+
+@pytest.fixture()
+def site(tmp_path: Path) -> Path:
+    return make_site(tmp_path, config=CONFIG, liveblogs={"live": ENTRIES}, files=FILES)
+
+
+def reference(site: Path, tmp_path: Path, name: str = "reference", previous: Path | None = None) -> dict[str, bytes]:
+    """A build from scratch without any cache (on top of `previous` output, so that
+    updates.json sees the same earlier build)."""
+    output = tmp_path / name
+    shutil.rmtree(output, ignore_errors=True)
+    if previous is not None:
+        shutil.copytree(previous, output)
+    build(default_options(site, output, use_cache=False))
+    return snapshot(output)
+
+
+def built(site: Path, output: Path, cache: Cache | None = None) -> dict[str, bytes]:
+    build(default_options(site, output), cache)
+    return snapshot(output)
+
+
+def assert_same(got: dict[str, bytes], want: dict[str, bytes]) -> None:
+    assert sorted(got) == sorted(want)
+    differ = [rel for rel in want if got[rel] != want[rel]]
+    assert not differ, f"differ from a build without cache: {differ[:5]}"
+
+
+def test_the_site_has_what_the_cache_must_get_right(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(default_options(site, out))
+    front = html_page(out / "live/index.html")
+    assert stream_ids(front)[0] == "pinned"
+    assert len(list((out / "live/page").iterdir())) >= 2  # archive pages
+    assert (out / "live/topics/a/page/1/index.html").is_file()
+    rich = article(html_page(out / "live/entries/rich/index.html"), "rich")
+    assert rich.xpath(".//sup//a") and rich.xpath(".//h5")  # footnote; heading moved down
+    assert rich.xpath(".//figure/img/@src") == ["../../../images/pic.svg"]
+
+
+def test_cold_warm_and_incremental_builds_match_builds_without_cache(site: Path, tmp_path: Path) -> None:
+    want = reference(site, tmp_path)
+    out = tmp_path / "out"
+    assert_same(built(site, out), want)  # cold
+    assert_same(built(site, out), want)  # warm: cache and output present
+    write(site / "content/live/dst.md", ENTRIES["dst.md"].replace("First", "Edited"))
+    write(site / "content/live/new.md", "---\ntime: 2024-10-28T12:00\ntopics: [b]\n---\nNew entry.\n")
+    (site / "content/live/pinned.md").unlink()
+    previous = tmp_path / "previous"
+    shutil.copytree(out, previous)
+    got = built(site, out)
+    assert_same(got, reference(site, tmp_path, "after", previous))
+    assert b"Edited 03:30" in got["live/entries/dst/index.html"]
+
+
+def test_serve_rebuilds_with_one_cache_in_memory(site: Path, tmp_path: Path, monkeypatch) -> None:
+    """`serve` keeps parsed files, entries, listings and output records in memory."""
+    monkeypatch.setattr(filecache, "RACY_NS", -10**15)  # trust file stats at once (else for 2 s)
+    out = tmp_path / "out"
+    options = default_options(site, out)
+    cache = open_cache(options, keep_in_memory=True)
+    try:
+        built(site, out, cache)
+        for n in range(3):
+            time.sleep(0.02)  # a new ctime for the rewritten file
+            write(site / "content/live/dst.md", ENTRIES["dst.md"].replace("First", "Edit " * (n + 1)))
+            if n == 1:
+                write(site / "content/live/new.md", "---\ntime: 2024-10-29T12:00\ntopics: [a]\n---\nNew.\n")
+            previous = tmp_path / "previous"
+            shutil.rmtree(previous, ignore_errors=True)
+            shutil.copytree(out, previous)
+            got = built(site, out, cache)
+            assert_same(got, reference(site, tmp_path, "fresh", previous))
+            assert ("Edit " * (n + 1)).encode() in got["live/entries/dst/index.html"]
+    finally:
+        cache.close()
+
+
+def _cache_file(site: Path) -> Path:
+    return site / ".sitegen-cache" / "fragments.sqlite3"
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_damaged_cache_file_is_replaced(site: Path, tmp_path: Path, damage: str) -> None:
+    want = reference(site, tmp_path)
+    out = tmp_path / "out"
+    built(site, out)
+    path = _cache_file(site)
+    for extra in ("-wal", "-shm"):
+        Path(str(path) + extra).unlink(missing_ok=True)
+    data = path.read_bytes()
+    path.write_bytes(os.urandom(4096) if damage == "garbage" else data[: len(data) // 2])
+    shutil.rmtree(out)
+    assert_same(built(site, out), want)
+    assert_same(built(site, out), want)
+    with sqlite3.connect(path) as db:  # a working cache again
+        assert db.execute("SELECT count(*) FROM fragments").fetchone()[0] > 0
+
+
+def test_a_cache_of_another_schema_is_started_afresh(site: Path, tmp_path: Path) -> None:
+    want = reference(site, tmp_path)
+    out = tmp_path / "out"
+    built(site, out)
+    with sqlite3.connect(_cache_file(site)) as db:
+        db.execute("UPDATE meta SET value='0' WHERE key='schema'")
+        db.execute("UPDATE fragments SET value='<p>stale</p>'")
+    shutil.rmtree(out)
+    assert_same(built(site, out), want)
+
+
+def test_values_of_an_older_sitegen_are_never_used(site: Path, tmp_path: Path, monkeypatch) -> None:
+    """Keys name sitegen's code: an older version's values, even poisoned, are misses."""
+    want = reference(site, tmp_path)
+    out = tmp_path / "out"
+    with monkeypatch.context() as patched:
+        patched.setattr(sitegen.cache, "_BASE", hashlib.sha256(b"sitegen 0.0.1"))
+        built(site, out)
+    with sqlite3.connect(_cache_file(site)) as db:
+        db.execute("UPDATE fragments SET value='<p>stale</p>'")
+    shutil.rmtree(out)
+    assert_same(built(site, out), want)
+
+
+def test_a_template_change_renders_entries_again(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    built(site, out)
+    theme = find_theme(site, "default").templates[-1]
+    original = (theme / ENTRY_TEMPLATE).read_text("utf-8")
+    write(site / "templates" / ENTRY_TEMPLATE, original.replace('class="entry', 'class="changed entry', 1))
+    previous = tmp_path / "previous"
+    shutil.copytree(out, previous)
+    got = built(site, out)
+    assert_same(got, reference(site, tmp_path, "fresh", previous))
+    assert article(html_page(out / "live/index.html"), "pinned").get("class").startswith("changed ")
+
+
+def test_a_markdown_setting_change_renders_bodies_again(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = built(site, out)
+    assert b"&lt;b&gt;raw&lt;/b&gt;" in first["live/entries/l1/index.html"]
+    write(site / "sitegen.yaml", CONFIG + "markdown:\n  allow_html: true\n")
+    previous = tmp_path / "previous"
+    shutil.copytree(out, previous)
+    got = built(site, out)
+    assert_same(got, reference(site, tmp_path, "fresh", previous))
+    assert article(html_page(out / "live/entries/l1/index.html"), "l1").xpath(".//b/text()") == ["raw"]
+
+
+def _many_entries(site: Path, count: int) -> None:
+    for n in range(count):
+        topics = "[a]" if n % 2 else "[b]"
+        write(site / f"content/live/m{n:03d}.md",
+              f"---\ntime: 2024-09-{1 + n // 24:02d}T{n % 24:02d}:00\ntopics: {topics}\n---\nEntry *{n}*.\n")
+
+
+@pytest.mark.parametrize("child_fails", [False, True])
+def test_forked_rendering_writes_the_same_bytes(site: Path, tmp_path: Path, monkeypatch, child_fails: bool) -> None:
+    """Markdown in a pool, entry pages split with a forked child; or, when the child
+    fails, all written by the parent."""
+    _many_entries(site, 60)
+    want = reference(site, tmp_path)
+    monkeypatch.setattr(parallel, "MIN_TASKS", 2)
+    monkeypatch.setattr(bodies, "POOL_MIN_MISSES", 10)
+    monkeypatch.setattr(bodies, "CHUNK", 8)
+    if child_fails:
+        monkeypatch.setattr(parallel, "_child", lambda *args: os._exit(3))
+    assert bodies.can_fork()
+    assert_same(built(site, tmp_path / "out"), want)
+
+
+@pytest.mark.parametrize("base_url", ["https://example.org/", "https://ex.org/a b/ü/"])
+@pytest.mark.parametrize("route", ["live/", "live/page/2/", "live/topics/a/page/3/", "404.html"])
+def test_an_article_rendered_once_for_all_depths_is_as_rendered_for_one(
+        site: Path, tmp_path: Path, base_url: str, route: str) -> None:
+    config = load_config(site, base_url)
+    loaded = load_site(site, config, False, lambda pairs: [f"<p>{body}</p>" for _, body in pairs])
+    renderer = Renderer(find_theme(site, config.theme), config, Cache(None))
+    links = Links.rooted(config.base_url) if route == "404.html" else Links.from_page(config.base_url, route)
+    for liveblog in loaded.liveblogs:
+        for entry in liveblog.entries:
+            direct = renderer._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links))
+            assert renderer.fragment(entry, liveblog, links) == direct
+
+
+def test_an_entry_holding_the_root_mark_is_rendered_on_its_own(site: Path, tmp_path: Path) -> None:
+    config = load_config(site)
+    loaded = load_site(site, config, False, lambda pairs: ["<p>\x01x</p>" for _ in pairs])
+    renderer = Renderer(find_theme(site, config.theme), config, Cache(None))
+    liveblog = loaded.liveblogs[0]
+    entry: Entry = liveblog.entries[0]
+    links = Links.from_page(config.base_url, "live/page/1/")
+    assert renderer.fragment(entry, liveblog, links) == renderer._render(
+        ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links))
+
+
+def test_the_sitemap_is_what_elementtree_would_write() -> None:
+    from datetime import datetime, timedelta, timezone
+    from zoneinfo import ZoneInfo
+    routes = [("", None), ("a&b/<c>/ é/", datetime(2024, 10, 27, 3, 30, fold=1, tzinfo=ZoneInfo("Europe/Kyiv"))),
+              ("404.html", datetime(2024, 1, 1, 1, 2, 3, 4, tzinfo=timezone(timedelta(hours=-3))))]
+    for base in ("https://example.org/", "https://ex.org/a&b/ü/"):
+        assert sitemap(routes, base) == sitemap_tree(routes, base)
+        assert sitemap([], base) == sitemap_tree([], base)
