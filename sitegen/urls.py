@@ -51,14 +51,20 @@ def key_events_feed(slug: str) -> str:
     return f"{slug}/key-events/feed.xml"
 
 
+def _beside(route: str, name: str) -> str:
+    """A file in the same folder as `route`."""
+    folder, slash, _ = route.rpartition("/")
+    return folder + slash + name
+
+
 def atom_beside(rss_route: str) -> str:
     """The Atom feed published next to an RSS feed (`X/feed.xml` -> `X/atom.xml`)."""
-    return rss_route.rpartition("/")[0] + ("/" if "/" in rss_route else "") + "atom.xml"
+    return _beside(rss_route, "atom.xml")
 
 
 def json_feed_beside(rss_route: str) -> str:
     """The JSON Feed published next to an RSS feed (`X/feed.xml` -> `X/feed.json`)."""
-    return rss_route.rpartition("/")[0] + ("/" if "/" in rss_route else "") + "feed.json"
+    return _beside(rss_route, "feed.json")
 
 
 def entry_anchor(entry_id: str) -> str:
