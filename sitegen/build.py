@@ -104,19 +104,32 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
         statics = list(static_files(options.source, theme))
         timings["load"] = time.perf_counter() - started
         # 2. Render into a staging folder; 3. swap it in.
-        writer = OutputWriter(options.output, manifest_path(options), cache.objects if cache.keep_in_memory else None)
-        try:
-            files = render_site(site, Renderer(theme, config, cache), writer, statics, progress)
-        except BaseException:
-            writer.abort()
-            raise
-        timings["render"] = time.perf_counter() - started - timings["load"]
-        writer.commit()
+        with _output_errors(options.output):
+            writer = OutputWriter(options.output, manifest_path(options),
+                                  cache.objects if cache.keep_in_memory else None)
+            try:
+                files = render_site(site, Renderer(theme, config, cache), writer, statics, progress)
+            except BaseException:
+                writer.abort()
+                raise
+            timings["render"] = time.perf_counter() - started - timings["load"]
+            writer.commit()
         cache.flush()
     finally:
         if own_cache:
             cache.close()
     return BuildResult(site, files, writer.written, time.perf_counter() - started, timings)
+
+
+@contextmanager
+def _output_errors(output: Path) -> Iterator[None]:
+    """A folder that cannot be created or written (a typo in --output, a read-only
+    disk, a full one) is the user's to fix: say where, never show a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        detail = f" ({exc.filename})" if exc.filename else ""
+        raise SitegenError(Problem(output, None, f"cannot write the output: {exc.strerror or exc}{detail}")) from None
 
 
 def check_folders(options: BuildOptions) -> None:

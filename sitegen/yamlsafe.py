@@ -22,17 +22,19 @@ from sitegen.errors import ContentError, SitegenError
 try:  # the C parser is ~10x faster; the schema below is ours either way
     from yaml._yaml import CParser as _Parser  # not re-exported by `yaml` itself
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml.parser import Parser as _Parser  # type: ignore[assignment]
-    from yaml.reader import Reader as _Reader
-    from yaml.scanner import Scanner as _Scanner
-    from yaml.composer import Composer as _Composer
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
 
-    class _Parser(_Reader, _Scanner, _Parser, _Composer):  # type: ignore[no-redef]
+    class _Parser(Reader, Scanner, Parser, Composer):  # type: ignore[no-redef]
+        """The pure-Python equivalent of CParser: text in, composed nodes out."""
+
         def __init__(self, stream: str) -> None:
-            _Reader.__init__(self, stream)
-            _Scanner.__init__(self)
-            yaml.parser.Parser.__init__(self)
-            _Composer.__init__(self)
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
 
 
 MAX_DEPTH = 20

@@ -217,6 +217,16 @@ def test_output_folder_inside_what_the_build_reads_is_refused(site, inside):
     assert snapshot(site) == before
 
 
+def test_output_folder_that_cannot_be_created_is_reported_without_traceback(site, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    output = blocker / "out"
+    result = build(site, output=output)
+    assert result.exit_code == 1 and result.exception is None
+    assert result.stderr.startswith(f"{output}: cannot write the output")
+    assert blocker.read_text() == "not a folder"
+
+
 # --- odd input that is not an error ------------------------------------------------
 
 def test_no_and_clock_values_stay_text(site):
