@@ -65,10 +65,13 @@ def open_cache(options: BuildOptions, keep_in_memory: bool = False) -> Cache:
     return Cache(folder / "fragments.sqlite3", keep_in_memory)
 
 
-def build(options: BuildOptions, cache: Cache | None = None, progress: Progress | None = None) -> BuildResult:
-    """Build once; the cyclic garbage collector is paused meanwhile (see `_no_gc_pauses`)."""
+def build(options: BuildOptions, cache: Cache | None = None, progress: Progress | None = None,
+          changed: frozenset[Path] | None = None) -> BuildResult:
+    """Build once; the cyclic garbage collector is paused meanwhile (see `_no_gc_pauses`).
+    `changed` (from `serve`, with an in-memory cache) names the files its watcher saw
+    change since the cache's last successful build; None means every file is checked."""
     with _no_gc_pauses():
-        return _build(options, cache, progress)
+        return _build(options, cache, progress, changed)
 
 
 @contextmanager
@@ -88,7 +91,8 @@ def _no_gc_pauses() -> Iterator[None]:
             gc.enable()
 
 
-def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None) -> BuildResult:
+def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None,
+           changed: frozenset[Path] | None) -> BuildResult:
     started = time.perf_counter()
     timings: dict[str, float] = {}
     own_cache = cache is None
@@ -100,7 +104,7 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
         theme = find_theme(options.source, config.theme)
         bodies = BodyRenderer(MarkdownRenderer(config.markdown.allow_html), cache)
         site = load_site(options.source, config, options.drafts, bodies.render_many,
-                         parsed_files(cache, bodies.markdown.fingerprint))
+                         parsed_files(cache, bodies.markdown.fingerprint, changed))
         statics = list(static_files(options.source, theme))
         timings["load"] = time.perf_counter() - started
         # 2. Render into a staging folder; 3. swap it in.

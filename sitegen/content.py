@@ -21,7 +21,7 @@ from sitegen.errors import ContentError, Problem, SitegenError, raise_all
 from sitegen.filecache import Codec, ParsedFiles, SourceText
 from sitegen.model import Attribution, Entry, Liveblog, Site, SourceRef, Topic
 from sitegen.schema import Invalid, choice, parse, spec
-from sitegen.sources import MarkdownSource, listed_files, load_yaml_file, split_markdown
+from sitegen.sources import MarkdownSource, listed_files, load_yaml_file, scan_folder, split_markdown
 from sitegen.text import clean_text, normalise_slug, slug_problem
 from sitegen.yamlsafe import YamlList, YamlMap
 
@@ -170,7 +170,7 @@ def _load_entries(folder: Path, source: Path, topics: tuple[Topic, ...], zone: Z
                   render_bodies: BodyRenderer, problems: list[Problem], files: ParsedFiles) -> tuple[Entry, ...]:
     """One liveblog's entries, newest first. When none of its files changed, they come
     whole from the cache; otherwise each unchanged file is not parsed again."""
-    texts = files.read_all(files.listing(folder, lambda: _entry_files(folder, source)), problems)
+    texts = files.read_all(files.listing(folder, lambda: _entry_files(folder, source)), problems, folder)
     key = files.key("entries", zone.key, str(drafts), repr(topics), *(t.key for t in texts))
     cached = files.recall_whole(str(folder), key)
     if cached is not None and _images_exist(cached[1], source):
@@ -231,9 +231,10 @@ def _topics(raw: dict[str, Any] | None, data: YamlMap, path: Path,
     return tuple(topics.values())
 
 
-def _entry_files(folder: Path, source: Path) -> list[Path]:
-    return [p for p in listed_files(folder, source)
-            if p.suffix == ".md" or (p.suffix in (".yaml", ".yml") and p.name != LIVEBLOG_FILE)]
+def _entry_files(folder: Path, source: Path) -> tuple[list[Path], bool]:
+    """The folder's entry files, and whether any file there is a symlink."""
+    paths, symlinks = scan_folder(folder, source)
+    return [p for p in paths if p.suffix == ".md" or (p.suffix in (".yaml", ".yml") and p.name != LIVEBLOG_FILE)], symlinks
 
 
 def _parse_entry_file(path: Path, text: str, problems: list[Problem]) -> list[_Draft]:
@@ -246,11 +247,12 @@ def _parse_entry_file(path: Path, text: str, problems: list[Problem]) -> list[_D
         return []
 
 
-def parsed_files(cache: Cache, salt: str = "") -> ParsedFiles:
+def parsed_files(cache: Cache, salt: str = "", changed: frozenset[Path] | None = None) -> ParsedFiles:
     """Entry files parsed through `cache` (see filecache.py); `salt` names everything
-    else that shapes an entry (the Markdown renderer's fingerprint)."""
+    else that shapes an entry (the Markdown renderer's fingerprint); `changed` is what
+    `serve`'s watcher saw change (see ParsedFiles)."""
     classes = (_Draft, EntryFields, ListedEntryFields, SourceFields, SourceRef, Entry, Attribution)
-    return ParsedFiles(cache, Codec(classes), salt)
+    return ParsedFiles(cache, Codec(classes), salt, changed)
 
 
 def _from_markdown(path: Path, problems: list[Problem], text: str | None = None) -> list[_Draft]:

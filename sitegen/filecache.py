@@ -27,6 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from stat import S_ISLNK
 from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
@@ -131,9 +132,21 @@ def _parse_many(items: list[tuple[Path, str]]) -> list[tuple[Any, list[Problem],
     return out
 
 
-def _signature(path: Path) -> tuple[int, int, int, int]:
+Signature = tuple[int, int, int, int]
+
+
+def _signature(path: Path) -> Signature:
     stat = os.stat(path)
     return (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+
+
+def _plain_signature(path: Path) -> tuple[Signature, bool]:
+    """The signature, and whether `path` is a plain file (not a symlink): a change to a
+    symlink's target is reported by the watcher under the target's path, not this one."""
+    stat = os.lstat(path)
+    if S_ISLNK(stat.st_mode):
+        return _signature(path), False
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns), True
 
 
 def _verifying() -> bool:
@@ -151,39 +164,63 @@ class SourceText:
 class ParsedFiles:
     """Reads source files and keeps what is derived from them (see the module docstring)."""
 
-    def __init__(self, cache: Cache, codec: Codec, salt: str = "") -> None:
+    def __init__(self, cache: Cache, codec: Codec, salt: str = "",
+                 changed: frozenset[Path] | None = None) -> None:
+        """`changed`: in `serve`, the paths its file watcher saw change since the last
+        successful build (None: unknown, so every file is checked)."""
         self.cache = cache
         self.codec = codec
         self.salt = salt
         self.memory = cache.objects  # decoded values, kept across builds by `serve`
+        self.changed = changed if cache.keep_in_memory else None
+        self.watched_folders: set[Path] = set()  # folders whose files' changes `changed` names
 
     def key(self, *parts: str) -> str:
         return cache_key("parsed", self.salt, *parts)
 
-    def listing(self, folder: Path, list_files: Callable[[], list[Path]]) -> list[Path]:
-        """`list_files()`; in `serve`, the last listing while the folder's inode, mtime and
-        ctime are unchanged (adding, removing or renaming a file changes them) and it
-        holds no symlinks (whose targets could change unseen). The racy rule applies."""
+    def listing(self, folder: Path, list_files: Callable[[], tuple[list[Path], bool]]) -> list[Path]:
+        """The paths of `list_files()` (which also says whether any is a symlink). In
+        `serve`, the last listing while nothing says the folder changed: the watcher saw
+        no file in it appear or vanish, or (without the watcher's word) the folder's
+        inode, mtime and ctime are as they were (adding, removing or renaming a file
+        changes them; the racy rule applies). A listing that holds symlinks (whose
+        targets could change unseen) is never kept."""
         if not self.cache.keep_in_memory:
-            return list_files()
+            return list_files()[0]
+        if self.changed is not None and folder.resolve() == folder:
+            self.watched_folders.add(folder)  # the watcher reports changes in it by these paths
         key = f"list:{folder}"
         known = self.memory.get(key)
+        if known is not None and self._listing_current(folder, known):  # type: ignore[arg-type]
+            return known[1]  # type: ignore[index]
+        started = time.time_ns()
         try:
-            if known is not None and _signature(folder) == known[0]:  # type: ignore[index]
-                return known[1]  # type: ignore[index]
-            started = time.time_ns()
-            paths = list_files()
+            paths, symlinks = list_files()
             signature = _signature(folder)
         except OSError:
-            return list_files()
-        if signature[3] < started - RACY_NS and not any(p.is_symlink() for p in paths):
-            self.memory[key] = (signature, paths)
+            return list_files()[0]
+        if not symlinks:
+            self.memory[key] = (signature if signature[3] < started - RACY_NS else None, paths)
         return paths
 
-    def read_all(self, paths: list[Path], problems: list[Problem]) -> list[SourceText]:
+    def _listing_current(self, folder: Path, known: tuple[Signature | None, list[Path]]) -> bool:
+        signature, paths = known
+        if folder in self.watched_folders:
+            assert self.changed is not None
+            inside = [p for p in self.changed if p.parent == folder]
+            return not inside or all((p in set(paths)) == p.is_file() for p in inside)
+        try:
+            return signature is not None and _signature(folder) == signature
+        except OSError:
+            return False
+
+    def read_all(self, paths: list[Path], problems: list[Problem], folder: Path | None = None) -> list[SourceText]:
+        """The files' texts; `paths` all in `folder`, when given, which may let the
+        watcher's word stand in for looking at each file (see `_unchanged`)."""
+        told = self.changed if folder in self.watched_folders else None
         texts = []
         for path in paths:
-            known = self._unchanged(path)
+            known = self._unchanged(path, told)
             if known is not None:
                 texts.append(known)
                 continue
@@ -197,19 +234,22 @@ class ParsedFiles:
             self._remember_read(path, texts[-1], started)
         return texts
 
-    def _unchanged(self, path: Path) -> SourceText | None:
-        """In `serve`, a file whose inode, size, mtime and ctime are as when it was read
-        is not read again. Git's rule against "racy" files applies: a file changed in
-        the two seconds before it was read is read again (the same timestamp could
-        hide a second write), and ctime cannot be set back by a program."""
+    def _unchanged(self, path: Path, told: frozenset[Path] | None) -> SourceText | None:
+        """In `serve`, a file is not read again while nothing says it changed: the watcher
+        did not report it, or (without the watcher's word) its inode, size, mtime and
+        ctime are as when it was read. Git's rule against "racy" files applies to the
+        latter: a file changed in the two seconds before it was read is read again (the
+        same timestamp could hide a second write), and ctime cannot be set back."""
         if not self.cache.keep_in_memory:
             return None
         known = self.memory.get(f"read:{path}")
         if known is None:
             return None
-        signature, source = known  # type: ignore[misc]
+        signature, plain, source = known  # type: ignore[misc]
+        if told is not None and plain:
+            return None if path in told else source
         try:
-            return source if _signature(path) == signature else None
+            return source if signature is not None and _signature(path) == signature else None
         except OSError:
             return None
 
@@ -217,11 +257,11 @@ class ParsedFiles:
         if not self.cache.keep_in_memory:
             return
         try:
-            signature = _signature(path)
+            signature, plain = _plain_signature(path)
         except OSError:
             return
-        if signature[3] < started_ns - RACY_NS:
-            self.memory[f"read:{path}"] = (signature, source)
+        racy = signature[3] >= started_ns - RACY_NS
+        self.memory[f"read:{path}"] = (None if racy else signature, plain, source)
 
     def parsed(self, texts: list[SourceText], parse: Parse, problems: list[Problem]) -> Iterator[tuple[SourceText, list[Any]]]:
         """(file, parse(path, text, problems)) for each file, from the cache when possible."""

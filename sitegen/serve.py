@@ -32,7 +32,7 @@ from sitegen.config import CONFIG_FILE, load_config
 from sitegen.devserver import PreviewServer, Status, StatusHub
 from sitegen.errors import ConfigError, Problem, SitegenError
 from sitegen.render import find_theme
-from sitegen.watch import Debouncer, SourceWatcher, watched_folders
+from sitegen.watch import ChangeLog, Debouncer, SourceWatcher, report_lost_events, watched_folders
 
 log = logging.getLogger("sitegen")
 
@@ -59,13 +59,19 @@ class Rebuilder:
         self.cache = open_cache(options, keep_in_memory=True)
         self.theme_folder: Path | None = None
         self.lock = threading.Lock()
+        self.unsettled: frozenset[Path] | None = None  # changes no successful build has seen; None: unknown
 
-    def rebuild(self) -> Outcome:
-        """Build; a user's mistake (or anything else) becomes a failed Outcome, never an exception."""
+    def rebuild(self, changed: frozenset[Path] | None = None) -> Outcome:
+        """Build; a user's mistake (or anything else) becomes a failed Outcome, never an exception.
+        `changed`: the files the watcher saw change since the last call (None: unknown).
+        They count until a build succeeds: a failed build may not have read them."""
         started = time.perf_counter()
         with self.lock:
+            hint = None if changed is None or self.unsettled is None else self.unsettled | changed
+            self.unsettled = hint
             try:
-                result = build(self.options, self.cache)
+                result = build(self.options, self.cache, changed=hint)
+                self.unsettled = frozenset()
             except SitegenError as exc:
                 return Outcome(False, time.perf_counter() - started, problems=tuple(map(str, exc.problems)))
             except Exception as exc:  # noqa: BLE001 - a bug must not take the preview down
@@ -145,6 +151,8 @@ class Session:
         self.server: PreviewServer | None = None
         self.rebuilder: Rebuilder | None = None
         self.watcher: SourceWatcher | None = None
+        self.changes = ChangeLog()
+        self.forget_lost_events: Callable[[], None] = lambda: None
         self.debouncer: Debouncer | None = None
         self.serving: threading.Thread | None = None
         self.url = ""
@@ -176,6 +184,7 @@ class Session:
         self._check_output_unwatched()
         # Watch before the first build, so that a save during it is not missed.
         self.debouncer = Debouncer(self.rebuild, self.settle)
+        self.forget_lost_events = report_lost_events(self.changes)
         self.watcher = SourceWatcher(self.source, self._changed, self.poll,
                                      ignore=(self.folder, self.source / CACHE_DIR))
         self.watcher.watch(watched_folders(self.source, self.rebuilder.theme_folder))
@@ -196,7 +205,8 @@ class Session:
                 raise SitegenError(f"the preview's folder {self.folder} is inside a watched folder "
                                    f"({folder}); set TMPDIR to a folder elsewhere")
 
-    def _changed(self) -> None:
+    def _changed(self, paths: tuple[Path, ...] | None) -> None:
+        self.changes.add(paths)
         if self.debouncer is not None:
             self.debouncer.poke()
 
@@ -206,7 +216,7 @@ class Session:
         if rebuilder is None:  # stopped meanwhile
             return Outcome(False, 0.0, problems=("the preview has stopped",))
         self._watch()  # first: a folder that just appeared is watched before the build reads it
-        outcome = rebuilder.rebuild()
+        outcome = rebuilder.rebuild(self.changes.take())
         self.last = outcome
         stamp = time.strftime("%H:%M:%S")
         if outcome.ok:
@@ -232,6 +242,7 @@ class Session:
         watcher, self.watcher = self.watcher, None
         if watcher is not None:
             watcher.stop()
+        self.forget_lost_events()
         debouncer, self.debouncer = self.debouncer, None
         if debouncer is not None:
             debouncer.stop()

@@ -45,8 +45,14 @@ def is_inside(path: Path, root: Path) -> bool:
 
 def listed_files(folder: Path, root: Path) -> list[Path]:
     """The real files of one folder, sorted, minus litter and escaping symlinks."""
+    return scan_folder(folder, root)[0]
+
+
+def scan_folder(folder: Path, root: Path) -> tuple[list[Path], bool]:
+    """`listed_files`, and whether any of them is a symlink (scandir knows without a stat)."""
     files = []
-    with os.scandir(folder) as found:  # scandir knows symlinks without a stat each
+    symlinks = False
+    with os.scandir(folder) as found:
         items = sorted(found, key=lambda item: item.name)  # the order of sorted(iterdir())
     child = getattr(folder, "_make_child_relpath", folder.joinpath)  # what iterdir() uses: fast
     for item in items:
@@ -55,11 +61,13 @@ def listed_files(folder: Path, root: Path) -> list[Path]:
             if _EDITOR_LITTER.search(item.name):
                 log.warning("%s: skipped (looks like an editor's temporary file)", path)
             continue
-        if item.is_symlink() and not is_inside(path, root):
-            log.warning("%s: skipped (symlink leads outside the site folder)", path)
-            continue
+        if item.is_symlink():
+            if not is_inside(path, root):
+                log.warning("%s: skipped (symlink leads outside the site folder)", path)
+                continue
+            symlinks = True
         files.append(path)
-    return files
+    return files, symlinks
 
 
 def walk_files(folder: Path, root: Path) -> list[Path]:

@@ -49,10 +49,57 @@ def watched_folders(source: Path, theme_folder: Path | None) -> list[tuple[Path,
     return folders
 
 
-class SourceWatcher:
-    """Calls `on_change` for every change that could alter the site."""
+class ChangeLog:
+    """The files changed since the last `take()`, as the watcher reported them, so that a
+    rebuild re-reads only those. "Unknown" (None) at first, after a folder was created,
+    moved or deleted (its files report nothing), and when the kernel dropped events."""
 
-    def __init__(self, source: Path, on_change: Callable[[], None], poll: bool = False,
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._paths: set[Path] | None = None
+
+    def add(self, paths: Iterable[Path] | None) -> None:
+        with self._lock:
+            if paths is None:
+                self._paths = None
+            elif self._paths is not None:
+                self._paths.update(paths)
+
+    def take(self) -> frozenset[Path] | None:
+        """What changed since the last call; from now on, collect afresh."""
+        with self._lock:
+            taken = None if self._paths is None else frozenset(self._paths)
+            self._paths = set()
+            return taken
+
+
+class _LostEvents(logging.Handler):
+    """watchdog says only in its log that the kernel's event queue overflowed."""
+
+    def __init__(self, changes: ChangeLog) -> None:
+        super().__init__(logging.WARNING)
+        self.changes = changes
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "overflow" in record.getMessage().lower():
+            self.changes.add(None)
+
+
+def report_lost_events(changes: ChangeLog) -> Callable[[], None]:
+    """Mark `changes` unknown whenever watchdog reports lost events; returns the undo."""
+    logger = logging.getLogger("watchdog.observers")
+    if logger.getEffectiveLevel() > logging.WARNING:
+        logger.setLevel(logging.WARNING)  # the warning must at least be made
+    handler = _LostEvents(changes)
+    logger.addHandler(handler)
+    return lambda: logger.removeHandler(handler)
+
+
+class SourceWatcher:
+    """Calls `on_change(paths)` for every change that could alter the site (paths None:
+    a folder appeared, moved or vanished, so which files changed is unknown)."""
+
+    def __init__(self, source: Path, on_change: Callable[[tuple[Path, ...] | None], None], poll: bool = False,
                  ignore: Iterable[Path] = ()) -> None:
         self.source = source
         self.on_change = on_change
@@ -102,10 +149,10 @@ class SourceWatcher:
             return  # opens and read-only closes: the build itself reads every file
         if event.is_directory and event.event_type in (EVENT_TYPE_MODIFIED, EVENT_TYPE_CLOSED):
             return  # a folder's mtime changes with its files, which report themselves
-        paths = [event.src_path, getattr(event, "dest_path", "")]
-        if any(p and self.relevant(Path(_text(p))) for p in paths):
+        paths = tuple(Path(_text(p)) for p in (event.src_path, getattr(event, "dest_path", "")) if p)
+        if any(self.relevant(p) for p in paths):
             log.debug("change: %s %s", event.event_type, event.src_path)
-            self.on_change()
+            self.on_change(None if event.is_directory else paths)
 
 
 def _text(path: str | bytes) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 import pytest
 from serve_helpers import wait_for
 from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
     DirModifiedEvent,
     FileClosedEvent,
     FileClosedNoWriteEvent,
@@ -19,7 +22,7 @@ from watchdog.events import (
     FileOpenedEvent,
 )
 
-from sitegen.watch import Debouncer, SourceWatcher, watched_folders
+from sitegen.watch import ChangeLog, Debouncer, SourceWatcher, report_lost_events, watched_folders
 
 
 @pytest.fixture
@@ -30,7 +33,7 @@ def watcher(tmp_path: Path):
     theme = tmp_path / "elsewhere/theme"
     (theme / "templates").mkdir(parents=True)
     changes: list[int] = []
-    w = SourceWatcher(site, lambda: changes.append(1), ignore=(site / "output", site / ".sitegen-cache"))
+    w = SourceWatcher(site, lambda paths: changes.append(paths), ignore=(site / "output", site / ".sitegen-cache"))
     w.watch(watched_folders(site, theme))
     w.changes = changes  # type: ignore[attr-defined]
     w.theme = theme  # type: ignore[attr-defined]
@@ -68,13 +71,48 @@ def test_folder_mtime_noise_is_not_a_change(watcher):
     lambda s: FileMovedEvent(str(s / "content/night/a.md"), str(s / "content/night/a.md~")),
 ])
 def test_changes_to_sources_count(watcher, event):
-    watcher.dispatch(event(watcher.source))
-    assert watcher.changes == [1]
+    made = event(watcher.source)
+    watcher.dispatch(made)
+    named = tuple(Path(p) for p in (made.src_path, getattr(made, "dest_path", "")) if p)
+    assert watcher.changes == [named]  # the paths, so that a rebuild re-reads just those
 
 
 def test_theme_outside_the_site_counts(watcher):
     watcher.dispatch(FileModifiedEvent(str(watcher.theme / "templates/base.html")))
-    assert watcher.changes == [1]
+    assert watcher.changes == [(watcher.theme / "templates/base.html",)]
+
+
+@pytest.mark.parametrize("event", [DirCreatedEvent, DirDeletedEvent])
+def test_a_folder_appearing_or_vanishing_makes_the_changes_unknown(watcher, event):
+    """Files inside a folder moved in report nothing themselves: every file is checked."""
+    watcher.dispatch(event(str(watcher.source / "content/night/sub")))
+    assert watcher.changes == [None]
+
+
+def test_change_log_collects_paths_until_taken_and_unknown_wins():
+    log = ChangeLog()
+    assert log.take() is None  # nothing known before the first build
+    log.add([Path("/s/a.md")])
+    log.add([Path("/s/b.md")])
+    assert log.take() == {Path("/s/a.md"), Path("/s/b.md")}
+    assert log.take() == frozenset()
+    log.add([Path("/s/a.md")])
+    log.add(None)
+    log.add([Path("/s/c.md")])
+    assert log.take() is None
+
+
+def test_lost_kernel_events_make_the_changes_unknown():
+    log = ChangeLog()
+    log.take()
+    undo = report_lost_events(log)
+    try:
+        logging.getLogger("watchdog.observers.inotify_c").warning("Inotify queue overflowed; filesystem events were lost")
+        assert log.take() is None
+    finally:
+        undo()
+    logging.getLogger("watchdog.observers.inotify_c").warning("Inotify queue overflowed; filesystem events were lost")
+    assert log.take() == frozenset()
 
 
 @pytest.mark.parametrize("rel", [
