@@ -23,6 +23,10 @@ MARKER = ".sitegen-output"
 MARKER_TEXT = "Written by sitegen: this folder is replaced by every build.\n"
 
 
+# A group's inputs, and the paths it claimed: casefolded path -> (path, origin), folder -> first path.
+GroupClaims = tuple[str, dict[str, tuple[str, str]], dict[str, str]]
+
+
 @dataclass(frozen=True)
 class Record:
     """What a built file was: a digest of its bytes, its size and mtime on disk, and
@@ -54,6 +58,29 @@ def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def _claim_into(claimed: dict[str, tuple[str, str]], folders: dict[str, str], rel: str, origin: str) -> None:
+    """Record `rel` in `claimed` (casefolded path -> (path, origin)) and its parent folders
+    in `folders` (casefolded folder -> the first path claimed inside it), or raise."""
+    key = rel.casefold()
+    clash = key if key in claimed else folders.get(key)
+    new_folders = []
+    end = key.rfind("/")
+    while clash is None and end > 0:  # the parent folders, innermost first
+        folder = key[:end]
+        if folder in claimed:
+            clash = folder
+        elif folder in folders:
+            break  # it and its parents were checked when it was first recorded
+        new_folders.append(folder)
+        end = key.rfind("/", 0, end)
+    if clash is not None:
+        other_rel, other = claimed[clash]
+        raise SitegenError(_clash_problem(rel, origin, other_rel, other))
+    claimed[key] = (rel, origin)
+    for folder in new_folders:
+        folders[folder] = key
+
+
 def _clash_problem(rel: str, origin: str, other_rel: str, other: str) -> Problem:
     """Two sources want one output path; locate the message at a source file if any."""
     how = "the same output file" if rel.casefold() == other_rel.casefold() else "clashing output paths"
@@ -82,6 +109,8 @@ class OutputWriter:
         self.trusted = False
         self.groups: dict[str, str] = {}  # group name -> inputs (see write_group)
         self.previous_groups: dict[str, str] = {}
+        self.group_claims: dict[str, GroupClaims] = {}  # kept for the next build by `serve`
+        self.previous_group_claims: dict[str, GroupClaims] = {}
         self.previous = self._remembered() or self._previous_manifest()
         self.incremental = self.previous is not None
         self.staging = output.parent / f".{output.name}.staging-{os.getpid()}"
@@ -105,7 +134,7 @@ class OutputWriter:
         if known is None:
             return None
         self.trusted = True
-        records, self.previous_groups = known  # type: ignore[misc]
+        records, self.previous_groups, self.previous_group_claims = known  # type: ignore[misc]
         return records  # type: ignore[no-any-return]
 
     def _previous_manifest(self) -> dict[str, Record] | None:
@@ -122,26 +151,31 @@ class OutputWriter:
     def claim(self, rel: str, origin: str) -> None:
         """Reserve an output path; two sources for one path (in any case) is an error,
         and so is a file where another source needs a folder (`x` and `x/index.html`)."""
-        key = rel.casefold()
-        if self.preclaimed and key in self.claimed:
+        if self.preclaimed and rel.casefold() in self.claimed:
             return
-        clash = key if key in self.claimed else self.folders.get(key)
-        new_folders = []
-        end = key.rfind("/")
-        while clash is None and end > 0:  # the parent folders, innermost first
-            folder = key[:end]
-            if folder in self.claimed:
-                clash = folder
-            elif folder in self.folders:
-                break  # it and its parents were checked when it was first recorded
-            new_folders.append(folder)
-            end = key.rfind("/", 0, end)
-        if clash is not None:
-            other_rel, other = self.claimed[clash]
-            raise SitegenError(_clash_problem(rel, origin, other_rel, other))
-        self.claimed[key] = (rel, origin)
-        for folder in new_folders:
-            self.folders[folder] = key
+        _claim_into(self.claimed, self.folders, rel, origin)
+
+    def _claim_group(self, name: str, inputs: str, rels: list[tuple[str, str]]) -> None:
+        """Claim a group's paths. In `serve`, a group claimed last time with the same
+        inputs (so the same paths) is checked against this build's other claims with a
+        few set operations instead of path by path; a clash is then reported as usual."""
+        known = self.previous_group_claims.get(name)
+        if known is None or known[0] != inputs:
+            keys: dict[str, tuple[str, str]] = {}
+            folders: dict[str, str] = {}
+            for rel, origin in rels:
+                _claim_into(keys, folders, rel, origin)
+            known = (inputs, keys, folders)
+        self.group_claims[name] = known
+        _, keys, folders = known
+        claimed = self.claimed.keys()
+        if claimed.isdisjoint(keys) and claimed.isdisjoint(folders) and self.folders.keys().isdisjoint(keys):
+            self.claimed.update(keys)
+            for folder in folders.keys() - self.folders.keys():
+                self.folders[folder] = folders[folder]
+        else:
+            for rel, origin in rels:
+                self.claim(rel, origin)
 
     def write(self, rel: str, data: bytes, origin: str) -> None:
         self.claim(rel, origin)
@@ -167,12 +201,10 @@ class OutputWriter:
         current = self.previous_groups.get(name) == inputs and all(
             rel in old and self._intact(rel, old[rel]) for rel, _ in rels)
         if current and not self.verify:
-            for rel, origin in rels:
-                self.claim(rel, origin)
-                self.records[rel] = old[rel]
+            self._claim_group(name, inputs, rels)
+            self.records.update((rel, old[rel]) for rel, _ in rels)
         elif self.deferred is not None and not current:
-            for rel, origin in rels:
-                self.claim(rel, origin)
+            self._claim_group(name, inputs, rels)
             self.deferred.append(write_all)
         else:
             write_all()
@@ -242,7 +274,7 @@ class OutputWriter:
             self._commit_swap()
         self._save_manifest()
         if self.remembered is not None:
-            self.remembered[f"output:{self.output}"] = (self.records, self.groups)
+            self.remembered[f"output:{self.output}"] = (self.records, self.groups, self.group_claims)
 
     def _commit_swap(self) -> None:
         old = self.output.parent / f".{self.output.name}.old-{os.getpid()}"

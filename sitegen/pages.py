@@ -227,19 +227,24 @@ def _join(entries: tuple[Entry, ...], liveblog: Liveblog, links: Links, fragment
 
 
 def _pager(chunks: list[Chunk], current: int, route_of: Callable[[int], str], links: Links) -> Pager | None:
-    """Newer/older links and a list of pages: all of them on the front page; on the others
-    the newest, the oldest and their neighbours (PAGER_REACH each way), so that a
-    page's size and bytes do not grow with the liveblog's length."""
+    """Newer/older links and a list of pages (see `_shown`)."""
     if len(chunks) < 2:
         return None
     position = _position(chunks, current)  # chunks: front first, then newest archive to oldest
-    shown = range(len(chunks)) if position == 0 else sorted(
-        {0, len(chunks) - 1} | set(range(max(0, position - PAGER_REACH), min(len(chunks), position + PAGER_REACH + 1))))
     pages = tuple(PageLink(_chunk_label(chunks[i]), links.to(route_of(chunks[i].number)), i == position)
-                  for i in shown)
+                  for i in _shown(len(chunks), position))
     newer = links.to(route_of(chunks[position - 1].number)) if position > 0 else None
     older = links.to(route_of(chunks[position + 1].number)) if position + 1 < len(chunks) else None
     return Pager(newer, older, pages)
+
+
+def _shown(count: int, position: int) -> list[int]:
+    """The pages a pager lists: all of them on the front page; on the others the newest,
+    the oldest and their neighbours (PAGER_REACH each way), so that a page's size and
+    bytes do not grow with the liveblog's length."""
+    if position == 0:
+        return list(range(count))
+    return sorted({0, count - 1} | set(range(max(0, position - PAGER_REACH), min(count, position + PAGER_REACH + 1))))
 
 
 def _position(chunks: list[Chunk], number: int) -> int:
@@ -264,6 +269,7 @@ def _wall_clock_label(moment: datetime) -> str:
 
 def liveblog_pages(site: Site, plan: SitePlan, liveblog: Liveblog, fragment: Fragment) -> Iterator[PageSpec]:
     chunks = plan.chunks[liveblog.slug]
+    span = _span(liveblog)
     for chunk in chunks:
         route = stream_route(liveblog.slug, chunk.number)
         links = Links.from_page(site.config.base_url, route)
@@ -271,18 +277,26 @@ def liveblog_pages(site: Site, plan: SitePlan, liveblog: Liveblog, fragment: Fra
         if chunk.is_front:
             yield PageSpec(route, "liveblog.html", make())
         else:
-            pager = _pager(chunks, chunk.number, lambda n: stream_route(liveblog.slug, n), links)
-            yield PageSpec(route, "liveblog.html", make, archive_inputs(liveblog, chunk, pager))
+            yield PageSpec(route, "liveblog.html", make, archive_inputs(liveblog, span, chunks, chunk))
 
 
-def archive_inputs(liveblog: Liveblog, chunk: Chunk, pager: Pager | None, *more: object) -> str:
+def _span(liveblog: Liveblog) -> str:
+    """The liveblog's coverage span (in its structured data), as page inputs."""
+    span = coverage(liveblog)
+    return f"{span.start!r}|{span.end!r}"
+
+
+def archive_inputs(liveblog: Liveblog, span: str, chunks: list[Chunk], chunk: Chunk, *more: str) -> str:
     """What an archive page (a stream page but the first) shows besides config and
     templates: the liveblog's own fields, its coverage span (structured data), its
-    entries and its pager. A new entry elsewhere changes none of these, so the page
-    is not even rendered again (tests check the claim: see PageSpec)."""
-    span = coverage(liveblog)
-    return repr((liveblog.digest, span.start, span.end, chunk.number, [e.digest for e in chunk.items],
-                 pager, *more))
+    entries and its pager (the pages it lists, each labelled by its oldest entry's
+    time). A new entry elsewhere changes none of these, so the page is not even
+    rendered again (tests check the claim: see PageSpec). Built from digests, not
+    from the page's objects: a long liveblog has hundreds of archive pages."""
+    shown = _shown(len(chunks), _position(chunks, chunk.number))
+    labels = ("" if chunks[i].is_front else chunks[i].items[-1].digest for i in shown)
+    return "\x00".join((liveblog.digest, span, str(chunk.number), str(len(chunks)), *labels, "|", *more, "|",
+                        *(e.digest for e in chunk.items)))
 
 
 def liveblog_page(site: Site, plan: SitePlan, liveblog: Liveblog, chunk: Chunk, chunks: list[Chunk],
@@ -348,6 +362,7 @@ def topic_pages(site: Site, liveblog: Liveblog, topic_slug: str, fragment: Fragm
     topic = liveblog.topic(topic_slug)
     entries = liveblog.topic_entries(topic_slug)
     chunks = paginate(entries, site.config.per_page)
+    span = _span(liveblog)
     for chunk in chunks:
         route = topic_stream_route(liveblog.slug, topic_slug, chunk.number)
         links = Links.from_page(site.config.base_url, route)
@@ -355,8 +370,8 @@ def topic_pages(site: Site, liveblog: Liveblog, topic_slug: str, fragment: Fragm
         if chunk.is_front:
             yield PageSpec(route, "topic.html", make())
         else:
-            pager = _pager(chunks, chunk.number, lambda n: topic_stream_route(liveblog.slug, topic_slug, n), links)
-            yield PageSpec(route, "topic.html", make, archive_inputs(liveblog, chunk, pager, topic))
+            yield PageSpec(route, "topic.html", make, archive_inputs(liveblog, span, chunks, chunk, topic.slug,
+                                                                     topic.title))
 
 
 def topic_page(site: Site, liveblog: Liveblog, topic: Topic, chunk: Chunk, chunks: list[Chunk], links: Links,

@@ -115,7 +115,7 @@ class Renderer:
             bytecode_cache=COMPILED_TEMPLATES,
         )
         self.fingerprint = cache_key(self._templates_digest(), repr(config))
-        self._articles: dict[tuple[str, str], str] = {}  # (liveblog, entry digest) -> marked <article>
+        self._articles = self._marked_articles()
 
     def _templates_digest(self) -> str:
         digest = hashlib.sha256()
@@ -125,6 +125,16 @@ class Renderer:
                     digest.update(str(path.relative_to(folder)).encode() + b"\x00" + path.read_bytes())
         return digest.hexdigest()
 
+    def _marked_articles(self) -> dict[tuple[str, str, str], str]:
+        """(liveblog digest, entry digest, base URL) -> the <article> with marked links.
+        Kept for the next build in `serve` while templates and config are the same."""
+        if not self.cache.keep_in_memory:
+            return {}
+        known = self.cache.objects.get("articles")
+        if known is None or known[0] != self.fingerprint:  # type: ignore[index]
+            known = self.cache.objects["articles"] = (self.fingerprint, {})
+        return known[1]  # type: ignore[index, no-any-return]
+
     def fragment(self, entry: Entry, liveblog: Liveblog, links: Links) -> str:
         """An entry's <article> as seen from the page of `links`.
 
@@ -133,12 +143,13 @@ class Renderer:
         """
         if not links.root:
             return self._article(entry, liveblog, links, links.root)
-        html = self._articles.get((liveblog.slug, entry.digest))
+        where = (liveblog.digest, entry.digest, links.base_url)  # the liveblog's fields include its topics
+        html = self._articles.get(where)
         if html is None:
             if has_mark(entry):  # its own text holds the mark: rendered for each depth
                 return self._article(entry, liveblog, links, links.root)
             html = self._article(entry, liveblog, MarkedLinks(links.base_url, ""), ROOT_MARK)
-            self._articles[(liveblog.slug, entry.digest)] = html
+            self._articles[where] = html
         return html.replace(ROOT_MARK, quote(links.root)) if ROOT_MARK in html else html
 
     def _article(self, entry: Entry, liveblog: Liveblog, links: Links, root: str) -> str:
@@ -150,9 +161,13 @@ class Renderer:
         return html
 
     def _article_key(self, entry: Entry, liveblog: Liveblog, root: str, base_url: str) -> str:
-        topics = repr([(t.slug, t.title) for t in liveblog.topics])
         return cache_key("article", self.fingerprint, entry.digest, liveblog.slug, str(liveblog.timezone),
-                         topics, root, base_url)
+                         self._topics(liveblog), root, base_url)
+
+    @staticmethod
+    def _topics(liveblog: Liveblog) -> str:
+        """The liveblog's topics as they shape an <article> (its topic links)."""
+        return repr([(t.slug, t.title) for t in liveblog.topics])
 
     def page(self, spec: PageSpec) -> bytes:
         return self._render(spec.template, page=spec.make_context()).encode("utf-8")

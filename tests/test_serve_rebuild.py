@@ -256,3 +256,27 @@ def test_rebuild_reuses_cached_entries(site: Path, tmp_path: Path) -> None:
         assert kept and len(rebuilder.cache.memory) > len(remembered)
     finally:
         rebuilder.close()
+
+
+@pytest.mark.parametrize("rel, words", [
+    ("static/desk/entries/B/index.html", ["desk/entries/b/index.html", "letter case"]),
+    ("static/desk/entries/b", ["desk/entries/b/index.html"]),
+])
+def test_a_file_clashing_with_an_unchanged_entry_page_is_still_an_error(site: Path, tmp_path: Path,
+                                                                        rel: str, words: list[str]) -> None:
+    """Unchanged groups of entry pages are claimed in one go in `serve`: a new static
+    file where one of their pages (or its folder) goes must still be refused."""
+    options = default_options(site, tmp_path / "preview", base_url=BASE, drafts=True)
+    rebuilder = Rebuilder(options)
+    try:
+        assert rebuilder.rebuild().ok
+        assert rebuilder.rebuild(frozenset()).ok  # the groups are now claimed in one go
+        good = snapshot(options.output)
+        write(site / rel, "<p>clash</p>\n")
+        failed = rebuilder.rebuild(None)
+        assert not failed.ok
+        assert any(p.startswith(f"{site / rel}: ") and all(w in p for w in words) for p in failed.problems), \
+            failed.problems
+        assert snapshot(options.output) == good
+    finally:
+        rebuilder.close()
