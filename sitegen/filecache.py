@@ -35,6 +35,7 @@ from sitegen.bodies import pool_size
 from sitegen.cache import Cache, cache_key
 from sitegen.config import read_text
 from sitegen.errors import Problem, SitegenError
+from sitegen.filestamps import RACY_NS, FileStamps
 
 log = logging.getLogger("sitegen")
 
@@ -110,7 +111,6 @@ class Codec:
         return value
 
 
-RACY_NS = 2_000_000_000
 _worker: tuple[Parse, Codec] | None = None  # set before forking a pool, inherited by its processes
 
 
@@ -157,7 +157,7 @@ def _verifying() -> bool:
 @dataclass(frozen=True)
 class SourceText:
     path: Path
-    text: str
+    text: str | None  # None: not read, as it is unchanged since the last build (filestamps.py)
     key: str  # names the path and its text
 
 
@@ -216,7 +216,10 @@ class ParsedFiles:
 
     def read_all(self, paths: list[Path], problems: list[Problem], folder: Path | None = None) -> list[SourceText]:
         """The files' texts; `paths` all in `folder`, when given, which may let the
-        watcher's word stand in for looking at each file (see `_unchanged`)."""
+        watcher's word (`serve`) or the files' stamps (`build`) stand in for reading
+        each file (see `_unchanged` and filestamps.py)."""
+        if folder is not None and not self.cache.keep_in_memory:
+            return self._read_stamped(paths, problems, FileStamps(self.cache, self.key("stamps", str(folder))))
         told = self.changed if folder in self.watched_folders else None
         texts = []
         for path in paths:
@@ -225,14 +228,33 @@ class ParsedFiles:
                 texts.append(known)
                 continue
             started = time.time_ns()
-            try:
-                text = read_text(path)
-            except SitegenError as exc:
-                problems += exc.problems
-                continue
-            texts.append(SourceText(path, text, self.key("file", str(path), text)))
-            self._remember_read(path, texts[-1], started)
+            source = self._read(path, problems)
+            if source is not None:
+                texts.append(source)
+                self._remember_read(path, source, started)
         return texts
+
+    def _read_stamped(self, paths: list[Path], problems: list[Problem], stamps: FileStamps) -> list[SourceText]:
+        texts = []
+        for path in paths:
+            key, taken = stamps.known(path)
+            if key is not None:
+                texts.append(SourceText(path, None, key))
+                continue
+            source = self._read(path, problems)
+            if source is not None:
+                texts.append(source)
+                stamps.remember(path, taken, source.key)
+        stamps.save()
+        return texts
+
+    def _read(self, path: Path, problems: list[Problem]) -> SourceText | None:
+        try:
+            text = read_text(path)
+        except SitegenError as exc:
+            problems += exc.problems
+            return None
+        return SourceText(path, text, self.key("file", str(path), text))
 
     def _unchanged(self, path: Path, told: frozenset[Path] | None) -> SourceText | None:
         """In `serve`, a file is not read again while nothing says it changed: the watcher
@@ -266,6 +288,9 @@ class ParsedFiles:
     def parsed(self, texts: list[SourceText], parse: Parse, problems: list[Problem]) -> Iterator[tuple[SourceText, list[Any]]]:
         """(file, parse(path, text, problems)) for each file, from the cache when possible."""
         known = self._lookup([t.key for t in texts])
+        if any(t.text is None and t.key not in known for t in texts):  # not read, and needed now
+            texts = [t if t.text is not None or t.key in known else self._read(t.path, problems) for t in texts]
+            texts = [t for t in texts if t is not None]
         misses = [t for t in texts if t.key not in known]
         for source, (result, found, encoded) in zip(misses, self._parse_all(misses, parse)):
             problems += found

@@ -168,10 +168,11 @@ class OutputWriter:
             known = (inputs, keys, folders)
         self.group_claims[name] = known
         _, keys, folders = known
+        # (`view.isdisjoint(d)` walks `d`: the group's few keys, not the thousands claimed)
         claimed = self.claimed.keys()
         if claimed.isdisjoint(keys) and claimed.isdisjoint(folders) and self.folders.keys().isdisjoint(keys):
             self.claimed.update(keys)
-            for folder in folders.keys() - self.folders.keys():
+            for folder in [f for f in folders if f not in self.folders]:
                 self.folders[folder] = folders[folder]
         else:
             for rel, origin in rels:

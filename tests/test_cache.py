@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import sitegen.cache
-from sitegen import bodies, filecache, parallel
+from sitegen import bodies, filecache, filestamps, parallel
 from sitegen.build import build, default_options, open_cache
 from sitegen.cache import Cache
 from sitegen.content import load_site
@@ -132,6 +132,46 @@ def test_serve_rebuilds_with_one_cache_in_memory(site: Path, tmp_path: Path, mon
             assert ("Edit " * (n + 1)).encode() in got["live/entries/dst/index.html"]
     finally:
         cache.close()
+
+
+def test_unchanged_files_are_not_read_and_a_changed_one_always_is(site: Path, tmp_path: Path, monkeypatch) -> None:
+    """Files are known unchanged by inode, size, mtime and ctime (filestamps.py): a warm
+    build reads none, and a file rewritten with the same size and its old mtime put
+    back (ctime cannot be) is read again."""
+    monkeypatch.setattr(filestamps, "RACY_NS", -10**15)  # trust the stamps at once (else after 2 s)
+    reads: list[Path] = []
+    real_read = filecache.read_text
+    monkeypatch.setattr(filecache, "read_text", lambda path: reads.append(path) or real_read(path))
+    out = tmp_path / "out"
+    built(site, out)
+    assert len(reads) == len(ENTRIES) - 1  # every entry file once (liveblog.yaml is read elsewhere)
+    reads.clear()
+    warm = built(site, out)
+    assert reads == []
+    assert_same(warm, reference(site, tmp_path))
+    entry = site / "content/live/dst.md"
+    before = entry.stat()
+    time.sleep(0.02)
+    entry.write_text(ENTRIES["dst.md"].replace("First", "Fixed"), "utf-8")  # the same length
+    os.utime(entry, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (entry.stat().st_size, entry.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    previous = tmp_path / "previous"
+    shutil.copytree(out, previous)
+    reads.clear()
+    got = built(site, out)
+    assert reads == [entry]
+    assert b"Fixed 03:30" in got["live/entries/dst/index.html"]
+    assert_same(got, reference(site, tmp_path, "after", previous))
+
+
+@pytest.mark.parametrize("stored", ["not json", "[1, 2]", '{"taken": "x", "files": []}',
+                                    '{"taken": 0, "files": {"/x": [1, 2, "3", 4, "k"]}}'])
+def test_damaged_file_stamps_mean_reading_every_file(tmp_path: Path, stored: str) -> None:
+    path = tmp_path / "a.md"
+    path.write_text("text", "utf-8")
+    cache = Cache(None)
+    cache.put("stamps", stored)
+    assert filestamps.FileStamps(cache, "stamps").known(path)[0] is None
 
 
 def _cache_file(site: Path) -> Path:
