@@ -52,6 +52,7 @@ class Codec:
     def __init__(self, classes: tuple[type, ...]) -> None:
         self.classes = {cls.__name__: cls for cls in classes}
         self.fields = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in classes}
+        self.field_sets = {cls: frozenset(names) for cls, names in self.fields.items()}
 
     def dumps(self, value: Any) -> str:
         text = json.dumps(self.encode(value), separators=(",", ":"))
@@ -106,9 +107,19 @@ class Codec:
         if "@dt" in value:
             return datetime.fromisoformat(value["@dt"])
         if "@" in value:
-            cls = self.classes[value.pop("@")]
-            return cls(**value)
+            return self._instance(self.classes[value.pop("@")], value)
         return value
+
+    def _instance(self, cls: type, values: dict[str, Any]) -> Any:
+        """What `cls(**values)` makes, without its frozen __init__ setting one field at a
+        time (a long liveblog's entries are decoded on every warm build). The classes
+        kept have no __post_init__; a value missing a field, or with an extra one, is
+        refused as the constructor would refuse it."""
+        if values.keys() != self.field_sets[cls]:
+            raise TypeError(f"{cls.__name__}: fields {sorted(values)} do not match")
+        instance = object.__new__(cls)
+        instance.__dict__.update(values)
+        return instance
 
 
 _worker: tuple[Parse, Codec] | None = None  # set before forking a pool, inherited by its processes
