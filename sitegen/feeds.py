@@ -1,7 +1,11 @@
-"""RSS 2.0 feeds and the sitemap, built as XML trees so escaping is never by hand.
+"""RSS 2.0 feeds and the sitemap, written as text with ElementTree's escaping.
 
-An item's `guid` is the entry's absolute anchor URL, which never changes once
-published; content has already lost the control characters XML forbids.
+Both are made often (a sitemap lists every entry page; `serve` remakes the feeds
+that list an edited entry), so they are joined from kept strings rather than built
+as trees; `rss_tree` and `sitemap_tree` are the ElementTree references the tests
+hold them to, byte for byte. An item's `guid` is the entry's absolute anchor URL,
+which never changes once published; content has already lost the control
+characters XML forbids.
 """
 
 from __future__ import annotations
@@ -11,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from functools import lru_cache
+from itertools import islice
 from typing import Iterable, Iterator
 
-from sitegen import urls
+from sitegen import feedtext, urls
 from sitegen.model import Entry, Liveblog, Site
 from sitegen.urls import Links
 from sitegen.views import headline, permalink
@@ -53,7 +58,8 @@ def site_feeds(site: Site) -> Iterator[Feed]:
     for lb in site.liveblogs:
         yield Feed(f"{lb.slug}/feed.xml", lb.title, lb.description or lb.title, urls.liveblog(lb.slug),
                    tuple(FeedItem(e, lb) for e in lb.entries[:limit]))
-        key_events = [e for e in lb.entries if e.key_event][:limit]
+        # The newest `limit` key events: stop looking there, not after 10,000 entries.
+        key_events = list(islice((e for e in lb.entries if e.key_event), limit))
         yield Feed(urls.key_events_feed(lb.slug), f"Key events — {lb.title}",
                    f"Only the key events of {lb.title}", urls.liveblog(lb.slug),
                    tuple(FeedItem(e, lb) for e in key_events))
@@ -65,6 +71,56 @@ def site_feeds(site: Site) -> Iterator[Feed]:
 
 
 def rss(feed: Feed, site: Site) -> bytes:
+    """The RSS document as text, the same bytes as `rss_tree` (tests compare): each item's
+    text is made once per content (`_RSS_ITEMS`), so remaking a feed after one edit joins
+    kept strings instead of building and serializing a tree of 50 items."""
+    config = site.config
+    links = Links.from_page(config.base_url, "")
+    # ElementTree declares a namespace only where used, sorted by prefix: `dc` comes with an author.
+    dc = f' xmlns:dc="{DC_NS}"' if any(item.entry.author for item in feed.items) else ""
+    parts = [f'{feedtext.XML_DECLARATION}<rss xmlns:atom="{ATOM_NS}"{dc} version="2.0">\n  <channel>',
+             feedtext.element("    ", "title", feed.title),
+             feedtext.element("    ", "link", links.absolute(feed.page_route)),
+             feedtext.element("    ", "description", feed.description),
+             feedtext.element("    ", "language", config.language),
+             feedtext.element("    ", "atom:link", None, (("href", links.absolute(feed.route)), ("rel", "self"),
+                                                          ("type", "application/rss+xml")))]
+    newest = max((i.entry.last_modified for i in feed.items), default=None)
+    if newest:
+        parts.append(feedtext.element("    ", "lastBuildDate", _rfc822(newest)))
+    parts.append(feedtext.element("    ", "generator", "sitegen"))
+    items = [_RSS_ITEMS.get(item, config.base_url, _item_text) for item in feed.items]
+    return b"".join([feedtext.xml_bytes(parts), *items, b"\n  </channel>\n</rss>\n"])
+
+
+_RSS_ITEMS = feedtext.item_texts()
+
+
+def _item_text(item: FeedItem, base_url: str) -> bytes:
+    """One `<item>` as `rss_tree` writes it inside its channel (indented as by `ET.indent`)."""
+    entry = item.entry
+    anchor = permalink(entry, item.liveblog, Links.from_page(base_url, ""))
+    ind = "      "
+    parts = ["\n    <item>",
+             feedtext.element(ind, "title", headline(entry)),
+             feedtext.element(ind, "link", anchor),
+             feedtext.element(ind, "guid", anchor, (("isPermaLink", "true"),)),
+             feedtext.element(ind, "pubDate", _rfc822(entry.time)),
+             feedtext.element(ind, "description", entry.body_html)]
+    if entry.author:
+        parts.append(feedtext.element(ind, "dc:creator", entry.author))
+    parts += [feedtext.element(ind, "category", item.liveblog.topic(slug).title) for slug in entry.topics]
+    parts.append("\n    </item>")
+    return feedtext.xml_bytes(parts)
+
+
+def clear_feed_caches() -> None:
+    """Forget every kept item text of every format (tests and benchmarks start cold)."""
+    feedtext.clear_all()
+
+
+def rss_tree(feed: Feed, site: Site) -> bytes:
+    """`rss` written with ElementTree: the reference the tests hold it to."""
     links = Links.from_page(site.config.base_url, "")
     root = ET.Element("rss", {"version": "2.0"})
     channel = ET.SubElement(root, "channel")
@@ -129,7 +185,7 @@ def sitemap(routes: Iterable[tuple[str, datetime | None]], base_url: str) -> byt
 
 @lru_cache(maxsize=1 << 17)  # `serve` writes the same thousands of lines after each edit
 def _sitemap_loc(base_url: str, route: str) -> str:
-    return f"\n  <url>\n    <loc>{_xml_text(Links.from_page(base_url, '').absolute(route))}</loc>"
+    return f"\n  <url>\n    <loc>{feedtext.text(Links.from_page(base_url, '').absolute(route))}</loc>"
 
 
 @lru_cache(maxsize=1 << 17)
@@ -150,6 +206,3 @@ def sitemap_tree(routes: Iterable[tuple[str, datetime | None]], base_url: str) -
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
-
-def _xml_text(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
