@@ -351,6 +351,7 @@ def _entry(d: _Draft, body_html: str, zone: ZoneInfo) -> Entry:
     )
     # The digest covers every field that can shape the entry's HTML, never its location.
     digest = hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()
+    del values["body"]  # its HTML is what pages show: the Markdown need not be kept (nor cached)
     return Entry(**values, digest=digest, origin=d.origin)
 
 

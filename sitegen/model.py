@@ -53,7 +53,6 @@ class Entry:
     credit: str | None
     source: Attribution | None
     updated: datetime | None
-    body: str  # Markdown
     body_html: str  # rendered, sanitised
     digest: str  # content hash of everything that shapes this entry's HTML
     origin: SourceRef

@@ -155,7 +155,7 @@ def _site(count: int) -> Site:
     entries = tuple(
         Entry(id=f"e{n:06d}", time=start + timedelta(minutes=n), title=f"Entry {n:06d}", topics=(),
               author=None, pinned=False, key_event=False, draft=False, image=None, caption=None,
-              credit=None, source=None, updated=None, body="b", body_html="<p>b</p>",
+              credit=None, source=None, updated=None, body_html="<p>b</p>",
               digest=f"{n:064d}", origin=SourceRef(Path("x.md"), 1))
         for n in range(count, 0, -1))
     liveblog = Liveblog("l", "L", "", "live", ZoneInfo("UTC"), (), entries, SourceRef(Path("l.yaml"), 1))
