@@ -189,7 +189,8 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
     for route, data in manifest_files(site, plan, renderer.fragment, writer.output):
         writer.write(route, data, f"live updates {route}")
         count += 1
-    writer.write("sitemap.xml", sitemap(sitemap_routes(site, routes), site.config.base_url), "the sitemap")
+    writer.write_lazy("sitemap.xml", sitemap_inputs(site, routes, renderer.fingerprint),
+                      lambda: sitemap(sitemap_routes(site, routes), site.config.base_url), "the sitemap")
     for rel, path, origin in statics:
         writer.copy(rel, path, origin)
     return count + 1 + len(statics)
@@ -221,6 +222,13 @@ def write_page(writer: OutputWriter, renderer: Renderer, spec: PageSpec) -> None
         writer.write(rel, renderer.page(spec), origin)
     else:
         writer.write_lazy(rel, inputs, lambda: renderer.page(spec), origin)
+
+
+def sitemap_inputs(site: Site, routes: list[str], fingerprint: str) -> str:
+    """What the sitemap shows: its routes, and each entry's and liveblog's last change
+    (which their digests cover); a long liveblog's sitemap is not made again for nothing."""
+    digests = [d for lb in site.liveblogs for d in (lb.digest, *(e.digest for e in lb.entries))]
+    return cache_key("sitemap", fingerprint, *routes, "|", *digests)
 
 
 def sitemap_routes(site: Site, routes: list[str]) -> list[tuple[str, object]]:

@@ -316,6 +316,8 @@ class OutputWriter:
         if self.remembered is not None:  # the records live in memory: a file would go stale
             self.manifest_path.unlink(missing_ok=True)
             return
+        if self.records == self.previous and self.groups == self.previous_groups and self.manifest_path.is_file():
+            return  # nothing changed (a warm build): the record on disk is this build's
         try:
             self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
             temp = self.manifest_path.with_suffix(f".tmp-{os.getpid()}")
