@@ -170,6 +170,8 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
                 statics: list[tuple[str, Path, str]], progress: Progress | None) -> int:
     plan = SitePlan(site)
     warn_missing(site.config)  # what search engines need for live coverage
+    if not writer.incremental:
+        renderer.prerender(site)  # every page is made: join prerendered <article>s
     routes: list[str] = []
     writer.deferred = []  # entry pages to write: on both cores when there are many
     for item in site_pages(site, plan, renderer.fragment):

@@ -102,6 +102,8 @@ class OutputWriter:
         self.folders: dict[str, str] = {}  # casefolded folder -> first claimed file inside it
         self.records: dict[str, Record] = {}
         self.staged: list[str] = []
+        self.records_staged: set[str] = set()
+        self.capture: list[tuple[str, bytes, str, str | None]] | None = None  # set in a forked child
         self.made: set[Path] = set()  # staging folders known to exist
         self.verify = verify_inputs()
         self.deferred: list[Callable[[], None]] | None = None  # set: groups to write later (parallel.py)
@@ -218,6 +220,13 @@ class OutputWriter:
         digest = _digest(data)
         if self._unchanged(rel, digest, inputs):
             return
+        if self.capture is not None:  # a forked child's page: its parent writes it (parallel.py)
+            self.capture.append((rel, data, digest, inputs))
+            return
+        self.put(rel, data, digest, inputs)
+
+    def put(self, rel: str, data: bytes, digest: str, inputs: str | None) -> None:
+        """Stage a file known to have changed."""
         target = self.staging / rel
         self._folder(target.parent)
         target.write_bytes(data)
@@ -260,8 +269,10 @@ class OutputWriter:
     def _staged(self, rel: str, digest: str, target: Path, inputs: str | None = None) -> None:
         stat = target.stat()
         self.records[rel] = Record(digest, stat.st_size, stat.st_mtime_ns, inputs)
-        self.staged.append(rel)
-        self.written += 1
+        if rel not in self.records_staged:  # (written again when a forked child failed midway)
+            self.records_staged.add(rel)
+            self.staged.append(rel)
+            self.written += 1
 
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)

@@ -8,7 +8,9 @@ content change and reused from the cache by every page that shows them.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import traceback
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -16,10 +18,11 @@ from urllib.parse import quote
 import jinja2
 
 import sitegen.themes
+from sitegen.bodies import pool_size
 from sitegen.cache import Cache, cache_key
 from sitegen.config import SiteConfig
 from sitegen.errors import ConfigError, Problem, TemplateError
-from sitegen.model import Entry, Liveblog
+from sitegen.model import Entry, Liveblog, Site
 from sitegen.pages import PageSpec
 from sitegen.urls import Links
 from sitegen.views import entry_view
@@ -99,6 +102,22 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 COMPILED_TEMPLATES = _CompiledTemplates()
 
 
+def _articles_between(renderer: "Renderer", pairs: list[tuple[Entry, Liveblog]], base_url: str,
+                      start: int, stop: int) -> list[str]:
+    links = MarkedLinks(base_url, "")
+    return [renderer._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links))
+            for entry, liveblog in pairs[start:stop]]
+
+
+_pool_job: tuple["Renderer", list[tuple[Entry, Liveblog]], str] | None = None  # inherited by forked workers
+
+
+def _pool_articles(start: int, step: int) -> list[str]:
+    assert _pool_job is not None
+    renderer, pairs, base_url = _pool_job
+    return _articles_between(renderer, pairs, base_url, start, start + step)
+
+
 class Renderer:
     """Renders pages and entry fragments with one theme and config."""
 
@@ -151,6 +170,40 @@ class Renderer:
             html = self._article(entry, liveblog, MarkedLinks(links.base_url, ""), ROOT_MARK)
             self._articles[where] = html
         return html.replace(ROOT_MARK, quote(links.root)) if ROOT_MARK in html else html
+
+    def prerender(self, site: Site) -> None:
+        """Every entry's <article>, for a build that writes every page (a cold one): those
+        the cache holds are fetched in one go, and the rest rendered by a pool of forked
+        processes when there are many (the same templates, inherited by the fork, so the
+        same bytes). Pages then only join them."""
+        wanted: dict[str, tuple[tuple[str, str, str], Entry, Liveblog]] = {}
+        base_url = site.config.base_url
+        for liveblog in site.liveblogs:
+            for entry in liveblog.entries:
+                where = (liveblog.digest, entry.digest, base_url)
+                if where not in self._articles and not has_mark(entry):
+                    wanted[self._article_key(entry, liveblog, ROOT_MARK, base_url)] = (where, entry, liveblog)
+        found = self.cache.get_many(list(wanted))
+        missing = [(key, entry, liveblog) for key, (_, entry, liveblog) in wanted.items() if key not in found]
+        for (key, _, _), html in zip(missing, self._render_articles([(e, lb) for _, e, lb in missing], base_url)):
+            self.cache.put(key, html)
+            found[key] = html
+        for key, (where, _, _) in wanted.items():
+            self._articles[where] = found[key]
+
+    def _render_articles(self, pairs: list[tuple[Entry, Liveblog]], base_url: str) -> list[str]:
+        global _pool_job
+        workers = pool_size(len(pairs))
+        if workers < 2:
+            return _articles_between(self, pairs, base_url, 0, len(pairs))
+        step = -(-len(pairs) // (workers * 4))
+        _pool_job = (self, pairs, base_url)
+        try:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                chunks = pool.map(_pool_articles, range(0, len(pairs), step), [step] * len(range(0, len(pairs), step)))
+                return [html for chunk in chunks for html in chunk]
+        finally:
+            _pool_job = None
 
     def _article(self, entry: Entry, liveblog: Liveblog, links: Links, root: str) -> str:
         key = self._article_key(entry, liveblog, root, links.base_url)
