@@ -71,6 +71,13 @@ def timed(argv: list[str], cwd: Path | None = None) -> Run:
     return Run(seconds, usage.ru_maxrss * 1024, proc.returncode, stderr.decode(errors="replace"))
 
 
+def settle(seconds: float = 2.0) -> None:
+    """Let the file system finish the last deletion (journal commits, discards) before
+    a timed build, which would otherwise pay for it: the same for every tool."""
+    os.sync()
+    time.sleep(seconds)
+
+
 def checked(run: Run, what: str) -> Run:
     if run.code != 0:
         raise SystemExit(f"{what} failed (exit {run.code}):\n{run.stderr[-3000:]}")
@@ -105,6 +112,7 @@ def bench_sitegen(work: Path, size: int, runs: int, serve_runs: int, seed: int) 
     for n in range(runs):
         shutil.rmtree(output, ignore_errors=True)
         shutil.rmtree(cache, ignore_errors=True)
+        settle()
         run = checked(timed(sitegen_argv(site.folder, output)), "sitegen cold build")
         row.cold.append(run.seconds)
         row.peak = max(row.peak, run.peak)
@@ -195,6 +203,7 @@ def bench_tool(tool: others.Tool, work: Path, size: int, runs: int, seed: int, s
     row = Row(f"{tool.name} {tool.version}", size)
     for n in range(runs):
         shutil.rmtree(output, ignore_errors=True)
+        settle()
         run = checked(timed(tool.argv(site, output)), f"{tool.name} build")
         row.cold.append(run.seconds)
         row.peak = max(row.peak, run.peak)
