@@ -7,7 +7,7 @@ errors with a did-you-mean; user data belongs under `extra:`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sitegen import yamlsafe
 from sitegen.errors import ConfigError, ContentError, Problem, raise_all
 from sitegen.schema import Invalid, at_least, choice, parse, spec
-from sitegen.text import normalise_slug, slug_problem
+from sitegen.text import clean_text, normalise_slug, slug_problem
 
 CONFIG_FILE = "sitegen.yaml"
 COMMENT_PROVIDERS = ("none", "disqus", "giscus", "coral")
@@ -142,12 +142,27 @@ def load_config(source: Path, base_url: str | None = None) -> SiteConfig:
         problems += _provider_problems(config, path, data)
     raise_all(problems, ConfigError)
     assert config is not None
+    config = _without_controls(config)
     if base_url is not None:
         try:
             config = replace(config, base_url=check_base_url(base_url))
         except Invalid as exc:
             raise ConfigError(f"--base-url {exc}") from None
     return config
+
+
+def _without_controls(value: Any) -> Any:
+    """The config with control characters (a YAML escape like "\\u0001" can write them)
+    removed from its texts, as from content's: no HTML wants them and XML forbids them.
+    `extra:` is the user's own data and is left as written."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, tuple):
+        return tuple(_without_controls(v) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: _without_controls(getattr(value, f.name)) for f in fields(value) if f.name != "extra"}
+        return replace(value, **changes)
+    return value
 
 
 def _provider_problems(config: SiteConfig, path: Path, data: Any) -> list[Problem]:
