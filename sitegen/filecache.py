@@ -20,10 +20,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import multiprocessing
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -319,6 +317,9 @@ class ParsedFiles:
             workers = pool_size(len(items))
             if workers < 2:
                 return _parse_many(items)
+            import multiprocessing  # (only a cold build of a long liveblog needs a pool)
+            from concurrent.futures import ProcessPoolExecutor
+
             step = -(-len(items) // (workers * 4))
             chunks = [items[i:i + step] for i in range(0, len(items), step)]
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:

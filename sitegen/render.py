@@ -8,9 +8,7 @@ content change and reused from the cache by every page that shows them.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import traceback
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -196,6 +194,9 @@ class Renderer:
         workers = pool_size(len(pairs))
         if workers < 2:
             return _articles_between(self, pairs, base_url, 0, len(pairs))
+        import multiprocessing  # (only a cold build of a long liveblog needs a pool)
+        from concurrent.futures import ProcessPoolExecutor
+
         step = -(-len(pairs) // (workers * 4))
         _pool_job = (self, pairs, base_url)
         try:
