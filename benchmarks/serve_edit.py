@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--edits", type=int, default=5)
-    parser.add_argument("--settle", type=float, default=0.05, help="debounce quiet time (serve's default)")
+    parser.add_argument("--settle", type=float, default=0.025, help="debounce quiet time (serve's default)")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of one rebuild")
     parser.add_argument("--keep", action="store_true", help="keep the generated site afterwards")
     measure(parser.parse_args(argv))

@@ -17,12 +17,12 @@ from sitegen.cache import Cache, cache_key
 from sitegen.config import SiteConfig, load_config
 from sitegen.content import load_site, parsed_files
 from sitegen.errors import Problem, SitegenError
-from sitegen.feeds import Feed, rss, site_feeds, sitemap
+from sitegen.feeds import Feed, lastmod_text, rss, site_feeds, sitemap_text
 from sitegen.feeds_extra import other_makers
 from sitegen.live import manifest_files
 from sitegen.structured import warn_missing
 from sitegen.markdown import MarkdownRenderer
-from sitegen.model import Site
+from sitegen.model import Entry, Site
 from sitegen.output import OutputWriter
 from sitegen.parallel import write_split
 from sitegen.pages import PageGroup, PageSpec, SitePlan, site_pages
@@ -191,8 +191,9 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
     for route, data in manifest_files(site, plan, renderer.fragment, writer.output):
         writer.write(route, data, f"live updates {route}")
         count += 1
-    writer.write_lazy("sitemap.xml", sitemap_inputs(site, routes, renderer.fingerprint),
-                      lambda: sitemap(sitemap_routes(site, routes), site.config.base_url), "the sitemap")
+    pairs = sitemap_routes(site, routes)
+    writer.write_lazy("sitemap.xml", sitemap_inputs(pairs, renderer.fingerprint),
+                      lambda: sitemap_text(pairs, site.config.base_url), "the sitemap")
     for rel, path, origin in statics:
         writer.copy(rel, path, origin)
     return count + 1 + len(statics)
@@ -226,15 +227,28 @@ def write_page(writer: OutputWriter, renderer: Renderer, spec: PageSpec) -> None
         writer.write_lazy(rel, inputs, lambda: renderer.page(spec), origin)
 
 
-def sitemap_inputs(site: Site, routes: list[str], fingerprint: str) -> str:
-    """What the sitemap shows: its routes, and each entry's and liveblog's last change
-    (which their digests cover); a long liveblog's sitemap is not made again for nothing."""
-    digests = [d for lb in site.liveblogs for d in (lb.digest, *(e.digest for e in lb.entries))]
-    return cache_key("sitemap", fingerprint, *routes, "|", *digests)
+def sitemap_inputs(pairs: list[tuple[str, str | None]], fingerprint: str) -> str:
+    """What the sitemap shows: a long liveblog's sitemap is not made again for nothing."""
+    return cache_key("sitemap", fingerprint, *(f"{route} {modified}" for route, modified in pairs))
 
 
-def sitemap_routes(site: Site, routes: list[str]) -> list[tuple[str, object]]:
-    newest = {urls.liveblog(lb.slug): lb.last_modified
+_LASTMOD: dict[str, str] = {}  # an entry's digest (which covers its times) -> its sitemap date
+
+
+def _entry_lastmod(entry: Entry) -> str:
+    """Made once per entry version (`serve` lists the same thousands after each edit)."""
+    text = _LASTMOD.get(entry.digest)
+    if text is None:
+        if len(_LASTMOD) > 1 << 17:
+            _LASTMOD.clear()
+        text = _LASTMOD[entry.digest] = lastmod_text(entry.last_modified)
+    return text
+
+
+def sitemap_routes(site: Site, routes: list[str]) -> list[tuple[str, str | None]]:
+    """(route, last change) for every page worth a search engine's visit."""
+    newest = {urls.liveblog(lb.slug): lastmod_text(lb.last_modified) if lb.last_modified else None
               for lb in site.liveblogs}
-    newest.update((urls.entry_page(lb.slug, e.id), e.last_modified) for lb in site.liveblogs for e in lb.entries)
+    for lb in site.liveblogs:
+        newest.update((urls.entry_page(lb.slug, e.id), _entry_lastmod(e)) for e in lb.entries)
     return [(r, newest.get(r)) for r in routes if r != "404.html" and "/page/" not in r]

@@ -135,7 +135,7 @@ class Session:
     """One running preview: the server thread, the watcher and the rebuild thread."""
 
     def __init__(self, source: Path, host: str = "127.0.0.1", port: int = 8000, *, drafts: bool = True,
-                 poll: bool = False, settle: float = 0.05, say: Callable[[str], None] | None = None) -> None:
+                 poll: bool = False, settle: float = 0.025, say: Callable[[str], None] | None = None) -> None:
         self.source = source.resolve()
         self.host = host
         self.port = port

@@ -174,7 +174,7 @@ class Debouncer:
     """Runs `action` once changes have settled: a save burst (temp file, rename,
     chmod) is one rebuild, changes during a rebuild cause exactly one more."""
 
-    def __init__(self, action: Callable[[], None], settle: float = 0.05, longest: float = 1.0) -> None:
+    def __init__(self, action: Callable[[], None], settle: float = 0.025, longest: float = 1.0) -> None:
         self.action = action
         self.settle = settle
         self.longest = longest
