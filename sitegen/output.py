@@ -195,6 +195,9 @@ class OutputWriter:
                 raise StaleInputs(f"{rel}: same inputs, different bytes")
             self.records[rel] = old
             return
+        if self.deferred is not None and not self.preclaimed:  # made later, on both cores (parallel.py)
+            self.deferred.append(lambda: self._write_claimed(rel, produce(), inputs))
+            return
         self._write_claimed(rel, produce(), inputs)
 
     def write_group(self, name: str, inputs: str, rels: list[tuple[str, str]], write_all: Callable[[], None]) -> None:
