@@ -1,7 +1,7 @@
 """Rendering many pages on both cores, writing them from one process.
 
 A cold build of a long liveblog renders thousands of entry pages. After the
-model is built, the process forks: the child renders two of every three groups
+model is built, the process forks: the child renders three of every five groups
 of pages and sends each group's bytes back over a pipe as soon as it is done
 (pickled, between two processes of the same build); the parent renders the rest
 and writes every file. One writer, because on a journaling file system two
@@ -40,7 +40,9 @@ def write_split(tasks: list[Task], writer: OutputWriter, cache: Cache) -> None:
             for task in tasks:
                 task()
             return
-        _fork_and_run([t for i, t in enumerate(tasks) if i % 3], tasks[::3], writer, cache)
+        # The child renders three of every five tasks: the parent also writes every file.
+        _fork_and_run([t for i, t in enumerate(tasks) if i % 5 in (1, 2, 4)],
+                      [t for i, t in enumerate(tasks) if i % 5 in (0, 3)], writer, cache)
     finally:
         writer.preclaimed = False
 
