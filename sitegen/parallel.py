@@ -59,6 +59,7 @@ def _fork_and_run(theirs: list[Task], mine: list[Task], writer: OutputWriter, ca
         _child(theirs, writer, cache, write_end)
     os.close(write_end)
     inbox = _Inbox(read_end, writer)
+    writer.write_in_background()  # (after the fork: a thread must not be forked)
     try:
         for task in mine:
             task()
@@ -67,6 +68,7 @@ def _fork_and_run(theirs: list[Task], mine: list[Task], writer: OutputWriter, ca
     finally:
         os.close(read_end)
         _, status = os.waitpid(pid, 0)
+        writer.wait_for_background()
     if status != 0 or inbox.last is None:
         for task in theirs:  # the child failed: do its share here, errors and all
             task()

@@ -8,6 +8,7 @@ mark, the sitemap writer, the cache codec)."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -19,6 +20,8 @@ import pytest
 
 import sitegen.cache
 from sitegen import bodies, filecache, filestamps, parallel
+from sitegen import output as output_module
+from sitegen.errors import SitegenError
 from sitegen.build import build, default_options, open_cache
 from sitegen.cache import Cache
 from sitegen.content import load_site
@@ -264,6 +267,30 @@ def test_forked_rendering_writes_the_same_bytes(site: Path, tmp_path: Path, monk
         monkeypatch.setattr(parallel, "_child", lambda *args: os._exit(3))
     assert bodies.can_fork()
     assert_same(built(site, tmp_path / "out"), want)
+
+
+def test_a_disk_error_in_the_background_writer_fails_the_build_cleanly(site: Path, tmp_path: Path,
+                                                                        monkeypatch) -> None:
+    """Pages rendered on both cores are written by a background thread: a full disk there
+    is the build's located error, and the previous output stays as it was."""
+    _many_entries(site, 60)
+    out = tmp_path / "out"
+    before = built(site, out)
+    (site / "content/live/dst.md").write_text(ENTRIES["dst.md"].replace("First", "Changed"), "utf-8")
+    shutil.rmtree(site / ".sitegen-cache")  # no record of the last output: every page is made again
+    monkeypatch.setattr(parallel, "MIN_TASKS", 2)
+    real = output_module.OutputWriter._put_now
+
+    def full_disk(self, rel, *args):  # type: ignore[no-untyped-def]
+        if rel.startswith("live/entries/"):
+            raise OSError(errno.ENOSPC, "No space left on device", rel)
+        return real(self, rel, *args)
+    monkeypatch.setattr(output_module.OutputWriter, "_put_now", full_disk)
+    assert bodies.can_fork()  # so the pages are split, and written by the background thread
+    with pytest.raises(SitegenError, match="No space left on device"):
+        build(default_options(site, out))
+    assert snapshot(out) == before
+    assert not list(tmp_path.glob(".out.staging-*"))
 
 
 @pytest.mark.parametrize("base_url", ["https://example.org/", "https://ex.org/a b/ü/"])
