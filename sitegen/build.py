@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 from sitegen import urls
 from sitegen.bodies import BodyRenderer
 from sitegen.cache import Cache, cache_key
-from sitegen.config import SiteConfig, load_config
+from sitegen.config import load_config
 from sitegen.content import load_site, parsed_files
 from sitegen.errors import Problem, SitegenError
 from sitegen.feeds import Feed, lastmod_text, rss, site_feeds, sitemap_text

@@ -19,15 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from sitegen.claims import GroupClaims, claim_into
 from sitegen.errors import Problem, SitegenError
 
 MARKER = ".sitegen-output"
 O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 MARKER_TEXT = "Written by sitegen: this folder is replaced by every build.\n"
-
-
-# A group's inputs, and the paths it claimed: casefolded path -> (path, origin), folder -> first path.
-GroupClaims = tuple[str, dict[str, tuple[str, str]], dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -59,38 +56,6 @@ def _parents(rel: str) -> list[str]:
 
 def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
-def _claim_into(claimed: dict[str, tuple[str, str]], folders: dict[str, str], rel: str, origin: str) -> None:
-    """Record `rel` in `claimed` (casefolded path -> (path, origin)) and its parent folders
-    in `folders` (casefolded folder -> the first path claimed inside it), or raise."""
-    key = rel.casefold()
-    clash = key if key in claimed else folders.get(key)
-    new_folders = []
-    end = key.rfind("/")
-    while clash is None and end > 0:  # the parent folders, innermost first
-        folder = key[:end]
-        if folder in claimed:
-            clash = folder
-        elif folder in folders:
-            break  # it and its parents were checked when it was first recorded
-        new_folders.append(folder)
-        end = key.rfind("/", 0, end)
-    if clash is not None:
-        other_rel, other = claimed[clash]
-        raise SitegenError(_clash_problem(rel, origin, other_rel, other))
-    claimed[key] = (rel, origin)
-    for folder in new_folders:
-        folders[folder] = key
-
-
-def _clash_problem(rel: str, origin: str, other_rel: str, other: str) -> Problem:
-    """Two sources want one output path; locate the message at a source file if any."""
-    how = "the same output file" if rel.casefold() == other_rel.casefold() else "clashing output paths"
-    case = "" if rel == other_rel or rel.casefold() != other_rel.casefold() else "; paths ignore letter case"
-    message = f"{how}: {rel!r} from {origin} and {other_rel!r} from {other}{case}"
-    located = next((Path(o) for o in (origin, other) if Path(o).is_absolute()), None)
-    return Problem(located, None, message)
 
 
 class _Background:
@@ -189,7 +154,7 @@ class OutputWriter:
         and so is a file where another source needs a folder (`x` and `x/index.html`)."""
         if self.preclaimed and rel.casefold() in self.claimed:
             return
-        _claim_into(self.claimed, self.folders, rel, origin)
+        claim_into(self.claimed, self.folders, rel, origin)
 
     def _claim_group(self, name: str, inputs: str, rels: list[tuple[str, str]]) -> None:
         """Claim a group's paths. In `serve`, a group claimed last time with the same
@@ -200,7 +165,7 @@ class OutputWriter:
             keys: dict[str, tuple[str, str]] = {}
             folders: dict[str, str] = {}
             for rel, origin in rels:
-                _claim_into(keys, folders, rel, origin)
+                claim_into(keys, folders, rel, origin)
             known = (inputs, keys, folders)
         self.group_claims[name] = known
         _, keys, folders = known

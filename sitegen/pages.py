@@ -7,8 +7,7 @@ every page in memory. Entry bodies come in as prerendered fragments.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from functools import lru_cache, partial
+from functools import partial
 from typing import Callable, Iterator
 
 from markupsafe import Markup
@@ -19,14 +18,14 @@ from sitegen.live import stream_data
 from sitegen.model import Entry, Liveblog, Site, Topic
 from sitegen.structured import coverage, liveblog_posting
 from sitegen.pagination import Chunk, paginate
+from sitegen.pager import Pager, chunk_label, pager, position_of, shown_pages
 from sitegen.urls import Links
-from sitegen.views import (Alternate, Head, SiteView, date_label, datetime_label, feed_alternates, head,
+from sitegen.views import (Alternate, Head, SiteView, datetime_label, feed_alternates, head,
                            headline, site_view, time_label)
 
 # Renders an entry's <article> as seen from a page with the given links.
 Fragment = Callable[[Entry, Liveblog, Links], str]
 TOPIC_PREVIEW = 5
-PAGER_REACH = 2
 
 
 @dataclass(frozen=True)
@@ -74,20 +73,6 @@ class TopicSummary:
     url: str
     count: int
     latest: tuple[EntryLink, ...]
-
-
-@dataclass(frozen=True)
-class PageLink:
-    label: str
-    url: str
-    current: bool
-
-
-@dataclass(frozen=True)
-class Pager:
-    newer_url: str | None
-    older_url: str | None
-    pages: tuple[PageLink, ...]
 
 
 @dataclass(frozen=True)
@@ -226,47 +211,6 @@ def _join(entries: tuple[Entry, ...], liveblog: Liveblog, links: Links, fragment
     return Markup("".join(fragment(e, liveblog, links) for e in entries))
 
 
-def _pager(chunks: list[Chunk], current: int, route_of: Callable[[int], str], links: Links) -> Pager | None:
-    """Newer/older links and a list of pages (see `_shown`)."""
-    if len(chunks) < 2:
-        return None
-    position = _position(chunks, current)  # chunks: front first, then newest archive to oldest
-    pages = tuple(PageLink(_chunk_label(chunks[i]), links.to(route_of(chunks[i].number)), i == position)
-                  for i in _shown(len(chunks), position))
-    newer = links.to(route_of(chunks[position - 1].number)) if position > 0 else None
-    older = links.to(route_of(chunks[position + 1].number)) if position + 1 < len(chunks) else None
-    return Pager(newer, older, pages)
-
-
-def _shown(count: int, position: int) -> list[int]:
-    """The pages a pager lists: all of them on the front page; on the others the newest,
-    the oldest and their neighbours (PAGER_REACH each way), so that a page's size and
-    bytes do not grow with the liveblog's length."""
-    if position == 0:
-        return list(range(count))
-    return sorted({0, count - 1} | set(range(max(0, position - PAGER_REACH), min(count, position + PAGER_REACH + 1))))
-
-
-def _position(chunks: list[Chunk], number: int) -> int:
-    """Where page `number` is in `chunks` (see `paginate`) without a search."""
-    guess = 0 if number == 0 else len(chunks) - number
-    if 0 <= guess < len(chunks) and chunks[guess].number == number:
-        return guess
-    return [c.number for c in chunks].index(number)
-
-
-def _chunk_label(chunk: Chunk) -> str:
-    if chunk.is_front:
-        return "Latest"
-    return _wall_clock_label(chunk.items[-1].time.replace(tzinfo=None))
-
-
-@lru_cache(maxsize=1 << 14)  # each page's pager labels its neighbours: the same moments again
-def _wall_clock_label(moment: datetime) -> str:
-    """Keyed by wall-clock time (naive): aware datetimes compare equal across zones."""
-    return f"{date_label(moment)} {time_label(moment)}"
-
-
 def liveblog_pages(site: Site, plan: SitePlan, liveblog: Liveblog, fragment: Fragment) -> Iterator[PageSpec]:
     chunks = plan.chunks[liveblog.slug]
     span = _span(liveblog)
@@ -293,7 +237,7 @@ def archive_inputs(liveblog: Liveblog, span: str, chunks: list[Chunk], chunk: Ch
     time). A new entry elsewhere changes none of these, so the page is not even
     rendered again (tests check the claim: see PageSpec). Built from digests, not
     from the page's objects: a long liveblog has hundreds of archive pages."""
-    shown = _shown(len(chunks), _position(chunks, chunk.number))
+    shown = shown_pages(len(chunks), position_of(chunks, chunk.number))
     labels = ("" if chunks[i].is_front else chunks[i].items[-1].digest for i in shown)
     return "\x00".join((liveblog.digest, span, str(chunk.number), str(len(chunks)), *labels, "|", *more, "|",
                         *(e.digest for e in chunk.items)))
@@ -303,7 +247,7 @@ def liveblog_page(site: Site, plan: SitePlan, liveblog: Liveblog, chunk: Chunk, 
                   links: Links, fragment: Fragment) -> LiveblogPage:
     route = stream_route(liveblog.slug, chunk.number)
     config = site.config
-    title = liveblog.title if chunk.is_front else f"{liveblog.title}: updates from {_chunk_label(chunk)}"
+    title = liveblog.title if chunk.is_front else f"{liveblog.title}: updates from {chunk_label(chunk)}"
     front = chunk.is_front
     pinned = tuple(e for e in liveblog.entries if e.pinned) if front else ()
     return LiveblogPage(
@@ -316,13 +260,13 @@ def liveblog_page(site: Site, plan: SitePlan, liveblog: Liveblog, chunk: Chunk, 
         site=site_view(config, links),
         header=liveblog_header(site, liveblog, links, archive=not front),
         is_front=front,
-        stream_heading="Latest updates" if front else f"Updates from {_chunk_label(chunk)}",
+        stream_heading="Latest updates" if front else f"Updates from {chunk_label(chunk)}",
         key_events=tuple(plan.entry_link(liveblog, e, links, route)
                          for e in liveblog.entries if e.key_event) if front else (),
         topics=_topic_summaries(plan, liveblog, links, route) if front else (),
         pinned=_join(pinned, liveblog, links, fragment),
         stream=_join(chunk.items, liveblog, links, fragment),
-        pager=_pager(chunks, chunk.number, lambda n: stream_route(liveblog.slug, n), links),
+        pager=pager(chunks, chunk.number, lambda n: stream_route(liveblog.slug, n), links),
         comments=comments_view(site, liveblog, links),
         stream_data=stream_data(site, liveblog, links, None if front else urls.liveblog(liveblog.slug),
                                 poll=front),
@@ -389,7 +333,7 @@ def topic_page(site: Site, liveblog: Liveblog, topic: Topic, chunk: Chunk, chunk
         topic_index_url=links.to(urls.liveblog(liveblog.slug)) + "#" + urls.topic_anchor(topic_slug),
         topic_feed_url=links.to(urls.topic(liveblog.slug, topic_slug) + "feed.xml"),
         stream=_join(chunk.items, liveblog, links, fragment),
-        pager=_pager(chunks, chunk.number,
+        pager=pager(chunks, chunk.number,
                      lambda n: topic_stream_route(liveblog.slug, topic_slug, n), links),
         stream_data=stream_data(site, liveblog, links,
                                 None if chunk.is_front else urls.topic(liveblog.slug, topic_slug)),

@@ -44,7 +44,7 @@ HOSTILE = ("A & B <b>bold</b> ]]> --> <!-- ?> \"double\" 'single' tab\there line
            "ctl\x01\x85 &amp; &#65; end")
 # sitegen.yaml's texts lose their control characters as content's do (config.py).
 CONFIG_HOSTILE = HOSTILE
-BODY = f"""\
+BODY = """\
 Para & < > ]]> "quotes" 'apos' — é 🚀 \U0001D11E ls\u2028here\tand a tab.
 
 <script>alert("x")</script> <b title="a&b">raw</b> &amp; &#x2028; &nbsp; &lt;
