@@ -179,7 +179,9 @@ def _load_entries(folder: Path, source: Path, topics: tuple[Topic, ...], zone: Z
     before = len(problems)
     parsed = list(files.parsed(texts, _parse_entry_file, problems))
     every = [d for _, found in parsed for d in found]
-    _check_entries(every, topics, source, problems)
+    facts = [_facts(text.key, found, files) for text, found in parsed]
+    if not _all_well(facts, topics, source):
+        _check_entries(every, topics, source, problems)
     entries = _make_entries(parsed, zone, drafts, render_bodies, files)
     entries.sort(key=lambda e: (e.time, e.id), reverse=True)
     if len(problems) == before:
@@ -300,8 +302,6 @@ def _draft(fields: EntryFields, entry_id: str, body: str, origin: SourceRef,
 def _check_entries(drafts: list[_Draft], topics: tuple[Topic, ...], source: Path,
                    problems: list[Problem]) -> None:
     """Cross-entry rules: unique ids, declared topics, local images that exist."""
-    if _all_well(drafts, topics, source):
-        return
     known = [t.slug for t in topics]
     declared = set(known)
     first_use: dict[str, SourceRef] = {}
@@ -326,12 +326,26 @@ def _check_entries(drafts: list[_Draft], topics: tuple[Topic, ...], source: Path
             problems.append(Problem(where.path, d.line_of("image"), f"image {image!r} not found in static/"))
 
 
-def _all_well(drafts: list[_Draft], topics: tuple[Topic, ...], source: Path) -> bool:
-    """The usual case, found without a loop per entry (a long liveblog has thousands):
-    no id twice, no undeclared topic, every local image (each looked up once) there."""
-    ids = [d.id for d in drafts]
-    used = set(chain.from_iterable(d.fields.topics for d in drafts))
-    images = {d.fields.image for d in drafts if d.fields.image}
+Facts = tuple[tuple[str, ...], frozenset[str], frozenset[str]]  # one file's ids, topics, images
+
+
+def _facts(key: str, drafts: list[_Draft], files: ParsedFiles) -> Facts:
+    """What the cross-entry rules look at in one file; `serve` keeps it per file version."""
+    known = files.derived(("facts", key))
+    if known is None:
+        known = (tuple(d.id for d in drafts), frozenset(t for d in drafts for t in d.fields.topics),
+                 frozenset(d.fields.image for d in drafts if d.fields.image))
+        files.keep_derived(("facts", key), known)
+    return known  # type: ignore[no-any-return]
+
+
+def _all_well(facts: list[Facts], topics: tuple[Topic, ...], source: Path) -> bool:
+    """The usual case, found from each file's facts without a loop per entry (a long
+    liveblog has thousands): no id twice, no undeclared topic, every local image (each
+    looked up once) there. Otherwise `_check_entries` says what is wrong, and where."""
+    ids = list(chain.from_iterable(f[0] for f in facts))
+    used = frozenset().union(*(f[1] for f in facts))
+    images = frozenset().union(*(f[2] for f in facts))
     return (len(set(ids)) == len(ids) and used <= {t.slug for t in topics}
             and all(urlsplit(i).scheme or (source / "static" / i.lstrip("/")).is_file() for i in images))
 
