@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from itertools import islice
 from typing import Callable, Iterator
 
 from markupsafe import Markup
@@ -26,6 +27,7 @@ from sitegen.views import (Alternate, Head, SiteView, datetime_label, feed_alter
 # Renders an entry's <article> as seen from a page with the given links.
 Fragment = Callable[[Entry, Liveblog, Links], str]
 TOPIC_PREVIEW = 5
+KEY_EVENTS_SHOWN = 20  # the newest; a war's liveblog has hundreds (all in the key-events feed)
 
 
 @dataclass(frozen=True)
@@ -261,8 +263,8 @@ def liveblog_page(site: Site, plan: SitePlan, liveblog: Liveblog, chunk: Chunk, 
         header=liveblog_header(site, liveblog, links, archive=not front),
         is_front=front,
         stream_heading="Latest updates" if front else f"Updates from {chunk_label(chunk)}",
-        key_events=tuple(plan.entry_link(liveblog, e, links, route)
-                         for e in liveblog.entries if e.key_event) if front else (),
+        key_events=tuple(plan.entry_link(liveblog, e, links, route) for e in islice(
+            (e for e in liveblog.entries if e.key_event), KEY_EVENTS_SHOWN)) if front else (),
         topics=_topic_summaries(plan, liveblog, links, route) if front else (),
         pinned=_join(pinned, liveblog, links, fragment),
         stream=_join(chunk.items, liveblog, links, fragment),

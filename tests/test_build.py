@@ -161,6 +161,16 @@ def test_key_events_box_links_key_entries(war):
     assert [h.rpartition("#")[2] for h in box.xpath(".//a/@href")] == ["entry-late", "entry-mid-day"]
 
 
+def test_key_events_box_shows_the_newest_twenty(tmp_path):
+    """A long liveblog has hundreds of key events: the box keeps to the newest."""
+    entries = {"liveblog.yaml": "title: Long war\n"}
+    for n in range(25):
+        entries[f"k{n:02d}.md"] = entry_md(f"2025-03-{n + 1:02d}T10:00", f"Key event {n}.", key_event="true")
+    out = build_ok(make_site(tmp_path, liveblogs={"long": entries}))
+    links = html_page(out / "long/index.html").xpath("//*[@id='key-events-heading']/following-sibling::ol//a/@href")
+    assert [h.rpartition("#")[2] for h in links] == [f"entry-k{n:02d}" for n in range(24, 4, -1)]
+
+
 # --- times and timezones ----------------------------------------------------
 
 @pytest.mark.parametrize("entry_id", PUBLISHED)
