@@ -229,7 +229,7 @@ def write_page(writer: OutputWriter, renderer: Renderer, spec: PageSpec) -> None
 
 def sitemap_inputs(pairs: list[tuple[str, str | None]], fingerprint: str) -> str:
     """What the sitemap shows: a long liveblog's sitemap is not made again for nothing."""
-    return cache_key("sitemap", fingerprint, *(f"{route} {modified}" for route, modified in pairs))
+    return cache_key("sitemap", fingerprint, "\n".join([f"{route} {modified}" for route, modified in pairs]))
 
 
 _LASTMOD: dict[str, str] = {}  # an entry's digest (which covers its times) -> its sitemap date
