@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import lxml.html
 import pytest
@@ -66,6 +66,14 @@ def site(tmp_path: Path) -> Path:
                          key_event="true"),
         "d.md": entry_md("2025-03-23T12:00", "Delta body.", pinned="true"),
     }}, files={"static/logo.svg": '<svg xmlns="http://www.w3.org/2000/svg"/>\n'})
+
+
+@pytest.fixture
+def rebuilder(site: Path, tmp_path: Path) -> Iterator[Rebuilder]:
+    """Serve's rebuild machinery for `site`, previewing into tmp_path/preview."""
+    made = Rebuilder(default_options(site, tmp_path / "preview", base_url=BASE, drafts=True))
+    yield made
+    made.close()
 
 
 def fresh_build(site: Path, previous: dict[str, bytes], folder: Path) -> dict[str, bytes]:
@@ -162,121 +170,101 @@ def what_changed(site: Path, change: Callable[[], None]) -> frozenset[Path] | No
 
 
 @pytest.mark.parametrize("told", [False, True], ids=["stat-checked", "told-by-the-watcher"])
-def test_rebuilds_match_fresh_builds_byte_for_byte(site: Path, tmp_path: Path, told: bool) -> None:
+def test_rebuilds_match_fresh_builds_byte_for_byte(site: Path, tmp_path: Path, rebuilder: Rebuilder,
+                                                   told: bool) -> None:
     """Both ways of finding changed files: every file's stat, or the watcher's report
     (serve's way), with which files changed within the racy window are not even stat'ed."""
-    options = default_options(site, tmp_path / "preview", base_url=BASE, drafts=True)
-    rebuilder = Rebuilder(options)
-    try:
-        first = rebuilder.rebuild()
-        assert first.ok, first.problems
-        previous: dict[str, bytes] = {}
+    options = rebuilder.options
+    first = rebuilder.rebuild()
+    assert first.ok, first.problems
+    previous: dict[str, bytes] = {}
+    served = snapshot(options.output)
+    assert_same(served, fresh_build(site, previous, tmp_path / "fresh"), "first build")
+    for name, change, check in steps(site):
+        previous = served
+        changed = what_changed(site, change)
+        if told:
+            assert changed is None or changed, f"{name}: nothing to report"
+        outcome = rebuilder.rebuild(changed if told else None)
+        assert outcome.ok, (name, outcome.problems)
+        check(options.output)
         served = snapshot(options.output)
-        assert_same(served, fresh_build(site, previous, tmp_path / "fresh"), "first build")
-        for name, change, check in steps(site):
-            previous = served
-            changed = what_changed(site, change)
-            if told:
-                assert changed is None or changed, f"{name}: nothing to report"
-            outcome = rebuilder.rebuild(changed if told else None)
-            assert outcome.ok, (name, outcome.problems)
-            check(options.output)
-            served = snapshot(options.output)
-            assert served != previous, f"{name}: nothing changed"
-            assert_same(served, fresh_build(site, previous, tmp_path / "fresh"), name)
-    finally:
-        rebuilder.close()
+        assert served != previous, f"{name}: nothing changed"
+        assert_same(served, fresh_build(site, previous, tmp_path / "fresh"), name)
 
 
-def test_failed_rebuild_keeps_the_output_and_recovers(site: Path, tmp_path: Path) -> None:
-    options = default_options(site, tmp_path / "preview", base_url=BASE, drafts=True)
-    rebuilder = Rebuilder(options)
-    try:
-        assert rebuilder.rebuild().ok
-        good = snapshot(options.output)
-        entry = site / "content/desk/b.md"
-        entry.write_text("---\ntime: 2025-03-23T10:00\ntitle: Bravo\ntopics: [nope]\n---\nBody\n")
-        failed = rebuilder.rebuild()
-        assert not failed.ok
-        assert failed.problems[0].startswith(f"{entry}:2: ") or failed.problems[0].startswith(f"{entry}:")
-        assert "nope" in failed.problems[0]
-        assert snapshot(options.output) == good  # the last good output, byte for byte
+def test_failed_rebuild_keeps_the_output_and_recovers(site: Path, tmp_path: Path, rebuilder: Rebuilder) -> None:
+    options = rebuilder.options
+    assert rebuilder.rebuild().ok
+    good = snapshot(options.output)
+    entry = site / "content/desk/b.md"
+    entry.write_text("---\ntime: 2025-03-23T10:00\ntitle: Bravo\ntopics: [nope]\n---\nBody\n")
+    failed = rebuilder.rebuild()
+    assert not failed.ok
+    assert failed.problems[0].startswith(f"{entry}:2: ") or failed.problems[0].startswith(f"{entry}:")
+    assert "nope" in failed.problems[0]
+    assert snapshot(options.output) == good  # the last good output, byte for byte
 
-        (site / "templates").mkdir()
-        (site / "templates/entry.html").write_text("{% if %}\n")
-        assert not rebuilder.rebuild().ok
-        assert snapshot(options.output) == good
-        shutil.rmtree(site / "templates")
+    (site / "templates").mkdir()
+    (site / "templates/entry.html").write_text("{% if %}\n")
+    assert not rebuilder.rebuild().ok
+    assert snapshot(options.output) == good
+    shutil.rmtree(site / "templates")
 
-        entry.write_text(entry_md("2025-03-23T10:00", "Mended.", title="Bravo"))
-        mended = rebuilder.rebuild()
-        assert mended.ok, mended.problems
-        served = snapshot(options.output)
-        assert_same(served, fresh_build(site, good, tmp_path / "fresh"), "after the fix")
-    finally:
-        rebuilder.close()
+    entry.write_text(entry_md("2025-03-23T10:00", "Mended.", title="Bravo"))
+    mended = rebuilder.rebuild()
+    assert mended.ok, mended.problems
+    served = snapshot(options.output)
+    assert_same(served, fresh_build(site, good, tmp_path / "fresh"), "after the fix")
 
 
-def test_changes_reported_to_a_failed_build_still_count(site: Path, tmp_path: Path) -> None:
+def test_changes_reported_to_a_failed_build_still_count(site: Path, rebuilder: Rebuilder) -> None:
     """A build that fails early (a broken config) reads no entry: an entry edited then
     must still be read by the next build, though the watcher reported it only once."""
-    options = default_options(site, tmp_path / "preview", base_url=BASE, drafts=True)
-    rebuilder = Rebuilder(options)
+    options = rebuilder.options
     config, entry = site / "sitegen.yaml", site / "content/desk/b.md"
-    try:
-        assert rebuilder.rebuild().ok
-        good = config.read_text("utf-8")
-        config.write_text(good + "bogus_key: 1\n", "utf-8")
-        assert not rebuilder.rebuild(frozenset({config})).ok
-        edit(entry, "Bravo body.", "Bravo body, edited while broken.")
-        assert not rebuilder.rebuild(frozenset({entry})).ok
-        config.write_text(good, "utf-8")
-        assert rebuilder.rebuild(frozenset({config})).ok
-        assert page(options.output).xpath("boolean(//*[@id='entry-b'][contains(., 'edited while broken')])")
-        edit(entry, "edited while broken", "edited again")
-        assert rebuilder.rebuild(frozenset()).ok  # not reported: the watcher's word is trusted
-        assert page(options.output).xpath("boolean(//*[@id='entry-b'][contains(., 'edited while broken')])")
-        assert rebuilder.rebuild(None).ok  # unknown: every file is checked
-        assert page(options.output).xpath("boolean(//*[@id='entry-b'][contains(., 'edited again')])")
-    finally:
-        rebuilder.close()
+    assert rebuilder.rebuild().ok
+    good = config.read_text("utf-8")
+    config.write_text(good + "bogus_key: 1\n", "utf-8")
+    assert not rebuilder.rebuild(frozenset({config})).ok
+    edit(entry, "Bravo body.", "Bravo body, edited while broken.")
+    assert not rebuilder.rebuild(frozenset({entry})).ok
+    config.write_text(good, "utf-8")
+    assert rebuilder.rebuild(frozenset({config})).ok
+    assert page(options.output).xpath("boolean(//*[@id='entry-b'][contains(., 'edited while broken')])")
+    edit(entry, "edited while broken", "edited again")
+    assert rebuilder.rebuild(frozenset()).ok  # not reported: the watcher's word is trusted
+    assert page(options.output).xpath("boolean(//*[@id='entry-b'][contains(., 'edited while broken')])")
+    assert rebuilder.rebuild(None).ok  # unknown: every file is checked
+    assert page(options.output).xpath("boolean(//*[@id='entry-b'][contains(., 'edited again')])")
 
 
-def test_rebuild_reuses_cached_entries(site: Path, tmp_path: Path) -> None:
+def test_rebuild_reuses_cached_entries(site: Path, rebuilder: Rebuilder) -> None:
     """The long-lived cache keeps rendered entries in memory across rebuilds."""
-    options = default_options(site, tmp_path / "preview", base_url=BASE, drafts=True)
-    rebuilder = Rebuilder(options)
-    try:
-        assert rebuilder.rebuild().ok
-        remembered = dict(rebuilder.cache.memory)
-        assert remembered, "nothing was kept in memory"
-        edit(site / "content/desk/b.md", "Bravo body.", "Bravo body, again.")
-        assert rebuilder.rebuild().ok
-        kept = set(remembered) & set(rebuilder.cache.memory)
-        assert kept and len(rebuilder.cache.memory) > len(remembered)
-    finally:
-        rebuilder.close()
+    assert rebuilder.rebuild().ok
+    remembered = dict(rebuilder.cache.memory)
+    assert remembered, "nothing was kept in memory"
+    edit(site / "content/desk/b.md", "Bravo body.", "Bravo body, again.")
+    assert rebuilder.rebuild().ok
+    kept = set(remembered) & set(rebuilder.cache.memory)
+    assert kept and len(rebuilder.cache.memory) > len(remembered)
 
 
 @pytest.mark.parametrize("rel, words", [
     ("static/desk/entries/B/index.html", ["desk/entries/b/index.html", "letter case"]),
     ("static/desk/entries/b", ["desk/entries/b/index.html"]),
 ])
-def test_a_file_clashing_with_an_unchanged_entry_page_is_still_an_error(site: Path, tmp_path: Path,
+def test_a_file_clashing_with_an_unchanged_entry_page_is_still_an_error(site: Path, rebuilder: Rebuilder,
                                                                         rel: str, words: list[str]) -> None:
     """Unchanged groups of entry pages are claimed in one go in `serve`: a new static
     file where one of their pages (or its folder) goes must still be refused."""
-    options = default_options(site, tmp_path / "preview", base_url=BASE, drafts=True)
-    rebuilder = Rebuilder(options)
-    try:
-        assert rebuilder.rebuild().ok
-        assert rebuilder.rebuild(frozenset()).ok  # the groups are now claimed in one go
-        good = snapshot(options.output)
-        write(site / rel, "<p>clash</p>\n")
-        failed = rebuilder.rebuild(None)
-        assert not failed.ok
-        assert any(p.startswith(f"{site / rel}: ") and all(w in p for w in words) for p in failed.problems), \
-            failed.problems
-        assert snapshot(options.output) == good
-    finally:
-        rebuilder.close()
+    options = rebuilder.options
+    assert rebuilder.rebuild().ok
+    assert rebuilder.rebuild(frozenset()).ok  # the groups are now claimed in one go
+    good = snapshot(options.output)
+    write(site / rel, "<p>clash</p>\n")
+    failed = rebuilder.rebuild(None)
+    assert not failed.ok
+    assert any(p.startswith(f"{site / rel}: ") and all(w in p for w in words) for p in failed.problems), \
+        failed.problems
+    assert snapshot(options.output) == good
