@@ -173,7 +173,7 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
     if not writer.incremental:
         renderer.prerender(site)  # every page is made: join prerendered <article>s
     routes: list[str] = []
-    writer.deferred = []  # entry pages to write: on both cores when there are many
+    writer.deferred = []  # pages to make later: on both cores when there are many (parallel.py)
     for item in site_pages(site, plan, renderer.fragment):
         if isinstance(item, PageGroup):
             write_group(writer, renderer, item)
