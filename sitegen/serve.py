@@ -37,6 +37,10 @@ from sitegen.watch import ChangeLog, Debouncer, SourceWatcher, report_lost_event
 log = logging.getLogger("sitegen")
 
 PORT_TRIES = 20
+# The kernel may hand Ctrl-C or SIGTERM to any thread (watchdog's, the server's), and
+# Python raises it in the main thread only when that thread next runs: a long sleep
+# would not end. (Seen: a preview that ignored Ctrl-C on a busy machine.)
+WAKE_SECONDS = 0.2
 WILDCARDS = ("0.0.0.0", "::", "")
 
 
@@ -273,8 +277,8 @@ def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, *, drafts: bo
         signal.signal(signal.SIGTERM, _interrupt)
     try:
         session.start()
-        while True:
-            time.sleep(3600)
+        while True:  # short naps: see below
+            time.sleep(WAKE_SECONDS)
     except KeyboardInterrupt:
         click.echo("\nStopping.", err=True)
     finally:
