@@ -13,20 +13,22 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Callable, TypeVar
 
 from sitegen.cache import Cache, cache_key
 from sitegen.markdown import MarkdownRenderer
 
+R = TypeVar("R")
+
 POOL_MIN_MISSES = 500  # fewer misses than this render faster in process
 CHUNK = 250
 
-_worker_markdown: MarkdownRenderer | None = None  # set before forking, inherited by the workers
+_job: Callable[[int, int], list[Any]] | None = None  # set before forking, inherited by the workers
 
 
-def _render_chunk(pairs: list[tuple[str, str]]) -> list[str]:
-    assert _worker_markdown is not None
-    return [_worker_markdown.render_reference(body, entry_id) for entry_id, body in pairs]
+def _run_job(start: int, stop: int) -> list[Any]:
+    assert _job is not None
+    return _job(start, stop)
 
 
 def can_fork() -> bool:
@@ -39,6 +41,25 @@ def pool_size(misses: int) -> int:
     if misses < POOL_MIN_MISSES or not can_fork():
         return 0
     return min(os.cpu_count() or 1, misses // CHUNK)
+
+
+def fork_map(work: Callable[[int, int], list[R]], count: int, workers: int, step: int = 0) -> list[R]:
+    """`work(start, stop)` for consecutive slices of range(count), their results joined in
+    order, run by `workers` forked processes. They inherit `work` and everything it refers
+    to, so nothing is sent to them but two numbers; only the results come back pickled.
+    The caller has checked `pool_size` (forking is safe, and pays)."""
+    from concurrent.futures import ProcessPoolExecutor  # (only a cold build of a long liveblog needs one)
+
+    global _job
+    step = step or -(-count // (workers * 4))
+    starts = range(0, count, step)
+    _job = work
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            chunks = pool.map(_run_job, starts, [min(start + step, count) for start in starts])
+            return [result for chunk in chunks for result in chunk]
+    finally:
+        _job = None
 
 
 class BodyRenderer:
@@ -66,14 +87,8 @@ class BodyRenderer:
 
     def _render_reference(self, pairs: list[tuple[str, str]]) -> list[str]:
         """markdown-it-py, in a forked pool when enough bodies need it to pay for one."""
+        def render(start: int, stop: int) -> list[str]:
+            return [self.markdown.render_reference(body, entry_id) for entry_id, body in pairs[start:stop]]
+
         workers = pool_size(len(pairs))
-        if workers < 2:
-            return [self.markdown.render_reference(body, entry_id) for entry_id, body in pairs]
-        global _worker_markdown
-        _worker_markdown = self.markdown
-        chunks = [pairs[i:i + CHUNK] for i in range(0, len(pairs), CHUNK)]
-        try:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                return [html for chunk in pool.map(_render_chunk, chunks) for html in chunk]
-        finally:
-            _worker_markdown = None
+        return render(0, len(pairs)) if workers < 2 else fork_map(render, len(pairs), workers, CHUNK)

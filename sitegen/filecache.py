@@ -29,11 +29,11 @@ from stat import S_ISLNK
 from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
-from sitegen.bodies import pool_size
+from sitegen.bodies import fork_map, pool_size
 from sitegen.cache import Cache, cache_key
 from sitegen.config import read_text
 from sitegen.errors import Problem, SitegenError
-from sitegen.filestamps import RACY_NS, FileStamps
+from sitegen.filestamps import RACY_NS, FileStamps, Signature, signature
 
 log = logging.getLogger("sitegen")
 
@@ -120,13 +120,8 @@ class Codec:
         return instance
 
 
-_worker: tuple[Parse, Codec] | None = None  # set before forking a pool, inherited by its processes
-
-
-def _parse_many(items: list[tuple[Path, str]]) -> list[tuple[Any, list[Problem], str | None]]:
+def _parse_many(items: list[tuple[Path, str]], parse: Parse, codec: Codec) -> list[tuple[Any, list[Problem], str | None]]:
     """(result, problems, JSON of the result or None) for each (path, text)."""
-    assert _worker is not None
-    parse, codec = _worker
     out = []
     for path, text in items:
         problems: list[Problem] = []
@@ -141,21 +136,15 @@ def _parse_many(items: list[tuple[Path, str]]) -> list[tuple[Any, list[Problem],
     return out
 
 
-Signature = tuple[int, int, int, int]
-
-
 def _signature(path: Path) -> Signature:
-    stat = os.stat(path)
-    return (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+    return signature(os.stat(path))
 
 
 def _plain_signature(path: Path) -> tuple[Signature, bool]:
     """The signature, and whether `path` is a plain file (not a symlink): a change to a
     symlink's target is reported by the watcher under the target's path, not this one."""
     stat = os.lstat(path)
-    if S_ISLNK(stat.st_mode):
-        return _signature(path), False
-    return (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns), True
+    return (_signature(path), False) if S_ISLNK(stat.st_mode) else (signature(stat), True)
 
 
 def _verifying() -> bool:
@@ -217,7 +206,8 @@ class ParsedFiles:
         if folder in self.watched_folders:
             assert self.changed is not None
             inside = [p for p in self.changed if p.parent == folder]
-            return not inside or all((p in set(paths)) == p.is_file() for p in inside)
+            listed = set(paths) if inside else set()
+            return all((p in listed) == p.is_file() for p in inside)
         try:
             return signature is not None and _signature(folder) == signature
         except OSError:
@@ -310,22 +300,11 @@ class ParsedFiles:
 
     def _parse_all(self, misses: list[SourceText], parse: Parse) -> list[tuple[Any, list[Problem], str | None]]:
         """Parse (and encode) the files, in a pool of forked processes when there are many."""
-        global _worker
-        _worker = (parse, self.codec)
-        items = [(s.path, s.text) for s in misses]
-        try:
-            workers = pool_size(len(items))
-            if workers < 2:
-                return _parse_many(items)
-            import multiprocessing  # (only a cold build of a long liveblog needs a pool)
-            from concurrent.futures import ProcessPoolExecutor
-
-            step = -(-len(items) // (workers * 4))
-            chunks = [items[i:i + step] for i in range(0, len(items), step)]
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                return [r for chunk in pool.map(_parse_many, chunks) for r in chunk]
-        finally:
-            _worker = None
+        items = [(s.path, s.text) for s in misses]  # every miss has been read (see `parsed`)
+        workers = pool_size(len(items))
+        if workers < 2:
+            return _parse_many(items, parse, self.codec)
+        return fork_map(lambda start, stop: _parse_many(items[start:stop], parse, self.codec), len(items), workers)
 
     def _keep_encoded(self, key: str, value: Any, encoded: str | None) -> None:
         if encoded is not None:

@@ -99,8 +99,7 @@ class OutputWriter:
         self.claimed: dict[str, tuple[str, str]] = {}
         self.folders: dict[str, str] = {}  # casefolded folder -> first claimed file inside it
         self.records: dict[str, Record] = {}
-        self.staged: list[str] = []
-        self.records_staged: set[str] = set()
+        self.staged: dict[str, None] = {}  # files written this build, in order (each once)
         self.capture: list[tuple[str, bytes, str, str | None]] | None = None  # set in a forked child
         self.background: _Background | None = None
         self.made: set[Path] = set()  # staging folders known to exist
@@ -118,7 +117,6 @@ class OutputWriter:
         self._check_output_folder()
         shutil.rmtree(self.staging, ignore_errors=True)
         self.staging.mkdir(parents=True)
-        self.written = 0
 
     def _check_output_folder(self) -> None:
         out = self.output
@@ -304,10 +302,11 @@ class OutputWriter:
 
     def _record_staged(self, rel: str, record: Record) -> None:
         self.records[rel] = record
-        if rel not in self.records_staged:  # (written again when a forked child failed midway)
-            self.records_staged.add(rel)
-            self.staged.append(rel)
-            self.written += 1
+        self.staged[rel] = None  # (a file written again when a forked child failed midway counts once)
+
+    @property
+    def written(self) -> int:
+        return len(self.staged)
 
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)

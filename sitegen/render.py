@@ -16,7 +16,7 @@ from urllib.parse import quote
 import jinja2
 
 import sitegen.themes
-from sitegen.bodies import pool_size
+from sitegen.bodies import fork_map, pool_size
 from sitegen.cache import Cache, cache_key
 from sitegen.config import SiteConfig
 from sitegen.errors import ConfigError, Problem, TemplateError
@@ -100,22 +100,6 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 COMPILED_TEMPLATES = _CompiledTemplates()
 
 
-def _articles_between(renderer: "Renderer", pairs: list[tuple[Entry, Liveblog]], base_url: str,
-                      start: int, stop: int) -> list[str]:
-    links = MarkedLinks(base_url, "")
-    return [renderer._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links))
-            for entry, liveblog in pairs[start:stop]]
-
-
-_pool_job: tuple["Renderer", list[tuple[Entry, Liveblog]], str] | None = None  # inherited by forked workers
-
-
-def _pool_articles(start: int, step: int) -> list[str]:
-    assert _pool_job is not None
-    renderer, pairs, base_url = _pool_job
-    return _articles_between(renderer, pairs, base_url, start, start + step)
-
-
 class Renderer:
     """Renders pages and entry fragments with one theme and config."""
 
@@ -190,21 +174,14 @@ class Renderer:
             self._articles[where] = found[key]
 
     def _render_articles(self, pairs: list[tuple[Entry, Liveblog]], base_url: str) -> list[str]:
-        global _pool_job
-        workers = pool_size(len(pairs))
-        if workers < 2:
-            return _articles_between(self, pairs, base_url, 0, len(pairs))
-        import multiprocessing  # (only a cold build of a long liveblog needs a pool)
-        from concurrent.futures import ProcessPoolExecutor
+        links = MarkedLinks(base_url, "")
 
-        step = -(-len(pairs) // (workers * 4))
-        _pool_job = (self, pairs, base_url)
-        try:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                chunks = pool.map(_pool_articles, range(0, len(pairs), step), [step] * len(range(0, len(pairs), step)))
-                return [html for chunk in chunks for html in chunk]
-        finally:
-            _pool_job = None
+        def render(start: int, stop: int) -> list[str]:
+            return [self._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links))
+                    for entry, liveblog in pairs[start:stop]]
+
+        workers = pool_size(len(pairs))
+        return render(0, len(pairs)) if workers < 2 else fork_map(render, len(pairs), workers)
 
     def _article(self, entry: Entry, liveblog: Liveblog, links: Links, root: str) -> str:
         key = self._article_key(entry, liveblog, root, links.base_url)
