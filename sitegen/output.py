@@ -12,9 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import queue
 import shutil
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -58,36 +56,6 @@ def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-class _Background:
-    """One thread that runs `put` for queued files, in order; the queue is bounded, so
-    pages made faster than they can be written wait (memory stays flat)."""
-
-    def __init__(self, put: Callable[[str, bytes, str, str | None], None]) -> None:
-        self.queue: queue.Queue[tuple[str, bytes, str, str | None] | None] = queue.Queue(maxsize=256)
-        self.failure: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(put,), name="sitegen-writer", daemon=True)
-        self.thread.start()
-
-    def put(self, item: tuple[str, bytes, str, str | None]) -> None:
-        if self.failure is not None:
-            raise self.failure
-        self.queue.put(item)
-
-    def _run(self, put: Callable[[str, bytes, str, str | None], None]) -> None:
-        while (item := self.queue.get()) is not None:
-            if self.failure is None:
-                try:
-                    put(*item)
-                except BaseException as exc:  # noqa: BLE001 - raised in the building thread
-                    self.failure = exc
-
-    def finish(self) -> None:
-        self.queue.put(None)
-        self.thread.join()
-        if self.failure is not None:
-            raise self.failure
-
-
 class OutputWriter:
     def __init__(self, output: Path, manifest_path: Path | None,
                  remembered: dict[str, object] | None = None) -> None:
@@ -101,7 +69,6 @@ class OutputWriter:
         self.records: dict[str, Record] = {}
         self.staged: dict[str, None] = {}  # files written this build, in order (each once)
         self.capture: list[tuple[str, bytes, str, str | None]] | None = None  # set in a forked child
-        self.background: _Background | None = None
         self.made: set[Path] = set()  # staging folders known to exist
         self.verify = verify_inputs()
         self.deferred: list[Callable[[], None]] | None = None  # set: groups to write later (parallel.py)
@@ -226,25 +193,8 @@ class OutputWriter:
         self.put(rel, data, digest, inputs)
 
     def put(self, rel: str, data: bytes, digest: str, inputs: str | None) -> None:
-        """Stage a file known to have changed (by the background writer when one runs)."""
-        if self.background is not None:
-            self.background.put((rel, data, digest, inputs))
-        else:
-            self._put_now(rel, data, digest, inputs)
-
-    def write_in_background(self) -> None:
-        """From now on a thread stages the files: its system calls (the kernel's work of
-        creating thousands of files) run while this thread renders the next pages."""
-        self.background = _Background(self._put_now)
-
-    def wait_for_background(self) -> None:
-        """Wait until every file is staged; a failure to write is raised here."""
-        background, self.background = self.background, None
-        if background is not None:
-            background.finish()
-
-    def _put_now(self, rel: str, data: bytes, digest: str, inputs: str | None) -> None:
-        """A few system calls, as a cold build of a long liveblog stages thousands."""
+        """Stage a file known to have changed: a few system calls, as a cold build of a
+        long liveblog stages thousands."""
         folder, _, _ = rel.rpartition("/")
         self._folder(self.staging / folder if folder else self.staging)
         fd = os.open(os.path.join(self.staging, rel), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | O_CLOEXEC, 0o666)

@@ -240,7 +240,7 @@ def archive_inputs(liveblog: Liveblog, span: str, chunks: list[Chunk], chunk: Ch
     rendered again (tests check the claim: see PageSpec). Built from digests, not
     from the page's objects: a long liveblog has hundreds of archive pages."""
     shown = shown_pages(len(chunks), position_of(chunks, chunk.number))
-    labels = ("" if chunks[i].is_front else chunks[i].items[-1].digest for i in shown)
+    labels = ("" if chunks[i].is_front else repr(chunks[i].items[-1].time) for i in shown)  # (see chunk_label)
     return "\x00".join((liveblog.digest, span, str(chunk.number), str(len(chunks)), *labels, "|", *more, "|",
                         *(e.digest for e in chunk.items)))
 

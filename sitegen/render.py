@@ -114,7 +114,9 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             bytecode_cache=COMPILED_TEMPLATES,
+            auto_reload=False,  # a Renderer lives for one build: no stat of every template per page
         )
+        self._templates: dict[str, jinja2.Template] = {}
         self.fingerprint = cache_key(self._templates_digest(), repr(config))
         self._articles = self._marked_articles()
 
@@ -211,7 +213,8 @@ class Renderer:
 
     def _render(self, name: str, **context: object) -> str:
         try:
-            return self.env.get_template(name).render(**context)
+            template = self._templates.get(name) or self._templates.setdefault(name, self.env.get_template(name))
+            return template.render(**context)
         except jinja2.TemplateNotFound as exc:
             where = self._locate(exc, name)  # the template that includes/extends the missing one
             raise TemplateError(Problem(where.path if where.line else None, where.line,

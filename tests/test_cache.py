@@ -269,24 +269,25 @@ def test_forked_rendering_writes_the_same_bytes(site: Path, tmp_path: Path, monk
     assert_same(built(site, tmp_path / "out"), want)
 
 
-def test_a_disk_error_in_the_background_writer_fails_the_build_cleanly(site: Path, tmp_path: Path,
-                                                                        monkeypatch) -> None:
-    """Pages rendered on both cores are written by a background thread: a full disk there
-    is the build's located error, and the previous output stays as it was."""
+def test_a_disk_error_writing_forked_renderers_pages_fails_the_build_cleanly(site: Path, tmp_path: Path,
+                                                                             monkeypatch) -> None:
+    """Pages rendered by forked renderers are written by the parent as they arrive: a full
+    disk there is the build's located error, the renderers are reaped, and the previous
+    output stays as it was."""
     _many_entries(site, 60)
     out = tmp_path / "out"
     before = built(site, out)
     (site / "content/live/dst.md").write_text(ENTRIES["dst.md"].replace("First", "Changed"), "utf-8")
     shutil.rmtree(site / ".sitegen-cache")  # no record of the last output: every page is made again
     monkeypatch.setattr(parallel, "MIN_TASKS", 2)
-    real = output_module.OutputWriter._put_now
+    real = output_module.OutputWriter.put
 
     def full_disk(self, rel, *args):  # type: ignore[no-untyped-def]
         if rel.startswith("live/entries/"):
             raise OSError(errno.ENOSPC, "No space left on device", rel)
         return real(self, rel, *args)
-    monkeypatch.setattr(output_module.OutputWriter, "_put_now", full_disk)
-    assert bodies.can_fork()  # so the pages are split, and written by the background thread
+    monkeypatch.setattr(output_module.OutputWriter, "put", full_disk)
+    assert bodies.can_fork()  # so the pages are rendered by forked renderers
     with pytest.raises(SitegenError, match="No space left on device"):
         build(default_options(site, out))
     assert snapshot(out) == before
