@@ -95,3 +95,35 @@ def test_default_per_page_is_50(tmp_path):
     out = build_ok(site)
     assert len(_ids(out, "l")) == 50
     assert _ids(out, "l/page/1") == ["e000"]
+
+
+def _rendered_routes(site: Path, monkeypatch) -> list[str]:
+    """The stream pages a build renders (not those it keeps because their inputs are
+    unchanged); the test suite's verification, which renders every page, is off here."""
+    from sitegen import render
+    from sitegen.build import build, default_options
+
+    monkeypatch.delenv("SITEGEN_VERIFY_INPUTS", raising=False)
+    seen: list[str] = []
+    real = render.Renderer.page
+
+    def page(self, spec):  # type: ignore[no-untyped-def]
+        seen.append(spec.route)
+        return real(self, spec)
+    monkeypatch.setattr(render.Renderer, "page", page)
+    build(default_options(site))
+    monkeypatch.setattr(render.Renderer, "page", real)
+    return sorted(r for r in seen if r.startswith("l/page/"))
+
+
+def test_editing_an_archive_pages_oldest_entry_leaves_other_archive_pages_alone(paged, tmp_path, monkeypatch):
+    """Each archive page's pager is labelled with its neighbours' oldest times: a new body
+    for page 2's oldest entry (e04) changes page 2, and no other archive page."""
+    site = tmp_path / "site"
+    shutil.copytree(paged, site, symlinks=True)
+    build_ok(site)
+    write(site / "content/l/e04.md", entry_md("2025-03-01T04:00", "Entry 4, corrected.", title="Entry 4"))
+    assert _rendered_routes(site, monkeypatch) == ["l/page/2/"]
+    write(site / "content/l/e04.md", entry_md("2025-03-01T04:30", "Entry 4, later.", title="Entry 4"))
+    assert _rendered_routes(site, monkeypatch) == ["l/page/1/", "l/page/2/"]  # page 1's pager label
+    assert "04:30" in html_page(site / "output/l/page/1/index.html").xpath("string(//nav)")
