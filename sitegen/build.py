@@ -23,11 +23,12 @@ from sitegen.live import manifest_files
 from sitegen.structured import warn_missing
 from sitegen.markdown import MarkdownRenderer
 from sitegen.model import Entry, Site
-from sitegen.output import OutputWriter
+from sitegen.output import OutputWriter, StaleInputs, verify_inputs
 from sitegen.parallel import write_split
 from sitegen.pages import PageGroup, PageSpec, SitePlan, site_pages
-from sitegen.render import Renderer, Theme, find_theme
+from sitegen.render import BUNDLED_THEMES, Renderer, Theme, find_theme
 from sitegen.sources import walk_files
+from sitegen.uptodate import SourceState, Summary, remember, source_state, unchanged
 
 CACHE_DIR = ".sitegen-cache"
 SOURCE_FOLDERS = ("content", "static", "templates", "themes")
@@ -46,11 +47,15 @@ class BuildOptions:
 
 @dataclass(frozen=True)
 class BuildResult:
-    site: Site
-    files: int
+    site: Site | None  # None when the output was up to date (see uptodate.py)
+    summary: Summary
     written: int
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def files(self) -> int:
+        return self.summary.files
 
 
 def default_options(source: Path, output: Path | None = None, **kwargs: object) -> BuildOptions:
@@ -98,8 +103,14 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
     own_cache = cache is None
     cache = cache or open_cache(options)
     try:
-        # 1. Gather and validate everything.
+        # 0. Nothing to do when sources and output are as the last build left them.
         check_folders(options)
+        state = _source_state(options, cache)
+        skip = unchanged(cache, state, options.output, manifest_path(options)) if state else None
+        if skip and not verify_inputs():  # (the test suite builds anyway, and checks the claim)
+            warn_missing(load_config(options.source, options.base_url))  # (as every build does)
+            return BuildResult(None, skip, 0, time.perf_counter() - started)
+        # 1. Gather and validate everything.
         config = load_config(options.source, options.base_url)
         theme = find_theme(options.source, config.theme)
         bodies = BodyRenderer(MarkdownRenderer(config.markdown.allow_html), cache)
@@ -113,16 +124,31 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
                                   cache.objects if cache.keep_in_memory else None)
             try:
                 files = render_site(site, Renderer(theme, config, cache), writer, statics, progress)
+                if skip and writer.written:
+                    raise StaleInputs(f"sources and output as the last build left them, yet {writer.written} "
+                                      f"files changed (first: {next(iter(writer.staged))})")
             except BaseException:
                 writer.abort()
                 raise
             timings["render"] = time.perf_counter() - started - timings["load"]
             writer.commit()
+        summary = Summary(len(site.liveblogs), sum(len(lb.entries) for lb in site.liveblogs), files)
+        remember(cache, state, manifest_path(options), summary)
         cache.flush()
     finally:
         if own_cache:
             cache.close()
-    return BuildResult(site, files, writer.written, time.perf_counter() - started, timings)
+    return BuildResult(site, summary, writer.written, time.perf_counter() - started, timings)
+
+
+def _source_state(options: BuildOptions, cache: Cache) -> SourceState | None:
+    """The sources' state, for a build with a persistent cache (not `serve`'s, which is
+    told what changed)."""
+    if cache.path is None or cache.keep_in_memory:
+        return None
+    shape = repr((str(options.source), str(options.output), options.base_url, options.drafts,
+                  str(options.cache_dir)))
+    return source_state(options.source, BUNDLED_THEMES, shape)
 
 
 @contextmanager

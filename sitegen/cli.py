@@ -108,9 +108,10 @@ def build(source: Path, output: Path | None, base_url: str | None, drafts: bool,
         result = run_build(options, progress=progress)
     finally:
         progress.clear()
-    entries = sum(len(lb.entries) for lb in result.site.liveblogs)
-    click.echo(f"Built {len(result.site.liveblogs)} liveblog(s), {entries} entries, {result.files} files "
-               f"({result.written} changed) in {result.seconds:.2f} s -> {options.output}", err=True)
+    done = result.summary
+    changed = "up to date" if result.site is None else f"{result.written} changed"
+    click.echo(f"Built {done.liveblogs} liveblog(s), {done.entries} entries, {done.files} files "
+               f"({changed}) in {result.seconds:.2f} s -> {options.output}", err=True)
 
 
 @cli.command()

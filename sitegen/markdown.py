@@ -35,9 +35,8 @@ class MarkdownRenderer:
 
     def __init__(self, allow_html: bool, accelerate: bool = True) -> None:
         self.allow_html = allow_html
-        engines = "/".join(_identity(name) for name in ("markdown_it", "mdit_py_plugins"))
         self.fingerprint = hashlib.sha256(
-            f"markdown-it/{__version__}/{engines}/html={allow_html}/offset={HEADING_OFFSET}".encode()
+            f"markdown-it/{__version__}/{engines()}/html={allow_html}/offset={HEADING_OFFSET}".encode()
         ).hexdigest()[:16]
         # Same bytes with or without it; the gate keeps every `<` away, so allow_html
         # (which only changes how markdown-it reads a `<`) does not matter to it.
@@ -67,6 +66,11 @@ class MarkdownRenderer:
     def render_reference(self, body: str, entry_id: str) -> str:
         """markdown-it-py's HTML, the reference every other path must match."""
         return self.md.render(body, {"docId": entry_id})
+
+
+def engines() -> str:
+    """Which markdown-it-py and plugins render the reference HTML (see `_identity`)."""
+    return "/".join(_identity(name) for name in ("markdown_it", "mdit_py_plugins"))
 
 
 def _identity(package: str) -> str:

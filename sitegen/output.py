@@ -56,6 +56,22 @@ def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def intact_files(output: Path, manifest: Path) -> bool:
+    """Whether the output holds exactly what the manifest's build wrote there: each
+    file with the size and mtime it had (a file deleted or edited since means no)."""
+    if not (output / MARKER).is_file():
+        return False
+    try:
+        files = json.loads(manifest.read_text("utf-8"))["files"]
+        for rel, (_, size, mtime_ns, *_) in files.items():
+            stat = os.stat(os.path.join(output, rel))
+            if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
+                return False
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return False
+    return True
+
+
 class OutputWriter:
     def __init__(self, output: Path, manifest_path: Path | None,
                  remembered: dict[str, object] | None = None) -> None:

@@ -34,6 +34,11 @@ def is_editor_litter(name: str) -> bool:
     return hidden or bool(_EDITOR_LITTER.search(name))
 
 
+def is_litter(name: str) -> bool:
+    """An editor's lock, swap or backup file: skipped with a warning."""
+    return bool(_EDITOR_LITTER.search(name))
+
+
 def is_inside(path: Path, root: Path) -> bool:
     """True when `path`, with every symlink resolved, stays inside `root`."""
     try:
@@ -58,7 +63,7 @@ def scan_folder(folder: Path, root: Path) -> tuple[list[Path], bool]:
     for item in items:
         path = child(item.name)
         if is_editor_litter(item.name):
-            if _EDITOR_LITTER.search(item.name):
+            if is_litter(item.name):
                 log.warning("%s: skipped (looks like an editor's temporary file)", path)
             continue
         if item.is_symlink():

@@ -1,0 +1,145 @@
+"""A build whose sources and output are as the last build left them does nothing
+(uptodate.py); any change to a source, an option or the output makes it build."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from sitegen import uptodate
+from sitegen.build import BuildResult, build, default_options
+from sitegen.output import StaleInputs
+from sitekit import DEFAULT_CONFIG, DEFAULT_LIVEBLOG, build as cli_build, entry_md, make_site, snapshot, write
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch) -> Path:
+    """A small site; files count as settled as soon as they are written (the two-second
+    rule against racy stamps is tested on its own), and pages are not verified one by one."""
+    monkeypatch.setattr(uptodate, "RACY_NS", 0)
+    monkeypatch.delenv("SITEGEN_VERIFY_INPUTS", raising=False)
+    return make_site(tmp_path / "site", liveblogs={"live": {
+        "liveblog.yaml": DEFAULT_LIVEBLOG,
+        "a.md": entry_md("2025-03-01T10:00", "First entry.", title="First", topics="[energy]"),
+        "b.md": entry_md("2025-03-01T11:00", "Second entry.", title="Second"),
+        "draft.md": entry_md("2025-03-01T11:30", "Not yet.", title="Draft", draft="true"),
+    }}, files={"static/note.txt": "hello\n", "templates/.keep": ""})
+
+
+def _build(site: Path, **options: object) -> BuildResult:
+    return build(default_options(site, **options))  # type: ignore[arg-type]
+
+
+def test_a_second_build_with_nothing_changed_does_nothing(site: Path) -> None:
+    first = _build(site)
+    before = snapshot(site / "output")
+    again = _build(site)
+    assert first.site is not None and again.site is None
+    assert (again.written, again.summary) == (0, first.summary)
+    assert again.summary.entries == 2 and again.summary.liveblogs == 1
+    assert snapshot(site / "output") == before
+
+
+def test_the_cli_says_the_output_is_up_to_date(site: Path) -> None:
+    assert cli_build(site).exit_code == 0
+    result = cli_build(site)
+    assert result.exit_code == 0
+    assert "(up to date)" in result.stderr.splitlines()[-1]
+
+
+def _edit_entry(site: Path) -> None:
+    path = site / "content/live/a.md"
+    path.write_text(path.read_text("utf-8").replace("First entry.", "Fixed entry."), "utf-8")  # same size
+
+
+def _add_entry(site: Path) -> None:
+    write(site / "content/live/c.md", entry_md("2025-03-01T12:00", "Third entry.", title="Third"))
+
+
+def _delete_entry(site: Path) -> None:
+    (site / "content/live/b.md").unlink()
+
+
+def _edit_static(site: Path) -> None:
+    write(site / "static/note.txt", "HELLO\n")
+
+
+def _add_template(site: Path) -> None:
+    write(site / "templates/404.html", "<!DOCTYPE html><title>Gone</title><p>Not here.\n")
+
+
+def _edit_config(site: Path) -> None:
+    write(site / "sitegen.yaml", DEFAULT_CONFIG.replace("Test Site", "Best Site"))
+
+
+def _edit_liveblog(site: Path) -> None:
+    write(site / "content/live/liveblog.yaml", DEFAULT_LIVEBLOG.replace("Diplomacy", "Talks"))
+
+
+def _delete_output_file(site: Path) -> None:
+    (site / "output/live/index.html").unlink()
+
+
+def _edit_output_file(site: Path) -> None:
+    path = site / "output/live/index.html"
+    os.utime(path, ns=(0, 0))  # as if replaced by an older copy of the same size
+
+
+@pytest.mark.parametrize("change", [_edit_entry, _add_entry, _delete_entry, _edit_static, _add_template,
+                                    _edit_config, _edit_liveblog, _delete_output_file, _edit_output_file])
+def test_any_change_makes_the_next_build_run(site: Path, change: Callable[[Path], None]) -> None:
+    _build(site)
+    assert _build(site).site is None
+    change(site)
+    again = _build(site)
+    assert again.site is not None and again.written > 0
+    assert _build(site).site is None  # and then it is up to date again
+
+
+@pytest.mark.parametrize("options", [{"base_url": "https://example.com/x/"}, {"drafts": True}])
+def test_other_options_make_the_next_build_run(site: Path, options: dict[str, object]) -> None:
+    _build(site)
+    assert _build(site, **options).site is not None
+    assert _build(site, **options).site is None
+    assert _build(site).site is not None  # back to the first options: the output differs now
+
+
+@pytest.mark.parametrize("name", ["a.md~", ".#a.md", "a.md.swp"])
+def test_an_editors_temporary_file_means_a_real_build(site: Path, name: str) -> None:
+    """The build warns about it each time: the warning is not skipped with the work."""
+    write(site / "content/live" / name, "scratch")
+    _build(site)
+    assert _build(site).site is not None
+
+
+def test_a_symlink_among_the_sources_means_a_real_build(site: Path) -> None:
+    (site / "static/link.txt").symlink_to(site / "static/note.txt")
+    _build(site)
+    assert _build(site).site is not None
+
+
+def test_files_written_just_before_a_build_are_not_trusted(site: Path, monkeypatch) -> None:
+    """A second write in the same clock tick could leave a file's stamps the same: a
+    build that starts within two seconds of a change records nothing for the next."""
+    monkeypatch.setattr(uptodate, "RACY_NS", 2_000_000_000)
+    _build(site)
+    assert _build(site).site is not None
+
+
+def test_a_wrong_claim_is_caught_when_pages_are_verified(site: Path, monkeypatch) -> None:
+    """Under SITEGEN_VERIFY_INPUTS (the test suite's mode) an up-to-date build runs anyway
+    and fails when it writes anything: here the check is fooled on purpose."""
+    _build(site)
+    monkeypatch.setattr(uptodate, "_stamp", lambda stat: "always the same")
+    _build(site)
+    _edit_entry(site)
+    assert _build(site).site is None  # fooled: the edit is not seen
+    monkeypatch.setenv("SITEGEN_VERIFY_INPUTS", "1")
+    before = snapshot(site / "output")
+    with pytest.raises(StaleInputs, match=r"yet \d+ files changed \(first: live/"):
+        _build(site)
+    assert snapshot(site / "output") == before
