@@ -4,8 +4,8 @@ Cached bodies are fetched in one go. When many miss (a cold build of a long
 liveblog), they are rendered by a pool of forked processes, one per core: the
 same markdown-it renderer, inherited by the fork, so the HTML is the same bytes.
 A pool costs a few tens of milliseconds to start, so small batches stay in process.
-The accelerator (sitegen.fastmd), when installed, renders most bodies in process
-~15x faster than markdown-it-py; only the bodies it declines count towards a pool.
+The accelerator (sitegen.fastmd), when installed, renders most bodies ~15x faster
+than markdown-it-py, which renders the bodies it declines (in the same worker).
 """
 
 from __future__ import annotations
@@ -79,16 +79,24 @@ class BodyRenderer:
         return [found[key] for key in keys]
 
     def _render(self, pairs: list[tuple[str, str]]) -> list[str]:
-        """Fast engine first, in process; markdown-it-py for the bodies it declines."""
+        """Fast engine first; markdown-it-py for the bodies it declines. Thousands of
+        bodies (a cold build) are shared among forked workers, one per core."""
+        workers = pool_size(len(pairs))
+        if workers >= 2:
+            return fork_map(lambda start, stop: self._render_here(pairs[start:stop]), len(pairs), workers)
+        return self._render_here(pairs)
+
+    def _render_here(self, pairs: list[tuple[str, str]]) -> list[str]:
         fast = [self.markdown.render_fast(body) for _, body in pairs]
         slow = [i for i, html in enumerate(fast) if html is None]
         done = dict(zip(slow, self._render_reference([pairs[i] for i in slow])))
         return [html if html is not None else done[i] for i, html in enumerate(fast)]
 
     def _render_reference(self, pairs: list[tuple[str, str]]) -> list[str]:
-        """markdown-it-py, in a forked pool when enough bodies need it to pay for one."""
+        """markdown-it-py, in a forked pool when enough bodies need it to pay for one
+        (and this is not a pool's worker already)."""
         def render(start: int, stop: int) -> list[str]:
             return [self.markdown.render_reference(body, entry_id) for entry_id, body in pairs[start:stop]]
 
-        workers = pool_size(len(pairs))
+        workers = pool_size(len(pairs)) if _job is None else 0
         return render(0, len(pairs)) if workers < 2 else fork_map(render, len(pairs), workers, CHUNK)
