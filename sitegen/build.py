@@ -75,24 +75,26 @@ def build(options: BuildOptions, cache: Cache | None = None, progress: Progress 
     """Build once; the cyclic garbage collector is paused meanwhile (see `_no_gc_pauses`).
     `changed` (from `serve`, with an in-memory cache) names the files its watcher saw
     change since the cache's last successful build; None means every file is checked."""
-    with _no_gc_pauses():
+    with _no_gc_pauses(long_lived=cache is not None and cache.keep_in_memory):
         return _build(options, cache, progress, changed)
 
 
 @contextmanager
-def _no_gc_pauses() -> Iterator[None]:
+def _no_gc_pauses(long_lived: bool) -> Iterator[None]:
     """A build allocates hundreds of thousands of small, acyclic objects: the cyclic
     collector would scan the whole (large, long-lived) heap again and again for nothing.
-    Reference counting still frees everything; one collection runs at the end, and what
-    survives (serve's caches) is frozen out of later scans."""
+    Reference counting still frees everything. In a long-lived process (`serve`) one
+    collection runs at the end, and what survives (its caches) is frozen out of later
+    scans; a one-off build's process ends instead."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
-            gc.collect()
-            gc.freeze()
+            if long_lived:
+                gc.collect()
+                gc.freeze()
             gc.enable()
 
 

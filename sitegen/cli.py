@@ -7,6 +7,7 @@ never as a traceback.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from sitegen import __version__
 from sitegen.errors import SitegenError
 
 log = logging.getLogger("sitegen")
+_BUILT = False  # a build has finished: nothing is left to tear down (see main)
 
 
 class _WarningFormatter(logging.Formatter):
@@ -108,6 +110,8 @@ def build(source: Path, output: Path | None, base_url: str | None, drafts: bool,
         result = run_build(options, progress=progress)
     finally:
         progress.clear()
+    global _BUILT
+    _BUILT = True  # (see main)
     done = result.summary
     changed = "up to date" if result.site is None else f"{result.written} changed"
     click.echo(f"Built {done.liveblogs} liveblog(s), {done.entries} entries, {done.files} files "
@@ -155,4 +159,16 @@ def init(directory: Path) -> None:
 
 
 def main() -> None:
-    cli(prog_name="sitegen")
+    """The console script (and `python -m sitegen`). After a build the process ends at
+    once: freeing a long liveblog's model object by object would take it half a second
+    more, for nothing (the output is committed, the cache closed, the streams flushed)."""
+    try:
+        cli(prog_name="sitegen")
+    except SystemExit as exc:
+        if not _BUILT:
+            raise
+        if exc.code is not None and not isinstance(exc.code, int):
+            print(exc.code, file=sys.stderr)  # (as the interpreter would)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1)
