@@ -40,14 +40,31 @@ class MarkedLinks(Links):
 
 
 def has_mark(value: object) -> bool:
-    """Whether ROOT_MARK occurs in any text of `value` (a model object), which it should not."""
-    if isinstance(value, str):
+    """Whether ROOT_MARK occurs in any text of `value` (a model object), which it should
+    not (a body's `&#1;` could put it there). Asked of every entry of a cold build."""
+    if type(value) is str:
         return ROOT_MARK in value
     if isinstance(value, (tuple, list)):
         return any(has_mark(v) for v in value)
     if hasattr(value, "__dataclass_fields__"):
-        return any(has_mark(getattr(value, name)) for name in value.__dataclass_fields__)
+        return any(ROOT_MARK in v if type(v) is str else v is not None and has_mark(v)
+                   for v in vars(value).values())
     return False
+
+
+_SHAPING: dict[str, str] = {}  # a liveblog's digest (its own fields) -> `_shaping`
+
+
+def _shaping(liveblog: Liveblog) -> str:
+    """What of the liveblog shapes its <article>s: its slug, timezone and topics (the
+    topic links). Made once per liveblog version, not once per entry."""
+    text = _SHAPING.get(liveblog.digest)
+    if text is None:
+        if len(_SHAPING) > 64:
+            _SHAPING.clear()
+        text = _SHAPING[liveblog.digest] = "\x00".join(
+            (liveblog.slug, str(liveblog.timezone), repr([(t.slug, t.title) for t in liveblog.topics])))
+    return text
 
 
 @dataclass(frozen=True)
@@ -194,13 +211,7 @@ class Renderer:
         return html
 
     def _article_key(self, entry: Entry, liveblog: Liveblog, root: str, base_url: str) -> str:
-        return cache_key("article", self.fingerprint, entry.digest, liveblog.slug, str(liveblog.timezone),
-                         self._topics(liveblog), root, base_url)
-
-    @staticmethod
-    def _topics(liveblog: Liveblog) -> str:
-        """The liveblog's topics as they shape an <article> (its topic links)."""
-        return repr([(t.slug, t.title) for t in liveblog.topics])
+        return cache_key("article", self.fingerprint, entry.digest, _shaping(liveblog), root, base_url)
 
     def page(self, spec: PageSpec) -> bytes:
         return self._render(spec.template, page=spec.make_context()).encode("utf-8")
