@@ -22,17 +22,19 @@ from sitegen.feeds_extra import other_makers
 from sitegen.live import manifest_files
 from sitegen.structured import warn_missing
 from sitegen.markdown import MarkdownRenderer
-from sitegen.model import Entry, Site
+from sitegen.model import Site
 from sitegen.output import OutputWriter, StaleInputs, verify_inputs
 from sitegen.parallel import write_split
 from sitegen.pages import PageGroup, PageSpec, SitePlan, site_pages
 from sitegen.render import BUNDLED_THEMES, Renderer, Theme, find_theme
 from sitegen.sources import walk_files
 from sitegen.uptodate import SourceState, Summary, remember, source_state, unchanged
+from sitegen.streams import derived
 
 CACHE_DIR = ".sitegen-cache"
 SOURCE_FOLDERS = ("content", "static", "templates", "themes")
 Progress = Callable[[str, int, int], None]
+FEW_PAGES = 200  # pages to make, below which forking renderers does not pay (see `_bundled`)
 
 
 @dataclass(frozen=True)
@@ -201,17 +203,20 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
     if not writer.incremental:
         renderer.prerender(site)  # every page is made: join prerendered <article>s
     routes: list[str] = []
+    sitemap = Sitemap(site)
     writer.deferred = []  # pages to make later: on both cores when there are many (parallel.py)
     for item in site_pages(site, plan, renderer.fragment):
         if isinstance(item, PageGroup):
             write_group(writer, renderer, item)
             routes += item.routes
+            sitemap.add_group(item)
         else:
             write_page(writer, renderer, item)
             routes.append(item.route)
+            sitemap.add(item.route)
         if progress:
             progress("Rendering pages", len(routes), 0)
-    write_split(writer.deferred, writer, renderer.cache)
+    write_split(_bundled(writer.deferred, writer.deferred_pages), writer, renderer.cache)
     writer.deferred = None
     count = len(routes)
     for feed in site_feeds(site):
@@ -219,12 +224,19 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
     for route, data in manifest_files(site, plan, renderer.fragment, writer.output):
         writer.write(route, data, f"live updates {route}")
         count += 1
-    pairs = sitemap_routes(site, routes)
-    writer.write_lazy("sitemap.xml", sitemap_inputs(pairs, renderer.fingerprint),
-                      lambda: sitemap_text(pairs, site.config.base_url), "the sitemap")
+    writer.write_lazy("sitemap.xml", sitemap.inputs(renderer.fingerprint),
+                      lambda: sitemap_text(sitemap.pairs, site.config.base_url), "the sitemap")
     for rel, path, origin in statics:
         writer.copy(rel, path, origin)
     return count + 1 + len(statics)
+
+
+def _bundled(tasks: list[Callable[[], None]], pages: int) -> list[Callable[[], None]]:
+    """The tasks, or one task doing them all when they make few pages (a `serve` rebuild
+    after an edit): forking a large process costs more than rendering a few pages."""
+    if pages >= FEW_PAGES or len(tasks) < 2:
+        return tasks
+    return [lambda: [task() for task in tasks]]
 
 
 def write_feed(writer: OutputWriter, renderer: Renderer, feed: Feed, site: Site) -> int:
@@ -240,9 +252,9 @@ def write_feed(writer: OutputWriter, renderer: Renderer, feed: Feed, site: Site)
 
 def write_group(writer: OutputWriter, renderer: Renderer, group: PageGroup) -> None:
     """A group of pages, kept as they are when the group's inputs did not change."""
-    rels = [(urls.output_file(route), f"page {route}") for route in group.routes]
-    writer.write_group(group.name, cache_key("pages", renderer.fingerprint, group.inputs), rels,
-                       lambda: [write_page(writer, renderer, spec) for spec in group.pages()])
+    writer.write_group(group.name, cache_key("pages", renderer.fingerprint, group.inputs),
+                       lambda: [(urls.output_file(route), f"page {route}") for route in group.routes],
+                       lambda: [write_page(writer, renderer, spec) for spec in group.pages()], group.whole)
 
 
 def write_page(writer: OutputWriter, renderer: Renderer, spec: PageSpec) -> None:
@@ -255,28 +267,42 @@ def write_page(writer: OutputWriter, renderer: Renderer, spec: PageSpec) -> None
         writer.write_lazy(rel, inputs, lambda: renderer.page(spec), origin)
 
 
-def sitemap_inputs(pairs: list[tuple[str, str | None]], fingerprint: str) -> str:
-    """What the sitemap shows: a long liveblog's sitemap is not made again for nothing."""
-    return cache_key("sitemap", fingerprint, "\n".join([f"{route} {modified}" for route, modified in pairs]))
+class Sitemap:
+    """(route, last change) for every page worth a search engine's visit, gathered as
+    pages are made; an entry's page changes when the entry does. A group's part (most
+    of a long liveblog's sitemap) is made once while its entries are the same objects
+    (streams.py), so `serve` does not list 10,000 entry pages after each edit."""
+
+    def __init__(self, site: Site) -> None:
+        self.pairs: list[tuple[str, str | None]] = []
+        self.parts: list[str] = []  # what the pairs say, for `inputs`
+        self.newest = {urls.liveblog(lb.slug): lastmod_text(lb.last_modified) if lb.last_modified else None
+                       for lb in site.liveblogs}
+
+    def add(self, route: str) -> None:
+        if _listed(route):
+            self.pairs.append((route, self.newest.get(route)))
+            self.parts.append(f"{route} {self.pairs[-1][1]}")
+
+    def add_group(self, group: PageGroup) -> None:
+        pairs, part = derived(("sitemap", group.name), (*group.entries, *group.routes),
+                              partial(_group_sitemap, group))
+        self.pairs += pairs
+        self.parts.append(part)
+
+    def inputs(self, fingerprint: str) -> str:
+        """What the sitemap shows: a long liveblog's sitemap is not made again for nothing."""
+        return cache_key("sitemap", fingerprint, "\n".join(self.parts))
 
 
-_LASTMOD: dict[str, str] = {}  # an entry's digest (which covers its times) -> its sitemap date
+def _listed(route: str) -> bool:
+    return route != "404.html" and "/page/" not in route
 
 
-def _entry_lastmod(entry: Entry) -> str:
-    """Made once per entry version (`serve` lists the same thousands after each edit)."""
-    text = _LASTMOD.get(entry.digest)
-    if text is None:
-        if len(_LASTMOD) > 1 << 17:
-            _LASTMOD.clear()
-        text = _LASTMOD[entry.digest] = lastmod_text(entry.last_modified)
-    return text
-
-
-def sitemap_routes(site: Site, routes: list[str]) -> list[tuple[str, str | None]]:
-    """(route, last change) for every page worth a search engine's visit."""
-    newest = {urls.liveblog(lb.slug): lastmod_text(lb.last_modified) if lb.last_modified else None
-              for lb in site.liveblogs}
-    for lb in site.liveblogs:
-        newest.update((urls.entry_page(lb.slug, e.id), _entry_lastmod(e)) for e in lb.entries)
-    return [(r, newest.get(r)) for r in routes if r != "404.html" and "/page/" not in r]
+def _group_sitemap(group: PageGroup) -> tuple[list[tuple[str, str | None]], str]:
+    """A group of entry pages' part of the sitemap (each route with its entry's last
+    change), and a digest of what it says."""
+    pairs: list[tuple[str, str | None]] = [(route, lastmod_text(entry.last_modified))
+                                           for route, entry in zip(group.routes, group.entries) if _listed(route)]
+    text = "\n".join([f"{route} {modified}" for route, modified in pairs])
+    return pairs, hashlib.sha256(text.encode()).hexdigest()

@@ -6,10 +6,10 @@ reported at once with its file and line.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
+from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import Any, Callable
@@ -20,13 +20,14 @@ from sitegen.cache import Cache
 from sitegen.config import SiteConfig, check_timezone, check_url
 from sitegen.errors import ContentError, Problem, SitegenError, raise_all
 from sitegen.filecache import Codec, ParsedFiles, SourceText
-from sitegen.model import Attribution, Entry, Liveblog, Site, SourceRef, Topic
+from sitegen.entry_rules import LIVEBLOG_FILE, all_well, check_entries, file_facts, images_exist, images_found
+from sitegen.folderstate import FileRecord, merged_entries, remember, stream_key
+from sitegen.model import Attribution, Entry, Liveblog, Site, SourceRef, Topic, successor
 from sitegen.schema import Invalid, choice, parse, spec
 from sitegen.sources import MarkdownSource, listed_files, load_yaml_file, scan_folder, split_markdown
 from sitegen.text import clean_text, normalise_slug, slug_problem
 from sitegen.yamlsafe import YamlList, YamlMap
 
-LIVEBLOG_FILE = "liveblog.yaml"
 MAX_ENTRIES_PER_FILE = 5000
 
 # Renders many (entry id, Markdown body) pairs at once, so that misses can be batched.
@@ -163,66 +164,78 @@ def _load_liveblog(folder: Path, source: Path, config: SiteConfig, drafts: bool,
     topics = _topics(fields.topics, data, meta_path, problems)
     zone = ZoneInfo(fields.timezone or config.timezone)
     entries = _load_entries(folder, source, topics, zone, drafts, render_bodies, problems, files)
-    return Liveblog(slug, clean_text(fields.title), clean_text(fields.description), fields.status,
+    made = Liveblog(slug, clean_text(fields.title), clean_text(fields.description), fields.status,
                     zone, topics, entries, SourceRef(meta_path, 1))
+    made = successor(files.derived(("liveblog", str(folder))), made)  # (`serve`: see model.successor)
+    files.keep_derived(("liveblog", str(folder)), made)
+    return made
 
 
 def _load_entries(folder: Path, source: Path, topics: tuple[Topic, ...], zone: ZoneInfo, drafts: bool,
                   render_bodies: BodyRenderer, problems: list[Problem], files: ParsedFiles) -> tuple[Entry, ...]:
     """One liveblog's entries, newest first. When none of its files changed, they come
-    whole from the cache; otherwise each unchanged file is not parsed again."""
-    texts = files.read_all(files.listing(folder, lambda: _entry_files(folder, source)), problems, folder)
-    key = files.key("entries", zone.key, str(drafts), repr(topics), " ".join([t.key for t in texts]))
-    cached = files.recall_whole(str(folder), key)
-    if cached is not None and _images_exist(cached[1], source):
-        return cached[0]
+    whole from the cache; otherwise each unchanged file is not parsed again. `serve`
+    merges the files its watcher saw change into the last build's (folderstate.py)."""
+    paths = files.listing(folder, lambda: _entry_files(folder, source), _is_entry_file)
+    shape = (files.salt, zone.key, drafts, repr(topics), str(source))
+    quick = merged_entries(files, folder, shape, paths, {t.slug for t in topics}, partial(images_found, source=source),
+                           partial(_changed, folder=folder, zone=zone, drafts=drafts, render_bodies=render_bodies,
+                                   files=files))
+    if quick is not None:
+        return quick
+    texts = files.read_all(paths, problems, folder)
+    serve = files.cache.keep_in_memory  # (which keeps each file's part, not the whole)
+    key = "" if serve else files.key("entries", zone.key, str(drafts), repr(topics), " ".join([t.key for t in texts]))
+    cached = None if serve else files.recall_whole(str(folder), key)
+    if cached is not None and images_exist(cached[1], source):
+        return cached[0]  # type: ignore[no-any-return]
     before = len(problems)
     parsed = list(files.parsed(texts, _parse_entry_file, problems))
-    facts = [_facts(text.key, found, files) for text, found in parsed]
-    if not _all_well(facts, topics, source):
-        _check_entries([d for _, found in parsed for d in found], topics, source, problems)
-    entries = _make_entries(parsed, zone, drafts, render_bodies, files)
-    entries.sort(key=_newest_first, reverse=True)
-    if len(problems) == before:
+    facts = [file_facts(text.key, found, files) for text, found in parsed]
+    if not all_well(facts, topics, source):
+        check_entries([d for _, found in parsed for d in found], topics, source, problems)
+    made = _make_entries(parsed, zone, drafts, render_bodies, files)
+    entries = tuple(sorted(chain.from_iterable(made), key=stream_key, reverse=True))
+    if len(problems) == before and serve:
+        remember(files, folder, shape, {text.path: FileRecord(tuple(kept), fact)
+                                        for (text, _), fact, kept in zip(parsed, facts, made)}, entries)
+    elif len(problems) == before:
         images = tuple(sorted(i.lstrip("/") for i in frozenset().union(*(f[2] for f in facts))
                               if not urlsplit(i).scheme))
-        files.keep_whole(str(folder), key, (tuple(entries), images))
-    return tuple(entries)
+        files.keep_whole(str(folder), key, (entries, images))
+    return entries
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def _newest_first(entry: Entry) -> tuple[int, str]:
-    """The sort key of a liveblog's stream (reversed): the instant in whole microseconds
-    (exact) compares faster than an aware datetime, which asks its zone each time."""
-    return ((entry.time - _EPOCH) // _MICROSECOND, entry.id)
+def _changed(paths: list[Path], folder: Path, zone: ZoneInfo, drafts: bool, render_bodies: BodyRenderer,
+             files: ParsedFiles) -> dict[Path, FileRecord] | None:
+    """The changed files' records for `serve`'s shortcut (folderstate.py); None on any
+    problem: the full path then reports it, with its neighbours'."""
+    scratch: list[Problem] = []
+    parsed = list(files.parsed(files.read_all(paths, scratch, folder), _parse_entry_file, scratch))
+    if scratch or len(parsed) != len(paths):
+        return None
+    facts = [file_facts(text.key, found, files) for text, found in parsed]
+    made = _make_entries(parsed, zone, drafts, render_bodies, files)
+    return {text.path: FileRecord(tuple(kept), fact) for (text, _), fact, kept in zip(parsed, facts, made)}
 
 
 def _make_entries(parsed: list[tuple[SourceText, list[_Draft]]], zone: ZoneInfo, drafts: bool,
-                  render_bodies: BodyRenderer, files: ParsedFiles) -> list[Entry]:
-    """Entries from drafts, bodies rendered in one batch; `serve` reuses an unchanged file's."""
-    made: list[Entry] = []
-    todo: list[tuple[tuple[object, ...], list[_Draft]]] = []
+                  render_bodies: BodyRenderer, files: ParsedFiles) -> list[list[Entry]]:
+    """Each file's entries from its drafts, bodies rendered in one batch; `serve` reuses
+    an unchanged file's."""
+    made: list[list[Entry]] = []
+    todo: list[tuple[int, tuple[object, ...], list[_Draft]]] = []
     for source, found in parsed:
         key = ("file-entries", files.salt, source.key, zone.key, drafts)
         known = files.derived(key)
-        if known is not None:
-            made += known
-        else:
-            todo.append((key, [d for d in found if drafts or not d.fields.draft]))
-    bodies = iter(render_bodies([(d.id, d.body) for _, kept in todo for d in kept]))
-    for key, kept in todo:
-        entries = [_entry(d, next(bodies), zone) for d in kept]
-        files.keep_derived(key, entries)
-        made += entries
+        if known is None:
+            todo.append((len(made), key, [d for d in found if drafts or not d.fields.draft]))
+        made.append(known)  # type: ignore[arg-type]  # (None until made below)
+    bodies = iter(render_bodies([(d.id, d.body) for _, _, kept in todo for d in kept]))
+    for at, key, kept in todo:
+        made[at] = [_entry(d, next(bodies), zone) for d in kept]
+        files.keep_derived(key, made[at])
     return made
-
-
-def _images_exist(images: tuple[str, ...], source: Path) -> bool:
-    """The one check on entries that depends on other files than theirs (see _check_entries)."""
-    return all((source / "static" / image).is_file() for image in images)
 
 
 def _topics(raw: dict[str, Any] | None, data: YamlMap, path: Path,
@@ -247,7 +260,11 @@ def _topics(raw: dict[str, Any] | None, data: YamlMap, path: Path,
 def _entry_files(folder: Path, source: Path) -> tuple[list[Path], bool]:
     """The folder's entry files, and whether any file there is a symlink."""
     paths, symlinks = scan_folder(folder, source)
-    return [p for p in paths if p.suffix == ".md" or (p.suffix in (".yaml", ".yml") and p.name != LIVEBLOG_FILE)], symlinks
+    return [p for p in paths if _is_entry_file(p)], symlinks
+
+
+def _is_entry_file(path: Path) -> bool:
+    return path.suffix == ".md" or (path.suffix in (".yaml", ".yml") and path.name != LIVEBLOG_FILE)
 
 
 def _parse_entry_file(path: Path, text: str, problems: list[Problem]) -> list[_Draft]:
@@ -307,57 +324,6 @@ def _draft(fields: EntryFields, entry_id: str, body: str, origin: SourceRef,
     if not body.strip() and not fields.title:
         problems.append(Problem(origin.path, origin.line, "entry has neither a title nor a body"))
     return _Draft(fields, entry_id, clean_text(body), origin, dict(getattr(data, "key_lines", {})))
-
-
-def _check_entries(drafts: list[_Draft], topics: tuple[Topic, ...], source: Path,
-                   problems: list[Problem]) -> None:
-    """Cross-entry rules: unique ids, declared topics, local images that exist."""
-    known = [t.slug for t in topics]
-    declared = set(known)
-    first_use: dict[str, SourceRef] = {}
-    for d in drafts:
-        where = d.origin
-        if d.id in first_use:
-            other = first_use[d.id]
-            problems.append(Problem(where.path, where.line, f"duplicate entry id {d.id!r} (also "
-                                                            f"{other.path}:{other.line}; ids ignore letter case)"))
-        first_use.setdefault(d.id, where)
-        for raw in d.fields.topics:
-            if raw in declared:
-                continue  # already a declared slug: nothing to normalise
-            slug = normalise_slug(raw)
-            if slug not in declared:
-                close = difflib.get_close_matches(slug, known, n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else f"; declared: {', '.join(known) or 'none'}"
-                problems.append(Problem(where.path, d.line_of("topics"), f"unknown topic {raw!r} (declare it under "
-                                                                f"`topics:` in {LIVEBLOG_FILE}){hint}"))
-        image = d.fields.image
-        if image and not urlsplit(image).scheme and not (source / "static" / image.lstrip("/")).is_file():
-            problems.append(Problem(where.path, d.line_of("image"), f"image {image!r} not found in static/"))
-
-
-Facts = tuple[tuple[str, ...], frozenset[str], frozenset[str]]  # one file's ids, topics, images
-
-
-def _facts(key: str, drafts: list[_Draft], files: ParsedFiles) -> Facts:
-    """What the cross-entry rules look at in one file; `serve` keeps it per file version."""
-    known = files.derived(("facts", key))
-    if known is None:
-        known = (tuple(d.id for d in drafts), frozenset(t for d in drafts for t in d.fields.topics),
-                 frozenset(d.fields.image for d in drafts if d.fields.image))
-        files.keep_derived(("facts", key), known)
-    return known  # type: ignore[no-any-return]
-
-
-def _all_well(facts: list[Facts], topics: tuple[Topic, ...], source: Path) -> bool:
-    """The usual case, found from each file's facts without a loop per entry (a long
-    liveblog has thousands): no id twice, no undeclared topic, every local image (each
-    looked up once) there. Otherwise `_check_entries` says what is wrong, and where."""
-    ids = list(chain.from_iterable(f[0] for f in facts))
-    used = frozenset().union(*(f[1] for f in facts))
-    images = frozenset().union(*(f[2] for f in facts))
-    return (len(set(ids)) == len(ids) and used <= {t.slug for t in topics}
-            and all(urlsplit(i).scheme or (source / "static" / i.lstrip("/")).is_file() for i in images))
 
 
 def _entry(d: _Draft, body_html: str, zone: ZoneInfo) -> Entry:

@@ -13,6 +13,7 @@ fragment cache (pages at depth 3 share it: topic and archive pages use it too).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, Iterator
@@ -21,6 +22,7 @@ from markupsafe import Markup
 
 from sitegen import urls
 from sitegen.model import Entry, Liveblog, Site
+from sitegen.streams import derived
 from sitegen.structured import entry_posting, part_of, publisher, truncate
 from sitegen.urls import Links
 from sitegen.views import Head, SiteView, feed_alternates, head, headline, plain_text, site_view
@@ -54,10 +56,17 @@ def entry_pages(site: Site, plan: "SitePlan", liveblog: Liveblog, fragment: "Fra
 
     shared = _Shared.of(site, liveblog)
     for location, entries in plan.by_location(liveblog):
-        routes = tuple(urls.entry_page(liveblog.slug, e.id) for e in entries)
-        inputs = " ".join([liveblog.digest, location, *(e.digest for e in entries)])
-        yield PageGroup(f"entry pages {liveblog.slug} {location}", inputs, routes,
-                        partial(_pages, site, plan, liveblog, entries, shared, fragment))
+        name = f"entry pages {liveblog.slug} {location}"
+        routes, digest = derived((name,), entries, partial(_routes_and_digest, liveblog.slug, entries))
+        yield PageGroup(name, f"{liveblog.digest} {location} {digest}", routes,
+                        partial(_pages, site, plan, liveblog, entries, shared, fragment), entries)
+
+
+def _routes_and_digest(slug: str, entries: tuple[Entry, ...]) -> tuple[tuple[str, ...], str]:
+    """The entries' pages, and a content hash of the entries (their digests): made once
+    while a stream page holds the same entries (streams.py), as `serve` rebuilds often."""
+    digest = hashlib.sha256(" ".join([e.digest for e in entries]).encode()).hexdigest()
+    return tuple([urls.entry_page(slug, e.id) for e in entries]), digest
 
 
 def _pages(site: Site, plan: "SitePlan", liveblog: Liveblog, entries: tuple[Entry, ...], shared: "_Shared",
@@ -73,7 +82,7 @@ def _pages(site: Site, plan: "SitePlan", liveblog: Liveblog, entries: tuple[Entr
 def entry_page_inputs(plan: "SitePlan", liveblog: Liveblog, entry: Entry) -> str:
     """What an entry page shows besides config and templates (see the module docstring):
     an unchanged entry page is not even rendered, which keeps a rebuild fast."""
-    return f"{liveblog.digest} {entry.digest} {plan.location[(liveblog.slug, entry.id)]}"
+    return f"{liveblog.digest} {entry.digest} {plan.route_of(liveblog, entry)}"
 
 
 @dataclass(frozen=True)
@@ -114,7 +123,7 @@ def entry_page(site: Site, plan: "SitePlan", liveblog: Liveblog, entry: Entry, s
     title = headline(entry)
     text = plain_text(entry.body_html)
     image = links.absolute_static(entry.image) if entry.image else shared.head.image
-    location = plan.location[(liveblog.slug, entry.id)]
+    location = plan.route_of(liveblog, entry)
     return EntryPage(
         head=replace(shared.head, title=f"{title} — {liveblog.title}",
                      description=truncate(text, DESCRIPTION_LIMIT) or title, canonical=url, image=image,

@@ -34,6 +34,7 @@ from sitegen.cache import Cache, cache_key
 from sitegen.config import read_text
 from sitegen.errors import Problem, SitegenError
 from sitegen.filestamps import RACY_NS, FileStamps, Signature, signature
+from sitegen.listings import Listings
 
 log = logging.getLogger("sitegen")
 
@@ -171,47 +172,22 @@ class ParsedFiles:
         self.salt = salt
         self.memory = cache.objects  # decoded values, kept across builds by `serve`
         self.changed = changed if cache.keep_in_memory else None
-        self.watched_folders: set[Path] = set()  # folders whose files' changes `changed` names
+        self.listings = Listings(self.memory, self.changed, cache.keep_in_memory)
 
     def key(self, *parts: str) -> str:
         return cache_key("parsed", self.salt, *parts)
 
-    def listing(self, folder: Path, list_files: Callable[[], tuple[list[Path], bool]]) -> list[Path]:
-        """The paths of `list_files()` (which also says whether any is a symlink). In
-        `serve`, the last listing while nothing says the folder changed: the watcher saw
-        no file in it appear or vanish, or (without the watcher's word) the folder's
-        inode, mtime and ctime are as they were (adding, removing or renaming a file
-        changes them; the racy rule applies). A listing that holds symlinks (whose
-        targets could change unseen) is never kept."""
-        if not self.cache.keep_in_memory:
-            return list_files()[0]
-        if self.changed is not None and folder.resolve() == folder:
-            self.watched_folders.add(folder)  # the watcher reports changes in it by these paths
-        key = f"list:{folder}"
-        known = self.memory.get(key)
-        if known is not None and self._listing_current(folder, known):  # type: ignore[arg-type]
-            return known[1]  # type: ignore[index]
-        started = time.time_ns()
-        try:
-            paths, symlinks = list_files()
-            signature = _signature(folder)
-        except OSError:
-            return list_files()[0]
-        if not symlinks:
-            self.memory[key] = (signature if signature[3] < started - RACY_NS else None, paths)
-        return paths
+    def listing(self, folder: Path, list_files: Callable[[], tuple[list[Path], bool]],
+                wanted: Callable[[Path], bool] | None = None) -> list[Path]:
+        """The paths of `list_files()`; `serve` keeps them (see listings.py)."""
+        return self.listings.listing(folder, list_files, wanted)
 
-    def _listing_current(self, folder: Path, known: tuple[Signature | None, list[Path]]) -> bool:
-        signature, paths = known
-        if folder in self.watched_folders:
-            assert self.changed is not None
-            inside = [p for p in self.changed if p.parent == folder]
-            listed = set(paths) if inside else set()
-            return all((p in listed) == p.is_file() for p in inside)
-        try:
-            return signature is not None and _signature(folder) == signature
-        except OSError:
-            return False
+    def listed(self, folder: Path, paths: list[Path]) -> frozenset[Path] | None:
+        return self.listings.listed(folder, paths)
+
+    def told(self, folder: Path) -> frozenset[Path] | None:
+        """The changed paths the watcher reported, if it reports `folder`'s files (`serve`)."""
+        return self.changed if folder in self.listings.watched else None
 
     def read_all(self, paths: list[Path], problems: list[Problem], folder: Path | None = None) -> list[SourceText]:
         """The files' texts; `paths` all in `folder`, when given, which may let the
@@ -219,7 +195,7 @@ class ParsedFiles:
         each file (see `_unchanged` and filestamps.py)."""
         if folder is not None and not self.cache.keep_in_memory:
             return self._read_stamped(paths, problems, FileStamps(self.cache, self.key("stamps", str(folder))))
-        told = self.changed if folder in self.watched_folders else None
+        told = self.changed if folder in self.listings.watched else None
         texts = []
         for path in paths:
             known = self._unchanged(path, told)

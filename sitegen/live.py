@@ -15,8 +15,9 @@ previous manifest (no clock), so a rebuild of unchanged sources rewrites nothing
 from __future__ import annotations
 
 import json
+from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Iterator
 
 from sitegen import urls
 from sitegen.model import Entry, Liveblog, Site
@@ -32,6 +33,7 @@ FORMAT = 1
 MAX_REMOVED = 100  # a reader away longer than 100 deletions reloads anyway
 MAX_CORRECTIONS = 5  # recently updated entries outside the newest window
 MAX_PREVIOUS_BYTES = 8 << 20
+_first = itemgetter(0)
 
 
 def manifest_files(site: Site, plan: SitePlan, fragment: Fragment, output: Path) -> Iterator[tuple[str, bytes]]:
@@ -64,13 +66,13 @@ def manifest(site: Site, plan: SitePlan, liveblog: Liveblog, fragment: Fragment,
         "entries": [_entry(e, fragment(e, liveblog, links))
                     for e in selected(liveblog, config.live.manifest_entries)],
         "front": front,
-        "removed": removed_ids(previous, {e.id for e in liveblog.entries}),
+        "removed": removed_ids(previous, liveblog.ids),
     }
 
 
 def front_ids(plan: SitePlan, liveblog: Liveblog) -> list[str]:
     """The ids the front page shows (pinned first), newest first within each group."""
-    pinned = [e.id for e in liveblog.entries if e.pinned]
+    pinned = [e.id for e in liveblog.pinned]
     chunks = plan.chunks[liveblog.slug]
     return pinned + [e.id for e in (chunks[0].items if chunks else ())]
 
@@ -81,11 +83,17 @@ def selected(liveblog: Liveblog, count: int) -> list[Entry]:
     Pinned entries sit at the top of the page whatever their age, and a
     correction to a slightly older entry should still reach open pages.
     """
-    chosen = {e.id for e in liveblog.entries[:count]} | {e.id for e in liveblog.entries if e.pinned}
-    corrected = sorted((e for e in liveblog.entries if e.updated and e.id not in chosen),
+    entries = liveblog.entries
+    marked = [(i, entries[i]) for i in liveblog.flagged]  # the pinned and corrected ones, and where
+    chosen = {e.id for e in entries[:count]} | {e.id for _, e in marked if e.pinned}
+    corrected = sorted((e for _, e in marked if e.updated and e.id not in chosen),
                        key=lambda e: (e.last_modified, e.id), reverse=True)
     chosen |= {e.id for e in corrected[:MAX_CORRECTIONS]}
-    return [e for e in liveblog.entries if e.id in chosen]
+    # every chosen entry (ids are unique) in the liveblog's order, without a look at
+    # each of thousands of entries (`serve` rebuilds often)
+    candidates = dict(marked)
+    candidates.update(enumerate(entries[:count]))
+    return [e for _, e in sorted(candidates.items(), key=_first) if e.id in chosen]
 
 
 def _entry(entry: Entry, html: str) -> dict[str, Any]:
@@ -100,7 +108,7 @@ def _entry(entry: Entry, html: str) -> dict[str, Any]:
     }
 
 
-def removed_ids(previous: dict[str, list[str]] | None, current: set[str]) -> list[str]:
+def removed_ids(previous: dict[str, list[str]] | None, current: AbstractSet[str]) -> list[str]:
     """Ids the previous build knew (or had already reported removed) that are gone now.
 
     Newly removed ids come first; the list is capped so the file stays small.

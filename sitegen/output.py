@@ -88,12 +88,15 @@ class OutputWriter:
         self.made: set[Path] = set()  # staging folders known to exist
         self.verify = verify_inputs()
         self.deferred: list[Callable[[], None]] | None = None  # set: groups to write later (parallel.py)
+        self.deferred_pages = 0  # how many pages those make
         self.preclaimed = False  # while writing deferred groups, whose files were claimed already
         self.trusted = False
         self.groups: dict[str, str] = {}  # group name -> inputs (see write_group)
         self.previous_groups: dict[str, str] = {}
         self.group_claims: dict[str, GroupClaims] = {}  # kept for the next build by `serve`
         self.previous_group_claims: dict[str, GroupClaims] = {}
+        self.previous_group_records: dict[str, dict[str, Record]] = {}  # (see write_group)
+        self.kept_groups: set[str] = set()  # groups kept whole from the last build
         self.previous = self._remembered() or self._previous_manifest()
         self.incremental = self.previous is not None
         self.staging = output.parent / f".{output.name}.staging-{os.getpid()}"
@@ -116,7 +119,7 @@ class OutputWriter:
         if known is None:
             return None
         self.trusted = True
-        records, self.previous_groups, self.previous_group_claims = known  # type: ignore[misc]
+        records, self.previous_groups, self.previous_group_claims, self.previous_group_records = known  # type: ignore[misc]
         return records  # type: ignore[no-any-return]
 
     def _previous_manifest(self) -> dict[str, Record] | None:
@@ -137,7 +140,7 @@ class OutputWriter:
             return
         claim_into(self.claimed, self.folders, rel, origin)
 
-    def _claim_group(self, name: str, inputs: str, rels: list[tuple[str, str]]) -> None:
+    def _claim_group(self, name: str, inputs: str, rels: Callable[[], list[tuple[str, str]]]) -> None:
         """Claim a group's paths. In `serve`, a group claimed last time with the same
         inputs (so the same paths) is checked against this build's other claims with a
         few set operations instead of path by path; a clash is then reported as usual."""
@@ -145,7 +148,7 @@ class OutputWriter:
         if known is None or known[0] != inputs:
             keys: dict[str, tuple[str, str]] = {}
             folders: dict[str, str] = {}
-            for rel, origin in rels:
+            for rel, origin in rels():
                 claim_into(keys, folders, rel, origin)
             known = (inputs, keys, folders)
         self.group_claims[name] = known
@@ -154,10 +157,11 @@ class OutputWriter:
         claimed = self.claimed.keys()
         if claimed.isdisjoint(keys) and claimed.isdisjoint(folders) and self.folders.keys().isdisjoint(keys):
             self.claimed.update(keys)
-            for folder in [f for f in folders if f not in self.folders]:
-                self.folders[folder] = folders[folder]
+            first = {f: self.folders[f] for f in folders.keys() & self.folders.keys()}  # (parents: few)
+            self.folders.update(folders)
+            self.folders.update(first)  # a folder keeps the first file claimed in it
         else:
-            for rel, origin in rels:
+            for rel, origin in rels():
                 self.claim(rel, origin)
 
     def write(self, rel: str, data: bytes, origin: str) -> None:
@@ -176,22 +180,38 @@ class OutputWriter:
             return
         if self.deferred is not None and not self.preclaimed:  # made later, on both cores (parallel.py)
             self.deferred.append(lambda: self._write_claimed(rel, produce(), inputs))
+            self.deferred_pages += 1
             return
         self._write_claimed(rel, produce(), inputs)
 
-    def write_group(self, name: str, inputs: str, rels: list[tuple[str, str]], write_all: Callable[[], None]) -> None:
-        """Files ((path, origin) pairs) whose bytes follow from the group's `inputs`: when
-        those are as last time and the files intact, the files are kept without each being
-        looked at (thousands of entry pages). Otherwise `write_all()` writes them."""
+    def write_group(self, name: str, inputs: str, rels: Callable[[], list[tuple[str, str]]],
+                    write_all: Callable[[], None], whole: bool = True) -> None:
+        """Files (`rels()`: (path, origin) pairs) whose bytes follow from the group's
+        `inputs`: when those are as last time and the files intact, the files are kept
+        without each being looked at (thousands of entry pages). Otherwise `write_all()`
+        writes them: later (on both cores, parallel.py) when `whole`, else now, so that
+        each file's own inputs decide (see write_lazy). `serve` keeps a group's records
+        whole (see `_group_records`)."""
+        kept = self.previous_group_records.get(name)
+        claims = self.previous_group_claims.get(name)
+        if kept is not None and claims is not None and claims[0] == inputs == self.previous_groups.get(name) \
+                and self.trusted and not self.verify:
+            self._claim_group(name, inputs, rels)
+            self.records.update(kept)
+            self.kept_groups.add(name)
+            self.groups[name] = inputs
+            return
+        rels = rels()  # type: ignore[assignment]
         old = self.previous or {}
         current = self.previous_groups.get(name) == inputs and all(
             rel in old and self._intact(rel, old[rel]) for rel, _ in rels)
         if current and not self.verify:
-            self._claim_group(name, inputs, rels)
+            self._claim_group(name, inputs, lambda: rels)  # type: ignore[arg-type,return-value]
             self.records.update((rel, old[rel]) for rel, _ in rels)
-        elif self.deferred is not None and not current:
-            self._claim_group(name, inputs, rels)
+        elif self.deferred is not None and not current and whole:
+            self._claim_group(name, inputs, lambda: rels)  # type: ignore[arg-type,return-value]
             self.deferred.append(write_all)
+            self.deferred_pages += len(rels)
         else:
             write_all()
             changed = [rel for rel, _ in rels if current and self.records[rel].digest != old[rel].digest]
@@ -286,7 +306,21 @@ class OutputWriter:
             self._commit_swap()
         self._save_manifest()
         if self.remembered is not None:
-            self.remembered[f"output:{self.output}"] = (self.records, self.groups, self.group_claims)
+            self.remembered[f"output:{self.output}"] = (self.records, self.groups, self.group_claims,
+                                                        self._group_records())
+
+    def _group_records(self) -> dict[str, dict[str, Record]]:
+        """Each claimed group's files' records, for `serve`'s next build: a group kept
+        whole can then be kept again with one dict update, not a look at each file."""
+        found: dict[str, dict[str, Record]] = {}
+        for name, (_, keys, _) in self.group_claims.items():
+            known = self.previous_group_records.get(name) if name in self.kept_groups else None
+            if known is None:
+                known = {rel: self.records[rel] for rel, _ in keys.values() if rel in self.records}
+                if len(known) != len(keys):
+                    continue
+            found[name] = known
+        return found
 
     def _commit_swap(self) -> None:
         old = self.output.parent / f".{self.output.name}.old-{os.getpid()}"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from itertools import islice
 from typing import Callable, Iterator
 
 from markupsafe import Markup
@@ -17,17 +16,18 @@ from sitegen import urls
 from sitegen.entry_pages import entry_pages
 from sitegen.live import stream_data
 from sitegen.model import Entry, Liveblog, Site, Topic
-from sitegen.structured import coverage, liveblog_posting
-from sitegen.pagination import Chunk, paginate
-from sitegen.pager import Pager, chunk_label, pager, position_of, shown_pages
+from sitegen.page_inputs import (CARD_ENTRIES, TOPIC_PREVIEW, cards_inputs, front_inputs, key_events, span,
+                                  stream_archive_inputs, topic_front_inputs)
+from sitegen.structured import liveblog_posting
+from sitegen.pagination import Chunk
+from sitegen.streams import places, stream_chunks
+from sitegen.pager import Pager, chunk_label, pager
 from sitegen.urls import Links
 from sitegen.views import (Alternate, Head, SiteView, datetime_label, feed_alternates, head,
                            headline, site_view, time_label)
 
 # Renders an entry's <article> as seen from a page with the given links.
 Fragment = Callable[[Entry, Liveblog, Links], str]
-TOPIC_PREVIEW = 5
-KEY_EVENTS_SHOWN = 20  # the newest; a war's liveblog has hundreds (all in the key-events feed)
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,8 @@ class PageGroup:
     inputs: str
     routes: tuple[str, ...]
     pages: Callable[[], Iterator[PageSpec]]
+    entries: tuple[Entry, ...] = ()  # whose pages these are, one per route (for the sitemap)
+    whole: bool = True  # made as a whole, maybe later on another core; else page by page, each by its inputs
 
 
 @dataclass(frozen=True)
@@ -144,30 +146,32 @@ class HomePage:
 
 
 class SitePlan:
-    """Where every entry lives, so links from anywhere can reach it."""
+    """Where every entry lives, so links from anywhere can reach it. `serve`'s rebuilds
+    reuse what the last build worked out for pages whose entries did not change
+    (streams.py)."""
 
     def __init__(self, site: Site) -> None:
         self.site = site
         self.chunks: dict[str, list[Chunk]] = {}
-        self.location: dict[tuple[str, str], str] = {}
+        self.places: dict[str, dict[str, str]] = {}  # liveblog slug -> entry id -> its stream page
         for liveblog in site.liveblogs:
-            chunks = paginate([e for e in liveblog.entries if not e.pinned], site.config.per_page)
-            self.chunks[liveblog.slug] = chunks
-            for chunk in chunks:
-                for entry in chunk.items:
-                    self.location[(liveblog.slug, entry.id)] = stream_route(liveblog.slug, chunk.number)
-            for entry in liveblog.entries:
-                if entry.pinned:
-                    self.location[(liveblog.slug, entry.id)] = urls.liveblog(liveblog.slug)
+            slug, pinned = liveblog.slug, liveblog.pinned
+            chunks = stream_chunks((slug,), liveblog.unpinned, site.config.per_page)
+            self.chunks[slug] = chunks
+            self.places[slug] = places(slug, chunks, pinned, urls.liveblog(slug), partial(stream_route, slug))
 
     def by_location(self, liveblog: Liveblog) -> list[tuple[str, tuple[Entry, ...]]]:
         """(stream page route, the entries that live there), the front page first."""
-        pinned = tuple(e for e in liveblog.entries if e.pinned)
+        pinned = liveblog.pinned
         return [(stream_route(liveblog.slug, c.number), pinned + c.items if c.is_front else c.items)
                 for c in self.chunks[liveblog.slug]]
 
+    def route_of(self, liveblog: Liveblog, entry: Entry) -> str:
+        """The route of the stream page `entry` is on."""
+        return self.places[liveblog.slug][entry.id]
+
     def entry_link(self, liveblog: Liveblog, entry: Entry, links: Links, here: str) -> EntryLink:
-        route = self.location[(liveblog.slug, entry.id)]
+        route = self.places[liveblog.slug][entry.id]
         anchor = "#" + urls.entry_anchor(entry.id)
         local = entry.time.astimezone(liveblog.timezone)
         return EntryLink(headline(entry), entry.time.isoformat(), time_label(local),
@@ -213,36 +217,33 @@ def _join(entries: tuple[Entry, ...], liveblog: Liveblog, links: Links, fragment
     return Markup("".join(fragment(e, liveblog, links) for e in entries))
 
 
-def liveblog_pages(site: Site, plan: SitePlan, liveblog: Liveblog, fragment: Fragment) -> Iterator[PageSpec]:
+def liveblog_pages(site: Site, plan: SitePlan, liveblog: Liveblog,
+                   fragment: Fragment) -> Iterator[PageSpec | PageGroup]:
     chunks = plan.chunks[liveblog.slug]
-    span = _span(liveblog)
-    for chunk in chunks:
-        route = stream_route(liveblog.slug, chunk.number)
-        links = Links.from_page(site.config.base_url, route)
-        make = partial(liveblog_page, site, plan, liveblog, chunk, chunks, links, fragment)
-        if chunk.is_front:
-            yield PageSpec(route, "liveblog.html", make())
-        else:
-            yield PageSpec(route, "liveblog.html", make, archive_inputs(liveblog, span, chunks, chunk))
+    route = urls.liveblog(liveblog.slug)
+    page_of = partial(liveblog_page, site, plan, liveblog, chunks=chunks, fragment=fragment)
+    links = Links.from_page(site.config.base_url, route)
+    yield PageSpec(route, "liveblog.html", partial(page_of, chunk=chunks[0], links=links),
+                   front_inputs(plan, liveblog, span(liveblog), chunks))
+    yield from archive_group(site, liveblog, chunks, partial(stream_route, liveblog.slug), "liveblog.html", page_of)
 
 
-def _span(liveblog: Liveblog) -> str:
-    """The liveblog's coverage span (in its structured data), as page inputs."""
-    span = coverage(liveblog)
-    return f"{span.start!r}|{span.end!r}"
+def archive_group(site: Site, liveblog: Liveblog, chunks: list[Chunk], route_of: Callable[[int], str], template: str,
+                  page_of: Callable[..., object], *more: str) -> Iterator[PageGroup]:
+    """A stream's archive pages (all but its first) as one group: after an edit most
+    streams' are all as they were, and are kept whole, not looked at one by one. Each
+    page keeps its own inputs, so of a changed group only the changed pages are made."""
+    if len(chunks) < 2:
+        return
+    inputs, joined = stream_archive_inputs(liveblog, span(liveblog), chunks, *more)
+    routes = tuple(route_of(c.number) for c in chunks[1:])
 
-
-def archive_inputs(liveblog: Liveblog, span: str, chunks: list[Chunk], chunk: Chunk, *more: str) -> str:
-    """What an archive page (a stream page but the first) shows besides config and
-    templates: the liveblog's own fields, its coverage span (structured data), its
-    entries and its pager (the pages it lists, each labelled by its oldest entry's
-    time). A new entry elsewhere changes none of these, so the page is not even
-    rendered again (tests check the claim: see PageSpec). Built from digests, not
-    from the page's objects: a long liveblog has hundreds of archive pages."""
-    shown = shown_pages(len(chunks), position_of(chunks, chunk.number))
-    labels = ("" if chunks[i].is_front else repr(chunks[i].items[-1].time) for i in shown)  # (see chunk_label)
-    return "\x00".join((liveblog.digest, span, str(chunk.number), str(len(chunks)), *labels, "|", *more, "|",
-                        *(e.digest for e in chunk.items)))
+    def pages() -> Iterator[PageSpec]:
+        for chunk, route, page_inputs in zip(chunks[1:], routes, inputs):
+            links = Links.from_page(site.config.base_url, route)
+            yield PageSpec(route, template, partial(page_of, chunk=chunk, links=links), page_inputs)
+    # (a changed group is looked at page by page: usually one page of hundreds changed)
+    yield PageGroup(" ".join(("archive pages", liveblog.slug, *more[:1])), joined, routes, pages, whole=False)
 
 
 def liveblog_page(site: Site, plan: SitePlan, liveblog: Liveblog, chunk: Chunk, chunks: list[Chunk],
@@ -251,20 +252,18 @@ def liveblog_page(site: Site, plan: SitePlan, liveblog: Liveblog, chunk: Chunk, 
     config = site.config
     title = liveblog.title if chunk.is_front else f"{liveblog.title}: updates from {chunk_label(chunk)}"
     front = chunk.is_front
-    pinned = tuple(e for e in liveblog.entries if e.pinned) if front else ()
+    pinned = liveblog.pinned if front else ()
     return LiveblogPage(
         head=head(config, links, route, title, liveblog.description,
                   alternates=liveblog_alternates(liveblog, links), og_type="article",
                   json_ld=liveblog_posting(config, liveblog, links, route,
-                                           [(e, plan.location[(liveblog.slug, e.id)])
-                                            for e in pinned + chunk.items], front),
+                                           [(e, plan.route_of(liveblog, e)) for e in pinned + chunk.items], front),
                   robots=None if front else "noindex, follow"),
         site=site_view(config, links),
         header=liveblog_header(site, liveblog, links, archive=not front),
         is_front=front,
         stream_heading="Latest updates" if front else f"Updates from {chunk_label(chunk)}",
-        key_events=tuple(plan.entry_link(liveblog, e, links, route) for e in islice(
-            (e for e in liveblog.entries if e.key_event), KEY_EVENTS_SHOWN)) if front else (),
+        key_events=tuple(plan.entry_link(liveblog, e, links, route) for e in key_events(liveblog)) if front else (),
         topics=_topic_summaries(plan, liveblog, links, route) if front else (),
         pinned=_join(pinned, liveblog, links, fragment),
         stream=_join(chunk.items, liveblog, links, fragment),
@@ -304,20 +303,16 @@ def comments_view(site: Site, liveblog: Liveblog, links: Links) -> CommentsView:
     )
 
 
-def topic_pages(site: Site, liveblog: Liveblog, topic_slug: str, fragment: Fragment) -> Iterator[PageSpec]:
+def topic_pages(site: Site, liveblog: Liveblog, topic_slug: str, fragment: Fragment) -> Iterator[PageSpec | PageGroup]:
     topic = liveblog.topic(topic_slug)
-    entries = liveblog.topic_entries(topic_slug)
-    chunks = paginate(entries, site.config.per_page)
-    span = _span(liveblog)
-    for chunk in chunks:
-        route = topic_stream_route(liveblog.slug, topic_slug, chunk.number)
-        links = Links.from_page(site.config.base_url, route)
-        make = partial(topic_page, site, liveblog, topic, chunk, chunks, links, fragment)
-        if chunk.is_front:
-            yield PageSpec(route, "topic.html", make())
-        else:
-            yield PageSpec(route, "topic.html", make, archive_inputs(liveblog, span, chunks, chunk, topic.slug,
-                                                                     topic.title))
+    chunks = stream_chunks((liveblog.slug, topic_slug), liveblog.topic_entries(topic_slug), site.config.per_page)
+    route = urls.topic(liveblog.slug, topic_slug)
+    page_of = partial(topic_page, site, liveblog, topic, chunks=chunks, fragment=fragment)
+    links = Links.from_page(site.config.base_url, route)
+    yield PageSpec(route, "topic.html", partial(page_of, chunk=chunks[0], links=links),
+                   topic_front_inputs(liveblog, topic, chunks))
+    yield from archive_group(site, liveblog, chunks, partial(topic_stream_route, liveblog.slug, topic_slug),
+                             "topic.html", page_of, topic.slug, topic.title)
 
 
 def topic_page(site: Site, liveblog: Liveblog, topic: Topic, chunk: Chunk, chunks: list[Chunk], links: Links,
@@ -344,26 +339,34 @@ def topic_page(site: Site, liveblog: Liveblog, topic: Topic, chunk: Chunk, chunk
 
 def _cards(site: Site, plan: SitePlan, links: Links, here: str) -> tuple[LiveblogCard, ...]:
     return tuple(LiveblogCard(liveblog_header(site, lb, links),
-                              tuple(plan.entry_link(lb, e, links, here) for e in lb.entries[:3]))
+                              tuple(plan.entry_link(lb, e, links, here) for e in lb.entries[:CARD_ENTRIES]))
                  for lb in site.liveblogs)
 
 
 def home_page(site: Site, plan: SitePlan) -> PageSpec:
+    return PageSpec(urls.home(), "home.html", partial(_home, site, plan), cards_inputs(site, plan))
+
+
+def _home(site: Site, plan: SitePlan) -> HomePage:
     links = Links.from_page(site.config.base_url, urls.home())
     config = site.config
-    return PageSpec(urls.home(), "home.html", HomePage(
+    return HomePage(
         head=head(config, links, urls.home(), config.title, config.description),
         site=site_view(config, links),
         liveblogs=_cards(site, plan, links, urls.home()),
-    ))
+    )
 
 
 def not_found_page(site: Site, plan: SitePlan) -> PageSpec:
+    return PageSpec("404.html", "404.html", partial(_not_found, site, plan), cards_inputs(site, plan))
+
+
+def _not_found(site: Site, plan: SitePlan) -> HomePage:
     links = Links.rooted(site.config.base_url)
     config = site.config
-    return PageSpec("404.html", "404.html", HomePage(
+    return HomePage(
         head=head(config, links, "404.html", f"Page not found — {config.title}", config.description,
                   robots="noindex"),
         site=site_view(config, links),
         liveblogs=_cards(site, plan, links, "404.html"),
-    ))
+    )

@@ -8,7 +8,9 @@ page; every other page keeps its bytes (and its URL keeps its entries).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Sequence, TypeVar
 
 T = TypeVar("T")
@@ -22,6 +24,19 @@ class Chunk:
     @property
     def is_front(self) -> bool:
         return self.number == 0
+
+    @cached_property
+    def digest(self) -> str:
+        """A content hash of the page's entries (their digests), for page inputs; made
+        once per chunk, and `serve` keeps a page's chunk while its entries stay the
+        same objects (streams.py)."""
+        return hashlib.sha256(" ".join([item.digest for item in self.items]).encode()).hexdigest()
+
+    @cached_property
+    def label_key(self) -> str:
+        """The time of the page's oldest entry, which labels the page in pagers (see
+        pager.chunk_label), as written: for page inputs."""
+        return repr(self.items[-1].time) if self.items else ""
 
 
 def paginate(newest_first: Sequence[T], per_page: int) -> list[Chunk]:
