@@ -17,7 +17,7 @@ from sitegen.cache import Cache, cache_key
 from sitegen.config import load_config
 from sitegen.content import load_site, parsed_files
 from sitegen.errors import Problem, SitegenError
-from sitegen.feeds import Feed, lastmod_text, rss, site_feeds, sitemap_text
+from sitegen.feeds import Feed, lastmod_text, rss, site_feeds, sitemap_document, sitemap_urls
 from sitegen.feeds_extra import other_makers
 from sitegen.live import manifest_files
 from sitegen.structured import warn_missing
@@ -28,8 +28,8 @@ from sitegen.parallel import write_split
 from sitegen.pages import PageGroup, PageSpec, SitePlan, site_pages
 from sitegen.render import BUNDLED_THEMES, Renderer, Theme, find_theme
 from sitegen.sources import walk_files
-from sitegen.uptodate import SourceState, Summary, remember, source_state, unchanged
 from sitegen.streams import derived
+from sitegen.uptodate import SourceState, Summary, remember, source_state, unchanged
 
 CACHE_DIR = ".sitegen-cache"
 SOURCE_FOLDERS = ("content", "static", "templates", "themes")
@@ -225,7 +225,7 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
         writer.write(route, data, f"live updates {route}")
         count += 1
     writer.write_lazy("sitemap.xml", sitemap.inputs(renderer.fingerprint),
-                      lambda: sitemap_text(sitemap.pairs, site.config.base_url), "the sitemap")
+                      lambda: sitemap_document(sitemap.urls), "the sitemap")
     for rel, path, origin in statics:
         writer.copy(rel, path, origin)
     return count + 1 + len(statics)
@@ -274,20 +274,22 @@ class Sitemap:
     (streams.py), so `serve` does not list 10,000 entry pages after each edit."""
 
     def __init__(self, site: Site) -> None:
-        self.pairs: list[tuple[str, str | None]] = []
-        self.parts: list[str] = []  # what the pairs say, for `inputs`
+        self.base_url = site.config.base_url
+        self.urls: list[str] = []  # the sitemap's parts (feeds.sitemap_urls), in order
+        self.parts: list[str] = []  # what each says, for `inputs`
         self.newest = {urls.liveblog(lb.slug): lastmod_text(lb.last_modified) if lb.last_modified else None
                        for lb in site.liveblogs}
 
     def add(self, route: str) -> None:
         if _listed(route):
-            self.pairs.append((route, self.newest.get(route)))
-            self.parts.append(f"{route} {self.pairs[-1][1]}")
+            pair = (route, self.newest.get(route))
+            self.urls.append(sitemap_urls([pair], self.base_url))
+            self.parts.append(f"{route} {pair[1]}")
 
     def add_group(self, group: PageGroup) -> None:
-        pairs, part = derived(("sitemap", group.name), (*group.entries, *group.routes),
-                              partial(_group_sitemap, group))
-        self.pairs += pairs
+        text, part = derived(("sitemap", group.name), (*group.entries, *group.routes),
+                             partial(_group_sitemap, group, self.base_url), key=self.base_url)
+        self.urls.append(text)
         self.parts.append(part)
 
     def inputs(self, fingerprint: str) -> str:
@@ -299,10 +301,10 @@ def _listed(route: str) -> bool:
     return route != "404.html" and "/page/" not in route
 
 
-def _group_sitemap(group: PageGroup) -> tuple[list[tuple[str, str | None]], str]:
+def _group_sitemap(group: PageGroup, base_url: str) -> tuple[str, str]:
     """A group of entry pages' part of the sitemap (each route with its entry's last
     change), and a digest of what it says."""
     pairs: list[tuple[str, str | None]] = [(route, lastmod_text(entry.last_modified))
                                            for route, entry in zip(group.routes, group.entries) if _listed(route)]
     text = "\n".join([f"{route} {modified}" for route, modified in pairs])
-    return pairs, hashlib.sha256(text.encode()).hexdigest()
+    return sitemap_urls(pairs, base_url), hashlib.sha256(text.encode()).hexdigest()

@@ -181,16 +181,28 @@ def lastmod_text(moment: datetime) -> str:
 
 def sitemap_text(routes: Iterable[tuple[str, str | None]], base_url: str) -> bytes:
     """`sitemap` from (route, `lastmod_text` or None) pairs."""
-    parts = [f"<?xml version='1.0' encoding='utf-8'?>\n<urlset xmlns=\"{SITEMAP_NS}\">"]
+    return sitemap_document([sitemap_urls(routes, base_url)])
+
+
+def sitemap_urls(routes: Iterable[tuple[str, str | None]], base_url: str) -> str:
+    """The sitemap's <url> elements for (route, `lastmod_text` or None) pairs: a part
+    of `sitemap_document` (`serve` keeps the parts of pages that did not change)."""
+    parts = []
     for route, modified in routes:
         parts.append(_sitemap_loc(base_url, route))
         if modified:
             parts.append(f"\n    <lastmod>{modified}</lastmod>")
         parts.append("\n  </url>")
-    if len(parts) == 1:
-        return parts[0][:-1].encode() + b" />\n"
-    parts.append("\n</urlset>\n")
-    return "".join(parts).encode("utf-8")
+    return "".join(parts)
+
+
+def sitemap_document(urls: list[str]) -> bytes:
+    """The sitemap from its parts (`sitemap_urls`), in order."""
+    head = f"<?xml version='1.0' encoding='utf-8'?>\n<urlset xmlns=\"{SITEMAP_NS}\">"
+    body = "".join(urls)
+    if not body:
+        return head[:-1].encode() + b" />\n"
+    return (head + body + "\n</urlset>\n").encode("utf-8")
 
 
 @lru_cache(maxsize=1 << 17)  # `serve` writes the same thousands of lines after each edit

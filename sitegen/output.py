@@ -192,32 +192,40 @@ class OutputWriter:
         writes them: later (on both cores, parallel.py) when `whole`, else now, so that
         each file's own inputs decide (see write_lazy). `serve` keeps a group's records
         whole (see `_group_records`)."""
-        kept = self.previous_group_records.get(name)
-        claims = self.previous_group_claims.get(name)
-        if kept is not None and claims is not None and claims[0] == inputs == self.previous_groups.get(name) \
-                and self.trusted and not self.verify:
-            self._claim_group(name, inputs, rels)
-            self.records.update(kept)
-            self.kept_groups.add(name)
+        if self._kept_whole(name, inputs, rels):
             self.groups[name] = inputs
             return
-        rels = rels()  # type: ignore[assignment]
+        listed = rels()
         old = self.previous or {}
         current = self.previous_groups.get(name) == inputs and all(
-            rel in old and self._intact(rel, old[rel]) for rel, _ in rels)
+            rel in old and self._intact(rel, old[rel]) for rel, _ in listed)
         if current and not self.verify:
-            self._claim_group(name, inputs, lambda: rels)  # type: ignore[arg-type,return-value]
-            self.records.update((rel, old[rel]) for rel, _ in rels)
+            self._claim_group(name, inputs, lambda: listed)
+            self.records.update((rel, old[rel]) for rel, _ in listed)
         elif self.deferred is not None and not current and whole:
-            self._claim_group(name, inputs, lambda: rels)  # type: ignore[arg-type,return-value]
+            self._claim_group(name, inputs, lambda: listed)
             self.deferred.append(write_all)
-            self.deferred_pages += len(rels)
+            self.deferred_pages += len(listed)
         else:
             write_all()
-            changed = [rel for rel, _ in rels if current and self.records[rel].digest != old[rel].digest]
+            changed = [rel for rel, _ in listed if current and self.records[rel].digest != old[rel].digest]
             if changed:
                 raise StaleInputs(f"{changed[0]}: the group {name!r} has the same inputs, but not this file")
         self.groups[name] = inputs
+
+    def _kept_whole(self, name: str, inputs: str, rels: Callable[[], list[tuple[str, str]]]) -> bool:
+        """In `serve` (whose private output is trusted), a group kept or written last time
+        with the same inputs: its files' records from then stand, with one dict update
+        (what `write_group` would find looking at each file; see `_group_records`)."""
+        kept = self.previous_group_records.get(name)
+        claims = self.previous_group_claims.get(name)
+        if kept is None or claims is None or not self.trusted or self.verify \
+                or not claims[0] == inputs == self.previous_groups.get(name):
+            return False
+        self._claim_group(name, inputs, rels)
+        self.records.update(kept)
+        self.kept_groups.add(name)
+        return True
 
     def _write_claimed(self, rel: str, data: bytes, inputs: str | None) -> None:
         digest = _digest(data)

@@ -41,13 +41,12 @@ def span(liveblog: Liveblog) -> str:
     return f"{start!r}|{None if liveblog.is_live else newest!r}"
 
 
-def stream_archive_inputs(liveblog: Liveblog, span: str, chunks: list[Chunk], *more: str) -> tuple[list[str], str]:
-    """Every archive page's inputs (see `archive_inputs`), and all of them as one: made
-    again only when a page of the stream changed."""
-    def make() -> tuple[list[str], str]:
-        found = [archive_inputs(liveblog, span, chunks, chunk, *more) for chunk in chunks[1:]]
-        return found, "\x00".join(found)
-    return derived(("archive pages", liveblog.slug, *more), tuple(chunks), make, key=(liveblog.digest, span))
+def stream_archive_inputs(liveblog: Liveblog, span: str, chunks: list[Chunk], *more: str) -> list[str]:
+    """Every archive page's inputs (see `archive_inputs`): looked up again only when a
+    page of the stream changed."""
+    return derived(("archive pages", liveblog.slug, *more), tuple(chunks),
+                   lambda: [archive_inputs(liveblog, span, chunks, chunk, *more) for chunk in chunks[1:]],
+                   key=(liveblog.digest, span))
 
 
 def archive_inputs(liveblog: Liveblog, span: str, chunks: list[Chunk], chunk: Chunk, *more: str) -> str:

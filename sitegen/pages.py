@@ -28,6 +28,7 @@ from sitegen.views import (Alternate, Head, SiteView, datetime_label, feed_alter
 
 # Renders an entry's <article> as seen from a page with the given links.
 Fragment = Callable[[Entry, Liveblog, Links], str]
+ARCHIVE_BLOCK = 20  # archive pages per group (see `archive_group`)
 
 
 @dataclass(frozen=True)
@@ -230,20 +231,27 @@ def liveblog_pages(site: Site, plan: SitePlan, liveblog: Liveblog,
 
 def archive_group(site: Site, liveblog: Liveblog, chunks: list[Chunk], route_of: Callable[[int], str], template: str,
                   page_of: Callable[..., object], *more: str) -> Iterator[PageGroup]:
-    """A stream's archive pages (all but its first) as one group: after an edit most
-    streams' are all as they were, and are kept whole, not looked at one by one. Each
+    """A stream's archive pages (all but its first) in groups of ARCHIVE_BLOCK by page
+    number (numbers count from the oldest, so a page stays in its group): after an edit
+    most groups are as they were, and are kept whole, not looked at page by page. Each
     page keeps its own inputs, so of a changed group only the changed pages are made."""
-    if len(chunks) < 2:
-        return
-    inputs, joined = stream_archive_inputs(liveblog, span(liveblog), chunks, *more)
-    routes = tuple(route_of(c.number) for c in chunks[1:])
+    inputs = stream_archive_inputs(liveblog, span(liveblog), chunks, *more)
+    blocks: dict[int, list[tuple[Chunk, str]]] = {}
+    for chunk, page_inputs in zip(chunks[1:], inputs):
+        blocks.setdefault(chunk.number // ARCHIVE_BLOCK, []).append((chunk, page_inputs))
+    for block, pages in blocks.items():
+        routes = tuple(route_of(chunk.number) for chunk, _ in pages)
+        name = " ".join(("archive pages", liveblog.slug, *more[:1], str(block)))
+        # (a changed group is looked at page by page: usually one page of many changed)
+        yield PageGroup(name, "\x00".join(i for _, i in pages), routes,
+                        partial(_archive_pages, site, pages, routes, template, page_of), whole=False)
 
-    def pages() -> Iterator[PageSpec]:
-        for chunk, route, page_inputs in zip(chunks[1:], routes, inputs):
-            links = Links.from_page(site.config.base_url, route)
-            yield PageSpec(route, template, partial(page_of, chunk=chunk, links=links), page_inputs)
-    # (a changed group is looked at page by page: usually one page of hundreds changed)
-    yield PageGroup(" ".join(("archive pages", liveblog.slug, *more[:1])), joined, routes, pages, whole=False)
+
+def _archive_pages(site: Site, pages: list[tuple[Chunk, str]], routes: tuple[str, ...], template: str,
+                   page_of: Callable[..., object]) -> Iterator[PageSpec]:
+    for (chunk, page_inputs), route in zip(pages, routes):
+        links = Links.from_page(site.config.base_url, route)
+        yield PageSpec(route, template, partial(page_of, chunk=chunk, links=links), page_inputs)
 
 
 def liveblog_page(site: Site, plan: SitePlan, liveblog: Liveblog, chunk: Chunk, chunks: list[Chunk],

@@ -12,10 +12,10 @@ still render differently, while the same object always renders the same.
 from __future__ import annotations
 
 from itertools import repeat
-from operator import attrgetter, is_not
+from operator import attrgetter
 from typing import Callable, Sequence, TypeVar
 
-from sitegen.model import Entry
+from sitegen.model import Entry, same_objects
 from sitegen.pagination import Chunk, paginate
 
 T = TypeVar("T")
@@ -24,11 +24,6 @@ MAX_KEPT = 1 << 14  # values per store: a process that builds many sites (the te
 _chunks: dict[tuple[str, ...], dict[int, Chunk]] = {}
 _derived: dict[tuple[str, ...], tuple[tuple[object, ...], object, object]] = {}
 _entry_id = attrgetter("id")
-
-
-def same_objects(a: Sequence[object], b: Sequence[object]) -> bool:
-    """The very same objects in the same order (a C loop: cheap for thousands)."""
-    return len(a) == len(b) and not any(map(is_not, a, b))
 
 
 def stream_chunks(name: tuple[str, ...], entries: Sequence[Entry], per_page: int) -> list[Chunk]:

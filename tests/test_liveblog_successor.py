@@ -58,7 +58,8 @@ BASE[7] = dataclasses.replace(BASE[7], updated=START + timedelta(hours=5))
 
 @pytest.mark.parametrize("change", [
     "body", "topics", "later-time-same-place", "updated", "same-instant-other-zone", "on-top", "on-top-tie",
-    "on-top-two", "in-the-middle", "removed", "pinned", "pinned-on-top", "new-id",
+    "on-top-two", "in-the-middle", "removed", "pinned", "pinned-on-top", "new-id", "corrected-newest",
+    "corrected-tie", "corrected-older", "two-corrected-same",
 ])
 def test_carried_values_are_what_computing_them_gives(change: str) -> None:
     previous = liveblog(BASE)
@@ -89,6 +90,16 @@ def test_carried_values_are_what_computing_them_gives(change: str) -> None:
         entries[6] = dataclasses.replace(entries[6], pinned=True, digest="new")
     elif change == "pinned-on-top":
         entries.append(dataclasses.replace(entry(50), pinned=True))
+    elif change == "corrected-newest":  # a correction's `updated` beyond any other moment
+        entries[3] = dataclasses.replace(entries[3], updated=START + timedelta(days=2), digest="new")
+    elif change == "corrected-tie":  # ... the same instant as the newest change, in another zone
+        entries[3] = dataclasses.replace(entries[3], updated=BASE[7].updated.astimezone(KYIV), digest="new")
+    elif change == "corrected-older":  # the newest change corrected back to an older moment
+        entries[7] = dataclasses.replace(entries[7], updated=START + timedelta(minutes=75), digest="new")
+    elif change == "two-corrected-same":  # two corrections to one new moment: the first wins
+        moment = START + timedelta(days=3)
+        entries[2] = dataclasses.replace(entries[2], updated=moment.astimezone(KYIV), digest="new2")
+        entries[9] = dataclasses.replace(entries[9], updated=moment, digest="new9")
     elif change == "new-id":  # (an id sorts with the time: a new one may keep the place)
         entries[4] = dataclasses.replace(entries[4], id="e5-renamed", topics=("energy", "diplomacy"), digest="new")
     made = successor(previous, liveblog(entries))
@@ -99,9 +110,11 @@ def test_carried_values_are_what_computing_them_gives(change: str) -> None:
 
 ALL = {"last_modified", "time_span", "_by_topic", "flagged", "ids"}
 CARRIED = {"body": ALL, "topics": ALL - {"_by_topic"}, "later-time-same-place": {"_by_topic", "flagged", "ids"},
-           "updated": ALL - {"last_modified", "flagged"}, "same-instant-other-zone": {"_by_topic", "flagged", "ids"},
+           "updated": ALL - {"flagged"}, "same-instant-other-zone": {"_by_topic", "flagged", "ids"},
            "on-top": ALL, "on-top-tie": ALL, "on-top-two": ALL, "in-the-middle": set(), "removed": set(),
-           "pinned": ALL - {"flagged"}, "pinned-on-top": ALL, "new-id": ALL - {"ids", "_by_topic"}}
+           "pinned": ALL - {"flagged"}, "pinned-on-top": ALL, "new-id": ALL - {"ids", "_by_topic"},
+           "corrected-newest": ALL - {"flagged"}, "corrected-tie": ALL - {"flagged", "last_modified"},
+           "corrected-older": ALL - {"last_modified"}, "two-corrected-same": ALL - {"flagged"}}
 
 
 def test_an_unchanged_liveblog_is_the_previous_object() -> None:

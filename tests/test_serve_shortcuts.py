@@ -213,7 +213,7 @@ def test_a_new_archive_page_rerenders_only_the_pages_that_list_it(tmp_path: Path
     """Pagers list the newest and oldest pages and a page's neighbours: when the stream
     grows by a page, a page far from the newest lists the same pages as before."""
     monkeypatch.delenv("SITEGEN_VERIFY_INPUTS")
-    many = {f"n{n:02d}.md": entry_md(f"2025-03-{1 + n:02d}T09:00", f"Number {n}.") for n in range(21)}
+    many = {f"n{n:02d}.md": entry_md(f"2025-03-01T09:{n:02d}", f"Number {n}.") for n in range(43)}
     site = make_site(tmp_path, config=CONFIG, liveblogs={"desk": {"liveblog.yaml": LIVEBLOG, **many}},
                      files={"static/logo.svg": SVG})
     rebuilder = Rebuilder(default_options(site, tmp_path / "preview"))
@@ -221,16 +221,16 @@ def test_a_new_archive_page_rerenders_only_the_pages_that_list_it(tmp_path: Path
     page = sitegen.build.Renderer.page
     monkeypatch.setattr(sitegen.build.Renderer, "page", lambda self, spec: rendered.append(spec.route) or page(self, spec))
     try:
-        assert rebuilder.rebuild().ok  # 21 entries: the front page (2) and pages 1-10 (the oldest has 1)
+        assert rebuilder.rebuild().ok  # 43 entries: the front page (2), pages 1-21 (the newest has 1)
         rendered.clear()
-        new = write(site / "content/desk/n21.md", entry_md("2025-03-23T09:00", "Number 21."))
-        assert rebuilder.rebuild(frozenset({new})).ok  # 22: now page 10 has 2 entries
-        assert "desk/page/1/" not in rendered and "desk/page/10/" in rendered
+        new = write(site / "content/desk/n43.md", entry_md("2025-03-23T09:00", "Number 43."))
+        assert rebuilder.rebuild(frozenset({new})).ok  # 44: now page 21 has 2 entries
+        assert "desk/page/1/" not in rendered and "desk/page/21/" in rendered
         rendered.clear()
-        new = write(site / "content/desk/n22.md", entry_md("2025-03-24T09:00", "Number 22."))
-        assert rebuilder.rebuild(frozenset({new})).ok  # 23: a page 11
-        assert {"desk/page/11/", "desk/page/10/"} <= set(rendered)
-        assert not {"desk/page/1/", "desk/page/2/", "desk/page/5/"} & set(rendered)
+        new = write(site / "content/desk/n44.md", entry_md("2025-03-24T09:00", "Number 44."))
+        assert rebuilder.rebuild(frozenset({new})).ok  # 45: a page 22
+        assert {"desk/page/22/", "desk/page/21/"} <= set(rendered)
+        assert not {"desk/page/1/", "desk/page/2/", "desk/page/5/", "desk/page/12/"} & set(rendered)
     finally:
         rebuilder.close()
     served = snapshot(rebuilder.options.output)
