@@ -103,10 +103,8 @@ def coverage(liveblog: Liveblog) -> Coverage:
     memo = _coverage_memo.get(id(liveblog))
     if memo is not None and memo[0] is liveblog:
         return memo[1]
-    entries = liveblog.entries
-    result = Coverage(min((e.time for e in entries), default=None),
-                      max((e.last_modified for e in entries), default=None),
-                      None if liveblog.is_live else max((e.time for e in entries), default=None))
+    start, newest = liveblog.time_span  # (kept across `serve`'s rebuilds: see model.successor)
+    result = Coverage(start, liveblog.last_modified, None if liveblog.is_live else newest)
     if len(_coverage_memo) >= 4:  # pages come liveblog by liveblog; hold few alive
         _coverage_memo.clear()
     _coverage_memo[id(liveblog)] = (liveblog, result)

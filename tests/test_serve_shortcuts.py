@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 
 import pytest
 from sitekit import entry_md, html_page, make_site, snapshot, write
-from test_serve_rebuild import BASE, assert_same, edit, what_changed
+from test_serve_rebuild import BASE, LISTED, LIVEBLOG, assert_same, edit, what_changed
 
 import sitegen.build
 import sitegen.content
@@ -37,25 +37,6 @@ per_page: 2
 publisher:
   name: Shortcut desk
   logo: logo.svg
-"""
-
-LIVEBLOG = """\
-title: Rolling coverage
-description: Everything as it happens.
-timezone: Europe/Kyiv
-topics:
-  energy: Energy talks
-  diplomacy: Diplomacy
-"""
-
-LISTED = """\
-- id: brief-one
-  time: 2025-03-23T08:00
-  title: Brief one
-  body: First brief.
-- id: brief-two
-  time: 2025-03-23T08:30
-  body: Second brief, no title.
 """
 
 SVG = '<svg xmlns="http://www.w3.org/2000/svg"/>\n'
