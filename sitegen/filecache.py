@@ -33,7 +33,7 @@ from sitegen.bodies import fork_map, pool_size
 from sitegen.cache import Cache, cache_key
 from sitegen.config import read_text
 from sitegen.errors import Problem, SitegenError
-from sitegen.filestamps import RACY_NS, FileStamps, Signature, signature
+from sitegen.filestamps import RACY_NS, FileStamps, Signature, signature, stat_signature
 from sitegen.listings import Listings
 
 log = logging.getLogger("sitegen")
@@ -137,15 +137,12 @@ def _parse_many(items: list[tuple[Path, str]], parse: Parse, codec: Codec) -> li
     return out
 
 
-def _signature(path: Path) -> Signature:
-    return signature(os.stat(path))
-
 
 def _plain_signature(path: Path) -> tuple[Signature, bool]:
     """The signature, and whether `path` is a plain file (not a symlink): a change to a
     symlink's target is reported by the watcher under the target's path, not this one."""
     stat = os.lstat(path)
-    return (_signature(path), False) if S_ISLNK(stat.st_mode) else (signature(stat), True)
+    return (stat_signature(path), False) if S_ISLNK(stat.st_mode) else (signature(stat), True)
 
 
 def _verifying() -> bool:
@@ -246,7 +243,7 @@ class ParsedFiles:
         if told is not None and plain:
             return None if path in told else source
         try:
-            return source if signature is not None and _signature(path) == signature else None
+            return source if signature is not None and stat_signature(path) == signature else None
         except OSError:
             return None
 

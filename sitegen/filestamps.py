@@ -30,6 +30,11 @@ def signature(stat: os.stat_result) -> Signature:
     return (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
 
 
+def stat_signature(path: Path) -> Signature:
+    """The signature of what `path` leads to (a symlink's target)."""
+    return signature(os.stat(path))
+
+
 class FileStamps:
     """One folder's remembered files: path -> (signature, key of the text)."""
 

@@ -19,11 +19,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Collection, Iterable
 
+from sitegen.entry_rules import Facts
 from sitegen.filecache import ParsedFiles
 from sitegen.model import Entry
 
 SortKey = tuple[int, str]
-Facts = tuple[tuple[str, ...], frozenset[str], frozenset[str]]  # one file's ids, topics, images
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)

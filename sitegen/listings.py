@@ -16,12 +16,9 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Callable
 
-from sitegen.filestamps import RACY_NS, Signature, signature
+from sitegen.filestamps import RACY_NS, Signature, stat_signature
 from sitegen.sources import is_editor_litter
 
-
-def _signature(path: Path) -> Signature:
-    return signature(os.stat(path))
 
 
 def _name(path: Path) -> str:
@@ -81,7 +78,7 @@ class Listings:
         started = time.time_ns()
         try:
             paths, symlinks = list_files()
-            signature = _signature(folder)
+            signature = stat_signature(folder)
         except OSError:
             self.memory.pop(key, None)
             return list_files()[0]
@@ -98,7 +95,7 @@ class Listings:
             inside = [p for p in self.changed if p.parent == folder]
             return all(_plain_file(p) if p in known.members else not p.is_file() for p in inside)
         try:
-            return known.signature is not None and _signature(folder) == known.signature
+            return known.signature is not None and stat_signature(folder) == known.signature
         except OSError:
             return False
 

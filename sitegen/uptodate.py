@@ -86,7 +86,10 @@ def _stamps(folder: Path, rows: list[str]) -> int | None:
             return None
         if item.name == "__pycache__":
             continue  # (compiled Python beside the bundled themes' package file)
-        stat = item.stat()
+        try:
+            stat = item.stat()
+        except OSError:
+            return None  # (gone since it was listed: an editor saving, say)
         rows.append(f"{item.path}\0{_stamp(stat)}")
         newest = max(newest, stat.st_mtime_ns, stat.st_ctime_ns)
         if item.is_dir():
