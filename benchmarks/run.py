@@ -187,10 +187,10 @@ def serve_child(site: GeneratedSite, output: Path, runs: int) -> dict:
 
 def rebuild_function(site: Path, output: Path):  # type: ignore[no-untyped-def]
     """`serve`'s own rebuild when it exists; otherwise what it does: build() with one in-memory cache."""
-    from sitegen.build import build, default_options, open_cache
+    from sitegen.build.pipeline import build, default_options, open_cache
     options = default_options(site, output)
     try:
-        from sitegen.serve import Rebuilder
+        from sitegen.serve.session import Rebuilder
     except ImportError:
         cache = open_cache(options, keep_in_memory=True)
         return lambda changed=None: build(options, cache)

@@ -30,8 +30,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.generate import append_entry, edit_entry, make_entry, write_site  # noqa: E402
-from sitegen.render import BUNDLED_THEMES  # noqa: E402
-from sitegen.serve import Session  # noqa: E402
+from sitegen.render.renderer import BUNDLED_THEMES  # noqa: E402
+from sitegen.serve.session import Session  # noqa: E402
 
 TARGET_SECONDS = 0.3
 

@@ -11,12 +11,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sitegen.scaffold
-from sitegen.config import load_config
-from sitegen.content import LIVEBLOG_FILE, LiveblogFields
-from sitegen.errors import ContentError, Problem, SitegenError, raise_all
-from sitegen.schema import parse
-from sitegen.sources import load_yaml_file
-from sitegen.text import normalise_slug
+from sitegen.config.site_config import load_config
+from sitegen.source.loader import LIVEBLOG_FILE, LiveblogFields
+from sitegen.core.errors import ContentError, Problem, SitegenError, raise_all
+from sitegen.core.schema import parse
+from sitegen.source.files import load_yaml_file
+from sitegen.core.text import normalise_slug
 
 SCAFFOLD = Path(sitegen.scaffold.__file__).parent / "site"
 

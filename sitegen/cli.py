@@ -16,7 +16,7 @@ from typing import Any, Callable
 import click
 
 from sitegen import __version__
-from sitegen.errors import SitegenError
+from sitegen.core.errors import SitegenError
 
 log = logging.getLogger("sitegen")
 _BUILT = False  # a build has finished: nothing is left to tear down (see main)
@@ -102,7 +102,7 @@ def build(source: Path, output: Path | None, base_url: str | None, drafts: bool,
 
     The output is replaced only when the whole build succeeds; on any error the
     previous output stays exactly as it was."""
-    from sitegen.build import build as run_build, default_options
+    from sitegen.build.pipeline import build as run_build, default_options
 
     options = default_options(source, output, base_url=base_url, drafts=drafts, use_cache=not no_cache)
     progress = ProgressLine()
@@ -127,7 +127,7 @@ def build(source: Path, output: Path | None, base_url: str | None, drafts: bool,
 @report_errors
 def serve(source: Path, host: str, port: int, drafts: bool, poll: bool) -> None:
     """Preview the site: build, serve, rebuild on every change and reload open tabs."""
-    from sitegen.serve import serve as run_serve
+    from sitegen.serve.session import serve as run_serve
 
     run_serve(source.resolve(), host, port, drafts=drafts, poll=poll)
 

@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 
 from sitekit import entry_md, make_site, write
 
-from sitegen.serve import Session
+from sitegen.serve.session import Session
 
 LIVEBLOG = """\
 title: Night shift

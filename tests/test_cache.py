@@ -18,19 +18,22 @@ from pathlib import Path
 
 import pytest
 
-import sitegen.cache
-from sitegen import bodies, filecache, filestamps, parallel
-from sitegen import output as output_module
-from sitegen.errors import SitegenError
-from sitegen.build import build, default_options, open_cache
-from sitegen.cache import Cache
-from sitegen.content import load_site
-from sitegen.config import load_config
-from sitegen.feeds import sitemap, sitemap_tree
-from sitegen.model import Entry
-from sitegen.render import ENTRY_TEMPLATE, Renderer, find_theme
-from sitegen.urls import Links
-from sitegen.views import entry_view
+import sitegen.incremental.cache
+from sitegen.markdown import bodies
+from sitegen.incremental import filecache
+from sitegen.incremental import filestamps
+from sitegen.build import parallel
+from sitegen.output import writer as output_module
+from sitegen.core.errors import SitegenError
+from sitegen.build.pipeline import build, default_options, open_cache
+from sitegen.incremental.cache import Cache
+from sitegen.source.loader import load_site
+from sitegen.config.site_config import load_config
+from sitegen.feeds.rss import sitemap, sitemap_tree
+from sitegen.model.site import Entry
+from sitegen.render.renderer import ENTRY_TEMPLATE, Renderer, find_theme
+from sitegen.core.urls import Links
+from sitegen.site.views import entry_view
 from sitekit import article, html_page, make_site, snapshot, stream_ids, write
 
 CONFIG = """\
@@ -214,7 +217,7 @@ def test_values_of_an_older_sitegen_are_never_used(site: Path, tmp_path: Path, m
     want = reference(site, tmp_path)
     out = tmp_path / "out"
     with monkeypatch.context() as patched:
-        patched.setattr(sitegen.cache, "_BASE", hashlib.sha256(b"sitegen 0.0.1"))
+        patched.setattr(sitegen.incremental.cache, "_BASE", hashlib.sha256(b"sitegen 0.0.1"))
         built(site, out)
     with sqlite3.connect(_cache_file(site)) as db:
         db.execute("UPDATE fragments SET value='<p>stale</p>'")

@@ -20,15 +20,15 @@ from typing import Callable
 import lxml.etree
 import pytest
 
-from sitegen import feedtext
-from sitegen.bodies import BodyRenderer
-from sitegen.cache import Cache
-from sitegen.config import load_config
-from sitegen.content import load_site
-from sitegen.feeds import Feed, FeedItem, clear_feed_caches, rss, rss_tree, site_feeds
-from sitegen.feeds_extra import atom, atom_tree, json_feed, json_feed_dumps
-from sitegen.markdown import MarkdownRenderer
-from sitegen.model import Site
+from sitegen.feeds import text as feedtext
+from sitegen.markdown.bodies import BodyRenderer
+from sitegen.incremental.cache import Cache
+from sitegen.config.site_config import load_config
+from sitegen.source.loader import load_site
+from sitegen.feeds.rss import Feed, FeedItem, clear_feed_caches, rss, rss_tree, site_feeds
+from sitegen.feeds.formats import atom, atom_tree, json_feed, json_feed_dumps
+from sitegen.markdown.renderer import MarkdownRenderer
+from sitegen.model.site import Site
 from sitekit import REPO_ROOT, entry_md, make_site, write
 
 Maker = Callable[[Feed, Site], bytes]

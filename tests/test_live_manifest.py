@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 import lxml.html
 
-from sitegen.config import SiteConfig
-from sitegen.live import MAX_REMOVED, manifest, encode, read_previous
-from sitegen.model import Entry, Liveblog, Site, SourceRef
-from sitegen.pages import SitePlan
+from sitegen.config.site_config import SiteConfig
+from sitegen.site.live import MAX_REMOVED, manifest, encode, read_previous
+from sitegen.model.site import Entry, Liveblog, Site, SourceRef
+from sitegen.site.pages import SitePlan
 from sitekit import article, build_ok, entry_md, html_page, make_site, write
 
 CONFIG = """\

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sitegen.model import Entry, Liveblog, SourceRef, Topic, successor
-from sitegen.page_inputs import span
-from sitegen.structured import coverage
+from sitegen.model.site import Entry, Liveblog, SourceRef, Topic, successor
+from sitegen.site.page_inputs import span
+from sitegen.site.structured import coverage
 
 KYIV = ZoneInfo("Europe/Kyiv")
 TOPICS = (Topic("energy", "Energy"), Topic("diplomacy", "Diplomacy"))

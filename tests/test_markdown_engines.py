@@ -25,13 +25,13 @@ from typing import Callable
 
 import pytest
 
-from sitegen import bodies as bodies_module
-from sitegen import fastmd
-from sitegen.bodies import BodyRenderer
-from sitegen.cache import Cache
-from sitegen.markdown import HEADING_OFFSET, MarkdownRenderer
-from sitegen.sources import load_yaml_file, split_markdown
-from sitegen.text import clean_text
+from sitegen.markdown import bodies as bodies_module
+from sitegen.markdown import fastmd
+from sitegen.markdown.bodies import BodyRenderer
+from sitegen.incremental.cache import Cache
+from sitegen.markdown.renderer import HEADING_OFFSET, MarkdownRenderer
+from sitegen.source.files import load_yaml_file, split_markdown
+from sitegen.core.text import clean_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -356,10 +356,10 @@ def test_the_pool_is_asked_for_every_body_then_for_those_the_fast_engine_decline
 
 POOL_SCRIPT = """
 import json, os, sys
-import sitegen.bodies as bodies
-from sitegen.bodies import BodyRenderer
-from sitegen.cache import Cache
-from sitegen.markdown import MarkdownRenderer
+import sitegen.markdown.bodies as bodies
+from sitegen.markdown.bodies import BodyRenderer
+from sitegen.incremental.cache import Cache
+from sitegen.markdown.renderer import MarkdownRenderer
 bodies.POOL_MIN_MISSES, bodies.CHUNK, os.cpu_count = 2, 3, lambda: 2
 sizes, real_pool_size = [], bodies.pool_size
 bodies.pool_size = lambda misses: sizes.append(real_pool_size(misses)) or sizes[-1]

@@ -100,8 +100,8 @@ def test_default_per_page_is_50(tmp_path):
 def _rendered_routes(site: Path, monkeypatch) -> list[str]:
     """The stream pages a build renders (not those it keeps because their inputs are
     unchanged); the test suite's verification, which renders every page, is off here."""
-    from sitegen import render
-    from sitegen.build import build, default_options
+    from sitegen.render import renderer as render
+    from sitegen.build.pipeline import build, default_options
 
     monkeypatch.delenv("SITEGEN_VERIFY_INPUTS", raising=False)
     seen: list[str] = []

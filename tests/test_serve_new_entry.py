@@ -14,7 +14,7 @@ import pytest
 from sitekit import article, build_ok, html_page, make_site, run_cli, stream_ids
 
 from sitegen.authoring import new_entry
-from sitegen.sources import split_markdown
+from sitegen.source.files import split_markdown
 
 LIVEBLOG = """\
 title: Night shift

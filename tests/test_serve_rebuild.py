@@ -19,8 +19,8 @@ import pytest
 from sitekit import entry_md, make_site, snapshot, stream_ids, write
 
 import sitegen.themes
-from sitegen.build import BuildOptions, build, default_options
-from sitegen.serve import Rebuilder
+from sitegen.build.pipeline import BuildOptions, build, default_options
+from sitegen.serve.session import Rebuilder
 
 BASE = "http://127.0.0.1:8765/"
 THEME_TEMPLATES = Path(sitegen.themes.__file__).parent / "default" / "templates"

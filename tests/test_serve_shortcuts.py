@@ -23,11 +23,11 @@ import pytest
 from sitekit import entry_md, html_page, make_site, snapshot, write
 from test_serve_rebuild import BASE, LISTED, LIVEBLOG, assert_same, edit, what_changed
 
-import sitegen.build
-import sitegen.content
-from sitegen.build import BuildOptions, build, default_options
-from sitegen.errors import SitegenError
-from sitegen.serve import Rebuilder
+import sitegen.build.pipeline
+import sitegen.source.loader
+from sitegen.build.pipeline import BuildOptions, build, default_options
+from sitegen.core.errors import SitegenError
+from sitegen.serve.session import Rebuilder
 
 CONFIG = """\
 title: Shortcut desk
@@ -146,10 +146,10 @@ def test_rebuilds_told_by_the_watcher_match_fresh_builds(site_and_rebuilder: tup
 
 
 def count_calls(monkeypatch: pytest.MonkeyPatch, name: str) -> list[object]:
-    """Record each call of sitegen.content.`name` (what a shortcut avoids)."""
+    """Record each call of sitegen.source.loader.`name` (what a shortcut avoids)."""
     calls: list[object] = []
-    original = getattr(sitegen.content, name)
-    monkeypatch.setattr(sitegen.content, name, lambda *args: calls.append(args[0]) or original(*args))
+    original = getattr(sitegen.source.loader, name)
+    monkeypatch.setattr(sitegen.source.loader, name, lambda *args: calls.append(args[0]) or original(*args))
     return calls
 
 
@@ -199,8 +199,8 @@ def test_a_new_archive_page_rerenders_only_the_pages_that_list_it(tmp_path: Path
                      files={"static/logo.svg": SVG})
     rebuilder = Rebuilder(default_options(site, tmp_path / "preview"))
     rendered: list[str] = []
-    page = sitegen.build.Renderer.page
-    monkeypatch.setattr(sitegen.build.Renderer, "page", lambda self, spec: rendered.append(spec.route) or page(self, spec))
+    page = sitegen.build.pipeline.Renderer.page
+    monkeypatch.setattr(sitegen.build.pipeline.Renderer, "page", lambda self, spec: rendered.append(spec.route) or page(self, spec))
     try:
         assert rebuilder.rebuild().ok  # 43 entries: the front page (2), pages 1-21 (the newest has 1)
         rendered.clear()

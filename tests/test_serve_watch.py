@@ -22,7 +22,7 @@ from watchdog.events import (
     FileOpenedEvent,
 )
 
-from sitegen.watch import ChangeLog, Debouncer, SourceWatcher, report_lost_events, watched_folders
+from sitegen.serve.watch import ChangeLog, Debouncer, SourceWatcher, report_lost_events, watched_folders
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 import html5lib
 import pytest
 
-from sitegen.build import build, default_options
+from sitegen.build.pipeline import build, default_options
 from sitekit import build_ok, entry_md, make_site
 
 NS = {"h": "http://www.w3.org/1999/xhtml"}

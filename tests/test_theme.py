@@ -14,7 +14,7 @@ import lxml.html
 import pytest
 
 from helpers import format_vnu_messages
-from sitegen.build import BuildOptions, build
+from sitegen.build.pipeline import BuildOptions, build
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LIVEBLOG = "ukraine-war/"

@@ -9,9 +9,9 @@ from typing import Callable
 
 import pytest
 
-from sitegen import uptodate
-from sitegen.build import BuildResult, build, default_options
-from sitegen.output import StaleInputs
+from sitegen.incremental import uptodate
+from sitegen.build.pipeline import BuildResult, build, default_options
+from sitegen.output.writer import StaleInputs
 from sitekit import DEFAULT_CONFIG, DEFAULT_LIVEBLOG, build as cli_build, entry_md, make_site, snapshot, write
 
 

@@ -1,0 +1,310 @@
+"""`sitegen build`, top to bottom: gather and validate, then render, then write."""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Callable, Iterator
+
+from sitegen.core import urls
+from sitegen.markdown.bodies import BodyRenderer
+from sitegen.incremental.cache import Cache, cache_key
+from sitegen.config.site_config import load_config
+from sitegen.source.loader import load_site, parsed_files
+from sitegen.core.errors import Problem, SitegenError
+from sitegen.feeds.rss import Feed, lastmod_text, rss, site_feeds, sitemap_document, sitemap_urls
+from sitegen.feeds.formats import other_makers
+from sitegen.site.live import manifest_files
+from sitegen.site.structured import warn_missing
+from sitegen.markdown.renderer import MarkdownRenderer
+from sitegen.model.site import Site
+from sitegen.output.writer import OutputWriter, StaleInputs, verify_inputs
+from sitegen.build.parallel import write_split
+from sitegen.site.pages import PageGroup, PageSpec, SitePlan, site_pages
+from sitegen.render.renderer import BUNDLED_THEMES, Renderer, Theme, find_theme
+from sitegen.source.files import walk_files
+from sitegen.site.streams import derived
+from sitegen.incremental.uptodate import SourceState, Summary, remember, source_state, unchanged
+
+CACHE_DIR = ".sitegen-cache"
+SOURCE_FOLDERS = ("content", "static", "templates", "themes")
+Progress = Callable[[str, int, int], None]
+FEW_PAGES = 200  # pages to make, below which forking renderers does not pay (see `_bundled`)
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    source: Path
+    output: Path
+    base_url: str | None = None
+    drafts: bool = False
+    cache_dir: Path | None = None  # default: SOURCE/.sitegen-cache; None with use_cache=False
+    use_cache: bool = True
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    site: Site | None  # None when the output was up to date (see uptodate.py)
+    summary: Summary
+    written: int
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def files(self) -> int:
+        return self.summary.files
+
+
+def default_options(source: Path, output: Path | None = None, **kwargs: object) -> BuildOptions:
+    source = source.resolve()
+    return BuildOptions(source, (output or source / "output").resolve(), **kwargs)  # type: ignore[arg-type]
+
+
+def open_cache(options: BuildOptions, keep_in_memory: bool = False) -> Cache:
+    if not options.use_cache:
+        return Cache(None)
+    folder = options.cache_dir or options.source / CACHE_DIR
+    return Cache(folder / "fragments.sqlite3", keep_in_memory)
+
+
+def build(options: BuildOptions, cache: Cache | None = None, progress: Progress | None = None,
+          changed: frozenset[Path] | None = None) -> BuildResult:
+    """Build once; the cyclic garbage collector is paused meanwhile (see `_no_gc_pauses`).
+    `changed` (from `serve`, with an in-memory cache) names the files its watcher saw
+    change since the cache's last successful build; None means every file is checked."""
+    with _no_gc_pauses(long_lived=cache is not None and cache.keep_in_memory):
+        return _build(options, cache, progress, changed)
+
+
+@contextmanager
+def _no_gc_pauses(long_lived: bool) -> Iterator[None]:
+    """A build allocates hundreds of thousands of small, acyclic objects: the cyclic
+    collector would scan the whole (large, long-lived) heap again and again for nothing.
+    Reference counting still frees everything. In a long-lived process (`serve`) one
+    collection runs at the end, and what survives (its caches) is frozen out of later
+    scans; a one-off build's process ends instead."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            if long_lived:
+                gc.collect()
+                gc.freeze()
+            gc.enable()
+
+
+def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None,
+           changed: frozenset[Path] | None) -> BuildResult:
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    own_cache = cache is None
+    cache = cache or open_cache(options)
+    try:
+        # 0. Nothing to do when sources and output are as the last build left them.
+        check_folders(options)
+        state = _source_state(options, cache)
+        skip = unchanged(cache, state, options.output, manifest_path(options)) if state else None
+        if skip and not verify_inputs():  # (the test suite builds anyway, and checks the claim)
+            warn_missing(load_config(options.source, options.base_url))  # (as every build does)
+            return BuildResult(None, skip, 0, time.perf_counter() - started)
+        # 1. Gather and validate everything.
+        config = load_config(options.source, options.base_url)
+        theme = find_theme(options.source, config.theme)
+        bodies = BodyRenderer(MarkdownRenderer(config.markdown.allow_html), cache)
+        site = load_site(options.source, config, options.drafts, bodies.render_many,
+                         parsed_files(cache, bodies.markdown.fingerprint, changed))
+        statics = list(static_files(options.source, theme))
+        timings["load"] = time.perf_counter() - started
+        # 2. Render into a staging folder; 3. swap it in.
+        with _output_errors(options.output):
+            writer = OutputWriter(options.output, manifest_path(options),
+                                  cache.objects if cache.keep_in_memory else None)
+            try:
+                files = render_site(site, Renderer(theme, config, cache), writer, statics, progress)
+                if skip and writer.written:
+                    raise StaleInputs(f"sources and output as the last build left them, yet {writer.written} "
+                                      f"files changed (first: {next(iter(writer.staged))})")
+            except BaseException:
+                writer.abort()
+                raise
+            timings["render"] = time.perf_counter() - started - timings["load"]
+            writer.commit()
+        summary = Summary(len(site.liveblogs), sum(len(lb.entries) for lb in site.liveblogs), files)
+        remember(cache, state, manifest_path(options), summary)
+        cache.flush()
+    finally:
+        if own_cache:
+            cache.close()
+    return BuildResult(site, summary, writer.written, time.perf_counter() - started, timings)
+
+
+def _source_state(options: BuildOptions, cache: Cache) -> SourceState | None:
+    """The sources' state, for a build with a persistent cache (not `serve`'s, which is
+    told what changed)."""
+    if cache.path is None or cache.keep_in_memory:
+        return None
+    shape = repr((str(options.source), str(options.output), options.base_url, options.drafts,
+                  str(options.cache_dir)))
+    return source_state(options.source, BUNDLED_THEMES, shape)
+
+
+@contextmanager
+def _output_errors(output: Path) -> Iterator[None]:
+    """A folder that cannot be created or written (a typo in --output, a read-only
+    disk, a full one) is the user's to fix: say where, never show a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        detail = f" ({exc.filename})" if exc.filename else ""
+        raise SitegenError(Problem(output, None, f"cannot write the output: {exc.strerror or exc}{detail}")) from None
+
+
+def check_folders(options: BuildOptions) -> None:
+    """Refuse an output folder that is, contains, or sits inside the sources it reads."""
+    source, output = options.source.resolve(), options.output.resolve()
+    if output == source or source.is_relative_to(output):
+        raise SitegenError(Problem(output, None, "the output folder must not be (or contain) the site folder"))
+    for name in SOURCE_FOLDERS:
+        if output.is_relative_to(source / name):
+            raise SitegenError(Problem(output, None, f"the output folder must not be inside {name}/, "
+                                                     "which the build reads"))
+
+
+def manifest_path(options: BuildOptions) -> Path | None:
+    if not options.use_cache:
+        return None
+    folder = options.cache_dir or options.source / CACHE_DIR
+    name = hashlib.sha256(str(options.output.resolve()).encode()).hexdigest()[:16]
+    return folder / f"output-{name}.json"
+
+
+def static_files(source: Path, theme: Theme) -> Iterator[tuple[str, Path, str]]:
+    """(output path, file, origin) for the theme's assets and the site's static/ files."""
+    if theme.static.is_dir():
+        for path in walk_files(theme.static, theme.static):
+            yield urls.asset(path.relative_to(theme.static).as_posix()), path, str(path)
+    static = source / "static"
+    if static.is_dir():
+        for path in walk_files(static, source):
+            yield path.relative_to(static).as_posix(), path, str(path)
+
+
+def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
+                statics: list[tuple[str, Path, str]], progress: Progress | None) -> int:
+    plan = SitePlan(site)
+    warn_missing(site.config)  # what search engines need for live coverage
+    if not writer.incremental:
+        renderer.prerender(site)  # every page is made: join prerendered <article>s
+    routes: list[str] = []
+    sitemap = Sitemap(site)
+    writer.deferred = []  # pages to make later: on both cores when there are many (parallel.py)
+    for item in site_pages(site, plan, renderer.fragment):
+        if isinstance(item, PageGroup):
+            write_group(writer, renderer, item)
+            routes += item.routes
+            sitemap.add_group(item)
+        else:
+            write_page(writer, renderer, item)
+            routes.append(item.route)
+            sitemap.add(item.route)
+        if progress:
+            progress("Rendering pages", len(routes), 0)
+    write_split(_bundled(writer.deferred, writer.deferred_pages), writer, renderer.cache)
+    writer.deferred = None
+    count = len(routes)
+    for feed in site_feeds(site):
+        count += write_feed(writer, renderer, feed, site)
+    for route, data in manifest_files(site, plan, renderer.fragment, writer.output):
+        writer.write(route, data, f"live updates {route}")
+        count += 1
+    writer.write_lazy("sitemap.xml", sitemap.inputs(renderer.fingerprint),
+                      lambda: sitemap_document(sitemap.urls), "the sitemap")
+    for rel, path, origin in statics:
+        writer.copy(rel, path, origin)
+    return count + 1 + len(statics)
+
+
+def _bundled(tasks: list[Callable[[], None]], pages: int) -> list[Callable[[], None]]:
+    """The tasks, or one task doing them all when they make few pages (a `serve` rebuild
+    after an edit): forking a large process costs more than rendering a few pages."""
+    if pages >= FEW_PAGES or len(tasks) < 2:
+        return tasks
+    return [lambda: [task() for task in tasks]]
+
+
+def write_feed(writer: OutputWriter, renderer: Renderer, feed: Feed, site: Site) -> int:
+    """A feed as RSS, Atom and JSON Feed; an unchanged feed is not made again."""
+    inputs = repr((feed.route, feed.title, feed.description, feed.page_route,
+                   [(item.entry.digest, item.liveblog.digest) for item in feed.items]))
+    makers = [(feed.route, rss), *other_makers(feed)]  # Atom and JSON Feed beside the RSS
+    for route, make in makers:
+        writer.write_lazy(route, cache_key("feed", renderer.fingerprint, route, inputs),
+                          partial(make, feed, site), f"feed {route}")
+    return len(makers)
+
+
+def write_group(writer: OutputWriter, renderer: Renderer, group: PageGroup) -> None:
+    """A group of pages, kept as they are when the group's inputs did not change."""
+    writer.write_group(group.name, cache_key("pages", renderer.fingerprint, group.inputs),
+                       lambda: [(urls.output_file(route), f"page {route}") for route in group.routes],
+                       lambda: [write_page(writer, renderer, spec) for spec in group.pages()], group.whole)
+
+
+def write_page(writer: OutputWriter, renderer: Renderer, spec: PageSpec) -> None:
+    """Render and write one page; one with unchanged inputs is left as it is."""
+    rel, origin = urls.output_file(spec.route), f"page {spec.route or '/'}"
+    inputs = renderer.page_inputs(spec)
+    if inputs is None:
+        writer.write(rel, renderer.page(spec), origin)
+    else:
+        writer.write_lazy(rel, inputs, lambda: renderer.page(spec), origin)
+
+
+class Sitemap:
+    """(route, last change) for every page worth a search engine's visit, gathered as
+    pages are made; an entry's page changes when the entry does. A group's part (most
+    of a long liveblog's sitemap) is made once while its entries are the same objects
+    (streams.py), so `serve` does not list 10,000 entry pages after each edit."""
+
+    def __init__(self, site: Site) -> None:
+        self.base_url = site.config.base_url
+        self.urls: list[str] = []  # the sitemap's parts (feeds.sitemap_urls), in order
+        self.parts: list[str] = []  # what each says, for `inputs`
+        self.newest = {urls.liveblog(lb.slug): lastmod_text(lb.last_modified) if lb.last_modified else None
+                       for lb in site.liveblogs}
+
+    def add(self, route: str) -> None:
+        if _listed(route):
+            pair = (route, self.newest.get(route))
+            self.urls.append(sitemap_urls([pair], self.base_url))
+            self.parts.append(f"{route} {pair[1]}")
+
+    def add_group(self, group: PageGroup) -> None:
+        text, part = derived(("sitemap", group.name), (*group.entries, *group.routes),
+                             partial(_group_sitemap, group, self.base_url), key=self.base_url)
+        self.urls.append(text)
+        self.parts.append(part)
+
+    def inputs(self, fingerprint: str) -> str:
+        """What the sitemap shows: a long liveblog's sitemap is not made again for nothing."""
+        return cache_key("sitemap", fingerprint, "\n".join(self.parts))
+
+
+def _listed(route: str) -> bool:
+    return route != "404.html" and "/page/" not in route
+
+
+def _group_sitemap(group: PageGroup, base_url: str) -> tuple[str, str]:
+    """A group of entry pages' part of the sitemap (each route with its entry's last
+    change), and a digest of what it says."""
+    pairs: list[tuple[str, str | None]] = [(route, lastmod_text(entry.last_modified))
+                                           for route, entry in zip(group.routes, group.entries) if _listed(route)]
+    text = "\n".join([f"{route} {modified}" for route, modified in pairs])
+    return sitemap_urls(pairs, base_url), hashlib.sha256(text.encode()).hexdigest()

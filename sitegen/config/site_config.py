@@ -1,0 +1,192 @@
+"""`sitegen.yaml`: the declarative schema of a site's configuration.
+
+Every key is declared here with its type, default and check; unknown keys are
+errors with a did-you-mean; user data belongs under `extra:`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sitegen.core import yamlsafe
+from sitegen.core.errors import ConfigError, ContentError, Problem, raise_all
+from sitegen.core.schema import Invalid, at_least, choice, parse, spec
+from sitegen.core.text import clean_text, normalise_slug, slug_problem
+
+CONFIG_FILE = "sitegen.yaml"
+COMMENT_PROVIDERS = ("none", "disqus", "giscus", "coral")
+
+
+def check_base_url(value: str) -> str:
+    """An absolute http(s) URL, always ending in `/` so paths join predictably."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise Invalid(f"must be an absolute http(s) URL such as https://example.org/, not {value!r}")
+    if parts.query or parts.fragment:
+        raise Invalid("must not have a query or fragment")
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid(f"unknown timezone {value!r}; use an IANA name such as Europe/Kyiv or UTC") from None
+    return value
+
+
+def check_language(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
+        raise Invalid(f"{value!r} is not a language tag such as en or en-GB")
+    return value
+
+
+def check_slug(value: str) -> str:
+    slug = normalise_slug(value)
+    problem = slug_problem(slug)
+    if problem:
+        raise Invalid(problem)
+    return slug
+
+
+def check_url(value: str) -> str:
+    if urlsplit(value).scheme not in ("http", "https"):
+        raise Invalid(f"must be an http(s) URL, not {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class PublisherConfig:
+    """Who publishes the coverage: used in structured data and feeds."""
+
+    name: str = spec(doc="organisation name shown to search engines")
+    logo: str | None = spec(None, doc="path under static/ or an absolute URL")
+    url: str | None = spec(None, check=check_url)
+
+
+@dataclass(frozen=True)
+class CommentsConfig:
+    """The comment block closing each liveblog; a provider is loaded only on request."""
+
+    provider: str = spec("none", check=choice(*COMMENT_PROVIDERS))
+    heading: str = spec("Join the conversation")
+    invitation: str = spec("Share what you know, ask a question, and read what others think.")
+    disqus_shortname: str | None = spec(None)
+    giscus_repo: str | None = spec(None)
+    giscus_repo_id: str | None = spec(None)
+    giscus_category: str | None = spec(None)
+    giscus_category_id: str | None = spec(None)
+    coral_url: str | None = spec(None, check=check_url)
+
+
+_PROVIDER_KEYS = {
+    "disqus": ("disqus_shortname",),
+    "giscus": ("giscus_repo", "giscus_repo_id", "giscus_category", "giscus_category_id"),
+    "coral": ("coral_url",),
+}
+
+
+@dataclass(frozen=True)
+class LiveConfig:
+    """How open pages follow a live liveblog through `updates.json`."""
+
+    poll_seconds: int = spec(15, check=at_least(1))
+    manifest_entries: int = spec(20, check=at_least(1))
+
+
+@dataclass(frozen=True)
+class MarkdownConfig:
+    allow_html: bool = spec(False, doc="let raw HTML in entries through unescaped (trusted authors only)")
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    title: str = spec()
+    base_url: str = spec(check=check_base_url)
+    description: str = spec("")
+    language: str = spec("en", check=check_language)
+    timezone: str = spec("UTC", check=check_timezone)
+    theme: str = spec("default", check=check_slug)
+    per_page: int = spec(50, check=at_least(1))
+    feed_items: int = spec(50, check=at_least(1))
+    author: str | None = spec(None)
+    publisher: PublisherConfig | None = spec(None)
+    comments: CommentsConfig = spec(CommentsConfig())
+    live: LiveConfig = spec(LiveConfig())
+    markdown: MarkdownConfig = spec(MarkdownConfig())
+    extra: dict[str, Any] | None = spec(None, doc="free-form data for templates")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def load_config(source: Path, base_url: str | None = None) -> SiteConfig:
+    """Read and validate `sitegen.yaml`, reporting every problem at once."""
+    path = source / CONFIG_FILE
+    if not path.is_file():
+        raise ConfigError(Problem(path, None, f"no {CONFIG_FILE} here; create one or run `sitegen init`"))
+    try:
+        data = yamlsafe.load(read_text(path), path)
+    except ContentError as exc:
+        raise ConfigError(list(exc.problems)) from None
+    problems: list[Problem] = []
+    config = parse(SiteConfig, data, path, problems)
+    if config is not None:
+        problems += _provider_problems(config, path, data)
+    raise_all(problems, ConfigError)
+    assert config is not None
+    config = _without_controls(config)
+    if base_url is not None:
+        try:
+            config = replace(config, base_url=check_base_url(base_url))
+        except Invalid as exc:
+            raise ConfigError(f"--base-url {exc}") from None
+    return config
+
+
+def _without_controls(value: Any) -> Any:
+    """The config with control characters (a YAML escape like "\\u0001" can write them)
+    removed from its texts, as from content's: no HTML wants them and XML forbids them.
+    `extra:` is the user's own data and is left as written."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, tuple):
+        return tuple(_without_controls(v) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: _without_controls(getattr(value, f.name)) for f in fields(value) if f.name != "extra"}
+        return replace(value, **changes)
+    return value
+
+
+def _provider_problems(config: SiteConfig, path: Path, data: Any) -> list[Problem]:
+    needed = _PROVIDER_KEYS.get(config.comments.provider, ())
+    line = data["comments"].line if "comments" in data else None
+    return [Problem(path, line, f"comments.{key} is required when comments.provider is "
+                                f"{config.comments.provider!r}")
+            for key in needed if getattr(config.comments, key) is None]
+
+
+MAX_SOURCE_BYTES = 1 << 20
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 source with a size cap; a bad file is the user's error, not a crash."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            raise ContentError.at(path, None, f"file is {size} bytes; the limit is {MAX_SOURCE_BYTES}")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ContentError.at(path, None, f"cannot read: {exc.strerror}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ContentError.at(path, line, "not valid UTF-8 text") from None

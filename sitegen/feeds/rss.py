@@ -1,0 +1,225 @@
+"""RSS 2.0 feeds and the sitemap, written as text with ElementTree's escaping.
+
+Both are made often (a sitemap lists every entry page; `serve` remakes the feeds
+that list an edited entry), so they are joined from kept strings rather than built
+as trees; `rss_tree` and `sitemap_tree` are the ElementTree references the tests
+hold them to, byte for byte. An item's `guid` is the entry's absolute anchor URL,
+which never changes once published; content has already lost the control
+characters XML forbids.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from functools import lru_cache
+from itertools import islice
+from typing import Iterable, Iterator
+
+from sitegen.feeds import text as feedtext
+from sitegen.core import urls
+from sitegen.model.site import Entry, Liveblog, Site
+from sitegen.core.urls import Links
+from sitegen.site.views import headline, permalink
+
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+ET.register_namespace("content", CONTENT_NS)
+ET.register_namespace("dc", DC_NS)
+ET.register_namespace("atom", ATOM_NS)
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    entry: Entry
+    liveblog: Liveblog
+
+
+@dataclass(frozen=True)
+class Feed:
+    route: str
+    title: str
+    description: str
+    page_route: str
+    items: tuple[FeedItem, ...]
+
+
+def site_feeds(site: Site) -> Iterator[Feed]:
+    """The site's feed, each liveblog's, and each topic's."""
+    limit = site.config.feed_items
+    # Each liveblog's entries are sorted already (newest first, by time and id), so only
+    # each one's newest `limit` can make the site's feed: a long liveblog is not sorted again.
+    everything = sorted((FeedItem(e, lb) for lb in site.liveblogs for e in lb.entries[:limit]),
+                        key=lambda item: (item.entry.time, item.entry.id), reverse=True)
+    yield Feed("feed.xml", site.config.title, site.config.description or site.config.title,
+               urls.home(), tuple(everything[:limit]))
+    for lb in site.liveblogs:
+        yield Feed(f"{lb.slug}/feed.xml", lb.title, lb.description or lb.title, urls.liveblog(lb.slug),
+                   tuple(FeedItem(e, lb) for e in lb.entries[:limit]))
+        # The newest `limit` key events: stop looking there, not after 10,000 entries.
+        key_events = list(islice((e for e in lb.entries if e.key_event), limit))
+        yield Feed(urls.key_events_feed(lb.slug), f"Key events — {lb.title}",
+                   f"Only the key events of {lb.title}", urls.liveblog(lb.slug),
+                   tuple(FeedItem(e, lb) for e in key_events))
+        for topic in lb.topics:
+            entries = lb.topic_entries(topic.slug)[:limit]
+            yield Feed(f"{urls.topic(lb.slug, topic.slug)}feed.xml", f"{topic.title} — {lb.title}",
+                       f"Updates on {topic.title}", urls.topic(lb.slug, topic.slug),
+                       tuple(FeedItem(e, lb) for e in entries))
+
+
+def rss(feed: Feed, site: Site) -> bytes:
+    """The RSS document as text, the same bytes as `rss_tree` (tests compare): each item's
+    text is made once per content (`_RSS_ITEMS`), so remaking a feed after one edit joins
+    kept strings instead of building and serializing a tree of 50 items."""
+    config = site.config
+    links = Links.from_page(config.base_url, "")
+    # ElementTree declares a namespace only where used, sorted by prefix: `dc` comes with an author.
+    dc = f' xmlns:dc="{DC_NS}"' if any(item.entry.author for item in feed.items) else ""
+    parts = [f'{feedtext.XML_DECLARATION}<rss xmlns:atom="{ATOM_NS}"{dc} version="2.0">\n  <channel>',
+             feedtext.element("    ", "title", feed.title),
+             feedtext.element("    ", "link", links.absolute(feed.page_route)),
+             feedtext.element("    ", "description", feed.description),
+             feedtext.element("    ", "language", config.language),
+             feedtext.element("    ", "atom:link", None, (("href", links.absolute(feed.route)), ("rel", "self"),
+                                                          ("type", "application/rss+xml")))]
+    newest = max((i.entry.last_modified for i in feed.items), default=None)
+    if newest:
+        parts.append(feedtext.element("    ", "lastBuildDate", _rfc822(newest)))
+    parts.append(feedtext.element("    ", "generator", "sitegen"))
+    items = [_RSS_ITEMS.get(item, config.base_url, _item_text) for item in feed.items]
+    return b"".join([feedtext.xml_bytes(parts), *items, b"\n  </channel>\n</rss>\n"])
+
+
+_RSS_ITEMS = feedtext.item_texts()
+
+
+def _item_text(item: FeedItem, base_url: str) -> bytes:
+    """One `<item>` as `rss_tree` writes it inside its channel (indented as by `ET.indent`)."""
+    entry = item.entry
+    anchor = permalink(entry, item.liveblog, Links.from_page(base_url, ""))
+    ind = "      "
+    parts = ["\n    <item>",
+             feedtext.element(ind, "title", headline(entry)),
+             feedtext.element(ind, "link", anchor),
+             feedtext.element(ind, "guid", anchor, (("isPermaLink", "true"),)),
+             feedtext.element(ind, "pubDate", _rfc822(entry.time)),
+             feedtext.element(ind, "description", entry.body_html)]
+    if entry.author:
+        parts.append(feedtext.element(ind, "dc:creator", entry.author))
+    parts += [feedtext.element(ind, "category", item.liveblog.topic(slug).title) for slug in entry.topics]
+    parts.append("\n    </item>")
+    return feedtext.xml_bytes(parts)
+
+
+def clear_feed_caches() -> None:
+    """Forget every kept item text of every format (tests and benchmarks start cold)."""
+    feedtext.clear_all()
+
+
+def rss_tree(feed: Feed, site: Site) -> bytes:
+    """`rss` written with ElementTree: the reference the tests hold it to."""
+    links = Links.from_page(site.config.base_url, "")
+    root = ET.Element("rss", {"version": "2.0"})
+    channel = ET.SubElement(root, "channel")
+    _text(channel, "title", feed.title)
+    _text(channel, "link", links.absolute(feed.page_route))
+    _text(channel, "description", feed.description)
+    _text(channel, "language", site.config.language)
+    ET.SubElement(channel, f"{{{ATOM_NS}}}link",
+                  {"href": links.absolute(feed.route), "rel": "self", "type": "application/rss+xml"})
+    newest = max((i.entry.last_modified for i in feed.items), default=None)
+    if newest:
+        _text(channel, "lastBuildDate", format_datetime(newest.astimezone(timezone.utc)))
+    _text(channel, "generator", "sitegen")
+    for item in feed.items:
+        _item(channel, item, links)
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _item(channel: ET.Element, item: FeedItem, links: Links) -> None:
+    entry = item.entry
+    node = ET.SubElement(channel, "item")
+    _text(node, "title", headline(entry))
+    anchor = permalink(entry, item.liveblog, links)
+    _text(node, "link", anchor)
+    ET.SubElement(node, "guid", {"isPermaLink": "true"}).text = anchor
+    _text(node, "pubDate", _rfc822(entry.time))
+    _text(node, "description", entry.body_html)
+    if entry.author:
+        _text(node, f"{{{DC_NS}}}creator", entry.author)
+    for slug in entry.topics:
+        _text(node, "category", item.liveblog.topic(slug).title)
+
+
+def _rfc822(moment: datetime) -> str:
+    return format_datetime(moment.astimezone(timezone.utc))
+
+
+def _text(parent: ET.Element, tag: str, value: str) -> ET.Element:
+    node = ET.SubElement(parent, tag)
+    node.text = value
+    return node
+
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def sitemap(routes: Iterable[tuple[str, datetime | None]], base_url: str) -> bytes:
+    """The same bytes as ElementTree would write (tests compare), made as text because
+    a sitemap lists every entry page: ElementTree took most of a fast rebuild's time."""
+    return sitemap_text([(route, lastmod_text(modified) if modified else None) for route, modified in routes],
+                        base_url)
+
+
+def lastmod_text(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def sitemap_text(routes: Iterable[tuple[str, str | None]], base_url: str) -> bytes:
+    """`sitemap` from (route, `lastmod_text` or None) pairs."""
+    return sitemap_document([sitemap_urls(routes, base_url)])
+
+
+def sitemap_urls(routes: Iterable[tuple[str, str | None]], base_url: str) -> str:
+    """The sitemap's <url> elements for (route, `lastmod_text` or None) pairs: a part
+    of `sitemap_document` (`serve` keeps the parts of pages that did not change)."""
+    parts = []
+    for route, modified in routes:
+        parts.append(_sitemap_loc(base_url, route))
+        if modified:
+            parts.append(f"\n    <lastmod>{modified}</lastmod>")
+        parts.append("\n  </url>")
+    return "".join(parts)
+
+
+def sitemap_document(urls: list[str]) -> bytes:
+    """The sitemap from its parts (`sitemap_urls`), in order."""
+    head = f"<?xml version='1.0' encoding='utf-8'?>\n<urlset xmlns=\"{SITEMAP_NS}\">"
+    body = "".join(urls)
+    if not body:
+        return head[:-1].encode() + b" />\n"
+    return (head + body + "\n</urlset>\n").encode("utf-8")
+
+
+@lru_cache(maxsize=1 << 17)  # `serve` writes the same thousands of lines after each edit
+def _sitemap_loc(base_url: str, route: str) -> str:
+    return f"\n  <url>\n    <loc>{feedtext.text(Links.from_page(base_url, '').absolute(route))}</loc>"
+
+
+def sitemap_tree(routes: Iterable[tuple[str, datetime | None]], base_url: str) -> bytes:
+    """`sitemap` written with ElementTree: the reference the tests hold it to."""
+    links = Links.from_page(base_url, "")
+    root = ET.Element("urlset", {"xmlns": SITEMAP_NS})
+    for route, modified in routes:
+        node = ET.SubElement(root, "url")
+        _text(node, "loc", links.absolute(route))
+        if modified:
+            _text(node, "lastmod", modified.astimezone(timezone.utc).isoformat(timespec="seconds"))
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+

@@ -1,0 +1,172 @@
+"""A persistent cache of derived data (rendered Markdown, rendered <article>s).
+
+Keys are content hashes of *everything* that shapes a value, so a hit can never
+be stale and a build that uses the cache writes the same bytes as one that does
+not. It lives outside the output folder, is safe to delete, survives a corrupt
+or foreign file (it starts afresh), and two builds may share it (SQLite, WAL).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+import time
+from pathlib import Path
+
+from sitegen import __version__
+
+log = logging.getLogger("sitegen")
+
+SCHEMA = 1
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # every subpackage: a moved module still counts
+KEEP_UNUSED_SECONDS = 30 * 24 * 3600
+TOUCH_SECONDS = 24 * 3600
+
+
+def _code_digest() -> str:
+    """sitegen's own source: a change to the code that shapes values (even without a
+    new version number, as while developing) must never reuse old values."""
+    digest = hashlib.sha256(f"sitegen/{__version__}/{SCHEMA}".encode())
+    for path in sorted(PACKAGE_ROOT.rglob("*.py")):
+        digest.update(path.relative_to(PACKAGE_ROOT).as_posix().encode() + b"\x00" + path.read_bytes())
+    return digest.hexdigest()
+
+
+_BASE = hashlib.sha256(_code_digest().encode())
+BATCH = 500  # keys per SELECT: below SQLite's limit on bound parameters
+
+
+def cache_key(*parts: str) -> str:
+    """A key naming a value by all of its inputs (and sitegen's code)."""
+    digest = _BASE.copy()
+    for part in parts:
+        digest.update(b"\x00" + part.encode())
+    return digest.hexdigest()
+
+
+class Cache:
+    """A key-value store with writes buffered until `flush()`; memory-only without a path."""
+
+    def __init__(self, path: Path | None, keep_in_memory: bool = False) -> None:
+        self.path = path
+        self.keep_in_memory = keep_in_memory  # for long-running `serve`
+        self.db: sqlite3.Connection | None = None
+        self.pending: dict[str, str] = {}
+        self.touched: list[str] = []
+        self.memory: dict[str, str] = {}  # every value seen, kept across builds (`serve`)
+        self.loaded: dict[str, str] = {}  # values fetched in bulk for the current build
+        self.objects: dict[object, object] = {}  # decoded values, kept across builds with keep_in_memory
+        if path is not None:
+            self.db = self._open(path)
+
+    def _open(self, path: Path) -> sqlite3.Connection | None:
+        for attempt in (1, 2):
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+                db.execute("PRAGMA page_size=65536")  # a new file only: fewer, larger writes
+                db.execute("PRAGMA journal_mode=WAL")
+                # Derived data: a crash may lose the last build's values, never corrupt
+                # the file (WAL), so commits need not wait for the disk.
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+                db.execute("CREATE TABLE IF NOT EXISTS fragments "
+                           "(key TEXT PRIMARY KEY, value TEXT NOT NULL, used REAL NOT NULL)")
+                row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+                if row is None:
+                    db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
+                elif row[0] != str(SCHEMA):
+                    raise sqlite3.DatabaseError(f"cache schema {row[0]}, expected {SCHEMA}")
+                return db
+            except (sqlite3.Error, OSError) as exc:
+                log.warning("%s: cache unusable (%s); starting a new one", path, exc)
+                self._remove(path)
+        return None
+
+    @staticmethod
+    def _remove(path: Path) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                Path(str(path) + suffix).unlink()
+            except OSError:
+                pass
+
+    def get(self, key: str) -> str | None:
+        for found in (self.memory, self.loaded, self.pending):
+            if key in found:
+                return found[key]
+        if self.db is None:
+            return None
+        return self.get_many([key]).get(key)
+
+    def get_many(self, keys: list[str]) -> dict[str, str]:
+        """The values of those keys that are stored, fetched with few queries."""
+        result = {}
+        for key in keys:
+            for found in (self.memory, self.loaded, self.pending):
+                if key in found:
+                    result[key] = found[key]
+                    break
+        wanted = [k for k in dict.fromkeys(keys) if k not in result]
+        if self.db is None or not wanted:
+            return result
+        rows: list[tuple[str, object]] = []
+        try:
+            for start in range(0, len(wanted), BATCH):
+                batch = wanted[start:start + BATCH]
+                rows += self.db.execute(f"SELECT key, value FROM fragments WHERE key IN ({','.join('?' * len(batch))})",
+                                        batch).fetchall()
+        except sqlite3.Error as exc:
+            self._broken(exc)
+            return result
+        found = {k: v for k, v in rows if isinstance(v, str)}
+        self.touched += found
+        (self.memory if self.keep_in_memory else self.loaded).update(found)
+        return result | found
+
+    def _broken(self, exc: sqlite3.Error) -> None:
+        """A file that fails to read (truncated, corrupted) is replaced by a new one."""
+        log.warning("%s: cache unreadable (%s); starting a new one", self.path, exc)
+        self.close()
+        if self.path is not None:
+            self._remove(self.path)
+            self.db = self._open(self.path)
+
+    def put(self, key: str, value: str) -> None:
+        self.pending[key] = value
+
+    def flush(self) -> None:
+        """Write new values, mark used ones, forget values unused for a month."""
+        now = time.time()
+        pending, touched = self.pending, self.touched
+        if self.keep_in_memory:
+            self.memory.update(pending)
+        self.pending, self.touched, self.loaded = {}, [], {}
+        if self.db is None or not (pending or touched):
+            return
+        try:
+            with self.db:
+                self.db.execute("BEGIN")
+                self.db.executemany("INSERT OR REPLACE INTO fragments VALUES (?, ?, ?)",
+                                    [(k, v, now) for k, v in pending.items()])
+                if self._touch_due(now):  # once a day is enough to keep used values a month
+                    self.db.executemany("UPDATE fragments SET used=? WHERE key=? AND used<?",
+                                        [(now, k, now - TOUCH_SECONDS) for k in touched])
+                    self.db.execute("INSERT OR REPLACE INTO meta VALUES ('touched', ?)", (str(now),))
+                    self.db.execute("DELETE FROM fragments WHERE used<?", (now - KEEP_UNUSED_SECONDS,))
+        except sqlite3.Error as exc:
+            log.warning("cache write failed (%s); the build is unaffected", exc)
+
+    def _touch_due(self, now: float) -> bool:
+        assert self.db is not None
+        row = self.db.execute("SELECT value FROM meta WHERE key='touched'").fetchone()
+        try:
+            return row is None or float(row[0]) < now - TOUCH_SECONDS
+        except ValueError:
+            return True
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None

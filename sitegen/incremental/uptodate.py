@@ -1,0 +1,138 @@
+"""Skipping a build that would change nothing, as make skips an up-to-date target.
+
+A build's output follows from its sources (every file under content/, static/,
+templates/ and themes/, the bundled themes and sitegen.yaml), its options and
+sitegen's own code. Before anything is read, each source file's inode, size,
+mtime and ctime are taken (as git's index does) and hashed with the rest into
+one digest. A successful build records that digest. The next build with the
+same digest, whose output is still exactly what the last one wrote (every
+file's size and mtime as recorded), has nothing to do and does nothing.
+
+Conservative by design: a symlink or an editor's temporary file anywhere in the
+sources (which a build reports or resolves), or any file changed within two
+seconds of the moment it was stamped (a second write in the same clock tick
+could leave all four values the same), means no record is trusted or kept,
+and the build runs as usual.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sitegen.incremental.cache import Cache, cache_key
+from sitegen.incremental.filestamps import RACY_NS
+from sitegen.markdown.renderer import engines
+from sitegen.output.writer import intact_files
+from sitegen.source.files import is_litter
+
+SOURCE_FOLDERS = ("content", "static", "templates", "themes")
+CONFIG_FILE = "sitegen.yaml"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the CLI reports about a build: the same whether it ran or was skipped."""
+
+    liveblogs: int
+    entries: int
+    files: int
+
+
+@dataclass(frozen=True)
+class SourceState:
+    key: str  # where the record lives in the cache (one per output folder and options)
+    digest: str  # every source file's stamp, the options and sitegen's code
+    settled: bool  # no file changed near the moment it was stamped: the digest may be kept
+
+
+def source_state(source: Path, themes: Path, options: str) -> SourceState | None:
+    """The sources' state now, or None when it cannot be trusted (see the module doc)."""
+    taken = time.time_ns()
+    rows: list[str] = []
+    newest = 0
+    for folder in [*(source / name for name in SOURCE_FOLDERS), themes]:
+        found = _stamps(folder, rows)
+        if found is None:
+            return None
+        newest = max(newest, found)
+    try:
+        config = os.stat(source / CONFIG_FILE)
+    except OSError:
+        return None
+    rows.append(f"{CONFIG_FILE}\0{_stamp(config)}")
+    newest = max(newest, config.st_mtime_ns, config.st_ctime_ns)
+    rows.sort()
+    digest = cache_key("sources", options, engines(), *rows)
+    return SourceState(cache_key("up-to-date", options), digest, newest < taken - RACY_NS)
+
+
+def _stamps(folder: Path, rows: list[str]) -> int | None:
+    """Append a row per file and folder below `folder`; the newest mtime or ctime seen,
+    or None for what the build itself would warn about or resolve (symlinks, litter)."""
+    newest = 0
+    try:
+        items = list(os.scandir(folder))
+    except FileNotFoundError:
+        return 0
+    except OSError:
+        return None
+    for item in items:
+        if item.is_symlink() or is_litter(item.name):
+            return None
+        if item.name == "__pycache__":
+            continue  # (compiled Python beside the bundled themes' package file)
+        try:
+            stat = item.stat()
+        except OSError:
+            return None  # (gone since it was listed: an editor saving, say)
+        rows.append(f"{item.path}\0{_stamp(stat)}")
+        newest = max(newest, stat.st_mtime_ns, stat.st_ctime_ns)
+        if item.is_dir():
+            inside = _stamps(Path(item.path), rows)
+            if inside is None:
+                return None
+            newest = max(newest, inside)
+    return newest
+
+
+def _stamp(stat: os.stat_result) -> str:
+    return f"{stat.st_mode:o} {stat.st_ino} {stat.st_size} {stat.st_mtime_ns} {stat.st_ctime_ns}"
+
+
+def unchanged(cache: Cache, state: SourceState, output: Path, manifest: Path | None) -> Summary | None:
+    """The last build's summary when it had the same sources and its output is intact."""
+    stored = cache.get(state.key)
+    if stored is None or manifest is None:
+        return None
+    try:
+        record = json.loads(stored)
+        if record["digest"] != state.digest or record["manifest"] != _file_digest(manifest):
+            return None
+        summary = Summary(*record["summary"])
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    return summary if intact_files(output, manifest) else None
+
+
+def remember(cache: Cache, state: SourceState | None, manifest: Path | None, summary: Summary) -> None:
+    """After a successful build: its sources' state, when settled, for the next build."""
+    if state is None or manifest is None:
+        return
+    if not state.settled:
+        cache.put(state.key, "{}")  # an older record must not outlive this build
+        return
+    try:
+        text = json.dumps({"digest": state.digest, "manifest": _file_digest(manifest),
+                           "summary": [summary.liveblogs, summary.entries, summary.files]})
+    except OSError:
+        return
+    cache.put(state.key, text)
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

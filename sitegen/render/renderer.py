@@ -1,0 +1,244 @@
+"""Templates: finding them (site over theme), rendering pages and entry fragments.
+
+Every template autoescapes, undefined names are errors, and a template problem
+is reported as `TEMPLATE:LINE: message`. Entry <article>s are rendered once per
+content change and reused from the cache by every page that shows them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import jinja2
+
+import sitegen.themes
+from sitegen.markdown.bodies import fork_map, pool_size
+from sitegen.incremental.cache import Cache, cache_key
+from sitegen.config.site_config import SiteConfig
+from sitegen.core.errors import ConfigError, Problem, TemplateError
+from sitegen.model.site import Entry, Liveblog, Site
+from sitegen.site.pages import PageSpec
+from sitegen.core.urls import Links
+from sitegen.site.views import entry_view
+
+BUNDLED_THEMES = Path(sitegen.themes.__file__).parent
+ENTRY_TEMPLATE = "entry.html"
+# Content never holds control characters (text.clean_text removes them), so this
+# marks "the way to the site root" in an <article> rendered for pages at any depth.
+ROOT_MARK = "\x01"
+
+
+class MarkedLinks(Links):
+    """Links whose site-relative URLs start with ROOT_MARK instead of a page's `../`s."""
+
+    def to(self, route: str) -> str:
+        return ROOT_MARK + (super().to(route) if route else "")
+
+
+def has_mark(value: object) -> bool:
+    """Whether ROOT_MARK occurs in any text of `value` (a model object), which it should
+    not (a body's `&#1;` could put it there). Asked of every entry of a cold build."""
+    if type(value) is str:
+        return ROOT_MARK in value
+    if isinstance(value, (tuple, list)):
+        return any(has_mark(v) for v in value)
+    if hasattr(value, "__dataclass_fields__"):
+        return any(ROOT_MARK in v if type(v) is str else v is not None and has_mark(v)
+                   for v in vars(value).values())
+    return False
+
+
+_SHAPING: dict[str, str] = {}  # a liveblog's digest (its own fields) -> `_shaping`
+
+
+def _shaping(liveblog: Liveblog) -> str:
+    """What of the liveblog shapes its <article>s: its slug, timezone and topics (the
+    topic links). Made once per liveblog version, not once per entry."""
+    text = _SHAPING.get(liveblog.digest)
+    if text is None:
+        if len(_SHAPING) > 64:
+            _SHAPING.clear()
+        text = _SHAPING[liveblog.digest] = "\x00".join(
+            (liveblog.slug, str(liveblog.timezone), repr([(t.slug, t.title) for t in liveblog.topics])))
+    return text
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    templates: tuple[Path, ...]  # site overrides first, then the theme
+    static: Path
+
+
+def find_theme(source: Path, name: str) -> Theme:
+    """The theme's folders; a missing theme names every place searched."""
+    candidates = [source / "themes" / name, BUNDLED_THEMES / name]
+    for folder in candidates:
+        if (folder / "templates").is_dir():
+            overrides = source / "templates"
+            dirs = ((overrides,) if overrides.is_dir() else ()) + (folder / "templates",)
+            return Theme(name, dirs, folder / "static")
+    searched = ", ".join(str(c) for c in candidates)
+    raise ConfigError(Problem(source / "sitegen.yaml", None, f"theme {name!r} not found; searched {searched}"))
+
+
+class _Loader(jinja2.FileSystemLoader):
+    """A file loader whose 'not found' names every folder it searched."""
+
+    def get_source(self, environment: jinja2.Environment, template: str):  # type: ignore[no-untyped-def]
+        try:
+            return super().get_source(environment, template)
+        except jinja2.TemplateNotFound:
+            searched = ", ".join(str(Path(p) / template) for p in self.searchpath)
+            raise jinja2.TemplateNotFound(template, f"template {template!r} not found; searched {searched}") from None
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept for the life of the process, so that each of `serve`'s
+    rebuilds does not parse and compile every template again. Jinja checks each
+    entry against a checksum of the template's source: an edit is never missed."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.codes.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.codes[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = _CompiledTemplates()
+
+
+class Renderer:
+    """Renders pages and entry fragments with one theme and config."""
+
+    def __init__(self, theme: Theme, config: SiteConfig, cache: Cache) -> None:
+        self.theme = theme
+        self.cache = cache
+        self.env = jinja2.Environment(
+            loader=_Loader([str(p) for p in theme.templates]),
+            autoescape=True,  # every template, HTML or XML, escapes by default
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            bytecode_cache=COMPILED_TEMPLATES,
+            auto_reload=False,  # a Renderer lives for one build: no stat of every template per page
+        )
+        self._templates: dict[str, jinja2.Template] = {}
+        self.fingerprint = cache_key(self._templates_digest(), repr(config))
+        self._articles = self._marked_articles()
+
+    def _templates_digest(self) -> str:
+        digest = hashlib.sha256()
+        for folder in self.theme.templates:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    digest.update(str(path.relative_to(folder)).encode() + b"\x00" + path.read_bytes())
+        return digest.hexdigest()
+
+    def _marked_articles(self) -> dict[tuple[str, str, str], str]:
+        """(liveblog digest, entry digest, base URL) -> the <article> with marked links.
+        Kept for the next build in `serve` while templates and config are the same."""
+        if not self.cache.keep_in_memory:
+            return {}
+        known = self.cache.objects.get("articles")
+        if known is None or known[0] != self.fingerprint:  # type: ignore[index]
+            known = self.cache.objects["articles"] = (self.fingerprint, {})
+        return known[1]  # type: ignore[index, no-any-return]
+
+    def fragment(self, entry: Entry, liveblog: Liveblog, links: Links) -> str:
+        """An entry's <article> as seen from the page of `links`.
+
+        Rendered once per content change for pages at every depth: with links that
+        start with ROOT_MARK, which is then replaced by this page's way to the root.
+        """
+        if not links.root:
+            return self._article(entry, liveblog, links, links.root)
+        where = (liveblog.digest, entry.digest, links.base_url)  # the liveblog's fields include its topics
+        html = self._articles.get(where)
+        if html is None:
+            if has_mark(entry):  # its own text holds the mark: rendered for each depth
+                return self._article(entry, liveblog, links, links.root)
+            html = self._article(entry, liveblog, MarkedLinks(links.base_url, ""), ROOT_MARK)
+            self._articles[where] = html
+        return html.replace(ROOT_MARK, quote(links.root)) if ROOT_MARK in html else html
+
+    def prerender(self, site: Site) -> None:
+        """Every entry's <article>, for a build that writes every page (a cold one): those
+        the cache holds are fetched in one go, and the rest rendered by a pool of forked
+        processes when there are many (the same templates, inherited by the fork, so the
+        same bytes). Pages then only join them."""
+        wanted: dict[str, tuple[tuple[str, str, str], Entry, Liveblog]] = {}
+        base_url = site.config.base_url
+        for liveblog in site.liveblogs:
+            for entry in liveblog.entries:
+                where = (liveblog.digest, entry.digest, base_url)
+                if where not in self._articles and not has_mark(entry):
+                    wanted[self._article_key(entry, liveblog, ROOT_MARK, base_url)] = (where, entry, liveblog)
+        found = self.cache.get_many(list(wanted))
+        missing = [(key, entry, liveblog) for key, (_, entry, liveblog) in wanted.items() if key not in found]
+        for (key, _, _), html in zip(missing, self._render_articles([(e, lb) for _, e, lb in missing], base_url)):
+            self.cache.put(key, html)
+            found[key] = html
+        for key, (where, _, _) in wanted.items():
+            self._articles[where] = found[key]
+
+    def _render_articles(self, pairs: list[tuple[Entry, Liveblog]], base_url: str) -> list[str]:
+        links = MarkedLinks(base_url, "")
+
+        def render(start: int, stop: int) -> list[str]:
+            return [self._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links))
+                    for entry, liveblog in pairs[start:stop]]
+
+        workers = pool_size(len(pairs))
+        return render(0, len(pairs)) if workers < 2 else fork_map(render, len(pairs), workers)
+
+    def _article(self, entry: Entry, liveblog: Liveblog, links: Links, root: str) -> str:
+        key = self._article_key(entry, liveblog, root, links.base_url)
+        html = self.cache.get(key)
+        if html is None:
+            html = self._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links))
+            self.cache.put(key, html)
+        return html
+
+    def _article_key(self, entry: Entry, liveblog: Liveblog, root: str, base_url: str) -> str:
+        return cache_key("article", self.fingerprint, entry.digest, _shaping(liveblog), root, base_url)
+
+    def page(self, spec: PageSpec) -> bytes:
+        return self._render(spec.template, page=spec.make_context()).encode("utf-8")
+
+    def page_inputs(self, spec: PageSpec) -> str | None:
+        """A digest of everything that shapes the page, or None when the page does not say."""
+        if spec.inputs is None:
+            return None
+        return cache_key("page", self.fingerprint, spec.template, spec.route, spec.inputs)
+
+    def _render(self, name: str, **context: object) -> str:
+        try:
+            template = self._templates.get(name) or self._templates.setdefault(name, self.env.get_template(name))
+            return template.render(**context)
+        except jinja2.TemplateNotFound as exc:
+            where = self._locate(exc, name)  # the template that includes/extends the missing one
+            raise TemplateError(Problem(where.path if where.line else None, where.line,
+                                        exc.message or f"template {name!r} not found")) from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(Problem(Path(exc.filename or name), exc.lineno, exc.message or "syntax error")) from None
+        except Exception as exc:  # noqa: BLE001 - any error inside a template is the template's
+            raise TemplateError(self._locate(exc, name)) from None
+
+    def _locate(self, exc: Exception, name: str) -> Problem:
+        """The template file and line where a render error happened."""
+        roots = tuple(str(p) for p in self.theme.templates)
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            if frame.filename.startswith(roots):
+                return Problem(Path(frame.filename), frame.lineno, f"{type(exc).__name__}: {exc}")
+        return Problem(Path(name), None, f"{type(exc).__name__}: {exc}")

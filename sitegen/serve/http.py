@@ -1,0 +1,377 @@
+"""The HTTP side of `sitegen serve`: files from the output folder, and a reload stream.
+
+It serves only files inside the output folder, checked on the resolved real path,
+and refuses every other form of path (`..`, encoded or not, backslashes, NUL
+bytes, symlinks leading out) without ever raising. It answers only requests
+addressed to it by name (a defence against DNS rebinding: a page on some other
+site must not be able to read the preview), and its event stream also checks
+Origin. HTML responses get the reload script; the files on disk never do.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import shutil
+import socket
+import threading
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+from sitegen.serve import livereload
+from sitegen.output.writer import MARKER
+
+log = logging.getLogger("sitegen")
+
+PING_SECONDS = 15.0
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".htm": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".webmanifest": "application/manifest+json",
+    ".xml": "application/xml; charset=utf-8",
+    ".xsl": "application/xml; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".ico": "image/x-icon",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".pdf": "application/pdf",
+    ".mp4": "video/mp4",
+    ".webm": "video/webm",
+    ".mp3": "audio/mpeg",
+}
+
+
+def content_type(path: Path) -> str:
+    return CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
+
+
+@dataclass(frozen=True)
+class Status:
+    """What every open tab should know: the last good build, and why the latest one failed."""
+
+    build: str = ""
+    problems: tuple[str, ...] = ()
+
+    def as_json(self) -> str:
+        return json.dumps({"build": self.build, "problems": list(self.problems)})
+
+
+class StatusHub:
+    """The current Status and a way to wait for the next one (one waiter per event stream)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._status = Status()
+        self._version = 0
+        self.closed = False
+
+    @property
+    def status(self) -> Status:
+        with self._cond:
+            return self._status
+
+    def publish(self, status: Status) -> None:
+        with self._cond:
+            self._status = status
+            self._version += 1
+            self._cond.notify_all()
+
+    def current(self) -> tuple[int, Status]:
+        with self._cond:
+            return self._version, self._status
+
+    def wait_newer(self, version: int, timeout: float) -> tuple[int, Status]:
+        """The status once it is newer than `version` (or the same one after `timeout`)."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._version != version or self.closed, timeout)
+            return self._version, self._status
+
+    def close(self) -> None:
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
+
+
+@dataclass(frozen=True)
+class AllowedHosts:
+    """The Host header values this server answers to: its own names, with its port."""
+
+    port: int
+    names: frozenset[str] = field(default_factory=frozenset)
+    any_ip: bool = False  # bound to every interface: any IP literal is fine (no DNS involved)
+
+    @classmethod
+    def for_address(cls, host: str, port: int) -> "AllowedHosts":
+        names = {"127.0.0.1", "localhost", "[::1]", _bracketed(host).lower()}
+        return cls(port, frozenset(names), host in ("0.0.0.0", "::", ""))
+
+    def allows(self, value: str | None) -> bool:
+        if not value:
+            return False
+        name, port = _split_host(value.strip().lower())
+        if port != self.port and not (port is None and self.port == 80):
+            return False
+        if name in self.names:
+            return True
+        return self.any_ip and _is_ip(name)
+
+    def allows_origin(self, origin: str) -> bool:
+        scheme, _, rest = origin.partition("://")
+        return scheme == "http" and "/" not in rest and self.allows(rest)
+
+
+def _bracketed(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def _split_host(value: str) -> tuple[str, int | None]:
+    """'name:port' or '[v6]:port' -> (name, port); a malformed port is port -1."""
+    if value.startswith("["):
+        end = value.find("]")
+        name, rest = value[: end + 1], value[end + 1:]
+    else:
+        colon = value.find(":")
+        name, rest = (value, "") if colon < 0 else (value[:colon], value[colon:])
+    if not rest:
+        return name, None
+    if not rest.startswith(":") or not rest[1:].isdigit():
+        return name, -1
+    return name, int(rest[1:])
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+class Refused(Exception):
+    """A request path that names nothing servable; carries the status to answer with."""
+
+    def __init__(self, status: HTTPStatus) -> None:
+        super().__init__(status.phrase)
+        self.status = status
+
+
+def url_segments(raw: str) -> tuple[list[str], bool]:
+    """The decoded segments of a request path and whether it ends in '/'.
+
+    Decoded once: '%252e' stays the literal name '%2e'. Any '.' or '..' segment,
+    backslash, NUL or control character, hidden name, or path not starting with '/'
+    is refused outright rather than normalised, since no link sitegen writes has them.
+    """
+    path = raw.split("#", 1)[0].split("?", 1)[0]
+    if not path.startswith("/") or "\\" in path or "\x00" in path:
+        raise Refused(HTTPStatus.FORBIDDEN)
+    decoded = unquote(path, errors="strict") if "%" in path else path
+    if "\\" in decoded or any(ord(c) < 32 or c == "\x7f" for c in decoded):
+        raise Refused(HTTPStatus.FORBIDDEN)
+    segments = decoded.split("/")[1:]
+    trailing = decoded.endswith("/")
+    if trailing:
+        segments = segments[:-1]
+    for segment in segments:
+        if segment in ("", ".", ".."):
+            raise Refused(HTTPStatus.FORBIDDEN)
+        if segment.startswith("."):  # the output marker and any other hidden file
+            raise Refused(HTTPStatus.NOT_FOUND)
+    return segments, trailing
+
+
+def resolve_inside(root: Path, segments: list[str]) -> Path:
+    """The real path `segments` name under `root`; refused if it leads outside it."""
+    real_root = root.resolve()
+    candidate = real_root.joinpath(*segments) if segments else real_root
+    try:
+        real = candidate.resolve(strict=True)
+    except FileNotFoundError:
+        raise Refused(HTTPStatus.NOT_FOUND) from None
+    except (OSError, RuntimeError, ValueError):  # loops, names too long, ...
+        raise Refused(HTTPStatus.NOT_FOUND) from None
+    if not real.is_relative_to(real_root):
+        raise Refused(HTTPStatus.FORBIDDEN)
+    return real
+
+
+class PreviewServer(ThreadingHTTPServer):
+    """One thread per connection; daemon threads, since event streams never end by themselves."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], root: Path, hub: StatusHub) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.root = root
+        self.hub = hub
+        super().__init__(address, PreviewHandler)
+        self.port = self.server_address[1]
+        self.allowed = AllowedHosts.for_address(address[0], self.port)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A broken connection or a bug in one request never stops the server."""
+        log.debug("request from %s failed", client_address, exc_info=True)
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    server: PreviewServer
+    timeout = 60  # a connection that never finishes its request does not hold a thread forever
+    def version_string(self) -> str:
+        return "sitegen-serve"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        log.debug("%s %s", self.address_string(), format % args)
+
+    def do_GET(self) -> None:
+        self._answer(head=False)
+
+    def do_HEAD(self) -> None:
+        self._answer(head=True)
+
+    def _answer(self, head: bool) -> None:
+        if not self.server.allowed.allows(self.headers.get("Host")):
+            self._plain(HTTPStatus.FORBIDDEN, "This preview answers only to its own address "
+                                              "(the Host header names another).", head)
+            return
+        path = self.path.split("?", 1)[0]
+        if path == livereload.EVENTS_PATH:
+            self._events(head)
+        elif path == livereload.SCRIPT_PATH:
+            self._send(HTTPStatus.OK, "text/javascript; charset=utf-8", livereload.SCRIPT.encode(), head)
+        elif path.startswith(livereload.PREFIX):
+            self._not_found(head)
+        else:
+            self._file(head)
+
+    # ------------------------------------------------------------------ files
+
+    def _file(self, head: bool) -> None:
+        build = self.server.hub.status.build  # before reading: a newer page only reloads once more
+        try:
+            segments, trailing = url_segments(self.path)
+            real = resolve_inside(self.server.root, segments)
+            if real.is_dir():
+                if not trailing:
+                    self._redirect_to_folder(segments)
+                    return
+                real = resolve_inside(self.server.root, segments + ["index.html"])
+            if not real.is_file():
+                raise Refused(HTTPStatus.NOT_FOUND)
+        except Refused as refusal:
+            if refusal.status == HTTPStatus.NOT_FOUND:
+                self._not_found(head)
+            else:
+                self._plain(refusal.status, "Refused: this path is not inside the site.", head)
+            return
+        except (UnicodeDecodeError, OSError):
+            self._not_found(head)
+            return
+        self._send_file(real, build, head)
+
+    def _send_file(self, real: Path, build: str, head: bool) -> None:
+        kind = content_type(real)
+        try:
+            if kind.startswith("text/html"):
+                self._send(HTTPStatus.OK, kind, livereload.inject(real.read_bytes(), build), head)
+                return
+            with real.open("rb") as stream:
+                size = real.stat().st_size
+                self._start(HTTPStatus.OK, kind, size)
+                if not head:
+                    shutil.copyfileobj(stream, self.wfile)
+        except OSError:  # removed by a rebuild between the check and the read
+            self._not_found(head)
+
+    def _redirect_to_folder(self, segments: list[str]) -> None:
+        query = self.path.partition("?")[2].split("#", 1)[0]
+        location = "/" + "".join(quote(s) + "/" for s in segments) + (f"?{query}" if query else "")
+        self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+
+    def _not_found(self, head: bool) -> None:
+        build = self.server.hub.status.build
+        page = self.server.root / "404.html"
+        try:
+            body = livereload.inject(page.read_bytes(), build)
+        except OSError:
+            body = livereload.fallback_page("Not found", self._missing_reason(), build)
+        self._send(HTTPStatus.NOT_FOUND, "text/html; charset=utf-8", body, head)
+
+    def _missing_reason(self) -> str:
+        if not (self.server.root / MARKER).is_file():
+            return "The site has not been built yet: fix the problem shown above and save."
+        return "There is no page at this address."
+
+    # ----------------------------------------------------------- event stream
+
+    def _events(self, head: bool) -> None:
+        origin = self.headers.get("Origin")
+        if origin is not None and not self.server.allowed.allows_origin(origin):
+            self._plain(HTTPStatus.FORBIDDEN, "Refused: the event stream is for this preview's own pages.", head)
+            return
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        if head:
+            return
+        self.close_connection = True
+        hub = self.server.hub
+        version, status = hub.current()
+        try:
+            self._event("retry: 1000\n\n")
+            self._event(f"event: status\ndata: {status.as_json()}\n\n")
+            while not hub.closed:
+                newer, status = hub.wait_newer(version, PING_SECONDS)
+                if hub.closed:
+                    break
+                if newer == version:
+                    self._event(": ping\n\n")  # finds closed connections, keeps proxies awake
+                    continue
+                version = newer
+                self._event(f"event: status\ndata: {status.as_json()}\n\n")
+        except (BrokenPipeError, ConnectionError, OSError):
+            pass  # the tab went away
+
+    def _event(self, text: str) -> None:
+        self.wfile.write(text.encode("utf-8"))
+        self.wfile.flush()
+
+    # ---------------------------------------------------------------- helpers
+
+    def _plain(self, status: HTTPStatus, message: str, head: bool) -> None:
+        self._send(status, "text/plain; charset=utf-8", (message + "\n").encode(), head)
+
+    def _send(self, status: HTTPStatus, kind: str, body: bytes, head: bool) -> None:
+        self._start(status, kind, len(body))
+        if not head:
+            self.wfile.write(body)
+
+    def _start(self, status: HTTPStatus, kind: str, length: int) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(length))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()

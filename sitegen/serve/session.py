@@ -1,0 +1,294 @@
+"""`sitegen serve`: build, serve the output, rebuild on every change, reload open tabs.
+
+The preview builds into a private temporary folder (never one it watches, never
+the folder `sitegen build` writes), with `base_url` set to the address it
+serves, so absolute links work in the preview too. Rebuilds call the ordinary
+`build()` with one long-lived cache: parsed and rendered entries are reused,
+every page is assembled afresh, and the result is byte for byte what a fresh
+`sitegen build` with the same options writes. A failed rebuild leaves the last
+good output in place and shows its problems in the terminal and in every open tab.
+"""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import logging
+import secrets
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Callable
+
+import click
+
+from sitegen.build.pipeline import CACHE_DIR, BuildOptions, build, default_options, manifest_path, open_cache
+from sitegen.config.site_config import CONFIG_FILE, load_config
+from sitegen.serve.http import PreviewServer, Status, StatusHub
+from sitegen.core.errors import ConfigError, Problem, SitegenError
+from sitegen.render.renderer import find_theme
+from sitegen.serve.watch import ChangeLog, Debouncer, SourceWatcher, report_lost_events, watched_folders
+
+log = logging.getLogger("sitegen")
+
+PORT_TRIES = 20
+# The kernel may hand Ctrl-C or SIGTERM to any thread (watchdog's, the server's), and
+# Python raises it in the main thread only when that thread next runs: a long sleep
+# would not end. (Seen: a preview that ignored Ctrl-C on a busy machine.)
+WAKE_SECONDS = 0.2
+WILDCARDS = ("0.0.0.0", "::", "")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one (re)build did: its problems when it failed."""
+
+    ok: bool
+    seconds: float
+    files: int = 0
+    written: int = 0
+    problems: tuple[str, ...] = ()
+
+
+class Rebuilder:
+    """Builds one site again and again into one output folder, reusing one in-memory cache."""
+
+    def __init__(self, options: BuildOptions) -> None:
+        self.options = options
+        self.cache = open_cache(options, keep_in_memory=True)
+        self.theme_folder: Path | None = None
+        self.lock = threading.Lock()
+        self.unsettled: frozenset[Path] | None = None  # changes no successful build has seen; None: unknown
+
+    def rebuild(self, changed: frozenset[Path] | None = None) -> Outcome:
+        """Build; a user's mistake (or anything else) becomes a failed Outcome, never an exception.
+        `changed`: the files the watcher saw change since the last call (None: unknown).
+        They count until a build succeeds: a failed build may not have read them."""
+        started = time.perf_counter()
+        with self.lock:
+            hint = None if changed is None or self.unsettled is None else self.unsettled | changed
+            self.unsettled = hint
+            try:
+                result = build(self.options, self.cache, changed=hint)
+                self.unsettled = frozenset()
+            except SitegenError as exc:
+                return Outcome(False, time.perf_counter() - started, problems=tuple(map(str, exc.problems)))
+            except Exception as exc:  # noqa: BLE001 - a bug must not take the preview down
+                log.debug("build crashed", exc_info=True)
+                message = f"internal error in sitegen ({type(exc).__name__}: {exc}); please report it"
+                return Outcome(False, time.perf_counter() - started, problems=(message,))
+            finally:
+                self.find_theme()
+        return Outcome(True, result.seconds, result.files, result.written)
+
+    def find_theme(self) -> None:
+        """The active theme's folder, to watch; kept from before while the config is broken."""
+        try:
+            config = load_config(self.options.source)
+            self.theme_folder = find_theme(self.options.source, config.theme).templates[-1].parent
+        except SitegenError:
+            pass
+
+    def close(self) -> None:
+        self.cache.close()
+        manifest = manifest_path(self.options)
+        if manifest is not None:
+            manifest.unlink(missing_ok=True)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def url_for(host: str, port: int) -> str:
+    """The address to print and to build absolute links with (a wildcard means this machine)."""
+    shown = "127.0.0.1" if host in WILDCARDS else host
+    if ":" in shown:
+        shown = f"[{shown.strip('[]')}]"
+    return f"http://{shown}:{port}/"
+
+
+def bind(host: str, port: int, root: Path, hub: StatusHub,
+         say: Callable[[str], None]) -> PreviewServer:
+    """A server on `port`, or on the next free one (saying so) when it is taken."""
+    last = port if port == 0 else min(port + PORT_TRIES, 65535)
+    for candidate in range(port, last + 1):
+        try:
+            server = PreviewServer((host.strip("[]"), candidate), root, hub)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                continue
+            raise SitegenError(f"cannot serve on {host}:{candidate}: {exc.strerror or exc}") from None
+        if candidate != port:
+            say(f"Port {port} is taken; using port {candidate} instead.")
+        return server
+    raise SitegenError(f"ports {port}-{last} on {host} are all taken; choose another with --port")
+
+
+class Session:
+    """One running preview: the server thread, the watcher and the rebuild thread."""
+
+    def __init__(self, source: Path, host: str = "127.0.0.1", port: int = 8000, *, drafts: bool = True,
+                 poll: bool = False, settle: float = 0.025, say: Callable[[str], None] | None = None) -> None:
+        self.source = source.resolve()
+        self.host = host
+        self.port = port
+        self.drafts = drafts
+        self.poll = poll
+        self.settle = settle
+        self.say = say or (lambda text: click.echo(text, err=True))
+        self.hub = StatusHub()
+        self.token = secrets.token_hex(4)  # build ids differ across restarts: open tabs reload
+        self.builds = 0
+        self.last: Outcome | None = None  # the latest build's outcome
+        self.folder: Path | None = None
+        self.server: PreviewServer | None = None
+        self.rebuilder: Rebuilder | None = None
+        self.watcher: SourceWatcher | None = None
+        self.changes = ChangeLog()
+        self.forget_lost_events: Callable[[], None] = lambda: None
+        self.debouncer: Debouncer | None = None
+        self.serving: threading.Thread | None = None
+        self.url = ""
+
+    def start(self) -> "Session":
+        """Bind, build once, then serve and watch; a failed first build is shown, not fatal."""
+        if not (self.source / CONFIG_FILE).is_file():
+            raise ConfigError(Problem(self.source / CONFIG_FILE, None,
+                                      f"no {CONFIG_FILE} here; is --source the site folder? (`sitegen init` makes one)"))
+        self.folder = Path(tempfile.mkdtemp(prefix="sitegen-serve-")).resolve()
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        assert self.folder is not None
+        output = self.folder / "site"
+        self.server = bind(self.host, self.port, output, self.hub, self.say)
+        self.url = url_for(self.host, self.server.port)
+        if not is_loopback(self.host):
+            log.warning("serving on %s: other computers on your network can open this preview, "
+                        "drafts included", self.host)
+        options = default_options(self.source, output, base_url=self.url, drafts=self.drafts)
+        self.rebuilder = Rebuilder(options)
+        self.rebuilder.find_theme()
+        self._check_output_unwatched()
+        # Watch before the first build, so that a save during it is not missed.
+        self.debouncer = Debouncer(self.rebuild, self.settle)
+        self.forget_lost_events = report_lost_events(self.changes)
+        self.watcher = SourceWatcher(self.source, self._changed, self.poll,
+                                     ignore=(self.folder, self.source / CACHE_DIR))
+        self.watcher.watch(watched_folders(self.source, self.rebuilder.theme_folder))
+        self.watcher.start()
+        self.say(f"Building {self.source} ...")
+        self.rebuild()
+        self.debouncer.start()
+        self.serving = threading.Thread(target=self.server.serve_forever, name="sitegen-http", daemon=True)
+        self.serving.start()
+        how = " (polling)" if self.poll else ""
+        self.say(f"Watching {self.source} for changes{how}.")
+        self.say(f"Serving at {self.url}  (Ctrl-C to stop)")
+
+    def _check_output_unwatched(self) -> None:
+        assert self.folder is not None and self.rebuilder is not None
+        for folder, _ in watched_folders(self.source, self.rebuilder.theme_folder):
+            if folder != self.source and self.folder.is_relative_to(folder):
+                raise SitegenError(f"the preview's folder {self.folder} is inside a watched folder "
+                                   f"({folder}); set TMPDIR to a folder elsewhere")
+
+    def _changed(self, paths: tuple[Path, ...] | None) -> None:
+        self.changes.add(paths)
+        if self.debouncer is not None:
+            self.debouncer.poke()
+
+    def rebuild(self) -> Outcome:
+        """One build, reported to the terminal and to every open tab."""
+        rebuilder = self.rebuilder
+        if rebuilder is None:  # stopped meanwhile
+            return Outcome(False, 0.0, problems=("the preview has stopped",))
+        self._watch()  # first: a folder that just appeared is watched before the build reads it
+        outcome = rebuilder.rebuild(self.changes.take())
+        self.last = outcome
+        stamp = time.strftime("%H:%M:%S")
+        if outcome.ok:
+            self.builds += 1
+            self.hub.publish(Status(f"{self.token}.{self.builds}"))
+            self.say(f"[{stamp}] built {outcome.files} files ({outcome.written} changed) in {outcome.seconds:.2f} s")
+        else:
+            self.hub.publish(Status(self.hub.status.build, outcome.problems))
+            for problem in outcome.problems:
+                self.say(problem)
+            self.say(f"[{stamp}] build failed: {len(outcome.problems)} problem(s); "
+                     "still serving the last good version")
+        self._watch()  # again: the config may name another theme now
+        return outcome
+
+    def _watch(self) -> None:
+        watcher, rebuilder = self.watcher, self.rebuilder
+        if watcher is not None and rebuilder is not None:
+            watcher.watch(watched_folders(self.source, rebuilder.theme_folder))
+
+    def stop(self) -> None:
+        """Stop watching, rebuilding and serving; remove the preview folder."""
+        watcher, self.watcher = self.watcher, None
+        if watcher is not None:
+            watcher.stop()
+        self.forget_lost_events()
+        debouncer, self.debouncer = self.debouncer, None
+        if debouncer is not None:
+            debouncer.stop()
+        self.hub.close()
+        server, self.server = self.server, None
+        if server is not None:
+            if self.serving is not None:
+                server.shutdown()
+            server.server_close()
+        rebuilder, self.rebuilder = self.rebuilder, None
+        if rebuilder is not None and rebuilder.lock.acquire(timeout=5):
+            try:  # (a build still running after that is abandoned with its daemon thread)
+                rebuilder.close()
+            finally:
+                rebuilder.lock.release()
+        folder, self.folder = self.folder, None
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, *, drafts: bool = True,
+          poll: bool = False) -> None:
+    """Run a preview until Ctrl-C (or SIGTERM), then stop cleanly."""
+    session = Session(source, host, port, drafts=drafts, poll=poll)
+    main = threading.current_thread() is threading.main_thread()
+    saved = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) if main else None
+    if main:  # SIGTERM stops like Ctrl-C, so the preview folder is removed either way
+        signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        session.start()
+        while True:  # short naps: see below
+            time.sleep(WAKE_SECONDS)
+    except KeyboardInterrupt:
+        click.echo("\nStopping.", err=True)
+    finally:
+        if saved is not None:  # a second Ctrl-C must not interrupt the clean-up
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        session.stop()
+        if saved is not None:
+            signal.signal(signal.SIGINT, saved[0])
+            signal.signal(signal.SIGTERM, saved[1])
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt

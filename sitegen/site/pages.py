@@ -1,0 +1,380 @@
+"""Which pages a site has, and the typed context each one is rendered with.
+
+`site_pages` yields one `PageSpec` at a time so a 10,000-entry site never holds
+every page in memory. Entry bodies come in as prerendered fragments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import Callable, Iterator
+
+from markupsafe import Markup
+
+from sitegen.core import urls
+from sitegen.site.entry_pages import entry_pages
+from sitegen.site.live import stream_data
+from sitegen.model.site import Entry, Liveblog, Site, Topic
+from sitegen.site.page_inputs import (CARD_ENTRIES, TOPIC_PREVIEW, cards_inputs, front_inputs, key_events, span,
+                                  stream_archive_inputs, topic_front_inputs)
+from sitegen.site.structured import liveblog_posting
+from sitegen.model.pagination import Chunk
+from sitegen.site.streams import places, stream_chunks
+from sitegen.site.pager import Pager, chunk_label, pager
+from sitegen.core.urls import Links
+from sitegen.site.views import (Alternate, Head, SiteView, datetime_label, feed_alternates, head,
+                           headline, site_view, time_label)
+
+# Renders an entry's <article> as seen from a page with the given links.
+Fragment = Callable[[Entry, Liveblog, Links], str]
+ARCHIVE_BLOCK = 20  # archive pages per group (see `archive_group`)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """A page to render. With `inputs` (a string naming everything that shapes the
+    page's bytes besides the templates and config), `context` may be a function
+    that makes it: a page whose inputs did not change since the last build is
+    neither rebuilt nor rendered. The test suite checks every such claim
+    (SITEGEN_VERIFY_INPUTS), so an input left out fails a test."""
+
+    route: str
+    template: str
+    context: object
+    inputs: str | None = None
+
+    def make_context(self) -> object:
+        return self.context() if callable(self.context) else self.context
+
+
+@dataclass(frozen=True)
+class PageGroup:
+    """Pages whose inputs all follow from the group's `inputs` (the entry pages of one
+    stream page's entries): when those did not change since the last build, the pages
+    are not even looked at one by one. Tests check the claim, as for PageSpec."""
+
+    name: str
+    inputs: str
+    routes: tuple[str, ...]
+    pages: Callable[[], Iterator[PageSpec]]
+    entries: tuple[Entry, ...] = ()  # whose pages these are, one per route (for the sitemap)
+    whole: bool = True  # made as a whole, maybe later on another core; else page by page, each by its inputs
+
+
+@dataclass(frozen=True)
+class EntryLink:
+    title: str
+    time_iso: str
+    time_label: str
+    url: str
+    day_label: str  # "Sun 23 Mar": lists span days, a bare time is ambiguous
+
+
+@dataclass(frozen=True)
+class TopicSummary:
+    anchor: str
+    title: str
+    url: str
+    count: int
+    latest: tuple[EntryLink, ...]
+
+
+@dataclass(frozen=True)
+class LiveblogHeader:
+    title: str
+    description: str
+    url: str
+    is_live: bool
+    status_label: str
+    updated_iso: str | None
+    updated_label: str | None
+    entry_count: int
+    feed_url: str
+
+
+@dataclass(frozen=True)
+class CommentsView:
+    heading: str
+    invitation: str
+    thread_id: str
+    url: str
+    title: str
+    provider: str
+    options: tuple[tuple[str, str], ...]  # data-* attributes a provider needs
+
+
+@dataclass(frozen=True)
+class LiveblogPage:
+    head: Head
+    site: SiteView
+    header: LiveblogHeader
+    is_front: bool
+    stream_heading: str
+    key_events: tuple[EntryLink, ...]
+    topics: tuple[TopicSummary, ...]
+    pinned: Markup
+    stream: Markup
+    pager: Pager | None
+    comments: CommentsView
+    stream_data: tuple[tuple[str, str], ...]  # data-* for sitegen.js (live updates, moved entries)
+
+
+@dataclass(frozen=True)
+class TopicPage:
+    head: Head
+    site: SiteView
+    header: LiveblogHeader
+    topic_title: str
+    topic_index_url: str
+    topic_feed_url: str
+    stream: Markup
+    pager: Pager | None
+    stream_data: tuple[tuple[str, str], ...]  # data-* for sitegen.js (moved entries)
+
+
+@dataclass(frozen=True)
+class LiveblogCard:
+    header: LiveblogHeader
+    latest: tuple[EntryLink, ...]
+
+
+@dataclass(frozen=True)
+class HomePage:
+    head: Head
+    site: SiteView
+    liveblogs: tuple[LiveblogCard, ...]
+
+
+class SitePlan:
+    """Where every entry lives, so links from anywhere can reach it. `serve`'s rebuilds
+    reuse what the last build worked out for pages whose entries did not change
+    (streams.py)."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.chunks: dict[str, list[Chunk]] = {}
+        self.places: dict[str, dict[str, str]] = {}  # liveblog slug -> entry id -> its stream page
+        for liveblog in site.liveblogs:
+            slug, pinned = liveblog.slug, liveblog.pinned
+            chunks = stream_chunks((slug,), liveblog.unpinned, site.config.per_page)
+            self.chunks[slug] = chunks
+            self.places[slug] = places(slug, chunks, pinned, urls.liveblog(slug), partial(stream_route, slug))
+
+    def by_location(self, liveblog: Liveblog) -> list[tuple[str, tuple[Entry, ...]]]:
+        """(stream page route, the entries that live there), the front page first."""
+        pinned = liveblog.pinned
+        return [(stream_route(liveblog.slug, c.number), pinned + c.items if c.is_front else c.items)
+                for c in self.chunks[liveblog.slug]]
+
+    def route_of(self, liveblog: Liveblog, entry: Entry) -> str:
+        """The route of the stream page `entry` is on."""
+        return self.places[liveblog.slug][entry.id]
+
+    def entry_link(self, liveblog: Liveblog, entry: Entry, links: Links, here: str) -> EntryLink:
+        route = self.places[liveblog.slug][entry.id]
+        anchor = "#" + urls.entry_anchor(entry.id)
+        local = entry.time.astimezone(liveblog.timezone)
+        return EntryLink(headline(entry), entry.time.isoformat(), time_label(local),
+                         anchor if route == here else links.to(route) + anchor,
+                         f"{local:%a} {local.day} {local:%b}")
+
+
+def stream_route(slug: str, number: int) -> str:
+    return urls.liveblog(slug) if number == 0 else urls.liveblog_page(slug, number)
+
+
+def topic_stream_route(slug: str, topic_slug: str, number: int) -> str:
+    return urls.topic(slug, topic_slug) if number == 0 else urls.topic_page(slug, topic_slug, number)
+
+
+def site_pages(site: Site, plan: SitePlan, fragment: Fragment) -> Iterator[PageSpec | PageGroup]:
+    yield home_page(site, plan)
+    for liveblog in site.liveblogs:
+        yield from liveblog_pages(site, plan, liveblog, fragment)
+        for topic in liveblog.topics:
+            yield from topic_pages(site, liveblog, topic.slug, fragment)
+        yield from entry_pages(site, plan, liveblog, fragment)
+    yield not_found_page(site, plan)
+
+
+def liveblog_header(site: Site, liveblog: Liveblog, links: Links, archive: bool = False) -> LiveblogHeader:
+    """The liveblog's masthead; archive pages leave out "last updated" so that their
+    bytes stay the same while new entries arrive (see pagination.py)."""
+    newest = None if archive else liveblog.last_modified
+    local = newest.astimezone(liveblog.timezone) if newest else None
+    return LiveblogHeader(
+        title=liveblog.title, description=liveblog.description,
+        url=links.to(urls.liveblog(liveblog.slug)), is_live=liveblog.is_live,
+        status_label="Live" if liveblog.is_live else "Ended",
+        updated_iso=newest.isoformat() if newest else None,
+        updated_label=datetime_label(local) if local else None,
+        entry_count=len(liveblog.entries),
+        feed_url=links.to(f"{liveblog.slug}/feed.xml"),
+    )
+
+
+def _join(entries: tuple[Entry, ...], liveblog: Liveblog, links: Links, fragment: Fragment) -> Markup:
+    return Markup("".join(fragment(e, liveblog, links) for e in entries))
+
+
+def liveblog_pages(site: Site, plan: SitePlan, liveblog: Liveblog,
+                   fragment: Fragment) -> Iterator[PageSpec | PageGroup]:
+    chunks = plan.chunks[liveblog.slug]
+    route = urls.liveblog(liveblog.slug)
+    page_of = partial(liveblog_page, site, plan, liveblog, chunks=chunks, fragment=fragment)
+    links = Links.from_page(site.config.base_url, route)
+    yield PageSpec(route, "liveblog.html", partial(page_of, chunk=chunks[0], links=links),
+                   front_inputs(plan, liveblog, span(liveblog), chunks))
+    yield from archive_group(site, liveblog, chunks, partial(stream_route, liveblog.slug), "liveblog.html", page_of)
+
+
+def archive_group(site: Site, liveblog: Liveblog, chunks: list[Chunk], route_of: Callable[[int], str], template: str,
+                  page_of: Callable[..., object], *more: str) -> Iterator[PageGroup]:
+    """A stream's archive pages (all but its first) in groups of ARCHIVE_BLOCK by page
+    number (numbers count from the oldest, so a page stays in its group): after an edit
+    most groups are as they were, and are kept whole, not looked at page by page. Each
+    page keeps its own inputs, so of a changed group only the changed pages are made."""
+    inputs = stream_archive_inputs(liveblog, span(liveblog), chunks, *more)
+    blocks: dict[int, list[tuple[Chunk, str]]] = {}
+    for chunk, page_inputs in zip(chunks[1:], inputs):
+        blocks.setdefault(chunk.number // ARCHIVE_BLOCK, []).append((chunk, page_inputs))
+    for block, pages in blocks.items():
+        routes = tuple(route_of(chunk.number) for chunk, _ in pages)
+        name = " ".join(("archive pages", liveblog.slug, *more[:1], str(block)))
+        # (a changed group is looked at page by page: usually one page of many changed)
+        yield PageGroup(name, "\x00".join(i for _, i in pages), routes,
+                        partial(_archive_pages, site, pages, routes, template, page_of), whole=False)
+
+
+def _archive_pages(site: Site, pages: list[tuple[Chunk, str]], routes: tuple[str, ...], template: str,
+                   page_of: Callable[..., object]) -> Iterator[PageSpec]:
+    for (chunk, page_inputs), route in zip(pages, routes):
+        links = Links.from_page(site.config.base_url, route)
+        yield PageSpec(route, template, partial(page_of, chunk=chunk, links=links), page_inputs)
+
+
+def liveblog_page(site: Site, plan: SitePlan, liveblog: Liveblog, chunk: Chunk, chunks: list[Chunk],
+                  links: Links, fragment: Fragment) -> LiveblogPage:
+    route = stream_route(liveblog.slug, chunk.number)
+    config = site.config
+    title = liveblog.title if chunk.is_front else f"{liveblog.title}: updates from {chunk_label(chunk)}"
+    front = chunk.is_front
+    pinned = liveblog.pinned if front else ()
+    return LiveblogPage(
+        head=head(config, links, route, title, liveblog.description,
+                  alternates=liveblog_alternates(liveblog, links), og_type="article",
+                  json_ld=liveblog_posting(config, liveblog, links, route,
+                                           [(e, plan.route_of(liveblog, e)) for e in pinned + chunk.items], front),
+                  robots=None if front else "noindex, follow"),
+        site=site_view(config, links),
+        header=liveblog_header(site, liveblog, links, archive=not front),
+        is_front=front,
+        stream_heading="Latest updates" if front else f"Updates from {chunk_label(chunk)}",
+        key_events=tuple(plan.entry_link(liveblog, e, links, route) for e in key_events(liveblog)) if front else (),
+        topics=_topic_summaries(plan, liveblog, links, route) if front else (),
+        pinned=_join(pinned, liveblog, links, fragment),
+        stream=_join(chunk.items, liveblog, links, fragment),
+        pager=pager(chunks, chunk.number, lambda n: stream_route(liveblog.slug, n), links),
+        comments=comments_view(site, liveblog, links),
+        stream_data=stream_data(site, liveblog, links, None if front else urls.liveblog(liveblog.slug),
+                                poll=front),
+    )
+
+
+def liveblog_alternates(liveblog: Liveblog, links: Links) -> tuple[Alternate, ...]:
+    """The liveblog's feeds and its key-events feed, each as RSS, Atom and JSON Feed."""
+    return (feed_alternates(links, f"{liveblog.slug}/feed.xml", liveblog.title)
+            + feed_alternates(links, urls.key_events_feed(liveblog.slug), f"Key events — {liveblog.title}"))
+
+
+def _topic_summaries(plan: SitePlan, liveblog: Liveblog, links: Links, here: str) -> tuple[TopicSummary, ...]:
+    summaries = []
+    for topic in liveblog.topics:
+        entries = liveblog.topic_entries(topic.slug)
+        summaries.append(TopicSummary(
+            anchor=urls.topic_anchor(topic.slug), title=topic.title,
+            url=links.to(urls.topic(liveblog.slug, topic.slug)), count=len(entries),
+            latest=tuple(plan.entry_link(liveblog, e, links, here) for e in entries[:TOPIC_PREVIEW]),
+        ))
+    return tuple(summaries)
+
+
+def comments_view(site: Site, liveblog: Liveblog, links: Links) -> CommentsView:
+    c = site.config.comments
+    options = tuple((name.replace("_", "-"), value) for name, value in vars(c).items()
+                    if name.startswith(c.provider + "_") and value is not None)
+    return CommentsView(
+        heading=c.heading, invitation=c.invitation, thread_id=f"liveblog-{liveblog.slug}",
+        url=links.absolute(urls.liveblog(liveblog.slug)), title=liveblog.title,
+        provider=c.provider, options=options,
+    )
+
+
+def topic_pages(site: Site, liveblog: Liveblog, topic_slug: str, fragment: Fragment) -> Iterator[PageSpec | PageGroup]:
+    topic = liveblog.topic(topic_slug)
+    chunks = stream_chunks((liveblog.slug, topic_slug), liveblog.topic_entries(topic_slug), site.config.per_page)
+    route = urls.topic(liveblog.slug, topic_slug)
+    page_of = partial(topic_page, site, liveblog, topic, chunks=chunks, fragment=fragment)
+    links = Links.from_page(site.config.base_url, route)
+    yield PageSpec(route, "topic.html", partial(page_of, chunk=chunks[0], links=links),
+                   topic_front_inputs(liveblog, topic, chunks))
+    yield from archive_group(site, liveblog, chunks, partial(topic_stream_route, liveblog.slug, topic_slug),
+                             "topic.html", page_of, topic.slug, topic.title)
+
+
+def topic_page(site: Site, liveblog: Liveblog, topic: Topic, chunk: Chunk, chunks: list[Chunk], links: Links,
+               fragment: Fragment) -> TopicPage:
+    topic_slug = topic.slug
+    route = topic_stream_route(liveblog.slug, topic_slug, chunk.number)
+    title = f"{topic.title} — {liveblog.title}"
+    return TopicPage(
+        head=head(site.config, links, route, title, f"Updates on {topic.title}: {liveblog.description}",
+                  alternates=feed_alternates(links, f"{urls.topic(liveblog.slug, topic_slug)}feed.xml", title),
+                  robots=None if chunk.is_front else "noindex, follow"),
+        site=site_view(site.config, links),
+        header=liveblog_header(site, liveblog, links, archive=not chunk.is_front),
+        topic_title=topic.title,
+        topic_index_url=links.to(urls.liveblog(liveblog.slug)) + "#" + urls.topic_anchor(topic_slug),
+        topic_feed_url=links.to(urls.topic(liveblog.slug, topic_slug) + "feed.xml"),
+        stream=_join(chunk.items, liveblog, links, fragment),
+        pager=pager(chunks, chunk.number,
+                     lambda n: topic_stream_route(liveblog.slug, topic_slug, n), links),
+        stream_data=stream_data(site, liveblog, links,
+                                None if chunk.is_front else urls.topic(liveblog.slug, topic_slug)),
+    )
+
+
+def _cards(site: Site, plan: SitePlan, links: Links, here: str) -> tuple[LiveblogCard, ...]:
+    return tuple(LiveblogCard(liveblog_header(site, lb, links),
+                              tuple(plan.entry_link(lb, e, links, here) for e in lb.entries[:CARD_ENTRIES]))
+                 for lb in site.liveblogs)
+
+
+def home_page(site: Site, plan: SitePlan) -> PageSpec:
+    return PageSpec(urls.home(), "home.html", partial(_home, site, plan), cards_inputs(site, plan))
+
+
+def _home(site: Site, plan: SitePlan) -> HomePage:
+    links = Links.from_page(site.config.base_url, urls.home())
+    config = site.config
+    return HomePage(
+        head=head(config, links, urls.home(), config.title, config.description),
+        site=site_view(config, links),
+        liveblogs=_cards(site, plan, links, urls.home()),
+    )
+
+
+def not_found_page(site: Site, plan: SitePlan) -> PageSpec:
+    return PageSpec("404.html", "404.html", partial(_not_found, site, plan), cards_inputs(site, plan))
+
+
+def _not_found(site: Site, plan: SitePlan) -> HomePage:
+    links = Links.rooted(site.config.base_url)
+    config = site.config
+    return HomePage(
+        head=head(config, links, "404.html", f"Page not found — {config.title}", config.description,
+                  robots="noindex"),
+        site=site_view(config, links),
+        liveblogs=_cards(site, plan, links, "404.html"),
+    )

@@ -1,0 +1,161 @@
+"""schema.org structured data: LiveBlogPosting on liveblog pages, BlogPosting on entry pages.
+
+Search engines show live coverage specially when the page says what it is.
+The JSON goes through `views.script_json`, so no title or body can close the
+<script> element. `missing_keys` names what a site config lacks for search
+engines; the build warns about it once instead of publishing silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup
+
+from sitegen.core import urls
+from sitegen.config.site_config import SiteConfig
+from sitegen.model.site import Entry, Liveblog
+from sitegen.core.urls import Links
+from sitegen.site.views import headline, plain_text, script_json
+
+log = logging.getLogger("sitegen")
+HEADLINE_LIMIT = 110  # search engines cut (or reject) longer headlines
+BODY_LIMIT = 500
+
+# (key, why) for every config key search engines expect of a news publisher.
+REQUIRED = (
+    ("publisher", "search engines need the publisher's name and logo for live coverage"),
+    ("publisher.logo", "search engines need a publisher logo (a path under static/ or a URL)"),
+)
+
+
+def missing_keys(config: SiteConfig) -> list[tuple[str, str]]:
+    """(key, why) for each key the structured data needs and the config lacks."""
+    if config.publisher is None:
+        return [REQUIRED[0], REQUIRED[1]]
+    return [REQUIRED[1]] if not config.publisher.logo else []
+
+
+def warn_missing(config: SiteConfig) -> None:
+    for key, why in missing_keys(config):
+        log.warning("sitegen.yaml: `%s` is not set; %s (schema.org LiveBlogPosting)", key, why)
+
+
+def _short(text: str) -> str:
+    return truncate(text, HEADLINE_LIMIT)
+
+
+def truncate(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word with an ellipsis (as `views.plain_text`)."""
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def publisher(config: SiteConfig, links: Links) -> dict[str, Any]:
+    org: dict[str, Any] = {"@type": "Organization", "name": config.publisher.name if config.publisher else config.title}
+    if config.publisher and config.publisher.url:
+        org["url"] = config.publisher.url
+    if config.publisher and config.publisher.logo:
+        org["logo"] = {"@type": "ImageObject", "url": links.absolute_static(config.publisher.logo)}
+    return org
+
+
+def blog_posting(entry: Entry, config: SiteConfig, links: Links, url: str, org: dict[str, Any],
+                 text: str | None = None) -> dict[str, Any]:
+    """One update as a BlogPosting; `url` points at the entry where it is shown, `org`
+    is the publisher (the author of unsigned updates), `text` the body as plain text."""
+    if entry.author or config.author:
+        author: dict[str, Any] = {"@type": "Person", "name": entry.author or config.author}
+    else:
+        author = org
+    data: dict[str, Any] = {
+        "@type": "BlogPosting",
+        "headline": _short(headline(entry)),
+        "datePublished": entry.time.isoformat(),
+        "dateModified": entry.last_modified.isoformat(),
+        "author": author,
+        "url": url,
+    }
+    body = truncate(plain_text(entry.body_html) if text is None else text, BODY_LIMIT)
+    if body:
+        data["articleBody"] = body
+    if entry.image:
+        data["image"] = links.absolute_static(entry.image)
+    return data
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """When a liveblog's coverage started, was last modified and (once ended) ended."""
+
+    start: datetime | None
+    modified: datetime | None
+    end: datetime | None
+
+
+_coverage_memo: dict[int, tuple[Liveblog, Coverage]] = {}
+
+
+def coverage(liveblog: Liveblog) -> Coverage:
+    """Computed once per liveblog, not once per page: a long liveblog has many pages."""
+    memo = _coverage_memo.get(id(liveblog))
+    if memo is not None and memo[0] is liveblog:
+        return memo[1]
+    start, newest = liveblog.time_span  # (kept across `serve`'s rebuilds: see model.successor)
+    result = Coverage(start, liveblog.last_modified, None if liveblog.is_live else newest)
+    if len(_coverage_memo) >= 4:  # pages come liveblog by liveblog; hold few alive
+        _coverage_memo.clear()
+    _coverage_memo[id(liveblog)] = (liveblog, result)
+    return result
+
+
+def liveblog_posting(config: SiteConfig, liveblog: Liveblog, links: Links, route: str,
+                     shown: list[tuple[Entry, str]], front: bool) -> Markup:
+    """LiveBlogPosting JSON-LD for one liveblog page; `shown` is (entry, route where it lives).
+
+    An archive page (not `front`) takes its dateModified from its own entries:
+    its bytes must not change when a new entry arrives elsewhere.
+    """
+    org = publisher(config, links)
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "LiveBlogPosting",
+        "headline": _short(liveblog.title),
+        "description": liveblog.description or liveblog.title,
+        "url": links.absolute(route),
+        "mainEntityOfPage": links.absolute(urls.liveblog(liveblog.slug)),
+        "inLanguage": config.language,
+        "publisher": org,
+    }
+    span = coverage(liveblog)
+    modified = span.modified if front else max((e.last_modified for e, _ in shown), default=None)
+    if span.start and modified:
+        data["datePublished"] = data["coverageStartTime"] = span.start.isoformat()
+        data["dateModified"] = modified.isoformat()
+    if span.end:
+        data["coverageEndTime"] = span.end.isoformat()
+    if config.publisher and config.publisher.logo:
+        data["image"] = links.absolute_static(config.publisher.logo)
+    data["liveBlogUpdate"] = [
+        blog_posting(e, config, links, links.absolute(where) + "#" + urls.entry_anchor(e.id), org)
+        for e, where in shown
+    ]
+    return script_json(data)
+
+
+def entry_posting(config: SiteConfig, entry: Entry, links: Links, url: str, org: dict[str, Any],
+                  text: str, part_of: dict[str, Any]) -> Markup:
+    """BlogPosting JSON-LD for an entry's own page at `url`; `part_of` names its liveblog."""
+    data = {"@context": "https://schema.org",
+            **blog_posting(entry, config, links, url, org, text),
+            "mainEntityOfPage": url,
+            "publisher": org,
+            "isPartOf": part_of}
+    return script_json(data)
+
+
+def part_of(liveblog: Liveblog, links: Links) -> dict[str, Any]:
+    return {"@type": "LiveBlogPosting", "headline": _short(liveblog.title),
+            "url": links.absolute(urls.liveblog(liveblog.slug))}

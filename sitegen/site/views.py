@@ -1,0 +1,202 @@
+"""Typed, precomputed template contexts: templates format nothing and compute nothing.
+
+Every URL, label and flag a template shows is decided here, from the model and
+the `Links` of the page being rendered.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup
+
+from sitegen.core import urls
+from sitegen.config.site_config import SiteConfig
+from sitegen.model.site import Entry, Liveblog
+from sitegen.core.urls import Links
+
+
+def time_label(moment: datetime) -> str:
+    return moment.strftime("%H:%M")
+
+
+def date_label(moment: datetime) -> str:
+    return f"{moment:%a} {moment.day} {moment:%B %Y}"
+
+
+def datetime_label(moment: datetime) -> str:
+    return f"{date_label(moment)}, {time_label(moment)} {moment.tzname() or ''}".strip()
+
+
+def script_json(data: Any) -> Markup:
+    """JSON that is safe inside <script>: no `</script>`, `<!--` or `]]>` can form."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escaped)
+    return Markup(text)
+
+
+_TAG = re.compile(r"<[^>]*>")
+# Inline tags join their text to what follows ("*x*." is "x."); other tags separate words.
+_INLINE_TAG = re.compile(r"</?(?:a|abbr|b|bdi|bdo|cite|code|data|del|dfn|em|i|ins|kbd|mark|q|s|samp|small|"
+                         r"span|strong|sub|sup|time|u|var)(?:\s[^>]*)?>", re.IGNORECASE)
+
+
+def plain_text(body_html: str, limit: int | None = None) -> str:
+    """Readable text of rendered HTML, for descriptions and title-less headlines."""
+    text = " ".join(html.unescape(_TAG.sub(" ", _INLINE_TAG.sub("", body_html))).split())
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return text
+
+
+def headline(entry: Entry) -> str:
+    """The title, or the start of the body for title-less entries (feeds, links)."""
+    return entry.title or plain_text(entry.body_html, 80) or entry.id
+
+
+@dataclass(frozen=True)
+class TopicLink:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class EntryView:
+    id: str
+    anchor: str
+    title: str | None
+    time_iso: str
+    time_label: str
+    date_label: str
+    updated_iso: str | None
+    updated_label: str | None
+    topics: tuple[TopicLink, ...]
+    author: str | None
+    pinned: bool
+    key_event: bool
+    image_url: str | None
+    image_alt: str
+    caption: str | None
+    credit: str | None
+    source_name: str | None
+    source_url: str | None
+    body_html: Markup
+    share_url: str  # the entry's own page (L/entries/E/), which never moves
+    share_label: str
+    version: str  # changes with any edit: lets an open page replace the entry in place
+    topic_slugs: str  # space-separated, for the reader's topic filter
+
+
+def entry_view(entry: Entry, liveblog: Liveblog, links: Links) -> EntryView:
+    zone = liveblog.timezone
+    local = entry.time.astimezone(zone)
+    updated = entry.updated.astimezone(zone) if entry.updated else None
+    topic_titles = {t.slug: t.title for t in liveblog.topics}
+    return EntryView(
+        id=entry.id,
+        anchor=urls.entry_anchor(entry.id),
+        title=entry.title,
+        time_iso=entry.time.isoformat(),
+        time_label=time_label(local),
+        date_label=date_label(local),
+        updated_iso=entry.updated.isoformat() if entry.updated else None,
+        updated_label=datetime_label(updated) if updated else None,
+        topics=tuple(TopicLink(topic_titles[t], links.to(urls.topic(liveblog.slug, t)))
+                     for t in entry.topics),
+        author=entry.author,
+        pinned=entry.pinned,
+        key_event=entry.key_event,
+        image_url=links.static(entry.image) if entry.image else None,
+        image_alt=entry.caption or entry.title or "",
+        caption=entry.caption,
+        credit=entry.credit,
+        source_name=entry.source.name if entry.source else None,
+        source_url=entry.source.url if entry.source else None,
+        body_html=Markup(entry.body_html),
+        share_url=links.to(urls.entry_page(liveblog.slug, entry.id)),
+        share_label=f"Link to this update: {headline(entry)}",
+        version=entry.digest[:16],
+        topic_slugs=" ".join(entry.topics),
+    )
+
+
+def permalink(entry: Entry, liveblog: Liveblog, links: Links) -> str:
+    """The absolute, never-changing URL of an entry: its anchor on the liveblog."""
+    return links.absolute(urls.liveblog(liveblog.slug)) + "#" + urls.entry_anchor(entry.id)
+
+
+@dataclass(frozen=True)
+class Alternate:
+    type: str
+    title: str
+    url: str
+
+
+def feed_alternates(links: Links, rss_route: str, title: str) -> tuple[Alternate, ...]:
+    """The RSS, Atom and JSON Feed versions of one feed, for `<link rel="alternate">`."""
+    return (Alternate("application/rss+xml", title, links.to(rss_route)),
+            Alternate("application/atom+xml", title, links.to(urls.atom_beside(rss_route))),
+            Alternate("application/feed+json", title, links.to(urls.json_feed_beside(rss_route))))
+
+
+@dataclass(frozen=True)
+class Head:
+    """Everything <head> shows, identical in shape on every page."""
+
+    lang: str
+    title: str
+    description: str
+    canonical: str
+    stylesheet: str
+    script: str
+    alternates: tuple[Alternate, ...]
+    og_type: str
+    image: str | None
+    json_ld: Markup | None
+    robots: str | None
+
+
+@dataclass(frozen=True)
+class SiteView:
+    title: str
+    description: str
+    home_url: str
+    logo_url: str | None
+    publisher: str
+
+
+def site_view(config: SiteConfig, links: Links) -> SiteView:
+    publisher = config.publisher
+    return SiteView(
+        title=config.title,
+        description=config.description,
+        home_url=links.to(urls.home()),
+        logo_url=links.static(publisher.logo) if publisher and publisher.logo else None,
+        publisher=publisher.name if publisher else config.title,
+    )
+
+
+def head(config: SiteConfig, links: Links, route: str, title: str, description: str,
+         alternates: tuple[Alternate, ...] = (), og_type: str = "website",
+         json_ld: Markup | None = None, robots: str | None = None) -> Head:
+    logo = config.publisher.logo if config.publisher else None
+    return Head(
+        lang=config.language,
+        title=title,
+        description=description or title,  # social cards and search snippets need one
+        canonical=links.absolute(route),
+        stylesheet=links.to(urls.asset("sitegen.css")),
+        script=links.to(urls.asset("sitegen.js")),
+        alternates=feed_alternates(links, "feed.xml", config.title) + alternates,
+        og_type=og_type,
+        image=links.absolute_static(logo) if logo else None,
+        json_ld=json_ld,
+        robots=robots,
+    )

@@ -1,0 +1,85 @@
+"""The rules across one liveblog's entries: no id twice, only declared topics, local
+images that exist.
+
+A long liveblog has thousands of entries: the usual case (all well) is found from
+each file's facts, kept per file version by `serve`, without a loop per entry;
+`check_entries` then says what is wrong, and where.
+"""
+
+from __future__ import annotations
+
+import difflib
+from itertools import chain
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+from urllib.parse import urlsplit
+
+from sitegen.core.errors import Problem
+from sitegen.incremental.filecache import ParsedFiles
+from sitegen.model.site import SourceRef, Topic
+from sitegen.core.text import normalise_slug
+
+if TYPE_CHECKING:  # content imports this module
+    from sitegen.source.loader import _Draft
+
+LIVEBLOG_FILE = "liveblog.yaml"
+
+
+def check_entries(drafts: list["_Draft"], topics: tuple[Topic, ...], source: Path,
+                  problems: list[Problem]) -> None:
+    """Cross-entry rules: unique ids, declared topics, local images that exist."""
+    known = [t.slug for t in topics]
+    declared = set(known)
+    first_use: dict[str, SourceRef] = {}
+    for d in drafts:
+        where = d.origin
+        if d.id in first_use:
+            other = first_use[d.id]
+            problems.append(Problem(where.path, where.line, f"duplicate entry id {d.id!r} (also "
+                                                            f"{other.path}:{other.line}; ids ignore letter case)"))
+        first_use.setdefault(d.id, where)
+        for raw in d.fields.topics:
+            if raw in declared:
+                continue  # already a declared slug: nothing to normalise
+            slug = normalise_slug(raw)
+            if slug not in declared:
+                close = difflib.get_close_matches(slug, known, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else f"; declared: {', '.join(known) or 'none'}"
+                problems.append(Problem(where.path, d.line_of("topics"), f"unknown topic {raw!r} (declare it under "
+                                                                f"`topics:` in {LIVEBLOG_FILE}){hint}"))
+        image = d.fields.image
+        if image and not urlsplit(image).scheme and not (source / "static" / image.lstrip("/")).is_file():
+            problems.append(Problem(where.path, d.line_of("image"), f"image {image!r} not found in static/"))
+
+
+Facts = tuple[tuple[str, ...], frozenset[str], frozenset[str]]  # one file's ids, topics, images
+
+
+def file_facts(key: str, drafts: list["_Draft"], files: ParsedFiles) -> Facts:
+    """What the cross-entry rules look at in one file; `serve` keeps it per file version."""
+    known = files.derived(("facts", key))
+    if known is None:
+        known = (tuple(d.id for d in drafts), frozenset(t for d in drafts for t in d.fields.topics),
+                 frozenset(d.fields.image for d in drafts if d.fields.image))
+        files.keep_derived(("facts", key), known)
+    return known  # type: ignore[no-any-return]
+
+
+def all_well(found: list[Facts], topics: tuple[Topic, ...], source: Path) -> bool:
+    """The usual case, found from each file's facts without a loop per entry (a long
+    liveblog has thousands): no id twice, no undeclared topic, every local image (each
+    looked up once) there. Otherwise `check_entries` says what is wrong, and where."""
+    ids = list(chain.from_iterable(f[0] for f in found))
+    used = frozenset().union(*(f[1] for f in found))
+    images = frozenset().union(*(f[2] for f in found))
+    return len(set(ids)) == len(ids) and used <= {t.slug for t in topics} and images_found(images, source)
+
+
+def images_found(images: Iterable[str], source: Path) -> bool:
+    """Every local image named (each once) is there; see `check_entries` for the message."""
+    return all(urlsplit(i).scheme or (source / "static" / i.lstrip("/")).is_file() for i in images)
+
+
+def images_exist(images: tuple[str, ...], source: Path) -> bool:
+    """The one check on entries that depends on other files than theirs (see check_entries)."""
+    return all((source / "static" / image).is_file() for image in images)

@@ -1,0 +1,112 @@
+"""Finding and splitting source files: which files count, and front matter vs body.
+
+Editors leave lock, swap and backup files beside the entries they edit, and a
+symlink can lead anywhere: those are skipped with a warning, never read.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sitegen.core import yamlsafe
+from sitegen.config.site_config import read_text
+from sitegen.core.errors import ContentError
+
+log = logging.getLogger("sitegen")
+
+# Locks (`.#x`, `#x#`), swap/backup/partial files; hidden files are skipped silently.
+_EDITOR_LITTER = re.compile(r"(^\.?#|~$|\.(swp|swo|swx|tmp|bak|orig|part|crdownload)$|^4913$)")
+_FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$", re.MULTILINE)
+
+
+# Hidden names a static host needs (RFC 8615: security.txt, app links, ACME).
+_PUBLISHED_HIDDEN = frozenset({".well-known"})
+
+
+def is_editor_litter(name: str) -> bool:
+    """Lock, swap, backup and hidden files that editors write next to real ones."""
+    hidden = name.startswith(".") and name not in _PUBLISHED_HIDDEN
+    return hidden or bool(_EDITOR_LITTER.search(name))
+
+
+def is_litter(name: str) -> bool:
+    """An editor's lock, swap or backup file: skipped with a warning."""
+    return bool(_EDITOR_LITTER.search(name))
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    """True when `path`, with every symlink resolved, stays inside `root`."""
+    try:
+        path.resolve().relative_to(root.resolve())
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def listed_files(folder: Path, root: Path) -> list[Path]:
+    """The real files of one folder, sorted, minus litter and escaping symlinks."""
+    return scan_folder(folder, root)[0]
+
+
+def scan_folder(folder: Path, root: Path) -> tuple[list[Path], bool]:
+    """`listed_files`, and whether any of them is a symlink (scandir knows without a stat)."""
+    files = []
+    symlinks = False
+    with os.scandir(folder) as found:
+        items = sorted(found, key=lambda item: item.name)  # the order of sorted(iterdir())
+    child = getattr(folder, "_make_child_relpath", folder.joinpath)  # what iterdir() uses: fast
+    for item in items:
+        path = child(item.name)
+        if is_editor_litter(item.name):
+            if is_litter(item.name):
+                log.warning("%s: skipped (looks like an editor's temporary file)", path)
+            continue
+        if item.is_symlink():
+            if not is_inside(path, root):
+                log.warning("%s: skipped (symlink leads outside the site folder)", path)
+                continue
+            symlinks = True
+        files.append(path)
+    return files, symlinks
+
+
+def walk_files(folder: Path, root: Path) -> list[Path]:
+    """Every usable file below `folder`, recursively, in a stable order."""
+    found: list[Path] = []
+    for path in listed_files(folder, root):
+        if path.is_dir():
+            found += walk_files(path, root)
+        elif path.is_file():
+            found.append(path)
+    return found
+
+
+@dataclass(frozen=True)
+class MarkdownSource:
+    front_matter: Any
+    body: str
+    body_line: int
+
+
+def split_markdown(path: Path, text: str | None = None) -> MarkdownSource:
+    """Split `---` front matter from the body; the front matter starts on line 2."""
+    text = read_text(path) if text is None else text
+    if not text.startswith("---"):
+        raise ContentError.at(path, 1, "an entry must start with front matter between '---' lines")
+    fences = list(_FRONT_MATTER_FENCE.finditer(text, 0))
+    if len(fences) < 2 or fences[0].start() != 0:
+        raise ContentError.at(path, 1, "front matter is not closed: add a line '---' after it")
+    closing = fences[1]
+    yaml_text = text[fences[0].end() + 1: closing.start()]
+    body_line = text.count("\n", 0, closing.end()) + 2
+    data = yamlsafe.load(yaml_text, path, first_line=2)
+    return MarkdownSource(data, text[closing.end():].lstrip("\n").rstrip() + "\n", body_line)
+
+
+def load_yaml_file(path: Path, text: str | None = None) -> Any:
+    return yamlsafe.load(read_text(path) if text is None else text, path)
