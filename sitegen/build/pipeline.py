@@ -26,6 +26,7 @@ from sitegen.model.site import Site
 from sitegen.output.writer import OutputWriter, StaleInputs, verify_inputs
 from sitegen.build.parallel import write_split
 from sitegen.site.pages import PageGroup, PageSpec, SitePlan, site_pages
+from sitegen.render.assets import theme_static_files, with_assets
 from sitegen.render.renderer import BUNDLED_THEMES, Renderer, Theme, find_theme
 from sitegen.source.files import walk_files
 from sitegen.site.streams import derived
@@ -117,10 +118,11 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
         # 1. Gather and validate everything.
         config = load_config(options.source, options.base_url)
         theme = find_theme(options.source, config.theme)
+        config = with_assets(config, theme)
         bodies = BodyRenderer(MarkdownRenderer(config.markdown.allow_html), cache)
         site = load_site(options.source, config, options.drafts, bodies.render_many,
                          parsed_files(cache, bodies.markdown.fingerprint, changed))
-        statics = list(static_files(options.source, theme))
+        statics = list(static_files(options.source, theme, config.assets))
         timings["load"] = time.perf_counter() - started
         # 2. Render into a staging folder; 3. swap it in.
         with _output_errors(options.output):
@@ -185,11 +187,9 @@ def manifest_path(options: BuildOptions) -> Path | None:
     return folder / f"output-{name}.json"
 
 
-def static_files(source: Path, theme: Theme) -> Iterator[tuple[str, Path, str]]:
+def static_files(source: Path, theme: Theme, assets: tuple[tuple[str, str], ...]) -> Iterator[tuple[str, Path, str]]:
     """(output path, file, origin) for the theme's assets and the site's static/ files."""
-    if theme.static.is_dir():
-        for path in walk_files(theme.static, theme.static):
-            yield urls.asset(path.relative_to(theme.static).as_posix()), path, str(path)
+    yield from theme_static_files(theme, assets)
     static = source / "static"
     if static.is_dir():
         for path in walk_files(static, source):

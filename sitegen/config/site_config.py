@@ -121,6 +121,8 @@ class SiteConfig:
     live: LiveConfig = spec(LiveConfig())
     markdown: MarkdownConfig = spec(MarkdownConfig())
     extra: dict[str, Any] | None = spec(None, doc="free-form data for templates")
+    # The theme's stylesheets and scripts, (name, content-hashed name): set by the build.
+    assets: tuple[tuple[str, str], ...] = spec((), derived=True)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -28,12 +28,16 @@ class Invalid(ValueError):
     """Raised by a check with a message for the user."""
 
 
-def spec(default: Any = dataclasses.MISSING, check: Check | None = None, doc: str = "") -> Any:
-    """A schema field: `default` (absent = required), an extra `check`, a `doc` line."""
-    meta = {"check": check, "doc": doc}
+def spec(default: Any = dataclasses.MISSING, check: Check | None = None, doc: str = "",
+         derived: bool = False, shapes_output: bool = True) -> Any:
+    """A schema field: `default` (absent = required), an extra `check`, a `doc` line.
+    A `derived` field is no key of the file: sitegen fills it in (`dataclasses.replace`).
+    A field that does not `shapes_output` stays out of the value's repr, which digests
+    of what shapes the pages (the render fingerprint) are made of."""
+    meta = {"check": check, "doc": doc, "derived": derived}
     if isinstance(default, (list, dict)):
         raise TypeError("use tuples or None for defaults")  # frozen, shareable defaults
-    return dataclasses.field(default=default, metadata=meta)
+    return dataclasses.field(default=default, metadata=meta, repr=shapes_output)
 
 
 def describe(value: Any) -> str:
@@ -80,7 +84,8 @@ def parse(cls: type[T], data: Any, path: Path, problems: list[Problem],
 @cache
 def _fields(cls: type) -> dict[str, tuple[Any, dataclasses.Field[Any]]]:
     hints = typing.get_type_hints(cls)
-    return {f.name: (hints[f.name], f) for f in dataclasses.fields(cls) if f.init}
+    return {f.name: (hints[f.name], f) for f in dataclasses.fields(cls)
+            if f.init and not f.metadata.get("derived")}
 
 
 def _report_unknown_keys(data: YamlMap, fields: dict[str, Any], path: Path,

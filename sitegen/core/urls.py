@@ -8,6 +8,7 @@ data, share links) come from `base_url`. Templates never build a URL themselves.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
@@ -75,9 +76,22 @@ def topic_anchor(topic_slug: str) -> str:
     return f"topic-{topic_slug}"
 
 
-def asset(name: str) -> str:
-    """Theme files are published under `assets/`."""
+def asset(name: str, published: tuple[tuple[str, str], ...] = ()) -> str:
+    """Theme files are published under `assets/`; a stylesheet or script under the
+    content-hashed name `published` gives it (see `hashed_name`)."""
+    for plain, hashed in published:
+        if plain == name:
+            return f"assets/{hashed}"
     return f"assets/{name}"
+
+
+def hashed_name(name: str, data: bytes) -> str:
+    """`css/site.css` -> `css/site.0123456789.css`: a name that changes when the bytes
+    do, so a CDN and browsers may keep the file for a year (`immutable`)."""
+    folder, slash, file = name.rpartition("/")
+    stem, dot, suffix = file.rpartition(".")
+    digest = hashlib.sha256(data).hexdigest()[:10]
+    return f"{folder}{slash}{stem}.{digest}.{suffix}" if dot and stem else f"{name}.{digest}"
 
 
 def output_file(route: str) -> str:

@@ -156,6 +156,7 @@ class Head:
     canonical: str
     stylesheet: str
     script: str
+    assets: dict[str, str]  # each theme stylesheet and script by its name, for other themes' templates
     alternates: tuple[Alternate, ...]
     og_type: str
     image: str | None
@@ -192,8 +193,9 @@ def head(config: SiteConfig, links: Links, route: str, title: str, description: 
         title=title,
         description=description or title,  # social cards and search snippets need one
         canonical=links.absolute(route),
-        stylesheet=links.to(urls.asset("sitegen.css")),
-        script=links.to(urls.asset("sitegen.js")),
+        stylesheet=links.to(urls.asset("sitegen.css", config.assets)),
+        script=links.to(urls.asset("sitegen.js", config.assets)),
+        assets={name: links.to(urls.asset(name, config.assets)) for name, _ in config.assets},
         alternates=feed_alternates(links, "feed.xml", config.title) + alternates,
         og_type=og_type,
         image=links.absolute_static(logo) if logo else None,
