@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import shutil
@@ -10,8 +11,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from anyascii import anyascii
+
 import sitegen.scaffold
 from sitegen.config.site_config import load_config
+from sitegen.source.entry_rules import SCAFFOLD_BODY
 from sitegen.source.loader import LIVEBLOG_FILE, LiveblogFields
 from sitegen.core.errors import ContentError, Problem, SitegenError, raise_all
 from sitegen.core.schema import parse
@@ -36,8 +40,11 @@ def init_site(directory: Path) -> list[Path]:
 
 
 def filename_slug(title: str | None) -> str:
-    """An ASCII file-name fragment from a headline: 'Drones hit Kyiv!' -> 'drones-hit-kyiv'."""
-    ascii_title = unicodedata.normalize("NFKD", title or "").encode("ascii", "ignore").decode()
+    """An ASCII file-name fragment from a headline, in any script: 'Drones hit Kyiv!' ->
+    'drones-hit-kyiv', 'Вибух у Києві' -> 'vibukh-u-kiievi'. Transliterated rather than
+    kept in Unicode: the file name is the entry's id, which is its anchor in every URL
+    (`#entry-...`), and ids are ASCII slugs so links stay readable and safe everywhere."""
+    ascii_title = anyascii(unicodedata.normalize("NFKC", title or ""))
     words = re.findall(r"[a-z0-9]+", ascii_title.lower())
     return "-".join(words)[:60].strip("-") or "update"
 
@@ -49,7 +56,8 @@ def new_entry(source: Path, liveblog: str, title: str | None, topics: tuple[str,
     folder = source / "content" / normalise_slug(liveblog)
     meta_path = folder / LIVEBLOG_FILE
     if not meta_path.is_file():
-        raise ContentError.at(meta_path, None, f"no liveblog {liveblog!r}: {meta_path} does not exist")
+        raise ContentError.at(meta_path, None, f"no liveblog {liveblog!r}: {meta_path} does not exist"
+                                               f"{_liveblog_hint(source, folder.name)}")
     problems: list[Problem] = []
     fields = parse(LiveblogFields, load_yaml_file(meta_path), meta_path, problems)
     raise_all(problems, ContentError)
@@ -66,6 +74,16 @@ def new_entry(source: Path, liveblog: str, title: str | None, topics: tuple[str,
     return path
 
 
+def _liveblog_hint(source: Path, name: str) -> str:
+    """Did-you-mean among the site's liveblogs (folders holding a liveblog.yaml)."""
+    content = source / "content"
+    known = sorted(p.name for p in content.iterdir() if (p / LIVEBLOG_FILE).is_file()) if content.is_dir() else []
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return f"; liveblogs here: {', '.join(known)}" if known else "; create content/<liveblog>/liveblog.yaml first"
+
+
 def _free_path(folder: Path, stem: str) -> Path:
     path, n = folder / f"{stem}.md", 2
     while path.exists():
@@ -80,5 +98,5 @@ def _entry_text(stamp: datetime, title: str | None, topics: tuple[str, ...]) -> 
         lines.append(f"title: {json.dumps(title, ensure_ascii=False)}")
     if topics:
         lines.append(f"topics: [{', '.join(normalise_slug(t) for t in topics)}]")
-    lines += ["---", "", "Write the update here.", ""]
+    lines += ["---", "", SCAFFOLD_BODY, ""]  # refused by the build until replaced
     return "\n".join(lines)

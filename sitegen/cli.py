@@ -74,6 +74,15 @@ class ProgressLine:
             sys.stderr.write("\r\x1b[K")
 
 
+def _verbose(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        _setup_logging(True)
+
+
+# `-v` where users type it: `sitegen -v build` and `sitegen build -v` alike.
+VERBOSE_OPTION = click.option("--verbose", "-v", is_flag=True, expose_value=False, is_eager=True,
+                              callback=_verbose, help="Say more about what happens.")
+
 SOURCE_OPTION = click.option(
     "--source", "-s", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
     show_default=True, help="The site folder (the one holding sitegen.yaml).")
@@ -96,6 +105,7 @@ def cli(verbose: bool) -> None:
 @click.option("--base-url", metavar="URL", help="Override base_url from sitegen.yaml (e.g. for a staging host).")
 @click.option("--drafts", is_flag=True, help="Include entries marked `draft: true`.")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not update the render cache.")
+@VERBOSE_OPTION
 @report_errors
 def build(source: Path, output: Path | None, base_url: str | None, drafts: bool, no_cache: bool) -> None:
     """Build the site into the output folder.
@@ -124,6 +134,7 @@ def build(source: Path, output: Path | None, base_url: str | None, drafts: bool,
 @click.option("--port", "-p", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to serve on.")
 @click.option("--drafts/--no-drafts", default=True, show_default=True, help="Show draft entries in the preview.")
 @click.option("--poll", is_flag=True, help="Poll for changes (for file systems without change events).")
+@VERBOSE_OPTION
 @report_errors
 def serve(source: Path, host: str, port: int, drafts: bool, poll: bool) -> None:
     """Preview the site: build, serve, rebuild on every change and reload open tabs."""
@@ -137,6 +148,7 @@ def serve(source: Path, host: str, port: int, drafts: bool, poll: bool) -> None:
 @click.option("--title", "-t", help="The entry's headline.")
 @click.option("--topic", "topics", multiple=True, metavar="SLUG", help="A topic slug (repeatable).")
 @SOURCE_OPTION
+@VERBOSE_OPTION
 @report_errors
 def new(liveblog: str, title: str | None, topics: tuple[str, ...], source: Path) -> None:
     """Write a new entry into content/LIVEBLOG/, stamped with the current time
@@ -148,6 +160,7 @@ def new(liveblog: str, title: str | None, topics: tuple[str, ...], source: Path)
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@VERBOSE_OPTION
 @report_errors
 def init(directory: Path) -> None:
     """Write a small working site (config, a liveblog, a few entries) into DIRECTORY."""

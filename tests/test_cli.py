@@ -84,6 +84,12 @@ def test_new_writes_an_entry_that_builds(tmp_path):
     assert result.exit_code == 0, result.stderr
     path = Path(result.stdout.strip())
     assert path.parent == site / "content/war" and path.suffix == ".md"
+    refused = build(site)  # the scaffold's placeholder body never publishes
+    lines = path.read_text("utf-8").split("\n")
+    at = lines.index("Write the update here.") + 1
+    assert refused.exit_code == 1 and refused.stderr.startswith(f"{path}:{at}: ")
+    assert "replace it with the update" in refused.stderr
+    path.write_text("\n".join(lines).replace("Write the update here.", "Drones were heard."), "utf-8")
     out = build_ok(site)
     page = html_page(out / "war/index.html")
     assert stream_ids(page) == [path.stem]

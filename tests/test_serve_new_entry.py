@@ -80,6 +80,7 @@ def test_cli_prints_the_path_and_the_entry_builds_first(site):
     assert fields["title"] == title
     assert list(fields["topics"]) == ["energy", "diplomacy"]
 
+    _write_body(path)
     output = build_ok(site)
     page = html_page(output / "night/index.html")
     assert stream_ids(page)[0] == path.stem
@@ -91,7 +92,14 @@ def test_two_entries_in_one_minute_get_two_files(site):
     first = new_entry(site, "night", "Same headline", (), now=now)
     second = new_entry(site, "night", "Same headline", (), now=now)
     assert first != second and first.is_file() and second.is_file()
+    _write_body(first)
+    _write_body(second)
     build_ok(site)
+
+
+def _write_body(path: Path) -> None:
+    """What the journalist does next: the placeholder body never builds (see test_cli)."""
+    path.write_text(path.read_text("utf-8").replace("Write the update here.", "What happened."), "utf-8")
 
 
 @pytest.mark.parametrize("args, message", [

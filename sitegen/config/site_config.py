@@ -6,6 +6,7 @@ errors with a did-you-mean; user data belongs under `extra:`.
 
 from __future__ import annotations
 
+import errno
 import re
 from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
@@ -133,7 +134,8 @@ def load_config(source: Path, base_url: str | None = None) -> SiteConfig:
     """Read and validate `sitegen.yaml`, reporting every problem at once."""
     path = source / CONFIG_FILE
     if not path.is_file():
-        raise ConfigError(Problem(path, None, f"no {CONFIG_FILE} here; create one or run `sitegen init`"))
+        raise ConfigError(Problem(path, None, f"no {CONFIG_FILE} here: run sitegen in your site's folder, "
+                                          "or name it with --source FOLDER (a new site: `sitegen init FOLDER`)"))
     try:
         data = yamlsafe.load(read_text(path), path)
     except ContentError as exc:
@@ -179,16 +181,36 @@ MAX_SOURCE_BYTES = 1 << 20
 
 
 def read_text(path: Path) -> str:
-    """Read a UTF-8 source with a size cap; a bad file is the user's error, not a crash."""
+    """Read a UTF-8 source with a size cap; a bad file is the user's error, not a crash.
+
+    Whatever the editor saved, the text comes back the same: without a byte-order
+    mark, its line endings (Windows CRLF, old Mac CR, or a mix) as LF. Every reader
+    of sources (and so every cache keyed by their text) sees what an LF twin gives."""
     try:
         size = path.stat().st_size
         if size > MAX_SOURCE_BYTES:
             raise ContentError.at(path, None, f"file is {size} bytes; the limit is {MAX_SOURCE_BYTES}")
         raw = path.read_bytes()
     except OSError as exc:
-        raise ContentError.at(path, None, f"cannot read: {exc.strerror}") from None
+        raise ContentError.at(path, None, unreadable(exc)) from None
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ContentError.at(path, line, "not valid UTF-8 text") from None
+        line = unify_newlines(raw[: exc.start].decode("utf-8", "replace")).count("\n") + 1
+        raise ContentError.at(path, line, "not valid UTF-8 text: save the file with the encoding UTF-8 "
+                                          "(your editor's Save As dialog has the choice)") from None
+    return unify_newlines(text)
+
+
+def unify_newlines(text: str) -> str:
+    """CRLF and lone CR as LF (cheap when there is no CR, the usual case)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def unreadable(exc: OSError) -> str:
+    """Why a source cannot be read, in words: loops and dangling links are common."""
+    if exc.errno == errno.ELOOP:
+        return "cannot read: a symlink loop (the link leads back to itself): remove it or point it at a real file"
+    if exc.errno == errno.ENOENT:
+        return "cannot read: the file is gone, or is a symlink to a missing file"
+    return f"cannot read: {exc.strerror}"

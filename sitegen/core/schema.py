@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import types
 import typing
 from functools import cache
@@ -55,9 +56,9 @@ def parse(cls: type[T], data: Any, path: Path, problems: list[Problem],
         data = YamlMap()
         data.line, data.key_lines = line or 1, {}
     if not isinstance(data, YamlMap):
-        problems.append(Problem(path, getattr(data, "line", line),
+        problems.append(Problem(path, getattr(data, "line", 1 if line is None else line),
                                 f"{where or 'the file'} must be a mapping of keys to values, "
-                                f"not {describe(data)}"))
+                                f"not {describe(data)}{_mapping_hint(data)}"))
         return None
     fields = _fields(cls)
     before = len(problems)
@@ -71,7 +72,8 @@ def parse(cls: type[T], data: Any, path: Path, problems: list[Problem],
                 problems.append(Problem(path, data.line, f"missing required key {label!r}"))
             continue
         try:
-            values[name] = _convert(hint, data[name], field, path, problems, label, key_line)
+            values[name] = _convert(hint, data[name], field, path, problems, label, key_line,
+                                    data.text_of(name))
         except _Reported:
             pass  # the nested mapping's own problems are already in `problems`
         except Invalid as exc:
@@ -99,8 +101,16 @@ def _report_unknown_keys(data: YamlMap, fields: dict[str, Any], path: Path,
         problems.append(Problem(path, data.line_of(key), f"unknown key {label!r}{hint}"))
 
 
+def _mapping_hint(data: Any) -> str:
+    """`title:Explosion` (no space after the colon) is one piece of text to YAML."""
+    if isinstance(data, str) and re.match(r"^[A-Za-z_]+:\S", data):
+        key, _, value = data.partition(":")
+        return f": put a space after the colon, like this: {key}: {value.split(chr(10))[0]}"
+    return ""
+
+
 def _convert(hint: Any, value: Any, field: dataclasses.Field[Any], path: Path,
-             problems: list[Problem], label: str, line: int) -> Any:
+             problems: list[Problem], label: str, line: int, written: str | None = None) -> Any:
     optional, hint = _unwrap_optional(hint)
     if value is None and optional:
         return None
@@ -109,6 +119,8 @@ def _convert(hint: Any, value: Any, field: dataclasses.Field[Any], path: Path,
         if nested is None:
             raise _Reported()
         return nested
+    if hint is str and written is not None:
+        value = written  # a number where text goes: as it was typed (`9.30`, not 9.3)
     result = _convert_plain(hint, value)
     check = field.metadata.get("check")
     return check(result) if check else result
@@ -130,11 +142,11 @@ def _convert_plain(hint: Any, value: Any) -> Any:
         if not isinstance(value, str):
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 return str(value)  # a title like `2025` is still a title
-            raise Invalid(f"expected text, got {describe(value)}")
+            raise Invalid(f"expected text, got {describe(value)}{_text_hint(value)}")
         return value
     if hint is bool:
         if not isinstance(value, bool):
-            raise Invalid(f"expected true or false, got {describe(value)}")
+            raise Invalid(f"expected true or false, got {describe(value)}: write true or false")
         return value
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -151,6 +163,17 @@ def _convert_plain(hint: Any, value: Any) -> Any:
             raise Invalid(f"expected a mapping, got {describe(value)}")
         return value
     raise TypeError(f"schema cannot check {hint!r}")  # pragma: no cover - a sitegen bug
+
+
+def _text_hint(value: Any) -> str:
+    """What to do when a list or mapping stands where one piece of text goes."""
+    if isinstance(value, list):
+        return (": write one value after the colon, on the same line, not a list "
+                "(lines starting with '- ')")
+    if isinstance(value, dict):
+        return (": a value that starts with { or holds ': ' is read as a mapping; "
+                "put the whole value in quotes")
+    return ""
 
 
 def choice(*allowed: str) -> Check:

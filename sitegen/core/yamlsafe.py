@@ -18,6 +18,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from sitegen.core.errors import ContentError, SitegenError
+from sitegen.core.yamladvice import explain
 
 try:  # the C parser is ~10x faster; the schema below is ours either way
     from yaml._yaml import CParser as _Parser  # not re-exported by `yaml` itself
@@ -61,13 +62,19 @@ class _Loader(_Parser, _StrictResolver):  # type: ignore[misc, valid-type]
 
 
 class YamlMap(dict):  # type: ignore[type-arg]
-    """A mapping that knows the source line of itself and of each key."""
+    """A mapping that knows the source line of itself and of each key, and the text
+    as written of each value that YAML read as a number (`time: 9.30` is '9.30', not 9.3)."""
 
     line: int
     key_lines: dict[str, int]
+    written: dict[str, str]
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
+
+    def text_of(self, key: str) -> str | None:
+        """How a number was written, for fields that take text and for messages."""
+        return getattr(self, "written", {}).get(key)
 
 
 class YamlList(list):  # type: ignore[type-arg]
@@ -86,9 +93,9 @@ def load(text: str, path: Path, first_line: int = 1) -> Any:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = first_line + mark.line if mark else None
-        raise ContentError.at(path, line, f"invalid YAML: {exc.problem or exc.context}") from None
+        advice = explain(exc, text, first_line)
+        raise ContentError.at(path, first_line + advice.line,
+                              f"invalid YAML (column {advice.column + 1}): {advice.message}") from None
     except yaml.reader.ReaderError as exc:  # a character YAML forbids: locate it, name it
         char = exc.character if isinstance(exc.character, str) else chr(exc.character)
         line = first_line + text.count("\n", 0, exc.position)
@@ -99,6 +106,11 @@ def load(text: str, path: Path, first_line: int = 1) -> Any:
     if node is None:
         return None
     return _Builder(path, first_line).build(node, 0)
+
+
+def _tag_message(tag: str) -> str:
+    return (f"YAML tag {tag!r} is not allowed (a value that starts with '!' is read as one): "
+            "put the value in quotes")
 
 
 class _Builder:
@@ -145,11 +157,11 @@ class _Builder:
                 return None
         except ValueError:
             raise self.error(node, f"{value!r} is not a valid {kind}") from None
-        raise self.error(node, f"YAML tag {node.tag!r} is not allowed")
+        raise self.error(node, _tag_message(node.tag))
 
     def sequence(self, node: SequenceNode, depth: int) -> YamlList:
         if node.tag != _TAG + "seq":
-            raise self.error(node, f"YAML tag {node.tag!r} is not allowed")
+            raise self.error(node, _tag_message(node.tag))
         result = YamlList(self.build(item, depth + 1) for item in node.value)
         result.line = self.line(node)
         result.item_lines = [self.line(item) for item in node.value]
@@ -157,19 +169,41 @@ class _Builder:
 
     def mapping(self, node: MappingNode, depth: int) -> YamlMap:
         if node.tag != _TAG + "map":
-            raise self.error(node, f"YAML tag {node.tag!r} is not allowed")
+            raise self.error(node, _tag_message(node.tag))
         result = YamlMap()
         result.line = self.line(node)
         result.key_lines = {}
+        result.written = {}
+        meanings: dict[Any, str] = {}  # what YAML would read each non-text key as -> the key
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode) or key_node.tag == _TAG + "merge":
-                raise self.error(key_node, "mapping keys must be plain text")
-            key = key_node.value
+                raise self.error(key_node, "a key must be a plain name, not a list or mapping: "
+                                           "write `name: value`")
+            key = key_node.value  # the key as written: `1`, `1.0` and `true` stay apart
             if key == "<<":
                 raise self.error(key_node, "YAML merge keys (<<) are not allowed")
             if key in result:
                 first = result.key_lines[key]
-                raise self.error(key_node, f"duplicate key {key!r} (first defined on line {first})")
+                raise self.error(key_node, f"duplicate key {key!r} (first defined on line {first}): "
+                                           "write each key once")
+            self._check_meaning(key_node, meanings, result.key_lines)
             result.key_lines[key] = self.line(key_node)
-            result[key] = self.build(value_node, depth + 1)
+            value = self.build(value_node, depth + 1)
+            if isinstance(value_node, ScalarNode) and not isinstance(value, str) and value is not None:
+                result.written[key] = value_node.value
+            result[key] = value
         return result
+
+    def _check_meaning(self, key_node: ScalarNode, meanings: dict[Any, str], lines: dict[str, int]) -> None:
+        """Keys are read as written, but other YAML tools read `1`, `1.0` and `true` (or
+        `null` and `~`) as one key and keep only the last value: refuse such pairs, so
+        the file means the same everywhere."""
+        if key_node.tag == _TAG + "str":
+            return  # text (quoted, or plain words): the duplicate check covers it
+        meaning = self.scalar(key_node)  # (True == 1 == 1.0 as dict keys, as in those tools)
+        if meaning in meanings:
+            first = meanings[meaning]
+            raise self.error(key_node, f"key {key_node.value!r} means the same as {first!r} on line "
+                                       f"{lines[first]} to YAML: write the key once, or put both "
+                                       "keys in quotes if they are different names")
+        meanings[meaning] = key_node.value

@@ -23,6 +23,15 @@ if TYPE_CHECKING:  # content imports this module
     from sitegen.source.loader import _Draft
 
 LIVEBLOG_FILE = "liveblog.yaml"
+SCAFFOLD_BODY = "Write the update here."  # what `sitegen new` writes: never published (see loader)
+
+
+def placeholder_line(body: str, first_line: int) -> int | None:
+    """The line of `sitegen new`'s placeholder sentence if the body still holds it."""
+    for at, text in enumerate(body.split("\n")):
+        if text.strip() == SCAFFOLD_BODY:
+            return first_line + at
+    return None
 
 
 def check_entries(drafts: list["_Draft"], topics: tuple[Topic, ...], source: Path,
@@ -43,13 +52,23 @@ def check_entries(drafts: list["_Draft"], topics: tuple[Topic, ...], source: Pat
                 continue  # already a declared slug: nothing to normalise
             slug = normalise_slug(raw)
             if slug not in declared:
-                close = difflib.get_close_matches(slug, known, n=1)
+                close = difflib.get_close_matches(slug.lstrip("-"), known, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else f"; declared: {', '.join(known) or 'none'}"
+                hint += _topic_hint(raw)
                 problems.append(Problem(where.path, d.line_of("topics"), f"unknown topic {raw!r} (declare it under "
                                                                 f"`topics:` in {LIVEBLOG_FILE}){hint}"))
         image = d.fields.image
         if image and not urlsplit(image).scheme and not (source / "static" / image.lstrip("/")).is_file():
             problems.append(Problem(where.path, d.line_of("image"), f"image {image!r} not found in static/"))
+
+
+def _topic_hint(raw: str) -> str:
+    """The two ways a list of topics is commonly mistyped."""
+    if "," in raw:
+        return f" (several topics are written in brackets: topics: [{', '.join(t.strip() for t in raw.split(','))}])"
+    if raw.startswith("-"):
+        return " (put a space after '-' in a list item: '- energy')"
+    return ""
 
 
 Facts = tuple[tuple[str, ...], frozenset[str], frozenset[str]]  # one file's ids, topics, images

@@ -97,15 +97,21 @@ def split_markdown(path: Path, text: str | None = None) -> MarkdownSource:
     """Split `---` front matter from the body; the front matter starts on line 2."""
     text = read_text(path) if text is None else text
     if not text.startswith("---"):
-        raise ContentError.at(path, 1, "an entry must start with front matter between '---' lines")
+        first = text.split("\n", 1)[0].strip()
+        hint = ("delete what comes before it" if "---" in text.split("\n", 3)[1:3] or first.endswith("---")
+                else "add a line '---' above the fields, and another below them")
+        raise ContentError.at(path, 1, "the first line of an entry must be '---' (the front matter, "
+                                       f"time: and the other fields, stands between two '---' lines): {hint}")
     fences = list(_FRONT_MATTER_FENCE.finditer(text, 0))
     if len(fences) < 2 or fences[0].start() != 0:
         raise ContentError.at(path, 1, "front matter is not closed: add a line '---' after it")
     closing = fences[1]
     yaml_text = text[fences[0].end() + 1: closing.start()]
-    body_line = text.count("\n", 0, closing.end()) + 2
+    rest = text[closing.end():]
+    body = rest.lstrip("\n")
+    body_line = text.count("\n", 0, closing.end()) + 1 + max(1, len(rest) - len(body))  # its first line
     data = yamlsafe.load(yaml_text, path, first_line=2)
-    return MarkdownSource(data, text[closing.end():].lstrip("\n").rstrip() + "\n", body_line)
+    return MarkdownSource(data, body.rstrip() + "\n", body_line)
 
 
 def load_yaml_file(path: Path, text: str | None = None) -> Any:

@@ -20,7 +20,8 @@ from sitegen.incremental.cache import Cache
 from sitegen.config.site_config import SiteConfig, check_timezone, check_url
 from sitegen.core.errors import ContentError, Problem, SitegenError, raise_all
 from sitegen.incremental.filecache import Codec, ParsedFiles, SourceText
-from sitegen.source.entry_rules import LIVEBLOG_FILE, all_well, check_entries, file_facts, images_exist, images_found
+from sitegen.source.entry_rules import (LIVEBLOG_FILE, SCAFFOLD_BODY, all_well, check_entries, file_facts,
+                                        images_exist, images_found, placeholder_line)
 from sitegen.incremental.folderstate import FileRecord, merged_entries, remember, stream_key
 from sitegen.model.site import Attribution, Entry, Liveblog, Site, SourceRef, Topic, successor
 from sitegen.core.schema import Invalid, choice, parse, spec
@@ -292,7 +293,7 @@ def _from_markdown(path: Path, problems: list[Problem], text: str | None = None)
         return []
     entry_id = normalise_slug(fields.id if fields.id is not None else path.stem)
     line = src.front_matter.line_of("id") if fields.id is not None else 1
-    return [_draft(fields, entry_id, src.body, SourceRef(path, line), problems, src.front_matter)]
+    return [_draft(fields, entry_id, src.body, SourceRef(path, line), problems, src.front_matter, src.body_line)]
 
 
 def _from_yaml_list(path: Path, problems: list[Problem], text: str | None = None) -> list[_Draft]:
@@ -313,17 +314,33 @@ def _from_yaml_list(path: Path, problems: list[Problem], text: str | None = None
             problems.append(Problem(path, line, "an entry in a .yaml list needs an `id`"))
             continue
         drafts.append(_draft(fields, normalise_slug(fields.id), fields.body, SourceRef(path, line), problems,
-                             item))
+                             item, item.line_of("body")))
     return [d for d in drafts if d is not None]
 
 
 def _draft(fields: EntryFields, entry_id: str, body: str, origin: SourceRef,
-           problems: list[Problem], data: YamlMap) -> _Draft:
+           problems: list[Problem], data: YamlMap, body_line: int) -> _Draft:
     if (why := slug_problem(entry_id)) is not None:
         problems.append(Problem(origin.path, origin.line, f"entry id: {why}"))
     if not body.strip() and not fields.title:
         problems.append(Problem(origin.path, origin.line, "entry has neither a title nor a body"))
+    if not fields.draft and (at := placeholder_line(body, body_line)) is not None:
+        problems.append(Problem(origin.path, at, f"the entry still says {SCAFFOLD_BODY!r} (written by "
+                                                 "`sitegen new`): replace it with the update, or add "
+                                                 "`draft: true` until the entry is ready"))
+    if fields.updated and _before(fields.updated, fields.time):
+        problems.append(Problem(origin.path, data.line_of("updated"),
+                                f"updated ({fields.updated}) is before time ({fields.time}): `updated` says "
+                                "when a published entry last changed, so it comes after `time`; correct "
+                                "it, or remove `updated`"))
     return _Draft(fields, entry_id, clean_text(body), origin, dict(getattr(data, "key_lines", {})))
+
+
+def _before(updated: str, time: str) -> bool:
+    """`updated` earlier than `time`, when both say whether they carry an offset (with
+    one of each, the liveblog's timezone, unknown here, would decide: not judged)."""
+    first, second = datetime.fromisoformat(updated), datetime.fromisoformat(time)
+    return (first.tzinfo is None) == (second.tzinfo is None) and first < second
 
 
 def _entry(d: _Draft, body_html: str, zone: ZoneInfo) -> Entry:
