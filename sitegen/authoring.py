@@ -15,8 +15,8 @@ from anyascii import anyascii
 
 import sitegen.scaffold
 from sitegen.config.site_config import load_config
-from sitegen.source.entry_rules import SCAFFOLD_BODY
-from sitegen.source.loader import LIVEBLOG_FILE, LiveblogFields
+from sitegen.source.entry_rules import LIVEBLOG_FILE, SCAFFOLD_BODY
+from sitegen.source.fields import LiveblogFields
 from sitegen.core.errors import ContentError, Problem, SitegenError, raise_all
 from sitegen.core.schema import parse
 from sitegen.source.files import load_yaml_file

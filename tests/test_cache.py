@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import sitegen.incremental.cache
-from sitegen.markdown import bodies
+from sitegen.core import forking
 from sitegen.incremental import filecache
 from sitegen.incremental import filestamps
 from sitegen.build import parallel
@@ -28,6 +28,7 @@ from sitegen.core.errors import SitegenError
 from sitegen.build.pipeline import build, default_options, open_cache
 from sitegen.incremental.cache import Cache
 from sitegen.source.loader import load_site
+from sitegen.render.store import NoStore
 from sitegen.config.site_config import load_config
 from sitegen.feeds.rss import sitemap, sitemap_tree
 from sitegen.model.site import Entry
@@ -264,11 +265,11 @@ def test_forked_rendering_writes_the_same_bytes(site: Path, tmp_path: Path, monk
     _many_entries(site, 60)
     want = reference(site, tmp_path)
     monkeypatch.setattr(parallel, "MIN_TASKS", 2)
-    monkeypatch.setattr(bodies, "POOL_MIN_MISSES", 10)
-    monkeypatch.setattr(bodies, "CHUNK", 8)
+    monkeypatch.setattr(forking, "POOL_MIN_MISSES", 10)
+    monkeypatch.setattr(forking, "CHUNK", 8)
     if child_fails:
         monkeypatch.setattr(parallel, "_child", lambda *args: os._exit(3))
-    assert bodies.can_fork()
+    assert forking.can_fork()
     assert_same(built(site, tmp_path / "out"), want)
 
 
@@ -290,7 +291,7 @@ def test_a_disk_error_writing_forked_renderers_pages_fails_the_build_cleanly(sit
             raise OSError(errno.ENOSPC, "No space left on device", rel)
         return real(self, rel, *args)
     monkeypatch.setattr(output_module.OutputWriter, "put", full_disk)
-    assert bodies.can_fork()  # so the pages are rendered by forked renderers
+    assert forking.can_fork()  # so the pages are rendered by forked renderers
     with pytest.raises(SitegenError, match="No space left on device"):
         build(default_options(site, out))
     assert snapshot(out) == before
@@ -303,7 +304,7 @@ def test_an_article_rendered_once_for_all_depths_is_as_rendered_for_one(
         site: Path, tmp_path: Path, base_url: str, route: str) -> None:
     config = load_config(site, base_url)
     loaded = load_site(site, config, False, lambda pairs: [f"<p>{body}</p>" for _, body in pairs])
-    renderer = Renderer(find_theme(site, config.theme), config, Cache(None))
+    renderer = Renderer(find_theme(site, config.theme), config, NoStore())
     links = Links.rooted(config.base_url) if route == "404.html" else Links.from_page(config.base_url, route)
     for liveblog in loaded.liveblogs:
         for entry in liveblog.entries:
@@ -314,7 +315,7 @@ def test_an_article_rendered_once_for_all_depths_is_as_rendered_for_one(
 def test_an_entry_holding_the_root_mark_is_rendered_on_its_own(site: Path, tmp_path: Path) -> None:
     config = load_config(site)
     loaded = load_site(site, config, False, lambda pairs: ["<p>\x01x</p>" for _ in pairs])
-    renderer = Renderer(find_theme(site, config.theme), config, Cache(None))
+    renderer = Renderer(find_theme(site, config.theme), config, NoStore())
     liveblog = loaded.liveblogs[0]
     entry: Entry = liveblog.entries[0]
     links = Links.from_page(config.base_url, "live/page/1/")

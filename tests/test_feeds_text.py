@@ -21,11 +21,12 @@ import lxml.etree
 import pytest
 
 from sitegen.feeds import text as feedtext
-from sitegen.markdown.bodies import BodyRenderer
+from sitegen.incremental.bodies import CachedBodies
 from sitegen.incremental.cache import Cache
 from sitegen.config.site_config import load_config
 from sitegen.source.loader import load_site
-from sitegen.feeds.rss import Feed, FeedItem, clear_feed_caches, rss, rss_tree, site_feeds
+from sitegen.feeds.items import Feed, FeedItem
+from sitegen.feeds.rss import clear_feed_caches, rss, rss_tree, site_feeds
 from sitegen.feeds.formats import atom, atom_tree, json_feed, json_feed_dumps
 from sitegen.markdown.renderer import MarkdownRenderer
 from sitegen.model.site import Site
@@ -79,7 +80,7 @@ def yq(value: str) -> str:
 def load(source: Path, base_url: str | None = None) -> Site:
     """The site model as `build` loads it, with markdown-it-py rendering the bodies."""
     config = load_config(source, base_url)
-    bodies = BodyRenderer(MarkdownRenderer(config.markdown.allow_html), Cache(None))
+    bodies = CachedBodies(MarkdownRenderer(config.markdown.allow_html), Cache(None))
     return load_site(source, config, False, bodies.render_many)
 
 

@@ -13,7 +13,7 @@ import lxml.html
 from sitegen.config.site_config import SiteConfig
 from sitegen.site.live import MAX_REMOVED, manifest, encode, read_previous
 from sitegen.model.site import Entry, Liveblog, Site, SourceRef
-from sitegen.site.pages import SitePlan
+from sitegen.site.plan import SitePlan
 from sitekit import article, build_ok, entry_md, html_page, make_site, write
 
 CONFIG = """\

@@ -1,4 +1,4 @@
-"""model.successor: a rebuilt liveblog takes over what the last build derived, exactly.
+"""incremental.successor: a rebuilt liveblog takes over what the last build derived, exactly.
 
 `serve` rebuilds a long liveblog after every saved entry; values derived from all
 its entries (newest change, time span, entries by topic) are carried over from the
@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sitegen.model.site import Entry, Liveblog, SourceRef, Topic, successor
+from sitegen.incremental.successor import successor
+from sitegen.model.site import Entry, Liveblog, SourceRef, Topic
 from sitegen.site.page_inputs import span
 from sitegen.site.structured import coverage
 

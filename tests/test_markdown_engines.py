@@ -25,9 +25,9 @@ from typing import Callable
 
 import pytest
 
-from sitegen.markdown import bodies as bodies_module
+from sitegen.core import forking
 from sitegen.markdown import fastmd
-from sitegen.markdown.bodies import BodyRenderer
+from sitegen.incremental.bodies import CachedBodies
 from sitegen.incremental.cache import Cache
 from sitegen.markdown.renderer import HEADING_OFFSET, MarkdownRenderer
 from sitegen.source.files import load_yaml_file, split_markdown
@@ -347,24 +347,24 @@ def test_the_pool_is_asked_for_every_body_then_for_those_the_fast_engine_decline
     def pool_size(misses: int) -> int:
         asked.append(misses)
         return 0
-    monkeypatch.setattr(bodies_module, "pool_size", pool_size)
+    monkeypatch.setattr(forking, "pool_size", pool_size)
     pairs = [(f"e{i}", BODIES[i % len(BODIES)]) for i in range(40)]
-    html = BodyRenderer(MarkdownRenderer(allow_html=False), Cache(None)).render_many(pairs)
+    html = CachedBodies(MarkdownRenderer(allow_html=False), Cache(None)).render_many(pairs)
     assert html == [reference.render_reference(body, entry_id) for entry_id, body in pairs]
     assert asked == ([40, 20] if with_fast else [40, 40])  # footnote and code bodies: 20 of 40
 
 
 POOL_SCRIPT = """
 import json, os, sys
-import sitegen.markdown.bodies as bodies
-from sitegen.markdown.bodies import BodyRenderer
+import sitegen.core.forking as forking
+from sitegen.incremental.bodies import CachedBodies
 from sitegen.incremental.cache import Cache
 from sitegen.markdown.renderer import MarkdownRenderer
-bodies.POOL_MIN_MISSES, bodies.CHUNK, os.cpu_count = 2, 3, lambda: 2
-sizes, real_pool_size = [], bodies.pool_size
-bodies.pool_size = lambda misses: sizes.append(real_pool_size(misses)) or sizes[-1]
+forking.POOL_MIN_MISSES, forking.CHUNK, os.cpu_count = 2, 3, lambda: 2
+sizes, real_pool_size = [], forking.pool_size
+forking.pool_size = lambda misses: sizes.append(real_pool_size(misses)) or sizes[-1]
 pairs = [(entry_id, body) for entry_id, body in json.load(sys.stdin)]
-html = BodyRenderer(MarkdownRenderer(allow_html=False), Cache(None)).render_many(pairs)
+html = CachedBodies(MarkdownRenderer(allow_html=False), Cache(None)).render_many(pairs)
 json.dump({"html": html, "sizes": sizes}, sys.stdout)
 """
 

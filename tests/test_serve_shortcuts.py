@@ -2,7 +2,7 @@
 
 A rebuild the watcher told what changed merges those files into the last build's
 entries (folderstate.py), carries the liveblog's derived values over
-(model.successor), keeps stream pages whose entries are the same objects
+(incremental.successor), keeps stream pages whose entries are the same objects
 (streams.py), skips pages whose inputs did not change (page_inputs.py) and keeps
 groups of entry pages whole (output.py). Each must fall back to the full path
 when an edit moves an entry or changes its id, topics, pinned or draft flag, or
@@ -24,7 +24,7 @@ from sitekit import entry_md, html_page, make_site, snapshot, write
 from test_serve_rebuild import BASE, LISTED, LIVEBLOG, assert_same, edit, what_changed
 
 import sitegen.build.pipeline
-import sitegen.source.loader
+import sitegen.incremental.entries
 from sitegen.build.pipeline import BuildOptions, build, default_options
 from sitegen.core.errors import SitegenError
 from sitegen.serve.session import Rebuilder
@@ -146,10 +146,10 @@ def test_rebuilds_told_by_the_watcher_match_fresh_builds(site_and_rebuilder: tup
 
 
 def count_calls(monkeypatch: pytest.MonkeyPatch, name: str) -> list[object]:
-    """Record each call of sitegen.source.loader.`name` (what a shortcut avoids)."""
+    """Record each call of `name` by the incremental entry reader (what a shortcut avoids)."""
     calls: list[object] = []
-    original = getattr(sitegen.source.loader, name)
-    monkeypatch.setattr(sitegen.source.loader, name, lambda *args: calls.append(args[0]) or original(*args))
+    original = getattr(sitegen.incremental.entries, name)
+    monkeypatch.setattr(sitegen.incremental.entries, name, lambda *args: calls.append(args[0]) or original(*args))
     return calls
 
 
@@ -158,7 +158,7 @@ def test_a_told_rebuild_reads_and_parses_only_the_changed_files(site_and_rebuild
     site, rebuilder = site_and_rebuilder
     desk = site / "content/desk"
     assert rebuilder.rebuild().ok
-    parsed, listed = count_calls(monkeypatch, "_parse_entry_file"), count_calls(monkeypatch, "_entry_files")
+    parsed, listed = count_calls(monkeypatch, "parse_entry_file"), count_calls(monkeypatch, "entry_files")
     edit(desk / "e3.md", "Body 3.", "Body 3, edited.")
     assert rebuilder.rebuild(frozenset({desk / "e3.md"})).ok
     assert (parsed, listed) == ([desk / "e3.md"], [])

@@ -25,7 +25,7 @@ import struct
 from dataclasses import dataclass
 from typing import Callable
 
-from sitegen.markdown.bodies import can_fork
+from sitegen.core.forking import can_fork
 from sitegen.incremental.cache import Cache
 from sitegen.output.writer import OutputWriter
 

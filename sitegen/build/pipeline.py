@@ -12,12 +12,15 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from sitegen.core import urls
-from sitegen.markdown.bodies import BodyRenderer
+from sitegen.incremental.bodies import CachedBodies
+from sitegen.incremental.fragments import CachedFragments
 from sitegen.incremental.cache import Cache, cache_key
 from sitegen.config.site_config import load_config
-from sitegen.source.loader import load_site, parsed_files
+from sitegen.source.loader import load_site
+from sitegen.incremental.entries import CachedEntryReader, parsed_files
 from sitegen.core.errors import Problem, SitegenError
-from sitegen.feeds.rss import Feed, lastmod_text, rss, site_feeds, sitemap_document, sitemap_urls
+from sitegen.feeds.items import Feed
+from sitegen.feeds.rss import lastmod_text, rss, site_feeds, sitemap_document, sitemap_urls
 from sitegen.feeds.formats import other_makers
 from sitegen.site.live import manifest_files
 from sitegen.site.structured import warn_missing
@@ -25,7 +28,8 @@ from sitegen.markdown.renderer import MarkdownRenderer
 from sitegen.model.site import Site
 from sitegen.output.writer import OutputWriter, StaleInputs, verify_inputs
 from sitegen.build.parallel import write_split
-from sitegen.site.pages import PageGroup, PageSpec, SitePlan, site_pages
+from sitegen.site.pages import site_pages
+from sitegen.site.plan import PageGroup, PageSpec, SitePlan
 from sitegen.render.assets import theme_static_files, with_assets
 from sitegen.render.renderer import BUNDLED_THEMES, Renderer, Theme, find_theme
 from sitegen.source.files import walk_files
@@ -119,9 +123,9 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
         config = load_config(options.source, options.base_url)
         theme = find_theme(options.source, config.theme)
         config = with_assets(config, theme)
-        bodies = BodyRenderer(MarkdownRenderer(config.markdown.allow_html), cache)
+        bodies = CachedBodies(MarkdownRenderer(config.markdown.allow_html), cache)
         site = load_site(options.source, config, options.drafts, bodies.render_many,
-                         parsed_files(cache, bodies.markdown.fingerprint, changed))
+                         CachedEntryReader(parsed_files(cache, bodies.markdown.fingerprint, changed)))
         statics = list(static_files(options.source, theme, config.assets))
         timings["load"] = time.perf_counter() - started
         # 2. Render into a staging folder; 3. swap it in.
@@ -129,7 +133,8 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
             writer = OutputWriter(options.output, manifest_path(options),
                                   cache.objects if cache.keep_in_memory else None)
             try:
-                files = render_site(site, Renderer(theme, config, cache), writer, statics, progress)
+                files = render_site(site, Renderer(theme, config, CachedFragments(cache)), writer, statics, progress,
+                                    cache)
                 if skip and writer.written:
                     raise StaleInputs(f"sources and output as the last build left them, yet {writer.written} "
                                       f"files changed (first: {next(iter(writer.staged))})")
@@ -197,7 +202,7 @@ def static_files(source: Path, theme: Theme, assets: tuple[tuple[str, str], ...]
 
 
 def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
-                statics: list[tuple[str, Path, str]], progress: Progress | None) -> int:
+                statics: list[tuple[str, Path, str]], progress: Progress | None, cache: Cache) -> int:
     plan = SitePlan(site)
     warn_missing(site.config)  # what search engines need for live coverage
     if not writer.incremental:
@@ -216,7 +221,7 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
             sitemap.add(item.route)
         if progress:
             progress("Rendering pages", len(routes), 0)
-    write_split(_bundled(writer.deferred, writer.deferred_pages), writer, renderer.cache)
+    write_split(_bundled(writer.deferred, writer.deferred_pages), writer, cache)
     writer.deferred = None
     count = len(routes)
     for feed in site_feeds(site):

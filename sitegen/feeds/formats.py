@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator
 
 from sitegen.feeds import text as feedtext
 from sitegen.core import urls
-from sitegen.feeds.rss import Feed, FeedItem
+from sitegen.feeds.items import Feed, FeedItem
 from sitegen.model.site import Site
 from sitegen.core.urls import Links
 from sitegen.site.views import headline, permalink

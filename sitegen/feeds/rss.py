@@ -11,7 +11,6 @@ characters XML forbids.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from functools import lru_cache
@@ -20,8 +19,9 @@ from typing import Iterable, Iterator
 
 from sitegen.feeds import text as feedtext
 from sitegen.core import urls
-from sitegen.model.site import Entry, Liveblog, Site
+from sitegen.model.site import Site
 from sitegen.core.urls import Links
+from sitegen.feeds.items import Feed, FeedItem
 from sitegen.site.views import headline, permalink
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -30,21 +30,6 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 ET.register_namespace("content", CONTENT_NS)
 ET.register_namespace("dc", DC_NS)
 ET.register_namespace("atom", ATOM_NS)
-
-
-@dataclass(frozen=True)
-class FeedItem:
-    entry: Entry
-    liveblog: Liveblog
-
-
-@dataclass(frozen=True)
-class Feed:
-    route: str
-    title: str
-    description: str
-    page_route: str
-    items: tuple[FeedItem, ...]
 
 
 def site_feeds(site: Site) -> Iterator[Feed]:

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import Callable, Iterable
 
-if TYPE_CHECKING:
-    from sitegen.feeds.rss import FeedItem
+from sitegen.feeds.items import FeedItem
 
 XML_DECLARATION = "<?xml version='1.0' encoding='utf-8'?>\n"
 ITEMS_KEPT = 4096  # per format: a site's feeds list ~750 distinct entries at 50 items each

@@ -29,7 +29,7 @@ from stat import S_ISLNK
 from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
-from sitegen.markdown.bodies import fork_map, pool_size
+from sitegen.core.forking import fork_map, pool_size
 from sitegen.incremental.cache import Cache, cache_key
 from sitegen.config.site_config import read_text
 from sitegen.core.errors import Problem, SitegenError

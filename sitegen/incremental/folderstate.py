@@ -15,24 +15,12 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Collection, Iterable
 
 from sitegen.source.entry_rules import Facts
 from sitegen.incremental.filecache import ParsedFiles
-from sitegen.model.site import Entry
-
-SortKey = tuple[int, str]
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def stream_key(entry: Entry) -> SortKey:
-    """The sort key of a liveblog's stream (reversed): the instant in whole microseconds
-    (exact) compares faster than an aware datetime, which asks its zone each time."""
-    return ((entry.time - _EPOCH) // _MICROSECOND, entry.id)
+from sitegen.model.site import Entry, StreamKey as SortKey, stream_key
 
 
 @dataclass(frozen=True)

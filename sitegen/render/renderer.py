@@ -16,12 +16,12 @@ from urllib.parse import quote
 import jinja2
 
 import sitegen.themes
-from sitegen.markdown.bodies import fork_map, pool_size
-from sitegen.incremental.cache import Cache, cache_key
+from sitegen.core.forking import fork_map, pool_size
+from sitegen.render.store import FragmentStore
 from sitegen.config.site_config import SiteConfig
 from sitegen.core.errors import ConfigError, Problem, TemplateError
 from sitegen.model.site import Entry, Liveblog, Site
-from sitegen.site.pages import PageSpec
+from sitegen.site.plan import PageSpec
 from sitegen.core.urls import Links
 from sitegen.site.views import entry_view
 
@@ -52,19 +52,10 @@ def has_mark(value: object) -> bool:
     return False
 
 
-_SHAPING: dict[str, str] = {}  # a liveblog's digest (its own fields) -> `_shaping`
-
-
 def _shaping(liveblog: Liveblog) -> str:
     """What of the liveblog shapes its <article>s: its slug, timezone and topics (the
-    topic links). Made once per liveblog version, not once per entry."""
-    text = _SHAPING.get(liveblog.digest)
-    if text is None:
-        if len(_SHAPING) > 64:
-            _SHAPING.clear()
-        text = _SHAPING[liveblog.digest] = "\x00".join(
-            (liveblog.slug, str(liveblog.timezone), repr([(t.slug, t.title) for t in liveblog.topics])))
-    return text
+    topic links). Asked once per liveblog version (see Renderer._shaping_of)."""
+    return "\x00".join((liveblog.slug, str(liveblog.timezone), repr([(t.slug, t.title) for t in liveblog.topics])))
 
 
 @dataclass(frozen=True)
@@ -120,9 +111,9 @@ COMPILED_TEMPLATES = _CompiledTemplates()
 class Renderer:
     """Renders pages and entry fragments with one theme and config."""
 
-    def __init__(self, theme: Theme, config: SiteConfig, cache: Cache) -> None:
+    def __init__(self, theme: Theme, config: SiteConfig, store: FragmentStore) -> None:
         self.theme = theme
-        self.cache = cache
+        self.store = store
         self.env = jinja2.Environment(
             loader=_Loader([str(p) for p in theme.templates]),
             autoescape=True,  # every template, HTML or XML, escapes by default
@@ -134,8 +125,9 @@ class Renderer:
             auto_reload=False,  # a Renderer lives for one build: no stat of every template per page
         )
         self._templates: dict[str, jinja2.Template] = {}
-        self.fingerprint = cache_key(self._templates_digest(), repr(config))
-        self._articles = self._marked_articles()
+        self.fingerprint = store.key(self._templates_digest(), repr(config))
+        self._articles = store.articles(self.fingerprint)
+        self._shapings: dict[str, str] = {}  # a liveblog's digest (its own fields) -> `_shaping`
 
     def _templates_digest(self) -> str:
         digest = hashlib.sha256()
@@ -144,16 +136,6 @@ class Renderer:
                 if path.is_file():
                     digest.update(str(path.relative_to(folder)).encode() + b"\x00" + path.read_bytes())
         return digest.hexdigest()
-
-    def _marked_articles(self) -> dict[tuple[str, str, str], str]:
-        """(liveblog digest, entry digest, base URL) -> the <article> with marked links.
-        Kept for the next build in `serve` while templates and config are the same."""
-        if not self.cache.keep_in_memory:
-            return {}
-        known = self.cache.objects.get("articles")
-        if known is None or known[0] != self.fingerprint:  # type: ignore[index]
-            known = self.cache.objects["articles"] = (self.fingerprint, {})
-        return known[1]  # type: ignore[index, no-any-return]
 
     def fragment(self, entry: Entry, liveblog: Liveblog, links: Links) -> str:
         """An entry's <article> as seen from the page of `links`.
@@ -184,10 +166,10 @@ class Renderer:
                 where = (liveblog.digest, entry.digest, base_url)
                 if where not in self._articles and not has_mark(entry):
                     wanted[self._article_key(entry, liveblog, ROOT_MARK, base_url)] = (where, entry, liveblog)
-        found = self.cache.get_many(list(wanted))
+        found = self.store.get_many(list(wanted))
         missing = [(key, entry, liveblog) for key, (_, entry, liveblog) in wanted.items() if key not in found]
         for (key, _, _), html in zip(missing, self._render_articles([(e, lb) for _, e, lb in missing], base_url)):
-            self.cache.put(key, html)
+            self.store.put(key, html)
             found[key] = html
         for key, (where, _, _) in wanted.items():
             self._articles[where] = found[key]
@@ -204,14 +186,20 @@ class Renderer:
 
     def _article(self, entry: Entry, liveblog: Liveblog, links: Links, root: str) -> str:
         key = self._article_key(entry, liveblog, root, links.base_url)
-        html = self.cache.get(key)
+        html = self.store.get(key)
         if html is None:
             html = self._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links))
-            self.cache.put(key, html)
+            self.store.put(key, html)
         return html
 
     def _article_key(self, entry: Entry, liveblog: Liveblog, root: str, base_url: str) -> str:
-        return cache_key("article", self.fingerprint, entry.digest, _shaping(liveblog), root, base_url)
+        return self.store.key("article", self.fingerprint, entry.digest, self._shaping_of(liveblog), root, base_url)
+
+    def _shaping_of(self, liveblog: Liveblog) -> str:
+        text = self._shapings.get(liveblog.digest)
+        if text is None:
+            text = self._shapings[liveblog.digest] = _shaping(liveblog)
+        return text
 
     def page(self, spec: PageSpec) -> bytes:
         return self._render(spec.template, page=spec.make_context()).encode("utf-8")
@@ -220,7 +208,7 @@ class Renderer:
         """A digest of everything that shapes the page, or None when the page does not say."""
         if spec.inputs is None:
             return None
-        return cache_key("page", self.fingerprint, spec.template, spec.route, spec.inputs)
+        return self.store.key("page", self.fingerprint, spec.template, spec.route, spec.inputs)
 
     def _render(self, name: str, **context: object) -> str:
         try:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import Any, Iterator
 
 from markupsafe import Markup
 
@@ -26,9 +26,8 @@ from sitegen.site.streams import derived
 from sitegen.site.structured import entry_posting, part_of, publisher, truncate
 from sitegen.core.urls import Links
 from sitegen.site.views import Head, SiteView, feed_alternates, head, headline, plain_text, site_view
+from sitegen.site.plan import Fragment, PageGroup, PageSpec, SitePlan
 
-if TYPE_CHECKING:
-    from sitegen.site.pages import Fragment, PageGroup, PageSpec, SitePlan
 
 TEMPLATE = "entry_page.html"
 DESCRIPTION_LIMIT = 200
@@ -47,12 +46,11 @@ class EntryPage:
     stream_label: str
 
 
-def entry_pages(site: Site, plan: "SitePlan", liveblog: Liveblog, fragment: "Fragment") -> Iterator["PageGroup"]:
+def entry_pages(site: Site, plan: SitePlan, liveblog: Liveblog, fragment: Fragment) -> Iterator[PageGroup]:
     """Every entry's page, in groups: the entries that live on one stream page. All
     sit at the same depth, so everything but the entry's own values is computed once
     per liveblog (10,000 entries mean 10,000 pages), and a group whose entries and
     location did not change is not looked at page by page."""
-    from sitegen.site.pages import PageGroup
 
     shared = _Shared.of(site, liveblog)
     for location, entries in plan.by_location(liveblog):
@@ -69,9 +67,8 @@ def _routes_and_digest(slug: str, entries: tuple[Entry, ...]) -> tuple[tuple[str
     return tuple([urls.entry_page(slug, e.id) for e in entries]), digest
 
 
-def _pages(site: Site, plan: "SitePlan", liveblog: Liveblog, entries: tuple[Entry, ...], shared: "_Shared",
-           fragment: "Fragment") -> Iterator["PageSpec"]:
-    from sitegen.site.pages import PageSpec
+def _pages(site: Site, plan: SitePlan, liveblog: Liveblog, entries: tuple[Entry, ...], shared: "_Shared",
+           fragment: Fragment) -> Iterator[PageSpec]:
 
     for entry in entries:
         route = urls.entry_page(liveblog.slug, entry.id)
@@ -79,7 +76,7 @@ def _pages(site: Site, plan: "SitePlan", liveblog: Liveblog, entries: tuple[Entr
                        inputs=entry_page_inputs(plan, liveblog, entry))
 
 
-def entry_page_inputs(plan: "SitePlan", liveblog: Liveblog, entry: Entry) -> str:
+def entry_page_inputs(plan: SitePlan, liveblog: Liveblog, entry: Entry) -> str:
     """What an entry page shows besides config and templates (see the module docstring):
     an unchanged entry page is not even rendered, which keeps a rebuild fast."""
     return f"{liveblog.digest} {entry.digest} {plan.route_of(liveblog, entry)}"
@@ -116,8 +113,8 @@ class _Shared:
         )
 
 
-def entry_page(site: Site, plan: "SitePlan", liveblog: Liveblog, entry: Entry, shared: _Shared,
-               fragment: "Fragment") -> EntryPage:
+def entry_page(site: Site, plan: SitePlan, liveblog: Liveblog, entry: Entry, shared: _Shared,
+               fragment: Fragment) -> EntryPage:
     links = shared.links
     url = links.absolute(urls.entry_page(liveblog.slug, entry.id))
     title = headline(entry)

@@ -17,15 +17,14 @@ from __future__ import annotations
 import json
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Iterator
+from typing import AbstractSet, Any, Callable, Iterator
 
 from sitegen.core import urls
 from sitegen.model.site import Entry, Liveblog, Site
 from sitegen.core.text import slug_problem
 from sitegen.core.urls import Links
+from sitegen.site.plan import SitePlan
 
-if TYPE_CHECKING:  # pages imports this module for `stream_data`
-    from sitegen.site.pages import SitePlan
 
 Fragment = Callable[[Entry, Liveblog, Links], str]
 

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 from functools import partial
 from itertools import islice
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 from sitegen.model.site import Entry, Liveblog, Site, Topic
 from sitegen.site.pager import position_of, shown_pages
 from sitegen.model.pagination import Chunk
 from sitegen.site.streams import derived
+from sitegen.site.plan import SitePlan
 
-if TYPE_CHECKING:  # pages imports this module
-    from sitegen.site.pages import SitePlan
 
 KEY_EVENTS_SHOWN = 20  # the newest; a war's liveblog has hundreds (all in the key-events feed)
 TOPIC_PREVIEW = 5
@@ -65,7 +64,7 @@ def _archive_inputs(digest: str, span: str, chunk: Chunk, shown: tuple[Chunk, ..
     return "\x00".join((digest, span, str(chunk.number), *_pager(shown), "|", *more, "|", chunk.digest))
 
 
-def front_inputs(plan: "SitePlan", liveblog: Liveblog, span: str, chunks: list[Chunk]) -> str:
+def front_inputs(plan: SitePlan, liveblog: Liveblog, span: str, chunks: list[Chunk]) -> str:
     """The liveblog's front page: its own fields, coverage and last change (header and
     structured data), its size, the pinned entries and the newest page of the stream,
     the key events and each topic's count and newest entries (each shown with a link
@@ -84,7 +83,7 @@ def topic_front_inputs(liveblog: Liveblog, topic: Topic, chunks: list[Chunk]) ->
                         str(len(liveblog.entries)), chunks[0].digest, "|", *_pager(chunks)))
 
 
-def cards_inputs(site: Site, plan: "SitePlan") -> str:
+def cards_inputs(site: Site, plan: SitePlan) -> str:
     """The home page and 404 page: each liveblog's card (header and newest entries)."""
     return "\x00".join(f"{lb.digest}:{lb.last_modified!r}:{len(lb.entries)}:"
                        + _linked(plan, lb, lb.entries[:CARD_ENTRIES]) for lb in site.liveblogs)
@@ -95,6 +94,6 @@ def _pager(chunks: Iterable[Chunk]) -> Iterable[str]:
     return (f"{c.number}:{'' if c.is_front else c.label_key}" for c in chunks)
 
 
-def _linked(plan: "SitePlan", liveblog: Liveblog, entries: Iterable[Entry]) -> str:
+def _linked(plan: SitePlan, liveblog: Liveblog, entries: Iterable[Entry]) -> str:
     """Entries shown as links to where they live (see SitePlan.entry_link)."""
     return " ".join(f"{e.digest}@{plan.route_of(liveblog, e)}" for e in entries)

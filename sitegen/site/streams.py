@@ -1,7 +1,7 @@
 """The pages of each stream (a liveblog's, a topic's) kept from one build to the next.
 
 `serve` rebuilds a 10,000-entry liveblog after every saved entry; most of its two
-hundred stream pages hold the very same entry objects as last time (content.py
+hundred stream pages hold the very same entry objects as last time (the incremental entry reader
 keeps an unchanged file's entries). Such a page keeps its `Chunk` object, and with
 it what was derived from it once (its digest, its entries' routes): the rebuild
 then spends its time on the pages that changed. Identity is the test, never

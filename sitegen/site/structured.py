@@ -103,7 +103,7 @@ def coverage(liveblog: Liveblog) -> Coverage:
     memo = _coverage_memo.get(id(liveblog))
     if memo is not None and memo[0] is liveblog:
         return memo[1]
-    start, newest = liveblog.time_span  # (kept across `serve`'s rebuilds: see model.successor)
+    start, newest = liveblog.time_span  # (kept across `serve`'s rebuilds: see incremental.successor)
     result = Coverage(start, liveblog.last_modified, None if liveblog.is_live else newest)
     if len(_coverage_memo) >= 4:  # pages come liveblog by liveblog; hold few alive
         _coverage_memo.clear()

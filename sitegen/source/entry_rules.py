@@ -11,16 +11,13 @@ from __future__ import annotations
 import difflib
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 from urllib.parse import urlsplit
 
 from sitegen.core.errors import Problem
-from sitegen.incremental.filecache import ParsedFiles
 from sitegen.model.site import SourceRef, Topic
 from sitegen.core.text import normalise_slug
-
-if TYPE_CHECKING:  # content imports this module
-    from sitegen.source.loader import _Draft
+from sitegen.source.fields import Draft
 
 LIVEBLOG_FILE = "liveblog.yaml"
 SCAFFOLD_BODY = "Write the update here."  # what `sitegen new` writes: never published (see loader)
@@ -34,7 +31,7 @@ def placeholder_line(body: str, first_line: int) -> int | None:
     return None
 
 
-def check_entries(drafts: list["_Draft"], topics: tuple[Topic, ...], source: Path,
+def check_entries(drafts: list[Draft], topics: tuple[Topic, ...], source: Path,
                   problems: list[Problem]) -> None:
     """Cross-entry rules: unique ids, declared topics, local images that exist."""
     known = [t.slug for t in topics]
@@ -74,14 +71,10 @@ def _topic_hint(raw: str) -> str:
 Facts = tuple[tuple[str, ...], frozenset[str], frozenset[str]]  # one file's ids, topics, images
 
 
-def file_facts(key: str, drafts: list["_Draft"], files: ParsedFiles) -> Facts:
-    """What the cross-entry rules look at in one file; `serve` keeps it per file version."""
-    known = files.derived(("facts", key))
-    if known is None:
-        known = (tuple(d.id for d in drafts), frozenset(t for d in drafts for t in d.fields.topics),
-                 frozenset(d.fields.image for d in drafts if d.fields.image))
-        files.keep_derived(("facts", key), known)
-    return known  # type: ignore[no-any-return]
+def file_facts(drafts: list[Draft]) -> Facts:
+    """What the cross-entry rules look at in one file."""
+    return (tuple(d.id for d in drafts), frozenset(t for d in drafts for t in d.fields.topics),
+            frozenset(d.fields.image for d in drafts if d.fields.image))
 
 
 def all_well(found: list[Facts], topics: tuple[Topic, ...], source: Path) -> bool:

@@ -1,0 +1,121 @@
+"""The loader's `EntryReader` that remembers: a second build of a long liveblog
+reads, parses and renders only what changed.
+
+Three strategies, fastest first, each falling back to the next:
+- `serve` merges the files its watcher saw change into the last build's entries
+  (folderstate.py);
+- a fresh `sitegen build` whose folder is unchanged takes the whole liveblog's
+  entries from the persistent cache, one value instead of thousands;
+- otherwise each file's parse comes from the cache (filecache.py) when its text is
+  the same, and only the others are parsed; `serve` also keeps each file's finished
+  entries, so one edit renders one entry.
+All of them end in the same entries as sitegen.source.entries.FullReader.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from itertools import chain
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sitegen.core.errors import Problem
+from sitegen.incremental.cache import Cache
+from sitegen.incremental.filecache import Codec, ParsedFiles, SourceText
+from sitegen.incremental.folderstate import FileRecord, merged_entries, remember
+from sitegen.incremental.successor import successor
+from sitegen.model.site import Attribution, Entry, Liveblog, SourceRef, stream_key
+from sitegen.source.entries import (FolderPlan, entry_files, is_entry_file, make_entry, parse_entry_file,
+                                    shown)
+from sitegen.source.entry_rules import Facts, all_well, check_entries, file_facts, images_exist, images_found
+from sitegen.source.fields import Draft, EntryFields, ListedEntryFields, SourceFields
+
+
+def parsed_files(cache: Cache, salt: str = "", changed: frozenset[Path] | None = None) -> ParsedFiles:
+    """Entry files parsed through `cache` (see filecache.py); `salt` names everything
+    else that shapes an entry (the Markdown renderer's fingerprint); `changed` is what
+    `serve`'s watcher saw change (see ParsedFiles)."""
+    classes = (Draft, EntryFields, ListedEntryFields, SourceFields, SourceRef, Entry, Attribution)
+    return ParsedFiles(cache, Codec(classes), salt, changed)
+
+
+class CachedEntryReader:
+    """sitegen.source.entries.EntryReader through `files` (see the module docstring)."""
+
+    def __init__(self, files: ParsedFiles) -> None:
+        self.files = files
+
+    def liveblog(self, folder: Path, made: Liveblog) -> Liveblog:
+        """The last build's liveblog when it is the same, or `made` with what it derived
+        carried over (`serve`: see successor.py)."""
+        made = successor(self.files.derived(("liveblog", str(folder))), made)
+        self.files.keep_derived(("liveblog", str(folder)), made)
+        return made
+
+    def entries(self, plan: FolderPlan, problems: list[Problem]) -> tuple[Entry, ...]:
+        files, folder = self.files, plan.folder
+        paths = files.listing(folder, lambda: entry_files(folder, plan.source), is_entry_file)
+        shape = (files.salt, plan.zone.key, plan.drafts, repr(plan.topics), str(plan.source))
+        quick = merged_entries(files, folder, shape, paths, {t.slug for t in plan.topics},
+                               partial(images_found, source=plan.source), partial(self._records, plan=plan))
+        if quick is not None:
+            return quick
+        texts = files.read_all(paths, problems, folder)
+        serve = files.cache.keep_in_memory  # (which keeps each file's part, not the whole)
+        key = "" if serve else files.key("entries", plan.zone.key, str(plan.drafts), repr(plan.topics),
+                                         " ".join([t.key for t in texts]))
+        cached = None if serve else files.recall_whole(str(folder), key)
+        if cached is not None and images_exist(cached[1], plan.source):
+            return cached[0]  # type: ignore[no-any-return]
+        before = len(problems)
+        parsed = list(files.parsed(texts, parse_entry_file, problems))
+        facts = [self._facts(text.key, found) for text, found in parsed]
+        if not all_well(facts, plan.topics, plan.source):
+            check_entries([d for _, found in parsed for d in found], plan.topics, plan.source, problems)
+        made = self._made(parsed, plan)
+        entries = tuple(sorted(chain.from_iterable(made), key=stream_key, reverse=True))
+        if len(problems) == before and serve:
+            remember(files, folder, shape, {text.path: FileRecord(tuple(kept), fact)
+                                            for (text, _), fact, kept in zip(parsed, facts, made)}, entries)
+        elif len(problems) == before:
+            images = tuple(sorted(i.lstrip("/") for i in frozenset().union(*(f[2] for f in facts))
+                                  if not urlsplit(i).scheme))
+            files.keep_whole(str(folder), key, (entries, images))
+        return entries
+
+    def _facts(self, key: str, drafts: list[Draft]) -> Facts:
+        """One file's facts for the cross-entry rules; `serve` keeps them per file version."""
+        known = self.files.derived(("facts", key))
+        if known is None:
+            known = file_facts(drafts)
+            self.files.keep_derived(("facts", key), known)
+        return known  # type: ignore[no-any-return]
+
+    def _records(self, paths: list[Path], plan: FolderPlan) -> dict[Path, FileRecord] | None:
+        """The changed files' records for `serve`'s shortcut (folderstate.py); None on any
+        problem: the full path then reports it, with its neighbours'."""
+        scratch: list[Problem] = []
+        files = self.files
+        parsed = list(files.parsed(files.read_all(paths, scratch, plan.folder), parse_entry_file, scratch))
+        if scratch or len(parsed) != len(paths):
+            return None
+        facts = [self._facts(text.key, found) for text, found in parsed]
+        made = self._made(parsed, plan)
+        return {text.path: FileRecord(tuple(kept), fact) for (text, _), fact, kept in zip(parsed, facts, made)}
+
+    def _made(self, parsed: list[tuple[SourceText, list[Draft]]], plan: FolderPlan) -> list[list[Entry]]:
+        """Each file's entries from its drafts, bodies rendered in one batch; `serve`
+        reuses an unchanged file's."""
+        made: list[list[Entry]] = []
+        todo: list[tuple[int, tuple[object, ...], list[Draft]]] = []
+        for source, found in parsed:
+            key = ("file-entries", self.files.salt, source.key, plan.zone.key, plan.drafts)
+            known = self.files.derived(key)
+            if known is None:
+                todo.append((len(made), key, shown(found, plan.drafts)))
+            made.append(known)  # type: ignore[arg-type]  # (None until made below)
+        bodies = iter(plan.render_bodies([(d.id, d.body) for _, _, kept in todo for d in kept]))
+        for at, key, kept in todo:
+            made[at] = [make_entry(d, next(bodies), plan.zone) for d in kept]
+            self.files.keep_derived(key, made[at])
+        return made

@@ -1,0 +1,183 @@
+"""One liveblog folder's entry files into entries: list, read, parse, check, render.
+
+`FullReader` is the full path, which reads and parses every file each time. `build`
+hands the loader a reader that remembers (sitegen/incremental/entries.py), built from
+the same functions here, so both give the same entries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from sitegen.config.site_config import read_text
+from sitegen.core.errors import Problem, SitegenError
+from sitegen.core.schema import parse
+from sitegen.core.text import clean_text, normalise_slug, slug_problem
+from sitegen.core.yamlsafe import YamlList, YamlMap
+from sitegen.markdown.bodies import RenderBodies
+from sitegen.model.site import Attribution, Entry, Liveblog, SourceRef, Topic, stream_key
+from sitegen.source.entry_rules import LIVEBLOG_FILE, SCAFFOLD_BODY, check_entries, placeholder_line
+from sitegen.source.fields import Draft, EntryFields, ListedEntryFields
+from sitegen.source.files import MarkdownSource, load_yaml_file, scan_folder, split_markdown
+
+MAX_ENTRIES_PER_FILE = 5000
+
+
+@dataclass(frozen=True)
+class FolderPlan:
+    """What shapes one liveblog folder's entries besides its files."""
+
+    folder: Path
+    source: Path  # the site folder (images are looked up under its static/)
+    topics: tuple[Topic, ...]
+    zone: ZoneInfo
+    drafts: bool  # drafts are shown
+    render_bodies: RenderBodies
+
+
+class EntryReader(Protocol):
+    """How the loader gets a folder's entries; `FullReader` is the full path."""
+
+    def entries(self, plan: FolderPlan, problems: list[Problem]) -> tuple[Entry, ...]:
+        """The folder's entries, newest first; problems added to `problems`."""
+
+    def liveblog(self, folder: Path, made: Liveblog) -> Liveblog:
+        """The liveblog to use for `made` (a reader may hand back an equal one it knows)."""
+
+
+class FullReader:
+    """Every file read, parsed and checked; nothing remembered."""
+
+    def entries(self, plan: FolderPlan, problems: list[Problem]) -> tuple[Entry, ...]:
+        drafts: list[Draft] = []
+        for path in entry_files(plan.folder, plan.source)[0]:
+            try:
+                text = read_text(path)
+            except SitegenError as exc:
+                problems += exc.problems
+                continue
+            drafts += parse_entry_file(path, text, problems)
+        check_entries(drafts, plan.topics, plan.source, problems)
+        kept = shown(drafts, plan.drafts)
+        bodies = plan.render_bodies([(d.id, d.body) for d in kept])
+        return tuple(sorted((make_entry(d, html, plan.zone) for d, html in zip(kept, bodies)),
+                            key=stream_key, reverse=True))
+
+    def liveblog(self, folder: Path, made: Liveblog) -> Liveblog:
+        return made
+
+
+def shown(drafts: list[Draft], show_drafts: bool) -> list[Draft]:
+    """The drafts that become entries: all of them, or those not marked `draft`."""
+    return [d for d in drafts if show_drafts or not d.fields.draft]
+
+
+def entry_files(folder: Path, source: Path) -> tuple[list[Path], bool]:
+    """The folder's entry files, and whether any file there is a symlink."""
+    paths, symlinks = scan_folder(folder, source)
+    return [p for p in paths if is_entry_file(p)], symlinks
+
+
+def is_entry_file(path: Path) -> bool:
+    return path.suffix == ".md" or (path.suffix in (".yaml", ".yml") and path.name != LIVEBLOG_FILE)
+
+
+def parse_entry_file(path: Path, text: str, problems: list[Problem]) -> list[Draft]:
+    try:
+        if path.suffix == ".md":
+            return _from_markdown(path, problems, text)
+        return _from_yaml_list(path, problems, text)
+    except SitegenError as exc:
+        problems += exc.problems
+        return []
+
+
+def _from_markdown(path: Path, problems: list[Problem], text: str | None = None) -> list[Draft]:
+    src: MarkdownSource = split_markdown(path, text)
+    fields = parse(EntryFields, src.front_matter, path, problems, line=2)
+    if fields is None:
+        return []
+    entry_id = normalise_slug(fields.id if fields.id is not None else path.stem)
+    line = src.front_matter.line_of("id") if fields.id is not None else 1
+    return [_draft(fields, entry_id, src.body, SourceRef(path, line), problems, src.front_matter, src.body_line)]
+
+
+def _from_yaml_list(path: Path, problems: list[Problem], text: str | None = None) -> list[Draft]:
+    data = load_yaml_file(path, text)
+    if not isinstance(data, YamlList):
+        problems.append(Problem(path, getattr(data, "line", 1), "an entries file must be a YAML list "
+                                                                "of entries (lines starting with '- ')"))
+        return []
+    if len(data) > MAX_ENTRIES_PER_FILE:
+        problems.append(Problem(path, 1, f"more than {MAX_ENTRIES_PER_FILE} entries in one file"))
+        return []
+    drafts = []
+    for item, line in zip(data, data.item_lines):
+        fields = parse(ListedEntryFields, item, path, problems, "entry", line)
+        if fields is None:
+            continue
+        if fields.id is None:
+            problems.append(Problem(path, line, "an entry in a .yaml list needs an `id`"))
+            continue
+        drafts.append(_draft(fields, normalise_slug(fields.id), fields.body, SourceRef(path, line), problems,
+                             item, item.line_of("body")))
+    return [d for d in drafts if d is not None]
+
+
+def _draft(fields: EntryFields, entry_id: str, body: str, origin: SourceRef,
+           problems: list[Problem], data: YamlMap, body_line: int) -> Draft:
+    if (why := slug_problem(entry_id)) is not None:
+        problems.append(Problem(origin.path, origin.line, f"entry id: {why}"))
+    if not body.strip() and not fields.title:
+        problems.append(Problem(origin.path, origin.line, "entry has neither a title nor a body"))
+    if not fields.draft and (at := placeholder_line(body, body_line)) is not None:
+        problems.append(Problem(origin.path, at, f"the entry still says {SCAFFOLD_BODY!r} (written by "
+                                                 "`sitegen new`): replace it with the update, or add "
+                                                 "`draft: true` until the entry is ready"))
+    if fields.updated and _before(fields.updated, fields.time):
+        problems.append(Problem(origin.path, data.line_of("updated"),
+                                f"updated ({fields.updated}) is before time ({fields.time}): `updated` says "
+                                "when a published entry last changed, so it comes after `time`; correct "
+                                "it, or remove `updated`"))
+    return Draft(fields, entry_id, clean_text(body), origin, dict(getattr(data, "key_lines", {})))
+
+
+def _before(updated: str, time: str) -> bool:
+    """`updated` earlier than `time`, when both say whether they carry an offset (with
+    one of each, the liveblog's timezone, unknown here, would decide: not judged)."""
+    first, second = datetime.fromisoformat(updated), datetime.fromisoformat(time)
+    return (first.tzinfo is None) == (second.tzinfo is None) and first < second
+
+
+def make_entry(d: Draft, body_html: str, zone: ZoneInfo) -> Entry:
+    f = d.fields
+    local_image = f.image and not urlsplit(f.image).scheme
+    values: dict[str, Any] = dict(
+        id=d.id, time=_aware(f.time, zone), title=_text(f.title),
+        topics=tuple(dict.fromkeys(normalise_slug(t) for t in f.topics)),
+        author=_text(f.author), pinned=f.pinned, key_event=f.key_event, draft=f.draft,
+        image=f.image.lstrip("/") if local_image and f.image else f.image,
+        caption=_text(f.caption), credit=_text(f.credit),
+        source=Attribution(clean_text(f.source.name), f.source.url) if f.source else None,
+        updated=_aware(f.updated, zone) if f.updated else None,
+        body=d.body, body_html=body_html,
+    )
+    # The digest covers every field that can shape the entry's HTML, never its location.
+    digest = hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()
+    del values["body"]  # its HTML is what pages show: the Markdown need not be kept (nor cached)
+    return Entry(**values, digest=digest, origin=d.origin)
+
+
+def _aware(value: str, zone: ZoneInfo) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed
+
+
+def _text(value: str | None) -> str | None:
+    return clean_text(value).strip() or None if value else None

@@ -1,0 +1,92 @@
+"""What sources may say: the fields of an entry and of a liveblog, as declarative
+schemas (sitegen.core.schema reads them: every bad key reported at once, unknown keys
+with a did-you-mean), and `Draft`, an entry validated but not yet rendered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sitegen.config.site_config import check_timezone, check_url
+from sitegen.core.schema import Invalid, choice, spec
+from sitegen.model.site import SourceRef
+
+
+def check_time(value: str) -> str:
+    """ISO 8601 with a time of day; the offset may be left out (liveblog time)."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid(f"{value!r} is not an ISO 8601 time such as 2025-03-23T09:15 or "
+                      "2025-03-23T09:15:00+02:00") from None
+    if len(value.strip()) <= 10 and parsed.hour == parsed.minute == 0:
+        raise Invalid(f"{value!r} has no time of day; write e.g. {value}T09:15")
+    if not 2 <= parsed.year <= 9998:  # beyond, moving between timezones overflows
+        raise Invalid(f"{value!r} is out of range (years 2 to 9998)")
+    return value
+
+
+def check_image(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("", "http", "https") or value.startswith("//"):
+        raise Invalid(f"must be a path under static/ or an http(s) URL, not {value!r}")
+    if not parts.scheme and ".." in parts.path.replace("\\", "/").split("/"):
+        raise Invalid(f"must stay inside static/ (no '..'), not {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class SourceFields:
+    name: str = spec()
+    url: str | None = spec(None, check=check_url)
+
+
+@dataclass(frozen=True)
+class EntryFields:
+    """What an entry's front matter (or list item) may say."""
+
+    time: str = spec(check=check_time)
+    id: str | None = spec(None)
+    title: str | None = spec(None)
+    topics: tuple[str, ...] = spec(())
+    author: str | None = spec(None)
+    pinned: bool = spec(False)
+    key_event: bool = spec(False)
+    draft: bool = spec(False)
+    image: str | None = spec(None, check=check_image)
+    caption: str | None = spec(None)
+    credit: str | None = spec(None)
+    source: SourceFields | None = spec(None)
+    updated: str | None = spec(None, check=check_time)
+
+
+@dataclass(frozen=True)
+class ListedEntryFields(EntryFields):
+    """An entry in a `.yaml` list: the same fields, an `id` and the `body`."""
+
+    body: str = spec("")
+
+
+@dataclass(frozen=True)
+class LiveblogFields:
+    title: str = spec()
+    description: str = spec("")
+    status: str = spec("live", check=choice("live", "ended"))
+    timezone: str | None = spec(None, check=check_timezone)
+    topics: dict[str, Any] | None = spec(None)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An entry validated but not yet rendered."""
+
+    fields: EntryFields
+    id: str
+    body: str
+    origin: SourceRef
+    key_lines: dict[str, int]  # where each field was written, for messages about it
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.origin.line)
