@@ -1,4 +1,4 @@
-"""The command line: `sitegen build | serve | new | init`.
+"""The command line: `sitegen build | serve | new | init | deploy`.
 
 A user's mistake is printed once as `PATH:LINE: message` with exit status 1,
 never as a traceback.
@@ -44,7 +44,7 @@ def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except SitegenError as exc:
             for problem in exc.problems:
                 click.echo(f"{problem}", err=True)
-            outcome = "; nothing was published" if func.__name__ == "build" else ""
+            outcome = "; nothing was published" if func.__name__ in ("build", "deploy") else ""
             click.echo(f"error: {len(exc.problems)} problem(s){outcome}", err=True)
             sys.exit(1)
     wrapper.__name__ = func.__name__
@@ -169,6 +169,49 @@ def init(directory: Path) -> None:
     for path in init_site(directory):
         click.echo(f"created {path}", err=True)
     click.echo(f"Next: sitegen serve --source {directory}", err=True)
+
+
+@cli.command()
+@SOURCE_OPTION
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="The built site to publish.  [default: SOURCE/output]")
+@click.option("--build", "run_build", is_flag=True, help="Build first (a failed build publishes nothing).")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent and deleted; send nothing.")
+@click.option("--force", is_flag=True, help="Delete even more files than deploy.max_deletes allows.")
+@click.option("--watch", is_flag=True, help="Build and publish on every change to the sources, until Ctrl-C.")
+@click.option("--check-remote", is_flag=True, help="Compare with the bucket's listing, not the last deploy's record.")
+@report_errors
+def deploy(source: Path, output: Path | None, run_build: bool, dry_run: bool, force: bool, watch: bool,
+           check_remote: bool) -> None:
+    """Publish the output folder to the bucket under `deploy:` in sitegen.yaml.
+
+    Only files that changed since the last deploy are sent, in an order that
+    never lets a page or updates.json point to something not there yet;
+    deleted pages go last. Credentials come from the AWS environment
+    (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE), never sitegen.yaml."""
+    from sitegen.build.pipeline import default_options
+    from sitegen.deploy.run import DeployOptions, deploy as run_deploy
+    from sitegen.deploy.storage import DeployError
+
+    options = DeployOptions(default_options(source, output), run_build, dry_run, force, check_remote)
+    try:
+        if watch:
+            from sitegen.deploy.watch import watch_and_deploy
+
+            watch_and_deploy(options)
+            return
+        progress = ProgressLine()
+        try:
+            result = run_deploy(options, progress=progress)
+        finally:
+            progress.clear()
+    except DeployError as exc:  # the bucket's answer: one line, not a list of source problems
+        click.echo(f"error: {exc.problems[0].message}", err=True)
+        sys.exit(1)
+    if dry_run:
+        for line in result.plan.describe():
+            click.echo(line)
+    click.echo(result.summary(), err=True)
 
 
 def main() -> None:

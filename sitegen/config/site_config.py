@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sitegen.config.deploy_config import DeployConfig
 from sitegen.core import yamlsafe
 from sitegen.core.errors import ConfigError, ContentError, Problem, raise_all
 from sitegen.core.schema import Invalid, at_least, choice, parse, spec
@@ -122,6 +123,7 @@ class SiteConfig:
     live: LiveConfig = spec(LiveConfig())
     markdown: MarkdownConfig = spec(MarkdownConfig())
     extra: dict[str, Any] | None = spec(None, doc="free-form data for templates")
+    deploy: DeployConfig | None = spec(None, shapes_output=False, doc="where `sitegen deploy` publishes")
     # The theme's stylesheets and scripts, (name, content-hashed name): set by the build.
     assets: tuple[tuple[str, str], ...] = spec((), derived=True)
 

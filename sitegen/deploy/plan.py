@@ -1,0 +1,156 @@
+"""What a deploy does: which files to send, in which order, and which to delete.
+
+The build records every output file's digest (output/writer.py); the deploy keeps
+its own record beside it of what it sent (digest and headers per key). A file is
+sent when its digest or headers differ from that record; a key in the record that
+the build no longer has is deleted. Without a record (a first deploy), or with
+`--check-remote`, the bucket's listing stands in for it: a file is sent unless an
+object with its MD5 (the ETag of a single-part upload) is there already.
+
+Files go in dependency order, so that readers never follow a link (or a live
+update) to something not there yet: media and hashed assets, entry pages, older
+pages, topic pages, front pages and feeds, and each `updates.json` last.
+Deletions come after everything else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from sitegen.deploy.headers import MANIFEST_NAME, CachePolicy, Headers
+
+STAGES = ("media and assets", "entry pages", "older pages", "topic pages", "front pages and feeds",
+          "live updates")
+PAGE_NAMES = (".html", ".htm")
+
+
+def stage(key: str) -> int:
+    """The upload stage of an output path (an index into STAGES)."""
+    path = PurePosixPath(key)
+    parts = path.parts
+    if path.name == MANIFEST_NAME:
+        return 5
+    if not path.name.endswith(PAGE_NAMES) and path.suffix not in (".xml", ".json"):
+        return 0
+    if "entries" in parts[1:-1]:
+        return 1
+    if "topics" in parts[1:-1]:
+        return 3
+    if "page" in parts[1:-1]:
+        return 2
+    return 4
+
+
+@dataclass(frozen=True)
+class Upload:
+    key: str  # the output path (the object's key below the target's prefix)
+    digest: str  # the build's digest of the file
+    headers: Headers
+
+
+@dataclass(frozen=True)
+class Plan:
+    uploads: tuple[Upload, ...]  # in stage order
+    deletes: tuple[str, ...]
+    unchanged: int
+    compared_with: str  # "the last deploy" or "the bucket"
+
+    @property
+    def empty(self) -> bool:
+        return not self.uploads and not self.deletes
+
+    def stages(self) -> list[tuple[str, list[Upload]]]:
+        grouped: list[tuple[str, list[Upload]]] = [(name, []) for name in STAGES]
+        for upload in self.uploads:
+            grouped[stage(upload.key)][1].append(upload)
+        return [(name, items) for name, items in grouped if items]
+
+    def describe(self) -> list[str]:
+        """The plan in words, one line per stage (`--dry-run`)."""
+        lines = [f"{len(items):>6} to upload: {name}" for name, items in self.stages()]
+        if self.deletes:
+            lines.append(f"{len(self.deletes):>6} to delete")
+        lines.append(f"{self.unchanged:>6} unchanged (compared with {self.compared_with})")
+        return lines
+
+
+@dataclass
+class DeployRecord:
+    """What the bucket holds, as far as sitegen sent it: key -> [digest, headers signature]."""
+
+    path: Path
+    target: str
+    files: dict[str, list[str]] = field(default_factory=dict)
+    known: bool = False  # read from disk (else: the bucket's listing must be consulted)
+
+    @classmethod
+    def load(cls, path: Path, target: str) -> "DeployRecord":
+        try:
+            raw = json.loads(path.read_text("utf-8"))
+            if raw.get("target") == target and isinstance(raw.get("files"), dict):
+                return cls(path, target, {str(k): list(v) for k, v in raw["files"].items()}, True)
+        except (OSError, ValueError, TypeError, AttributeError):
+            pass
+        return cls(path, target)
+
+    def sent(self, upload: Upload) -> None:
+        self.files[upload.key] = [upload.digest, upload.headers.signature]
+
+    def save(self) -> None:
+        """Written whole to a temporary file, then renamed: a crash leaves the old record."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temp = self.path.with_suffix(f".tmp-{os.getpid()}")
+        temp.write_text(json.dumps({"target": self.target, "files": self.files}), "utf-8")
+        os.replace(temp, self.path)
+
+
+def record_path(cache_folder: Path, target: str, endpoint: str | None, output: Path) -> Path:
+    name = hashlib.sha256(f"{target}\n{endpoint}\n{output.resolve()}".encode()).hexdigest()[:16]
+    return cache_folder / f"deploy-{name}.json"
+
+
+def plan_from_record(built: dict[str, str], record: DeployRecord, policy: CachePolicy) -> Plan:
+    """Compare the build's files (key -> digest) with what was sent last time."""
+    uploads, unchanged = [], 0
+    for key, digest in built.items():
+        upload = Upload(key, digest, policy.headers(key))
+        if record.files.get(key) == [digest, upload.headers.signature]:
+            unchanged += 1
+        else:
+            uploads.append(upload)
+    deletes = sorted(record.files.keys() - built.keys())
+    return Plan(_ordered(uploads), tuple(deletes), unchanged, "the last deploy")
+
+
+def plan_from_listing(built: dict[str, str], output: Path, listing: dict[str, str], policy: CachePolicy,
+                      record: DeployRecord) -> Plan:
+    """Compare the build's files with the bucket's objects (key -> ETag). Files found
+    there with the same bytes go into the record as sent (their headers are trusted)."""
+    uploads, unchanged = [], 0
+    for key, digest in built.items():
+        upload = Upload(key, digest, policy.headers(key))
+        if listing.get(key) == _md5(output / key):
+            unchanged += 1
+            record.sent(upload)
+        else:
+            uploads.append(upload)
+    deletes = sorted(listing.keys() - built.keys())
+    for key in deletes:
+        record.files[key] = ["", ""]  # present in the bucket: forgotten once deleted
+    return Plan(_ordered(uploads), tuple(deletes), unchanged, "the bucket")
+
+
+def _ordered(uploads: list[Upload]) -> tuple[Upload, ...]:
+    return tuple(sorted(uploads, key=lambda u: (stage(u.key), u.key)))
+
+
+def _md5(path: Path) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
