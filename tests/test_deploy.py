@@ -380,3 +380,62 @@ def test_deploy_settings_do_not_change_a_byte_of_output(tmp_path, s3):
     config = site / "sitegen.yaml"
     config.write_text(config.read_text().replace("max_deletes: 5", "max_deletes: 50"))
     assert output_files(build_ok(site)) == before
+
+
+def test_deploy_watch_publishes_each_save_in_one_line(tmp_path, s3):
+    from sitegen.build.pipeline import default_options
+    from sitegen.deploy.run import DeployOptions
+    from sitegen.deploy.watch import DeployWatch
+
+    bucket = s3.new_bucket()
+    site = _site(tmp_path, s3, bucket)
+    lines: list[str] = []
+    session = DeployWatch(DeployOptions(default_options(site)), say=lines.append).start()
+    try:
+        assert re.fullmatch(r"\[\d\d:\d\d:\d\d\] published \d+ file\(s\): assets/\S+, assets/\S+, \S+ and \d+ more; "
+                            r"in [\d.]+ s", lines[0])
+        assert lines[1].startswith("Watching ")
+        write(site / "content/night/e9.md", entry_md("2025-05-01T09:00", "A late result.", title="Seat 9"))
+        deadline = time.monotonic() + 30
+        while len(lines) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert re.fullmatch(r"\[\d\d:\d\d:\d\d\] published \d+ file\(s\): night/entries/e9/index\.html, \S+, \S+ "
+                            r"and \d+ more; live [\d.]+ s after the save", lines[2]), lines
+        assert lines[2].split(": ", 1)[1].count("updates.json") == 0  # (shown: the first three only)
+        remote = s3.objects(bucket, "site/")
+        assert "night/entries/e9/index.html" in remote
+        assert "entry-e9" in remote["night/updates.json"]["body"].decode()
+    finally:
+        session.stop()
+    # The session leaves the build's record: a plain deploy finds nothing left to do.
+    assert _deploy_ok(site).stderr.startswith("Nothing to publish")
+
+
+def test_cloudfront_is_told_which_pages_changed(tmp_path, s3, monkeypatch):
+    import boto3
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFRONT", s3.endpoint)  # (botocore's per-service endpoint)
+    cloudfront = boto3.client("cloudfront", region_name="us-east-1")
+    origin = {"Id": "bucket", "DomainName": "bucket.s3.amazonaws.com", "S3OriginConfig": {"OriginAccessIdentity": ""}}
+    distribution = cloudfront.create_distribution(DistributionConfig={
+        "CallerReference": "test", "Comment": "", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [origin]},
+        "DefaultCacheBehavior": {"TargetOriginId": "bucket", "ViewerProtocolPolicy": "allow-all",
+                                 "MinTTL": 0, "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+                                 "TrustedSigners": {"Enabled": False, "Quantity": 0}}})["Distribution"]["Id"]
+    bucket = s3.new_bucket()
+    site = _site(tmp_path, s3, bucket, extra=f"  cloudfront_distribution_id: {distribution}\n")
+    build_ok(site)
+    _deploy_ok(site)
+    _edit(site, 1, "Result 1, recounted.")
+    build_ok(site)
+    result = _deploy_ok(site)
+    assert re.search(r", (\d+) CDN paths purged in", result.stderr)
+    listed = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"]["Items"]
+    paths = set()
+    for item in listed:
+        batch = cloudfront.get_invalidation(DistributionId=distribution, Id=item["Id"])
+        paths |= set(batch["Invalidation"]["InvalidationBatch"]["Paths"]["Items"])
+    assert {"/live/night/", "/live/night/index.html", "/live/night/entries/e1/",
+            "/live/night/entries/e1/index.html"} <= paths
+    assert not any(p.endswith((".json", ".xml", ".css", ".js")) for p in paths)

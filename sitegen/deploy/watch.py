@@ -20,10 +20,11 @@ from typing import Callable
 
 import click
 
-from sitegen.build.pipeline import CACHE_DIR
+from sitegen.build.pipeline import CACHE_DIR, manifest_path
 from sitegen.core.errors import SitegenError
 from sitegen.deploy.run import DeployOptions, DeployResult, deploy, deploy_config
 from sitegen.deploy.storage import Bucket
+from sitegen.output.writer import save_manifest
 from sitegen.serve.session import WAKE_SECONDS, Rebuilder
 from sitegen.serve.watch import ChangeLog, Debouncer, SourceWatcher, report_lost_events, watched_folders
 
@@ -102,9 +103,20 @@ class DeployWatch:
         self.debouncer.stop()
         if self.rebuilder.lock.acquire(timeout=30):
             try:
-                self.rebuilder.cache.close()  # (the build's record stays: see Rebuilder.close)
+                self._keep_build_record()
+                self.rebuilder.cache.close()
             finally:
                 self.rebuilder.lock.release()
+
+    def _keep_build_record(self) -> None:
+        """The last build's record, from memory to disk: a later `sitegen deploy` (or
+        build) knows the output as this session left it."""
+        options = self.options.build
+        known = self.rebuilder.cache.objects.get(f"output:{options.output}")
+        manifest = manifest_path(options)
+        if known is not None and manifest is not None:
+            records, groups = known[0], known[1]  # type: ignore[index]
+            save_manifest(manifest, records, groups)
 
 
 def _mtimes(paths: tuple[Path, ...]) -> list[float]:

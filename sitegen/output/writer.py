@@ -371,11 +371,17 @@ class OutputWriter:
             return
         if self.records == self.previous and self.groups == self.previous_groups and self.manifest_path.is_file():
             return  # nothing changed (a warm build): the record on disk is this build's
-        try:
-            self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
-            temp = self.manifest_path.with_suffix(f".tmp-{os.getpid()}")
-            files = {k: [r.digest, r.size, r.mtime_ns, r.inputs] for k, r in self.records.items()}
-            temp.write_text(json.dumps({"files": files, "groups": self.groups}), "utf-8")
-            os.replace(temp, self.manifest_path)
-        except OSError:
-            pass  # without a manifest the next build simply writes everything
+        save_manifest(self.manifest_path, self.records, self.groups)
+
+
+def save_manifest(path: Path, records: dict[str, Record], groups: dict[str, str]) -> None:
+    """The record of what a build wrote (also written by `deploy --watch` as it stops,
+    from the records its in-memory builds kept)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_suffix(f".tmp-{os.getpid()}")
+        files = {k: [r.digest, r.size, r.mtime_ns, r.inputs] for k, r in records.items()}
+        temp.write_text(json.dumps({"files": files, "groups": groups}), "utf-8")
+        os.replace(temp, path)
+    except OSError:
+        pass  # without a manifest the next build simply writes everything
