@@ -3,6 +3,7 @@ tests themselves, with a log of every request it answers (method, key, time)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -71,6 +72,12 @@ class S3:
         if create:
             self.client().create_bucket(Bucket=name)
         return name
+
+    def make_public(self, bucket: str) -> None:
+        """Anyone may read the objects (the policy a bucket serving a site has)."""
+        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                                                          "Resource": f"arn:aws:s3:::{bucket}/*"}]}
+        self.client().put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
 
     def objects(self, bucket: str, prefix: str = "") -> dict[str, dict[str, Any]]:
         """key (without prefix) -> {body, content_type, cache_control}."""
