@@ -331,3 +331,20 @@ def test_the_sitemap_is_what_elementtree_would_write() -> None:
     for base in ("https://example.org/", "https://ex.org/a&b/ü/"):
         assert sitemap(routes, base) == sitemap_tree(routes, base)
         assert sitemap([], base) == sitemap_tree([], base)
+
+
+def test_a_change_to_any_module_of_any_subpackage_changes_the_code_digest(tmp_path: Path) -> None:
+    """Cached values are keyed by sitegen's code: a module moved into a subpackage (or a
+    new one) must count as much as a top-level one did."""
+    from sitegen.incremental.cache import PACKAGE_ROOT, code_digest
+
+    copy = tmp_path / "sitegen"
+    shutil.copytree(PACKAGE_ROOT, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert code_digest(copy) == code_digest(PACKAGE_ROOT)
+    seen = {code_digest(copy)}
+    for module in ("source/loader.py", "site/pages.py", "render/renderer.py", "core/urls.py"):
+        (copy / module).write_text((copy / module).read_text() + "\n# changed\n")
+        seen.add(code_digest(copy))
+    (copy / "site" / "new_module.py").write_text("VALUE = 1\n")
+    seen.add(code_digest(copy))
+    assert len(seen) == 6

@@ -24,16 +24,16 @@ KEEP_UNUSED_SECONDS = 30 * 24 * 3600
 TOUCH_SECONDS = 24 * 3600
 
 
-def _code_digest() -> str:
+def code_digest(package: Path = PACKAGE_ROOT) -> str:
     """sitegen's own source: a change to the code that shapes values (even without a
     new version number, as while developing) must never reuse old values."""
     digest = hashlib.sha256(f"sitegen/{__version__}/{SCHEMA}".encode())
-    for path in sorted(PACKAGE_ROOT.rglob("*.py")):
-        digest.update(path.relative_to(PACKAGE_ROOT).as_posix().encode() + b"\x00" + path.read_bytes())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\x00" + path.read_bytes())
     return digest.hexdigest()
 
 
-_BASE = hashlib.sha256(_code_digest().encode())
+_BASE = hashlib.sha256(code_digest().encode())
 BATCH = 500  # keys per SELECT: below SQLite's limit on bound parameters
 
 
