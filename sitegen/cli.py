@@ -104,17 +104,21 @@ def cli(verbose: bool) -> None:
               help="Where to write the site.  [default: SOURCE/output]")
 @click.option("--base-url", metavar="URL", help="Override base_url from sitegen.yaml (e.g. for a staging host).")
 @click.option("--drafts", is_flag=True, help="Include entries marked `draft: true`.")
+@click.option("--future", is_flag=True, help="Include scheduled entries (whose time lies ahead), marked as such.")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not update the render cache.")
 @VERBOSE_OPTION
 @report_errors
-def build(source: Path, output: Path | None, base_url: str | None, drafts: bool, no_cache: bool) -> None:
+def build(source: Path, output: Path | None, base_url: str | None, drafts: bool, future: bool,
+          no_cache: bool) -> None:
     """Build the site into the output folder.
 
     The output is replaced only when the whole build succeeds; on any error the
     previous output stays exactly as it was."""
     from sitegen.build.pipeline import build as run_build, default_options
+    from sitegen.source.schedule import due_text
 
-    options = default_options(source, output, base_url=base_url, drafts=drafts, use_cache=not no_cache)
+    options = default_options(source, output, base_url=base_url, drafts=drafts, future=future,
+                              use_cache=not no_cache)
     progress = ProgressLine()
     try:
         result = run_build(options, progress=progress)
@@ -126,6 +130,8 @@ def build(source: Path, output: Path | None, base_url: str | None, drafts: bool,
     changed = "up to date" if result.site is None else f"{result.written} changed"
     click.echo(f"Built {done.liveblogs} liveblog(s), {done.entries} entries, {done.files} files "
                f"({changed}) in {result.seconds:.2f} s -> {options.output}", err=True)
+    if result.next_due is not None:
+        click.echo(f"Next due: {due_text(result.next_due)}; build again then to publish it.", err=True)
 
 
 @cli.command()

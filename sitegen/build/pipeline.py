@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import time
+from datetime import datetime
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -25,7 +26,8 @@ from sitegen.feeds.formats import other_makers
 from sitegen.site.live import manifest_files
 from sitegen.site.structured import warn_missing
 from sitegen.markdown.renderer import MarkdownRenderer
-from sitegen.model.site import Site
+from sitegen.model.site import Due, Site
+from sitegen.source.schedule import utc_now
 from sitegen.output.writer import OutputWriter, StaleInputs, verify_inputs
 from sitegen.build.parallel import write_split
 from sitegen.site.pages import site_pages
@@ -50,6 +52,8 @@ class BuildOptions:
     drafts: bool = False
     cache_dir: Path | None = None  # default: SOURCE/.sitegen-cache; None with use_cache=False
     use_cache: bool = True
+    future: bool = False  # include scheduled entries (time in the future), marked as such
+    now: datetime | None = None  # the build's clock (tests set it); None: the time the build starts
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,12 @@ class BuildResult:
     @property
     def files(self) -> int:
         return self.summary.files
+
+    @property
+    def next_due(self) -> Due | None:
+        """When a build would next publish something new by the clock alone (a scheduled
+        entry, a liveblog's `ends`): `serve` and `deploy --watch` build again then."""
+        return self.summary.due
 
 
 def default_options(source: Path, output: Path | None = None, **kwargs: object) -> BuildOptions:
@@ -114,8 +124,9 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
     try:
         # 0. Nothing to do when sources and output are as the last build left them.
         check_folders(options)
+        now = options.now or utc_now()
         state = _source_state(options, cache)
-        skip = unchanged(cache, state, options.output, manifest_path(options)) if state else None
+        skip = unchanged(cache, state, options.output, manifest_path(options), now) if state else None
         if skip and not verify_inputs():  # (the test suite builds anyway, and checks the claim)
             warn_missing(load_config(options.source, options.base_url))  # (as every build does)
             return BuildResult(None, skip, 0, time.perf_counter() - started)
@@ -124,8 +135,9 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
         theme = find_theme(options.source, config.theme)
         config = with_assets(config, theme)
         bodies = CachedBodies(MarkdownRenderer(config.markdown.allow_html), cache)
+        salt = cache_key(bodies.markdown.fingerprint, repr(config.authors))  # (entries carry their authors)
         site = load_site(options.source, config, options.drafts, bodies.render_many,
-                         CachedEntryReader(parsed_files(cache, bodies.markdown.fingerprint, changed)))
+                         CachedEntryReader(parsed_files(cache, salt, changed)), now=now, future=options.future)
         statics = list(static_files(options.source, theme, config.assets))
         timings["load"] = time.perf_counter() - started
         # 2. Render into a staging folder; 3. swap it in.
@@ -143,7 +155,7 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
                 raise
             timings["render"] = time.perf_counter() - started - timings["load"]
             writer.commit()
-        summary = Summary(len(site.liveblogs), sum(len(lb.entries) for lb in site.liveblogs), files)
+        summary = Summary(len(site.liveblogs), sum(len(lb.entries) for lb in site.liveblogs), files, site.next_due)
         remember(cache, state, manifest_path(options), summary)
         cache.flush()
     finally:
@@ -158,7 +170,7 @@ def _source_state(options: BuildOptions, cache: Cache) -> SourceState | None:
     if cache.path is None or cache.keep_in_memory:
         return None
     shape = repr((str(options.source), str(options.output), options.base_url, options.drafts,
-                  str(options.cache_dir)))
+                  str(options.cache_dir), options.future))
     return source_state(options.source, BUNDLED_THEMES, shape)
 
 
@@ -303,7 +315,7 @@ class Sitemap:
 
 
 def _listed(route: str) -> bool:
-    return route != "404.html" and "/page/" not in route
+    return route != "404.html" and "/page/" not in route and not route.endswith("/embed/")
 
 
 def _group_sitemap(group: PageGroup, base_url: str) -> tuple[str, str]:

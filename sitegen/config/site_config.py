@@ -21,6 +21,7 @@ from sitegen.core.schema import Invalid, at_least, choice, parse, spec
 from sitegen.core.text import clean_text, normalise_slug, slug_problem
 
 CONFIG_FILE = "sitegen.yaml"
+AUTHORS_FILE = "authors.yaml"  # optional, beside sitegen.yaml: the `authors:` mapping on its own
 COMMENT_PROVIDERS = ("none", "disqus", "giscus", "coral")
 
 
@@ -107,6 +108,26 @@ class MarkdownConfig:
     allow_html: bool = spec(False, doc="let raw HTML in entries through unescaped (trusted authors only)")
 
 
+def check_image_path(value: str) -> str:
+    """A path under static/ (no `..`) or an http(s) URL."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("", "http", "https") or value.startswith("//"):
+        raise Invalid(f"must be a path under static/ or an http(s) URL, not {value!r}")
+    if not parts.scheme and ".." in parts.path.replace("\\", "/").split("/"):
+        raise Invalid(f"must stay inside static/ (no '..'), not {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class AuthorConfig:
+    """One reporter under `authors:` (or in `authors.yaml`), known by a short id."""
+
+    name: str = spec(doc="the name shown on entries")
+    role: str | None = spec(None, doc="e.g. Kyiv correspondent")
+    image: str | None = spec(None, check=check_image_path, doc="photo: a path under static/ or an URL")
+    url: str | None = spec(None, check=check_url, doc="their profile elsewhere")
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     title: str = spec()
@@ -118,6 +139,7 @@ class SiteConfig:
     per_page: int = spec(50, check=at_least(1))
     feed_items: int = spec(50, check=at_least(1))
     author: str | None = spec(None)
+    authors: dict[str, Any] | None = spec(None, doc="id -> name, role, image, url (see AuthorConfig)")
     publisher: PublisherConfig | None = spec(None)
     comments: CommentsConfig = spec(CommentsConfig())
     live: LiveConfig = spec(LiveConfig())
@@ -144,11 +166,13 @@ def load_config(source: Path, base_url: str | None = None) -> SiteConfig:
         raise ConfigError(list(exc.problems)) from None
     problems: list[Problem] = []
     config = parse(SiteConfig, data, path, problems)
+    authors: dict[str, AuthorConfig] = {}
     if config is not None:
         problems += _provider_problems(config, path, data)
+        authors = load_authors(source, data, problems)
     raise_all(problems, ConfigError)
     assert config is not None
-    config = _without_controls(config)
+    config = _without_controls(replace(config, authors=authors or None))
     if base_url is not None:
         try:
             config = replace(config, base_url=check_base_url(base_url))
@@ -165,10 +189,56 @@ def _without_controls(value: Any) -> Any:
         return clean_text(value)
     if isinstance(value, tuple):
         return tuple(_without_controls(v) for v in value)
+    if isinstance(value, dict):  # (`authors:`; `extra:` is skipped below)
+        return {k: _without_controls(v) for k, v in value.items()}
     if is_dataclass(value) and not isinstance(value, type):
         changes = {f.name: _without_controls(getattr(value, f.name)) for f in fields(value) if f.name != "extra"}
         return replace(value, **changes)
     return value
+
+
+def load_authors(source: Path, data: Any, problems: list[Problem]) -> dict[str, AuthorConfig]:
+    """`authors:` in sitegen.yaml and the mapping in `authors.yaml` (either or both), each
+    id checked: a slug, described once, with the known keys only."""
+    found: dict[str, AuthorConfig] = {}
+    where: dict[str, Path] = {}
+    sources: list[tuple[Path, Any]] = [(source / CONFIG_FILE, data.get("authors") if isinstance(data, dict) else None)]
+    extra = source / AUTHORS_FILE
+    if extra.is_file():
+        try:
+            raw = yamlsafe.load(read_text(extra), extra)
+        except ContentError as exc:
+            problems += exc.problems
+            raw = None
+        if raw is not None and not isinstance(raw, yamlsafe.YamlMap):
+            problems.append(Problem(extra, getattr(raw, "line", 1), "authors.yaml must map each author's id to "
+                                                                     "their name, role, image and url"))
+        else:
+            sources.append((extra, raw))
+    for path, mapping in sources:
+        if not mapping:
+            continue
+        prefix = "authors." if path.name == CONFIG_FILE else ""
+        for key, value in mapping.items():
+            line = mapping.line_of(key) if isinstance(mapping, yamlsafe.YamlMap) else None
+            author_id = normalise_slug(str(key))
+            if (why := slug_problem(author_id)) is not None:
+                problems.append(Problem(path, line, f"author id {key!r}: {why}"))
+                continue
+            if author_id in found:
+                problems.append(Problem(path, line, f"author {author_id!r} is described twice (also in "
+                                                    f"{where[author_id]})"))
+                continue
+            parsed = parse(AuthorConfig, value, path, problems, f"{prefix}{author_id}", line)
+            if parsed is None:
+                continue
+            if parsed.image and not urlsplit(parsed.image).scheme \
+                    and not (source / "static" / parsed.image.lstrip("/")).is_file():
+                problems.append(Problem(path, value.line_of("image"), f"{prefix}{author_id}.image: "
+                                        f"{parsed.image!r} not found in static/"))
+                continue
+            found[author_id], where[author_id] = parsed, path
+    return found
 
 
 def _provider_problems(config: SiteConfig, path: Path, data: Any) -> list[Problem]:

@@ -52,6 +52,25 @@ def key_events_feed(slug: str) -> str:
     return f"{slug}/key-events/feed.xml"
 
 
+def key_events(slug: str) -> str:
+    """The liveblog's key events only, for readers without JavaScript (and to share)."""
+    return f"{slug}/key-events/"
+
+
+def embed(slug: str) -> str:
+    """The compact liveblog other sites put in an iframe."""
+    return f"{slug}/embed/"
+
+
+def author(author_id: str) -> str:
+    """An author's page: every entry they wrote, in every liveblog."""
+    return f"authors/{author_id}/"
+
+
+def corrections_anchor() -> str:
+    return "corrections"
+
+
 def _beside(route: str, name: str) -> str:
     """A file in the same folder as `route`."""
     folder, slash, _ = route.rpartition("/")

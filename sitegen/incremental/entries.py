@@ -24,8 +24,8 @@ from sitegen.incremental.cache import Cache
 from sitegen.incremental.filecache import Codec, ParsedFiles, SourceText
 from sitegen.incremental.folderstate import FileRecord, merged_entries, remember
 from sitegen.incremental.successor import successor
-from sitegen.model.site import Attribution, Entry, Liveblog, SourceRef, stream_key
-from sitegen.source.entries import (FolderPlan, entry_files, is_entry_file, make_entry, parse_entry_file,
+from sitegen.model.site import Attribution, Author, Entry, Liveblog, SourceRef, stream_key
+from sitegen.source.entries import (FolderPlan, entry_files, is_entry_file, parse_entry_file, render_drafts,
                                     shown)
 from sitegen.source.entry_rules import Facts, all_well, check_entries, file_facts, images_exist, images_found
 from sitegen.source.fields import Draft, EntryFields, ListedEntryFields, SourceFields
@@ -35,7 +35,7 @@ def parsed_files(cache: Cache, salt: str = "", changed: frozenset[Path] | None =
     """Entry files parsed through `cache` (see filecache.py); `salt` names everything
     else that shapes an entry (the Markdown renderer's fingerprint); `changed` is what
     `serve`'s watcher saw change (see ParsedFiles)."""
-    classes = (Draft, EntryFields, ListedEntryFields, SourceFields, SourceRef, Entry, Attribution)
+    classes = (Draft, EntryFields, ListedEntryFields, SourceFields, SourceRef, Entry, Attribution, Author)
     return ParsedFiles(cache, Codec(classes), salt, changed)
 
 
@@ -105,7 +105,7 @@ class CachedEntryReader:
 
     def _made(self, parsed: list[tuple[SourceText, list[Draft]]], plan: FolderPlan) -> list[list[Entry]]:
         """Each file's entries from its drafts, bodies rendered in one batch; `serve`
-        reuses an unchanged file's."""
+        reuses an unchanged file's. (`files.salt` covers the `authors:` entries name.)"""
         made: list[list[Entry]] = []
         todo: list[tuple[int, tuple[object, ...], list[Draft]]] = []
         for source, found in parsed:
@@ -114,8 +114,8 @@ class CachedEntryReader:
             if known is None:
                 todo.append((len(made), key, shown(found, plan.drafts)))
             made.append(known)  # type: ignore[arg-type]  # (None until made below)
-        bodies = iter(plan.render_bodies([(d.id, d.body) for _, _, kept in todo for d in kept]))
+        entries = iter(render_drafts([d for _, _, kept in todo for d in kept], plan))
         for at, key, kept in todo:
-            made[at] = [make_entry(d, next(bodies), plan.zone) for d in kept]
+            made[at] = [next(entries) for _ in kept]
             self.files.keep_derived(key, made[at])
         return made

@@ -10,6 +10,7 @@ The model knows nothing of this: the incremental entry reader (entries.py) calls
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 from itertools import repeat
 from operator import is_not
@@ -38,7 +39,7 @@ def successor(previous: Liveblog | None, made: Liveblog) -> Liveblog:
     return made
 
 
-_OWN_FIELDS = ("slug", "title", "description", "status", "timezone", "topics", "origin")
+_OWN_FIELDS = tuple(f.name for f in fields(Liveblog) if f.name != "entries")  # (summary, ends: every one)
 _MOST_REPLACED = 64
 
 

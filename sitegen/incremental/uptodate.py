@@ -22,16 +22,19 @@ import json
 import os
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sitegen.incremental.cache import Cache, cache_key
 from sitegen.incremental.filestamps import RACY_NS
 from sitegen.markdown.renderer import engines
+from sitegen.model.site import Due
 from sitegen.output.writer import intact_files
 from sitegen.source.files import is_litter
 
 SOURCE_FOLDERS = ("content", "static", "templates", "themes")
 CONFIG_FILE = "sitegen.yaml"
+AUTHORS_FILE = "authors.yaml"  # (config.site_config.AUTHORS_FILE)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class Summary:
     liveblogs: int
     entries: int
     files: int
+    due: Due | None = None  # the next moment the clock alone changes the output (schedule.py)
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,14 @@ def source_state(source: Path, themes: Path, options: str) -> SourceState | None
         return None
     rows.append(f"{CONFIG_FILE}\0{_stamp(config)}")
     newest = max(newest, config.st_mtime_ns, config.st_ctime_ns)
+    try:
+        authors = os.stat(source / AUTHORS_FILE)  # (optional: its absence is stamped too)
+        rows.append(f"{AUTHORS_FILE}\0{_stamp(authors)}")
+        newest = max(newest, authors.st_mtime_ns, authors.st_ctime_ns)
+    except FileNotFoundError:
+        rows.append(f"{AUTHORS_FILE}\0-")
+    except OSError:
+        return None
     rows.sort()
     digest = cache_key("sources", options, engines(), *rows)
     return SourceState(cache_key("up-to-date", options), digest, newest < taken - RACY_NS)
@@ -104,8 +116,10 @@ def _stamp(stat: os.stat_result) -> str:
     return f"{stat.st_mode:o} {stat.st_ino} {stat.st_size} {stat.st_mtime_ns} {stat.st_ctime_ns}"
 
 
-def unchanged(cache: Cache, state: SourceState, output: Path, manifest: Path | None) -> Summary | None:
-    """The last build's summary when it had the same sources and its output is intact."""
+def unchanged(cache: Cache, state: SourceState, output: Path, manifest: Path | None,
+              now: datetime) -> Summary | None:
+    """The last build's summary when it had the same sources, its output is intact and
+    nothing has come due since (a scheduled entry, a liveblog's end: see schedule.py)."""
     stored = cache.get(state.key)
     if stored is None or manifest is None:
         return None
@@ -113,9 +127,13 @@ def unchanged(cache: Cache, state: SourceState, output: Path, manifest: Path | N
         record = json.loads(stored)
         if record["digest"] != state.digest or record["manifest"] != _file_digest(manifest):
             return None
-        summary = Summary(*record["summary"])
+        liveblogs, entries, files, due = record["summary"]
+        summary = Summary(liveblogs, entries, files,
+                          Due(datetime.fromisoformat(due[0]), due[1]) if due is not None else None)
     except (OSError, ValueError, TypeError, KeyError):
         return None
+    if summary.due is not None and summary.due.time <= now:
+        return None  # the clock has passed something the last build held back
     return summary if intact_files(output, manifest) else None
 
 
@@ -128,7 +146,8 @@ def remember(cache: Cache, state: SourceState | None, manifest: Path | None, sum
         return
     try:
         text = json.dumps({"digest": state.digest, "manifest": _file_digest(manifest),
-                           "summary": [summary.liveblogs, summary.entries, summary.files]})
+                           "summary": [summary.liveblogs, summary.entries, summary.files,
+                                       [summary.due.time.isoformat(), summary.due.what] if summary.due else None]})
     except OSError:
         return
     cache.put(state.key, text)

@@ -42,6 +42,17 @@ class Attribution:
 
 
 @dataclass(frozen=True)
+class Author:
+    """Who wrote an entry: an id from `authors:` (with its profile), or a bare name."""
+
+    id: str | None  # the key under `authors:`; None for a name written out
+    name: str
+    role: str | None = None
+    image: str | None = None  # a path under static/ or an http(s) URL
+    url: str | None = None
+
+
+@dataclass(frozen=True)
 class Entry:
     id: str
     time: datetime  # timezone-aware
@@ -59,6 +70,9 @@ class Entry:
     body_html: str  # rendered, sanitised
     digest: str  # content hash of everything that shapes this entry's HTML
     origin: SourceRef
+    scheduled: bool = False  # its time lies ahead: shown only by `--future` builds and `serve`
+    correction_html: str | None = None  # rendered, sanitised `correction:` (with `updated`)
+    authors: tuple[Author, ...] = ()  # `author:` resolved against `authors:`; `author` joins their names
 
     @property
     def last_modified(self) -> datetime:
@@ -75,17 +89,31 @@ class Liveblog:
     topics: tuple[Topic, ...]
     entries: tuple[Entry, ...]  # newest first, pinned ones included in time order
     origin: SourceRef
+    summary_html: str | None = None  # rendered, sanitised `summary:` (key points above the stream)
+    summary_updated: datetime | None = None
+    ends: datetime | None = None  # after it the liveblog counts as ended (`status` says so then)
 
     @property
     def is_live(self) -> bool:
         return self.status == "live"
+
+    @property
+    def coverage_end(self) -> datetime | None:
+        """When the coverage ended: its `ends`, else its newest entry; None while live."""
+        return None if self.is_live else self.ends or self.time_span[1]
+
+    @cached_property
+    def summary_digest(self) -> str:
+        """The summary's part of the front page and `updates.json` (kept out of `digest`:
+        an edited summary changes no other page)."""
+        return hashlib.sha256(repr((self.summary_html, self.summary_updated)).encode()).hexdigest()
 
     # Derived once per liveblog (not once per page that shows them): pages, feeds and
     # structured data ask for these on every one of thousands of pages.
     @cached_property
     def digest(self) -> str:
         """A content hash of the liveblog's own fields: everything but its entries."""
-        own = [(f.name, getattr(self, f.name)) for f in fields(self) if f.name not in ("entries", "origin")]
+        own = [(f.name, getattr(self, f.name)) for f in fields(self) if f.name not in _NOT_OWN]
         return hashlib.sha256(repr(own).encode()).hexdigest()
 
     @cached_property
@@ -138,6 +166,9 @@ class Liveblog:
         return next(t for t in self.topics if t.slug == slug)
 
 
+_NOT_OWN = ("entries", "origin", "summary_html", "summary_updated")  # (what `digest` leaves out)
+
+
 def same_objects(a: Sequence[object], b: Sequence[object]) -> bool:
     """The very same objects in the same order (a C loop: cheap for thousands). Never
     compared field by field: two entries at the same instant written in two zones are
@@ -162,6 +193,16 @@ def stream_key(entry: Entry) -> StreamKey:
 
 
 @dataclass(frozen=True)
+class Due:
+    """The next moment at which a build would publish something new: a scheduled entry
+    coming due, or a liveblog's `ends`."""
+
+    time: datetime
+    what: str
+
+
+@dataclass(frozen=True)
 class Site:
     config: SiteConfig
     liveblogs: tuple[Liveblog, ...]  # live ones first, then by newest entry
+    next_due: Due | None = None

@@ -20,7 +20,8 @@ import signal
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
 from typing import Callable
@@ -31,7 +32,9 @@ from sitegen.build.pipeline import CACHE_DIR, BuildOptions, build, default_optio
 from sitegen.config.site_config import CONFIG_FILE, load_config
 from sitegen.serve.http import PreviewServer, Status, StatusHub
 from sitegen.core.errors import ConfigError, Problem, SitegenError
+from sitegen.model.site import Due
 from sitegen.render.renderer import find_theme
+from sitegen.source.schedule import due_text, seconds_until, utc_now
 from sitegen.serve.watch import ChangeLog, Debouncer, SourceWatcher, report_lost_events, watched_folders
 
 log = logging.getLogger("sitegen")
@@ -42,6 +45,7 @@ PORT_TRIES = 20
 # would not end. (Seen: a preview that ignored Ctrl-C on a busy machine.)
 WAKE_SECONDS = 0.2
 WILDCARDS = ("0.0.0.0", "::", "")
+DUE_MARGIN = 0.05  # seconds after a due moment: the build's clock has passed it then
 
 
 @dataclass(frozen=True)
@@ -53,13 +57,15 @@ class Outcome:
     files: int = 0
     written: int = 0
     problems: tuple[str, ...] = ()
+    due: Due | None = None  # when the clock alone changes the site next (schedule.py)
 
 
 class Rebuilder:
     """Builds one site again and again into one output folder, reusing one in-memory cache."""
 
-    def __init__(self, options: BuildOptions) -> None:
+    def __init__(self, options: BuildOptions, clock: Callable[[], datetime] = utc_now) -> None:
         self.options = options
+        self.clock = clock
         self.cache = open_cache(options, keep_in_memory=True)
         self.theme_folder: Path | None = None
         self.lock = threading.Lock()
@@ -74,7 +80,7 @@ class Rebuilder:
             hint = None if changed is None or self.unsettled is None else self.unsettled | changed
             self.unsettled = hint
             try:
-                result = build(self.options, self.cache, changed=hint)
+                result = build(replace(self.options, now=self.clock()), self.cache, changed=hint)
                 self.unsettled = frozenset()
             except SitegenError as exc:
                 return Outcome(False, time.perf_counter() - started, problems=tuple(map(str, exc.problems)))
@@ -84,7 +90,7 @@ class Rebuilder:
                 return Outcome(False, time.perf_counter() - started, problems=(message,))
             finally:
                 self.find_theme()
-        return Outcome(True, result.seconds, result.files, result.written)
+        return Outcome(True, result.seconds, result.files, result.written, due=result.next_due)
 
     def find_theme(self) -> None:
         """The active theme's folder, to watch; kept from before while the config is broken."""
@@ -139,7 +145,8 @@ class Session:
     """One running preview: the server thread, the watcher and the rebuild thread."""
 
     def __init__(self, source: Path, host: str = "127.0.0.1", port: int = 8000, *, drafts: bool = True,
-                 poll: bool = False, settle: float = 0.025, say: Callable[[str], None] | None = None) -> None:
+                 poll: bool = False, settle: float = 0.025, say: Callable[[str], None] | None = None,
+                 clock: Callable[[], datetime] = utc_now) -> None:
         self.source = source.resolve()
         self.host = host
         self.port = port
@@ -159,6 +166,8 @@ class Session:
         self.forget_lost_events: Callable[[], None] = lambda: None
         self.debouncer: Debouncer | None = None
         self.serving: threading.Thread | None = None
+        self.clock = clock
+        self.due_timer: threading.Timer | None = None  # rebuilds when a scheduled entry comes due
         self.url = ""
 
     def start(self) -> "Session":
@@ -182,8 +191,8 @@ class Session:
         if not is_loopback(self.host):
             log.warning("serving on %s: other computers on your network can open this preview, "
                         "drafts included", self.host)
-        options = default_options(self.source, output, base_url=self.url, drafts=self.drafts)
-        self.rebuilder = Rebuilder(options)
+        options = default_options(self.source, output, base_url=self.url, drafts=self.drafts, future=True)
+        self.rebuilder = Rebuilder(options, self.clock)
         self.rebuilder.find_theme()
         self._check_output_unwatched()
         # Watch before the first build, so that a save during it is not missed.
@@ -227,6 +236,7 @@ class Session:
             self.builds += 1
             self.hub.publish(Status(f"{self.token}.{self.builds}"))
             self.say(f"[{stamp}] built {outcome.files} files ({outcome.written} changed) in {outcome.seconds:.2f} s")
+            self._rebuild_when_due(outcome.due)
         else:
             self.hub.publish(Status(self.hub.status.build, outcome.problems))
             for problem in outcome.problems:
@@ -235,6 +245,19 @@ class Session:
                      "still serving the last good version")
         self._watch()  # again: the config may name another theme now
         return outcome
+
+    def _rebuild_when_due(self, due: Due | None) -> None:
+        """Rebuild by itself when the next scheduled entry (or a liveblog's end) comes due."""
+        timer, self.due_timer = self.due_timer, None
+        if timer is not None:
+            timer.cancel()
+        wait = seconds_until(due, self.clock())
+        if due is None or wait is None or self.debouncer is None:
+            return
+        self.say(f"Next due: {due_text(due, self.clock())}; the preview rebuilds then.")
+        self.due_timer = threading.Timer(wait + DUE_MARGIN, self.debouncer.poke)
+        self.due_timer.daemon = True
+        self.due_timer.start()
 
     def _watch(self) -> None:
         watcher, rebuilder = self.watcher, self.rebuilder
@@ -247,6 +270,9 @@ class Session:
         if watcher is not None:
             watcher.stop()
         self.forget_lost_events()
+        timer, self.due_timer = self.due_timer, None
+        if timer is not None:
+            timer.cancel()
         debouncer, self.debouncer = self.debouncer, None
         if debouncer is not None:
             debouncer.stop()

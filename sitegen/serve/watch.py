@@ -27,12 +27,12 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
-from sitegen.config.site_config import CONFIG_FILE
+from sitegen.config.site_config import AUTHORS_FILE, CONFIG_FILE
 from sitegen.source.files import is_editor_litter
 
 log = logging.getLogger("sitegen")
 
-ROOT_NAMES = frozenset({CONFIG_FILE, "content", "templates", "static", "themes"})
+ROOT_NAMES = frozenset({CONFIG_FILE, AUTHORS_FILE, "content", "templates", "static", "themes"})
 CHANGES = frozenset({EVENT_TYPE_CREATED, EVENT_TYPE_DELETED, EVENT_TYPE_MODIFIED,
                      EVENT_TYPE_MOVED, EVENT_TYPE_CLOSED})
 POLL_SECONDS = 0.5

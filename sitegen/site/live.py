@@ -66,7 +66,19 @@ def manifest(site: Site, plan: SitePlan, liveblog: Liveblog, fragment: Fragment,
                     for e in selected(liveblog, config.live.manifest_entries)],
         "front": front,
         "removed": removed_ids(previous, liveblog.ids),
+        "summary": summary_data(liveblog),
+        "ends": liveblog.ends.isoformat() if liveblog.ends else None,
     }
+
+
+def summary_data(liveblog: Liveblog) -> dict[str, Any] | None:
+    """The key points as the front page shows them, so open pages refresh them in place;
+    `version` changes with any edit."""
+    if not liveblog.summary_html:
+        return None
+    updated = liveblog.summary_updated
+    return {"html": liveblog.summary_html, "updated": updated.isoformat() if updated else None,
+            "version": liveblog.summary_digest[:16]}
 
 
 def front_ids(plan: SitePlan, liveblog: Liveblog) -> list[str]:
@@ -153,6 +165,8 @@ def stream_data(site: Site, liveblog: Liveblog, links: Links, latest_route: str 
     data = [("entry-pages", links.to(urls.entries_folder(liveblog.slug)))]
     if latest_route is not None:
         data.append(("latest-url", links.to(latest_route)))
+    if poll:
+        data.append(("liveblog", liveblog.slug))  # (the reader's last visit is kept per liveblog)
     if poll and liveblog.is_live:
         data += [("live-url", links.to(urls.updates_manifest(liveblog.slug))),
                  ("live-poll", str(site.config.live.poll_seconds))]

@@ -32,12 +32,17 @@ def key_events(liveblog: Liveblog) -> tuple[Entry, ...]:
     return tuple(islice((e for e in liveblog.entries if e.key_event), KEY_EVENTS_SHOWN))
 
 
+def corrections(liveblog: Liveblog) -> tuple[Entry, ...]:
+    """Every corrected entry, newest first: among the few with an `updated` time."""
+    return tuple(e for e in (liveblog.entries[i] for i in liveblog.flagged) if e.correction_html)
+
+
 def span(liveblog: Liveblog) -> str:
     """The liveblog's coverage span (in its structured data: see structured.coverage,
     whose start and end these are; a test holds them to it), from values the model
     keeps from build to build."""
-    start, newest = liveblog.time_span
-    return f"{start!r}|{None if liveblog.is_live else newest!r}"
+    start, _ = liveblog.time_span
+    return f"{start!r}|{liveblog.coverage_end!r}"
 
 
 def stream_archive_inputs(liveblog: Liveblog, span: str, chunks: list[Chunk], *more: str) -> list[str]:
@@ -73,7 +78,8 @@ def front_inputs(plan: SitePlan, liveblog: Liveblog, span: str, chunks: list[Chu
               + _linked(plan, liveblog, liveblog.topic_entries(t.slug)[:TOPIC_PREVIEW]) for t in liveblog.topics]
     return "\x00".join((liveblog.digest, span, repr(liveblog.last_modified), str(len(liveblog.entries)),
                         *(e.digest for e in liveblog.pinned), chunks[0].digest, "|",
-                        _linked(plan, liveblog, key_events(liveblog)), "|", *topics, "|", *_pager(chunks)))
+                        _linked(plan, liveblog, key_events(liveblog)), "|", *topics, "|", *_pager(chunks),
+                        "|", liveblog.summary_digest, _linked(plan, liveblog, corrections(liveblog))))
 
 
 def topic_front_inputs(liveblog: Liveblog, topic: Topic, chunks: list[Chunk]) -> str:

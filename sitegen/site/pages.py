@@ -13,20 +13,22 @@ from typing import Callable, Iterator
 from markupsafe import Markup
 
 from sitegen.core import urls
+from sitegen.site.author_pages import author_pages
+from sitegen.site.compact import compact_pages
 from sitegen.site.entry_pages import entry_pages
 from sitegen.site.live import stream_data
 from sitegen.site.plan import (EntryLink, Fragment, PageGroup, PageSpec, SitePlan, stream_route,
                                topic_stream_route)
 from sitegen.model.site import Entry, Liveblog, Site, Topic
-from sitegen.site.page_inputs import (CARD_ENTRIES, TOPIC_PREVIEW, cards_inputs, front_inputs, key_events, span,
-                                  stream_archive_inputs, topic_front_inputs)
+from sitegen.site.page_inputs import (CARD_ENTRIES, TOPIC_PREVIEW, cards_inputs, corrections, front_inputs,
+                                      key_events, span, stream_archive_inputs, topic_front_inputs)
 from sitegen.site.structured import liveblog_posting
 from sitegen.model.pagination import Chunk
 from sitegen.site.streams import stream_chunks
 from sitegen.site.pager import Pager, chunk_label, pager
 from sitegen.core.urls import Links
-from sitegen.site.views import (Alternate, Head, SiteView, datetime_label, feed_alternates, head,
-                           site_view)
+from sitegen.site.views import (Alternate, Head, SiteView, SummaryView, datetime_label, feed_alternates, head,
+                                plain_text, site_view, summary_view)
 
 ARCHIVE_BLOCK = 20  # archive pages per group (see `archive_group`)
 
@@ -38,6 +40,16 @@ class TopicSummary:
     url: str
     count: int
     latest: tuple[EntryLink, ...]
+
+
+@dataclass(frozen=True)
+class CorrectionLink:
+    """One correction in the liveblog's corrections list: the entry, when, and what."""
+
+    link: EntryLink
+    updated_iso: str
+    updated_label: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -71,7 +83,10 @@ class LiveblogPage:
     header: LiveblogHeader
     is_front: bool
     stream_heading: str
+    summary: SummaryView | None  # the front page's (possibly empty) key points
     key_events: tuple[EntryLink, ...]
+    key_events_url: str
+    corrections: tuple[CorrectionLink, ...]
     topics: tuple[TopicSummary, ...]
     pinned: Markup
     stream: Markup
@@ -110,9 +125,11 @@ def site_pages(site: Site, plan: SitePlan, fragment: Fragment) -> Iterator[PageS
     yield home_page(site, plan)
     for liveblog in site.liveblogs:
         yield from liveblog_pages(site, plan, liveblog, fragment)
+        yield from compact_pages(site, liveblog, fragment, liveblog_header)
         for topic in liveblog.topics:
             yield from topic_pages(site, liveblog, topic.slug, fragment)
         yield from entry_pages(site, plan, liveblog, fragment)
+    yield from author_pages(site)
     yield not_found_page(site, plan)
 
 
@@ -189,7 +206,10 @@ def liveblog_page(site: Site, plan: SitePlan, liveblog: Liveblog, chunk: Chunk, 
         header=liveblog_header(site, liveblog, links, archive=not front),
         is_front=front,
         stream_heading="Latest updates" if front else f"Updates from {chunk_label(chunk)}",
+        summary=summary_view(liveblog) if front else None,
         key_events=tuple(plan.entry_link(liveblog, e, links, route) for e in key_events(liveblog)) if front else (),
+        key_events_url=links.to(urls.key_events(liveblog.slug)),
+        corrections=_corrections(plan, liveblog, links, route) if front else (),
         topics=_topic_summaries(plan, liveblog, links, route) if front else (),
         pinned=_join(pinned, liveblog, links, fragment),
         stream=_join(chunk.items, liveblog, links, fragment),
@@ -198,6 +218,15 @@ def liveblog_page(site: Site, plan: SitePlan, liveblog: Liveblog, chunk: Chunk, 
         stream_data=stream_data(site, liveblog, links, None if front else urls.liveblog(liveblog.slug),
                                 poll=front),
     )
+
+
+def _corrections(plan: SitePlan, liveblog: Liveblog, links: Links, here: str) -> tuple[CorrectionLink, ...]:
+    found = []
+    for entry in corrections(liveblog):
+        updated = (entry.updated or entry.time).astimezone(liveblog.timezone)
+        found.append(CorrectionLink(plan.entry_link(liveblog, entry, links, here), updated.isoformat(),
+                                    datetime_label(updated), plain_text(entry.correction_html or "")))
+    return tuple(found)
 
 
 def liveblog_alternates(liveblog: Liveblog, links: Links) -> tuple[Alternate, ...]:

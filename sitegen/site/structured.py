@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from sitegen.core import urls
 from sitegen.config.site_config import SiteConfig
-from sitegen.model.site import Entry, Liveblog
+from sitegen.model.site import Author, Entry, Liveblog
 from sitegen.core.urls import Links
 from sitegen.site.views import headline, plain_text, script_json
 
@@ -66,8 +66,12 @@ def blog_posting(entry: Entry, config: SiteConfig, links: Links, url: str, org: 
                  text: str | None = None) -> dict[str, Any]:
     """One update as a BlogPosting; `url` points at the entry where it is shown, `org`
     is the publisher (the author of unsigned updates), `text` the body as plain text."""
-    if entry.author or config.author:
-        author: dict[str, Any] = {"@type": "Person", "name": entry.author or config.author}
+    author: Any
+    if entry.authors:
+        people = [person(a, links) for a in entry.authors]
+        author = people[0] if len(people) == 1 else people
+    elif config.author:
+        author = {"@type": "Person", "name": config.author}
     else:
         author = org
     data: dict[str, Any] = {
@@ -83,6 +87,21 @@ def blog_posting(entry: Entry, config: SiteConfig, links: Links, url: str, org: 
         data["articleBody"] = body
     if entry.image:
         data["image"] = links.absolute_static(entry.image)
+    return data
+
+
+def person(author: Author, links: Links) -> dict[str, Any]:
+    """An author as a schema.org Person: their page here (when described under
+    `authors:`), photo, role and own link."""
+    data: dict[str, Any] = {"@type": "Person", "name": author.name}
+    if author.id:
+        data["url"] = links.absolute(urls.author(author.id))
+    if author.role:
+        data["jobTitle"] = author.role
+    if author.image:
+        data["image"] = links.absolute_static(author.image)
+    if author.url:
+        data["sameAs" if author.id else "url"] = author.url
     return data
 
 
@@ -103,8 +122,8 @@ def coverage(liveblog: Liveblog) -> Coverage:
     memo = _coverage_memo.get(id(liveblog))
     if memo is not None and memo[0] is liveblog:
         return memo[1]
-    start, newest = liveblog.time_span  # (kept across `serve`'s rebuilds: see incremental.successor)
-    result = Coverage(start, liveblog.last_modified, None if liveblog.is_live else newest)
+    start, _ = liveblog.time_span  # (kept across `serve`'s rebuilds: see incremental.successor)
+    result = Coverage(start, liveblog.last_modified, liveblog.coverage_end)
     if len(_coverage_memo) >= 4:  # pages come liveblog by liveblog; hold few alive
         _coverage_memo.clear()
     _coverage_memo[id(liveblog)] = (liveblog, result)

@@ -68,6 +68,20 @@ class TopicLink:
 
 
 @dataclass(frozen=True)
+class AuthorView:
+    name: str
+    role: str | None
+    url: str | None  # their page on this site (an id from `authors:`), else their own link
+    image_url: str | None
+
+
+def author_views(entry: Entry, links: Links) -> tuple[AuthorView, ...]:
+    return tuple(AuthorView(a.name, a.role,
+                            links.to(urls.author(a.id)) if a.id else a.url,
+                            links.static(a.image) if a.image else None) for a in entry.authors)
+
+
+@dataclass(frozen=True)
 class EntryView:
     id: str
     anchor: str
@@ -92,6 +106,9 @@ class EntryView:
     share_label: str
     version: str  # changes with any edit: lets an open page replace the entry in place
     topic_slugs: str  # space-separated, for the reader's topic filter
+    scheduled: bool  # a preview of an entry whose time lies ahead
+    correction_html: Markup | None
+    authors: tuple[AuthorView, ...]
 
 
 def entry_view(entry: Entry, liveblog: Liveblog, links: Links) -> EntryView:
@@ -124,7 +141,28 @@ def entry_view(entry: Entry, liveblog: Liveblog, links: Links) -> EntryView:
         share_label=f"Link to this update: {headline(entry)}",
         version=entry.digest[:16],
         topic_slugs=" ".join(entry.topics),
+        scheduled=entry.scheduled,
+        correction_html=Markup(entry.correction_html) if entry.correction_html else None,
+        authors=author_views(entry, links),
     )
+
+
+@dataclass(frozen=True)
+class SummaryView:
+    """The liveblog's key points above the stream (empty: a hidden box live updates fill)."""
+
+    html: Markup | None
+    updated_iso: str | None
+    updated_label: str | None
+    version: str  # as in updates.json: sitegen.js replaces the box when it changes
+
+
+def summary_view(liveblog: Liveblog) -> SummaryView:
+    updated = liveblog.summary_updated
+    return SummaryView(Markup(liveblog.summary_html) if liveblog.summary_html else None,
+                       updated.isoformat() if updated else None,
+                       datetime_label(updated.astimezone(liveblog.timezone)) if updated else None,
+                       liveblog.summary_digest[:16] if liveblog.summary_html else "")
 
 
 def permalink(entry: Entry, liveblog: Liveblog, links: Links) -> str:

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sitegen.config.site_config import read_text
+from sitegen.config.site_config import AuthorConfig, read_text
 from sitegen.core.errors import Problem, SitegenError
 from sitegen.core.schema import parse
 from sitegen.core.text import clean_text, normalise_slug, slug_problem
@@ -25,6 +25,7 @@ from sitegen.model.site import Attribution, Entry, Liveblog, SourceRef, Topic, s
 from sitegen.source.entry_rules import LIVEBLOG_FILE, SCAFFOLD_BODY, check_entries, placeholder_line
 from sitegen.source.fields import Draft, EntryFields, ListedEntryFields
 from sitegen.source.files import MarkdownSource, load_yaml_file, scan_folder, split_markdown
+from sitegen.source.people import resolve_authors
 
 MAX_ENTRIES_PER_FILE = 5000
 
@@ -39,6 +40,7 @@ class FolderPlan:
     zone: ZoneInfo
     drafts: bool  # drafts are shown
     render_bodies: RenderBodies
+    people: dict[str, AuthorConfig] | None = None  # `authors:` (each entry's `author` resolved against it)
 
 
 class EntryReader(Protocol):
@@ -64,13 +66,21 @@ class FullReader:
                 continue
             drafts += parse_entry_file(path, text, problems)
         check_entries(drafts, plan.topics, plan.source, problems)
-        kept = shown(drafts, plan.drafts)
-        bodies = plan.render_bodies([(d.id, d.body) for d in kept])
-        return tuple(sorted((make_entry(d, html, plan.zone) for d, html in zip(kept, bodies)),
-                            key=stream_key, reverse=True))
+        return tuple(sorted(render_drafts(shown(drafts, plan.drafts), plan), key=stream_key, reverse=True))
 
     def liveblog(self, folder: Path, made: Liveblog) -> Liveblog:
         return made
+
+
+def render_drafts(drafts: list[Draft], plan: FolderPlan) -> list[Entry]:
+    """The drafts' entries, every body and correction rendered in one batch."""
+    corrections = [d for d in drafts if d.fields.correction]
+    rendered = plan.render_bodies([(d.id, d.body) for d in drafts]
+                                  + [(f"{d.id}-correction", clean_text(d.fields.correction or ""))
+                                     for d in corrections])
+    corrected = dict(zip(map(id, corrections), rendered[len(drafts):]))
+    return [make_entry(d, html, plan.zone, corrected.get(id(d)), plan.people or {})
+            for d, html in zip(drafts, rendered)]
 
 
 def shown(drafts: list[Draft], show_drafts: bool) -> list[Draft]:
@@ -145,6 +155,9 @@ def _draft(fields: EntryFields, entry_id: str, body: str, origin: SourceRef,
                                 f"updated ({fields.updated}) is before time ({fields.time}): `updated` says "
                                 "when a published entry last changed, so it comes after `time`; correct "
                                 "it, or remove `updated`"))
+    if fields.correction is not None and not fields.updated:
+        problems.append(Problem(origin.path, data.line_of("correction"), "a `correction` needs `updated:` set "
+                                "to when the entry was corrected (e.g. updated: 2025-03-23T10:15)"))
     return Draft(fields, entry_id, clean_text(body), origin, dict(getattr(data, "key_lines", {})))
 
 
@@ -155,17 +168,20 @@ def _before(updated: str, time: str) -> bool:
     return (first.tzinfo is None) == (second.tzinfo is None) and first < second
 
 
-def make_entry(d: Draft, body_html: str, zone: ZoneInfo) -> Entry:
+def make_entry(d: Draft, body_html: str, zone: ZoneInfo, correction_html: str | None = None,
+               people: dict[str, AuthorConfig] | None = None) -> Entry:
     f = d.fields
     local_image = f.image and not urlsplit(f.image).scheme
+    authors = resolve_authors(f.author or (), people or {})
     values: dict[str, Any] = dict(
-        id=d.id, time=_aware(f.time, zone), title=_text(f.title),
+        id=d.id, time=aware(f.time, zone), title=_text(f.title),
         topics=tuple(dict.fromkeys(normalise_slug(t) for t in f.topics)),
-        author=_text(f.author), pinned=f.pinned, key_event=f.key_event, draft=f.draft,
+        author=", ".join(a.name for a in authors) or None, authors=authors,
+        correction_html=correction_html or None, pinned=f.pinned, key_event=f.key_event, draft=f.draft,
         image=f.image.lstrip("/") if local_image and f.image else f.image,
         caption=_text(f.caption), credit=_text(f.credit),
         source=Attribution(clean_text(f.source.name), f.source.url) if f.source else None,
-        updated=_aware(f.updated, zone) if f.updated else None,
+        updated=aware(f.updated, zone) if f.updated else None,
         body=d.body, body_html=body_html,
     )
     # The digest covers every field that can shape the entry's HTML, never its location.
@@ -174,7 +190,8 @@ def make_entry(d: Draft, body_html: str, zone: ZoneInfo) -> Entry:
     return Entry(**values, digest=digest, origin=d.origin)
 
 
-def _aware(value: str, zone: ZoneInfo) -> datetime:
+def aware(value: str, zone: ZoneInfo) -> datetime:
+    """An ISO 8601 time; without an offset, in `zone` (the liveblog's)."""
     parsed = datetime.fromisoformat(value)
     return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed
 

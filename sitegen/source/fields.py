@@ -51,7 +51,7 @@ class EntryFields:
     id: str | None = spec(None)
     title: str | None = spec(None)
     topics: tuple[str, ...] = spec(())
-    author: str | None = spec(None)
+    author: tuple[str, ...] | None = spec(None)  # one name or id, or a list of them
     pinned: bool = spec(False)
     key_event: bool = spec(False)
     draft: bool = spec(False)
@@ -60,6 +60,7 @@ class EntryFields:
     credit: str | None = spec(None)
     source: SourceFields | None = spec(None)
     updated: str | None = spec(None, check=check_time)
+    correction: str | None = spec(None)  # Markdown: what was wrong and what changed (with `updated`)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,9 @@ class LiveblogFields:
     status: str = spec("live", check=choice("live", "ended"))
     timezone: str | None = spec(None, check=check_timezone)
     topics: dict[str, Any] | None = spec(None)
+    summary: str | None = spec(None)  # Markdown: the key points above the stream
+    summary_updated: str | None = spec(None, check=check_time)
+    ends: str | None = spec(None, check=check_time)  # after it the liveblog counts as ended
 
 
 @dataclass(frozen=True)

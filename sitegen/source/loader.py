@@ -7,6 +7,7 @@ reported at once with its file and line. A liveblog folder's entries come from a
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,17 +19,21 @@ from sitegen.core.text import clean_text, normalise_slug, slug_problem
 from sitegen.core.yamlsafe import YamlMap
 from sitegen.markdown.bodies import RenderBodies
 from sitegen.model.site import Liveblog, Site, SourceRef, Topic
-from sitegen.source.entries import EntryReader, FolderPlan, FullReader
+from sitegen.source.entries import EntryReader, FolderPlan, FullReader, aware
+from sitegen.source.schedule import Clock, utc_now
 from sitegen.source.entry_rules import LIVEBLOG_FILE
 from sitegen.source.fields import LiveblogFields
 from sitegen.source.files import listed_files, load_yaml_file
 
 
 def load_site(source: Path, config: SiteConfig, drafts: bool, render_bodies: RenderBodies,
-              reader: EntryReader | None = None) -> Site:
+              reader: EntryReader | None = None, now: datetime | None = None, future: bool = False) -> Site:
     """Read every liveblog under `source/content` into a validated `Site`; `reader`
-    may remember files from earlier builds (build hands it the incremental one)."""
+    may remember files from earlier builds (build hands it the incremental one).
+    Entries whose time lies after `now` are held back (kept, marked, with `future`:
+    see schedule.py)."""
     reader = reader or FullReader()
+    clock = Clock(now or utc_now(), future)
     content = source / "content"
     if not content.is_dir():
         raise ContentError.at(content, None, "no content folder: create content/<liveblog>/liveblog.yaml")
@@ -39,7 +44,7 @@ def load_site(source: Path, config: SiteConfig, drafts: bool, render_bodies: Ren
         if not folder.is_dir():
             continue
         try:
-            liveblog = _load_liveblog(folder, source, config, (drafts, render_bodies), problems, reader)
+            liveblog = _load_liveblog(folder, source, config, (drafts, render_bodies), problems, reader, clock)
         except SitegenError as exc:
             problems += exc.problems
             continue
@@ -51,7 +56,7 @@ def load_site(source: Path, config: SiteConfig, drafts: bool, render_bodies: Ren
         seen[liveblog.slug] = folder
         liveblogs.append(liveblog)
     raise_all(problems, ContentError)
-    return Site(config, tuple(sorted(liveblogs, key=_home_order)))
+    return Site(config, tuple(sorted(liveblogs, key=_home_order)), clock.next_due())
 
 
 def _home_order(liveblog: Liveblog) -> tuple[bool, float, str]:
@@ -60,7 +65,7 @@ def _home_order(liveblog: Liveblog) -> tuple[bool, float, str]:
 
 
 def _load_liveblog(folder: Path, source: Path, config: SiteConfig, rendering: tuple[bool, RenderBodies],
-                   problems: list[Problem], reader: EntryReader) -> Liveblog | None:
+                   problems: list[Problem], reader: EntryReader, clock: Clock) -> Liveblog | None:
     meta_path = folder / LIVEBLOG_FILE
     if not meta_path.is_file():
         problems.append(Problem(folder, None, f"a liveblog folder needs a {LIVEBLOG_FILE}"))
@@ -75,9 +80,16 @@ def _load_liveblog(folder: Path, source: Path, config: SiteConfig, rendering: tu
         return None
     topics = _topics(fields.topics, data, meta_path, problems)
     zone = ZoneInfo(fields.timezone or config.timezone)
-    entries = reader.entries(FolderPlan(folder, source, topics, zone, *rendering), problems)
-    made = Liveblog(slug, clean_text(fields.title), clean_text(fields.description), fields.status,
-                    zone, topics, entries, SourceRef(meta_path, 1))
+    entries = reader.entries(FolderPlan(folder, source, topics, zone, *rendering, config.authors), problems)
+    entries = clock.hold_back(slug, entries)
+    render_bodies = rendering[1]
+    summary = render_bodies([(f"summary-{slug}", clean_text(fields.summary))])[0] if fields.summary else None
+    ends = aware(fields.ends, zone) if fields.ends else None
+    made = Liveblog(slug, clean_text(fields.title), clean_text(fields.description),
+                    clock.status(slug, fields.status, ends), zone, topics, entries, SourceRef(meta_path, 1),
+                    summary_html=summary or None,
+                    summary_updated=aware(fields.summary_updated, zone) if fields.summary_updated else None,
+                    ends=ends)
     return reader.liveblog(folder, made)
 
 

@@ -133,7 +133,9 @@
   var list = stream && one(".stream__entries", stream);
   var pinnedBox = stream && one(".stream__pinned", stream);
   var filter = "";
+  var keyOnly = false;  // "Key events only"
   var oldestFirst = false;
+  var embed = stream && stream.hasAttribute("data-embed");
 
   function articles(scope) { return all("article[data-entry-id]", scope || stream); }
   function timeOf(el) { return Date.parse(el.getAttribute("data-time")) || 0; }
@@ -142,7 +144,7 @@
     var shown = 0;
     articles(scope).forEach(function (a) {
       var topics = (a.getAttribute("data-topics") || "").split(" ");
-      a.hidden = !!filter && topics.indexOf(filter) < 0;
+      a.hidden = (!!filter && topics.indexOf(filter) < 0) || (keyOnly && !a.classList.contains("entry--key"));
       if (!a.hidden) shown++;
     });
     return shown;
@@ -228,6 +230,7 @@
     oldestFirst = oldest;
     keepPosition(function () {
       articles(list).reverse().forEach(function (a) { list.appendChild(a); });
+      placeVisitMarker();
     });
     button.setAttribute("aria-pressed", String(oldest));
     try { sessionStorage.setItem("sitegen-order", oldest ? "oldest" : "newest"); } catch (e) { /* private mode */ }
@@ -256,19 +259,32 @@
     bar.setAttribute("role", "group");
     bar.setAttribute("aria-label", "Reading options");
     var topics = stream.classList.contains("stream--topic") ? [] : topicChoices();
-    var empty = make("p", "sg-empty", "No updates on this topic on this page.");
+    var empty = make("p", "sg-empty", "No updates on this page match these options.");
     empty.hidden = true;
+    var select = null, key = null;
+    function changed() {
+      filter = select ? select.value : "";
+      keyOnly = !!(key && key.checked);
+      keepPosition(function () { empty.hidden = applyFilter() > 0; });
+      rememberView();
+    }
     if (topics.length > 1) {
       var label = make("label", "sg-filter", "Topic ");
-      var select = make("select");
+      select = make("select");
       select.appendChild(new Option("All topics", ""));
       topics.forEach(function (t) { select.appendChild(new Option(t[1], t[0])); });
-      select.addEventListener("change", function () {
-        filter = select.value;
-        keepPosition(function () { empty.hidden = applyFilter() > 0; });
-      });
+      select.addEventListener("change", changed);
       label.appendChild(select);
       bar.appendChild(label);
+    }
+    if (!stream.classList.contains("stream--key-events")) {
+      var keyLabel = make("label", "sg-key");
+      key = make("input");
+      key.type = "checkbox";
+      key.addEventListener("change", changed);
+      keyLabel.appendChild(key);
+      keyLabel.appendChild(doc.createTextNode(" Key events only"));
+      bar.appendChild(keyLabel);
     }
     var order = make("button", "sg-order", "Oldest first");
     order.type = "button";
@@ -281,6 +297,31 @@
     var saved = null;
     try { saved = sessionStorage.getItem("sitegen-order"); } catch (e) { /* private mode */ }
     if (saved === "oldest") setOrder(true, order);
+    restoreView(select, key, changed);
+  }
+
+  /* The reader's filter lives in the address (?topic=T&key-events=1), so a filtered
+   * view can be shared and survives a reload. */
+  function rememberView() {
+    var url = new URL(location.href);
+    if (filter) url.searchParams.set("topic", filter); else url.searchParams.delete("topic");
+    if (keyOnly) url.searchParams.set("key-events", "1"); else url.searchParams.delete("key-events");
+    if (url.href !== location.href) history.replaceState(history.state, "", url.href);
+  }
+
+  function restoreView(select, key, changed) {
+    var params = new URLSearchParams(location.search);
+    var topic = params.get("topic") || "";
+    var wanted = false;
+    if (select && topic && ID.test(topic) && one("option[value='" + topic + "']", select)) {
+      select.value = topic;
+      wanted = true;
+    }
+    if (key && params.get("key-events") === "1") {
+      key.checked = true;
+      wanted = true;
+    }
+    if (wanted) changed();
   }
 
   function throttle(fn) {
@@ -298,9 +339,11 @@
     if (!m) return;
     var here = doc.getElementById("entry-" + m[1]);
     if (here) {
-      if (here.hidden) {  // hidden by the topic filter: show everything again
-        var select = one(".sg-filter select");
-        if (select) { select.value = ""; select.dispatchEvent(new Event("change")); }
+      if (here.hidden) {  // hidden by the reader's filter: show everything again
+        var select = one(".sg-filter select"), key = one(".sg-key input");
+        if (select) select.value = "";
+        if (key) key.checked = false;
+        (select || key).dispatchEvent(new Event("change"));
         goTo(here);
       }
       return;
@@ -319,6 +362,62 @@
       note.setAttribute("role", "status");
       (pinnedBox || list).parentNode.insertBefore(note, pinnedBox || list);
     });
+  }
+
+  /* ---- since your last visit: the browser's own storage, nothing sent ----- */
+  var visit = { key: null, seen: 0, boundary: null, marker: null };
+
+  function storeSeen(time) {
+    if (!visit.key || !(time > visit.seen)) return;
+    visit.seen = time;
+    try { localStorage.setItem(visit.key, JSON.stringify({ time: time })); } catch (e) { /* private mode */ }
+  }
+
+  function sawEntry(el) { if (!el.classList.contains("entry--scheduled")) storeSeen(timeOf(el)); }
+
+  function placeVisitMarker() {
+    var b = visit.boundary, m = visit.marker;
+    if (b && m && b.parentNode) b.parentNode.insertBefore(m, oldestFirst ? b.nextSibling : b);
+  }
+
+  function lastVisit() {
+    var slug = stream.getAttribute("data-liveblog");
+    if (!slug || !ID.test(slug) || embed) return;
+    var key = "sitegen-visit:" + slug, before = null;
+    try { before = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { before = null; }
+    var items = articles(list).filter(function (a) { return !a.classList.contains("entry--scheduled"); });
+    var last = before && typeof before.time === "number" ? before.time : null;
+    visit.key = key;
+    items.forEach(sawEntry);
+    if (last === null) return;
+    var fresh = items.filter(function (a) { return timeOf(a) > last; });
+    if (!fresh.length) return;
+    var note = make("p", "sg-visit", plural(fresh.length, "1 new update since your last visit",
+                                            "new updates since your last visit"));
+    note.setAttribute("role", "status");
+    (pinnedBox || list).parentNode.insertBefore(note, pinnedBox || list);
+    visit.boundary = items.filter(function (a) { return timeOf(a) <= last; })[0] || null;
+    if (visit.boundary) {
+      visit.marker = make("p", "sg-visit-marker", "Where you left off");
+      visit.marker.id = "sg-last-visit";
+      placeVisitMarker();
+    }
+  }
+
+  /* ---- the embed: tells the page around it how tall it is --------------- */
+  function embedHeight() {
+    if (!embed || window.parent === window) return;
+    var sent = 0;
+    var post = function () {
+      var height = Math.ceil(doc.documentElement.getBoundingClientRect().height);
+      if (height !== sent) {
+        sent = height;
+        window.parent.postMessage({ sitegen: "embed-height", height: height }, "*");
+      }
+    };
+    if (window.ResizeObserver) new ResizeObserver(post).observe(doc.documentElement);
+    window.addEventListener("load", post);
+    post();
   }
 
   /* ---- live updates ----------------------------------------------------- */
@@ -401,7 +500,38 @@
       });
       if (fresh.length) arrive(fresh);
       lastUpdated(m.updated);
-      if (m.status && m.status !== "live") stop();
+      if ("summary" in m) summary(m.summary);
+      var ends = typeof m.ends === "string" ? Date.parse(m.ends) : NaN;
+      if ((m.status && m.status !== "live") || ends <= Date.now()) stop();
+    }
+
+    /* The key points above the stream, refreshed in place when the desk edits them. */
+    function summary(data) {
+      var box = doc.getElementById("summary");
+      if (!box) return;
+      if (!data || typeof data.html !== "string") { box.hidden = true; return; }
+      if (box.getAttribute("data-version") !== data.version) {
+        var t = doc.createElement("template");
+        t.innerHTML = data.html;
+        one(".summary__body", box).replaceChildren(t.content);
+        box.setAttribute("data-version", String(data.version));
+        var when = new Date(data.updated);
+        var time = one(".summary__updated time", box);
+        if (typeof data.updated === "string" && !isNaN(when)) {
+          if (!time) {
+            var span = make("span", "summary__updated", "Updated ");
+            time = make("time");
+            span.appendChild(time);
+            one(".summary__toggle", box).appendChild(span);
+          }
+          time.setAttribute("datetime", data.updated);
+          time.textContent = when.toLocaleString(doc.documentElement.lang || undefined, {
+            weekday: "short", day: "numeric", month: "long", year: "numeric",
+            hour: "2-digit", minute: "2-digit", timeZoneName: "short"
+          });
+        }
+      }
+      box.hidden = false;
     }
 
     /* The header's "Last updated", in the reader's own time zone once it changes. */
@@ -431,7 +561,10 @@
     }
 
     function arrive(fresh) {
-      if (oldestFirst) {
+      if (embed) {
+        insert(fresh, true, false);
+        articles(list).slice(Number(stream.getAttribute("data-embed")) || 10).forEach(function (a) { a.remove(); });
+      } else if (oldestFirst) {
         insert(fresh, false, true);  // they go below: nothing moves
       } else if (atTop()) {
         insert(fresh, true, false);  // the reader watches them slide in
@@ -451,6 +584,7 @@
             el.addEventListener("animationend", function () { el.classList.remove("sg-arrived"); }, { once: true });
           }
           place(el);
+          sawEntry(el);
         });
       };
       if (keep) keepPosition(change);
@@ -506,8 +640,12 @@
     if (stream.getAttribute("data-live-url")) {
       live = Live(stream.getAttribute("data-live-url"), stream.getAttribute("data-live-poll"));
     }
-    toolbar();
-    jumpControl();
+    lastVisit();
+    embedHeight();
+    if (!embed) {
+      toolbar();
+      jumpControl();
+    }
     resolveAnchor();
     window.addEventListener("hashchange", resolveAnchor);
   }
