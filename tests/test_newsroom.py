@@ -353,6 +353,6 @@ def test_the_embed_page_is_compact_live_and_links_to_the_full_coverage(tmp_path:
     (stream,) = page.xpath("//section[@data-embed]")
     assert stream.get("data-live-url") == "../../l/updates.json"
     assert page.xpath("//a[@href='https://example.org/l/']")
-    assert page.xpath("//base/@target") == ["_blank"]
+    assert page.xpath("//a[@href='https://example.org/l/']/@target") == ["_blank", "_blank"]
     assert page.xpath("//meta[@name='robots']/@content") == ["noindex"]
     assert page.xpath("//body/@class") == ["embed"]

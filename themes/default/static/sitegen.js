@@ -150,7 +150,18 @@
     return shown;
   }
 
+  /* In an embed, links open beside the page around it, never inside the frame. */
+  function outward(scope) {
+    if (!embed) return;
+    all("a[href]", scope).forEach(function (a) {
+      if (a.getAttribute("href").charAt(0) === "#") return;
+      a.target = "_blank";
+      a.rel = "noopener";
+    });
+  }
+
   function decorate(el) {
+    outward(el);
     relativeTimes(el);
     applyFilter(el.parentNode);
   }
@@ -641,6 +652,7 @@
       live = Live(stream.getAttribute("data-live-url"), stream.getAttribute("data-live-poll"));
     }
     lastVisit();
+    outward(doc);
     embedHeight();
     if (!embed) {
       toolbar();
