@@ -41,7 +41,7 @@ def cache_key(*parts: str) -> str:
     """A key naming a value by all of its inputs (and sitegen's code)."""
     digest = _BASE.copy()
     for part in parts:
-        digest.update(b"\x00" + part.encode())
+        digest.update(b"\x00" + part.encode("utf-8", "surrogatepass"))  # (file names need not be UTF-8)
     return digest.hexdigest()
 
 

@@ -30,7 +30,7 @@ from sitegen.incremental.filestamps import RACY_NS
 from sitegen.markdown.renderer import engines
 from sitegen.model.site import Due
 from sitegen.output.writer import intact_files
-from sitegen.source.files import is_litter
+from sitegen.source.files import is_litter, is_utf8_name
 
 SOURCE_FOLDERS = ("content", "static", "templates", "themes")
 CONFIG_FILE = "sitegen.yaml"
@@ -94,8 +94,8 @@ def _stamps(folder: Path, rows: list[str]) -> int | None:
     except OSError:
         return None
     for item in items:
-        if item.is_symlink() or is_litter(item.name):
-            return None
+        if item.is_symlink() or is_litter(item.name) or not item.name.isascii() and not is_utf8_name(item.name):
+            return None  # (a name that is not UTF-8: the build reports it)
         if item.name == "__pycache__":
             continue  # (compiled Python beside the bundled themes' package file)
         try:

@@ -22,6 +22,7 @@ from sitegen.core.text import clean_text, normalise_slug, slug_problem
 from sitegen.core.yamlsafe import YamlList, YamlMap
 from sitegen.markdown.bodies import RenderBodies
 from sitegen.model.site import Attribution, Entry, Liveblog, SourceRef, Topic, stream_key
+from sitegen.markdown.nesting import too_deep
 from sitegen.source.entry_rules import LIVEBLOG_FILE, SCAFFOLD_BODY, check_entries, placeholder_line
 from sitegen.source.fields import Draft, EntryFields, ListedEntryFields
 from sitegen.source.files import MarkdownSource, load_yaml_file, scan_folder, split_markdown
@@ -135,8 +136,9 @@ def _from_yaml_list(path: Path, problems: list[Problem], text: str | None = None
         if fields.id is None:
             problems.append(Problem(path, line, "an entry in a .yaml list needs an `id`"))
             continue
+        body_line = item.line_of("body") + (1 if "\n" in fields.body.rstrip("\n") else 0)  # (`body: |`)
         drafts.append(_draft(fields, normalise_slug(fields.id), fields.body, SourceRef(path, line), problems,
-                             item, item.line_of("body")))
+                             item, body_line))
     return [d for d in drafts if d is not None]
 
 
@@ -150,6 +152,11 @@ def _draft(fields: EntryFields, entry_id: str, body: str, origin: SourceRef,
         problems.append(Problem(origin.path, at, f"the entry still says {SCAFFOLD_BODY!r} (written by "
                                                  "`sitegen new`): replace it with the update, or add "
                                                  "`draft: true` until the entry is ready"))
+    if (deep := too_deep(body)) is not None:
+        problems.append(Problem(origin.path, body_line + deep,
+                                "the text is nested too deep from here (lists or quotes inside one another, "
+                                "more than 20 levels): Markdown would drop the rest of the entry; indent "
+                                "less or use fewer '>' so the levels stay below 20"))
     if fields.updated and _before(fields.updated, fields.time):
         problems.append(Problem(origin.path, data.line_of("updated"),
                                 f"updated ({fields.updated}) is before time ({fields.time}): `updated` says "

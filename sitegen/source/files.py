@@ -6,6 +6,7 @@ symlink can lead anywhere: those are skipped with a warning, never read.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -15,7 +16,7 @@ from typing import Any
 
 from sitegen.core import yamlsafe
 from sitegen.config.site_config import read_text
-from sitegen.core.errors import ContentError
+from sitegen.core.errors import ContentError, Problem, raise_all
 
 log = logging.getLogger("sitegen")
 
@@ -40,47 +41,97 @@ def is_litter(name: str) -> bool:
 
 
 def is_inside(path: Path, root: Path) -> bool:
-    """True when `path`, with every symlink resolved, stays inside `root`."""
+    """True when `path`, with every symlink resolved, stays inside `root` (a symlink loop,
+    which resolves nowhere, does not: see `link_loop`)."""
     try:
         path.resolve().relative_to(root.resolve())
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a loop (before Python 3.13)
         return False
     return True
 
 
-def listed_files(folder: Path, root: Path) -> list[Path]:
+def readable_name(name: str) -> str:
+    """A file name as a person can read it: bytes that are not UTF-8 as `\\xff`."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def link_loop(path: Path, ancestors: frozenset[Path] = frozenset()) -> bool:
+    """A symlink that leads back to itself, or to a folder it is inside (`ln -s . loop`)."""
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        return isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP
+    home = path.parent.resolve()
+    return target in ancestors or target == home or target in home.parents
+
+
+def listed_files(folder: Path, root: Path, strict: bool = True) -> list[Path]:
     """The real files of one folder, sorted, minus litter and escaping symlinks."""
-    return scan_folder(folder, root)[0]
+    return scan_folder(folder, root, strict)[0]
 
 
-def scan_folder(folder: Path, root: Path) -> tuple[list[Path], bool]:
-    """`listed_files`, and whether any of them is a symlink (scandir knows without a stat)."""
+def scan_folder(folder: Path, root: Path, strict: bool = True) -> tuple[list[Path], bool]:
+    """`listed_files`, and whether any of them is a symlink (scandir knows without a stat).
+
+    A name that is not UTF-8 and a symlink loop cannot be published: in `content/`
+    (`strict`) they are errors, collected for the whole folder; in `static/` they are
+    skipped with a warning each."""
     files = []
     symlinks = False
+    problems: list[Problem] = []
     with os.scandir(folder) as found:
         items = sorted(found, key=lambda item: item.name)  # the order of sorted(iterdir())
     child = getattr(folder, "_make_child_relpath", folder.joinpath)  # what iterdir() uses: fast
     for item in items:
+        if not item.name.isascii() and not is_utf8_name(item.name):
+            problems.append(Problem(folder / readable_name(item.name), None,
+                                    "the file name is not valid UTF-8 text (shown with \\x codes for the "
+                                    "bytes that are not): rename it, e.g. with letters, digits and '-'"))
+            continue
         path = child(item.name)
         if is_editor_litter(item.name):
             if is_litter(item.name):
                 log.warning("%s: skipped (looks like an editor's temporary file)", path)
             continue
         if item.is_symlink():
+            if link_loop(path):
+                problems.append(Problem(path, None, "a symlink loop (the link leads back to itself or to a "
+                                                    "folder it is in): remove the link"))
+                continue
             if not is_inside(path, root):
                 log.warning("%s: skipped (symlink leads outside the site folder)", path)
                 continue
             symlinks = True
         files.append(path)
+    if strict:
+        raise_all(problems, ContentError)
+    for problem in problems:
+        log.warning("%s (skipped)", problem)
     return files, symlinks
 
 
-def walk_files(folder: Path, root: Path) -> list[Path]:
-    """Every usable file below `folder`, recursively, in a stable order."""
+def is_utf8_name(name: str) -> bool:
+    """False for a name holding bytes that were not UTF-8 (Python keeps them as surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def walk_files(folder: Path, root: Path, ancestors: frozenset[Path] = frozenset()) -> list[Path]:
+    """Every usable file below `folder`, recursively, in a stable order; for `static/`,
+    so problems are warnings and the file or folder is skipped (see `scan_folder`).
+    `ancestors` (the real folders being walked) catches a loop through a symlinked
+    folder deeper down; each is reported once, where it is met."""
     found: list[Path] = []
-    for path in listed_files(folder, root):
+    ancestors = ancestors | {folder.resolve()}
+    for path in listed_files(folder, root, strict=False):
         if path.is_dir():
-            found += walk_files(path, root)
+            if path.is_symlink() and path.resolve() in ancestors:
+                log.warning("%s: skipped (a symlink loop: it leads back to a folder it is in)", path)
+                continue
+            found += walk_files(path, root, ancestors)
         elif path.is_file():
             found.append(path)
     return found
