@@ -28,14 +28,14 @@ from sitegen.site.structured import warn_missing
 from sitegen.markdown.renderer import MarkdownRenderer
 from sitegen.model.site import Due, Site
 from sitegen.source.schedule import utc_now
-from sitegen.output.writer import OutputWriter, StaleInputs, verify_inputs
+from sitegen.output.writer import OUTPUT_RECORDS, OutputWriter, StaleInputs, verify_inputs
 from sitegen.build.parallel import write_split
 from sitegen.site.pages import site_pages
 from sitegen.site.plan import PageGroup, PageSpec, SitePlan
+from sitegen.site.streams import Streams
 from sitegen.render.assets import theme_static_files, with_assets
 from sitegen.render.renderer import BUNDLED_THEMES, Renderer, Theme, find_theme
 from sitegen.source.files import walk_files
-from sitegen.site.streams import derived
 from sitegen.incremental.uptodate import SourceState, Summary, remember, source_state, unchanged
 
 CACHE_DIR = ".sitegen-cache"
@@ -143,7 +143,7 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
         # 2. Render into a staging folder; 3. swap it in.
         with _output_errors(options.output):
             writer = OutputWriter(options.output, manifest_path(options),
-                                  cache.objects if cache.keep_in_memory else None)
+                                  cache.memo.partition(OUTPUT_RECORDS) if cache.keep_in_memory else None)
             try:
                 files = render_site(site, Renderer(theme, config, CachedFragments(cache)), writer, statics, progress,
                                     cache)
@@ -215,12 +215,12 @@ def static_files(source: Path, theme: Theme, assets: tuple[tuple[str, str], ...]
 
 def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
                 statics: list[tuple[str, Path, str]], progress: Progress | None, cache: Cache) -> int:
-    plan = SitePlan(site)
+    plan = SitePlan(site, cache.memo)
     warn_missing(site.config)  # what search engines need for live coverage
     if not writer.incremental:
         renderer.prerender(site)  # every page is made: join prerendered <article>s
     routes: list[str] = []
-    sitemap = Sitemap(site)
+    sitemap = Sitemap(site, plan.streams)
     writer.deferred = []  # pages to make later: on both cores when there are many (parallel.py)
     for item in site_pages(site, plan, renderer.fragment):
         if isinstance(item, PageGroup):
@@ -290,7 +290,8 @@ class Sitemap:
     of a long liveblog's sitemap) is made once while its entries are the same objects
     (streams.py), so `serve` does not list 10,000 entry pages after each edit."""
 
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, streams: Streams) -> None:
+        self.streams = streams
         self.base_url = site.config.base_url
         self.urls: list[str] = []  # the sitemap's parts (feeds.sitemap_urls), in order
         self.parts: list[str] = []  # what each says, for `inputs`
@@ -304,7 +305,7 @@ class Sitemap:
             self.parts.append(f"{route} {pair[1]}")
 
     def add_group(self, group: PageGroup) -> None:
-        text, part = derived(("sitemap", group.name), (*group.entries, *group.routes),
+        text, part = self.streams.derived(("sitemap", group.name), (*group.entries, *group.routes),
                              partial(_group_sitemap, group, self.base_url), key=self.base_url)
         self.urls.append(text)
         self.parts.append(part)

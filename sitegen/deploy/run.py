@@ -19,7 +19,7 @@ from sitegen.deploy.plan import DeployRecord, Plan, plan_from_listing, plan_from
 from sitegen.deploy.publish import publish
 from sitegen.deploy.storage import Bucket, DeployError
 from sitegen.incremental.cache import Cache
-from sitegen.output.writer import intact_files
+from sitegen.output.writer import OUTPUT_RECORDS, intact_files, remembered_records
 
 Progress = Callable[[str, int, int], None]
 
@@ -108,9 +108,10 @@ def built_files(options: BuildOptions, cache: Cache | None = None) -> dict[str, 
     """The output's files (path -> digest) as the last successful build recorded them,
     from memory (`deploy --watch`) or from the build's record beside its cache, which is
     trusted only while every file in the output is as that build left it."""
-    remembered = cache.objects.get(f"output:{options.output}") if cache and cache.keep_in_memory else None
+    remembered = remembered_records(cache.memo.partition(OUTPUT_RECORDS), options.output) \
+        if cache and cache.keep_in_memory else None
     if remembered is not None:
-        return {rel: record.digest for rel, record in remembered[0].items()}  # type: ignore[index]
+        return {rel: record.digest for rel, record in remembered.items()}
     manifest = manifest_path(options)
     if manifest is None or not manifest.is_file() or not intact_files(options.output, manifest):
         raise DeployError(f"{options.output} is not as a successful `sitegen build` left it (no build yet, "

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from sitegen import __version__
+from sitegen.core.memo import Memo
 
 log = logging.getLogger("sitegen")
 
@@ -56,7 +57,7 @@ class Cache:
         self.touched: list[str] = []
         self.memory: dict[str, str] = {}  # every value seen, kept across builds (`serve`)
         self.loaded: dict[str, str] = {}  # values fetched in bulk for the current build
-        self.objects: dict[object, object] = {}  # decoded values, kept across builds with keep_in_memory
+        self.memo = Memo()  # the session's derived values (serve keeps its cache, and so this, between builds)
         if path is not None:
             self.db = self._open(path)
 

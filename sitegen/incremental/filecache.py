@@ -167,9 +167,9 @@ class ParsedFiles:
         self.cache = cache
         self.codec = codec
         self.salt = salt
-        self.memory = cache.objects  # decoded values, kept across builds by `serve`
+        self.memory = cache.memo.partition("parsed files")  # decoded values, kept across builds by `serve`
         self.changed = changed if cache.keep_in_memory else None
-        self.listings = Listings(self.memory, self.changed, cache.keep_in_memory)
+        self.listings = Listings(cache.memo.partition("folder listings"), self.changed, cache.keep_in_memory)
 
     def key(self, *parts: str) -> str:
         return cache_key("parsed", self.salt, *parts)

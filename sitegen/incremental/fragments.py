@@ -4,6 +4,7 @@ finished articles also kept in memory while templates and config are the same.""
 
 from __future__ import annotations
 
+from sitegen.core.memo import Partition
 from sitegen.incremental.cache import Cache, cache_key
 from sitegen.render.store import ArticleMemo
 
@@ -27,7 +28,8 @@ class CachedFragments:
     def articles(self, fingerprint: str) -> ArticleMemo:
         if not self.cache.keep_in_memory:
             return {}
-        known = self.cache.objects.get("articles")
-        if known is None or known[0] != fingerprint:  # type: ignore[index]
-            known = self.cache.objects["articles"] = (fingerprint, {})
-        return known[1]  # type: ignore[index, no-any-return]
+        kept: Partition[str, ArticleMemo] = self.cache.memo.partition("articles", limit=1)
+        known = kept.get(fingerprint)  # (a new fingerprint replaces the old one's articles)
+        if known is None:
+            known = kept[fingerprint] = {}
+        return known

@@ -17,6 +17,7 @@ from stat import S_ISREG
 from typing import Callable
 
 from sitegen.incremental.filestamps import RACY_NS, Signature, stat_signature
+from sitegen.core.memo import Partition
 from sitegen.source.files import is_editor_litter
 
 
@@ -46,7 +47,7 @@ class Listings:
     """Folders' listings, kept in `memory` by `serve` (`keep`), which may be told the
     paths that `changed` since the last successful build (None: unknown)."""
 
-    def __init__(self, memory: dict[object, object], changed: frozenset[Path] | None, keep: bool) -> None:
+    def __init__(self, memory: Partition[str, _Listing], changed: frozenset[Path] | None, keep: bool) -> None:
         self.memory = memory
         self.changed = changed
         self.keep = keep

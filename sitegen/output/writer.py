@@ -19,6 +19,7 @@ from typing import Callable
 
 from sitegen.output.claims import GroupClaims, claim_into
 from sitegen.core.errors import Problem, SitegenError
+from sitegen.core.memo import Partition
 
 MARKER = ".sitegen-output"
 O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -72,9 +73,20 @@ def intact_files(output: Path, manifest: Path) -> bool:
     return True
 
 
+OUTPUT_RECORDS = "output records"  # the session memo's partition for `remembered`
+# An output folder's records as a build left them: files, groups' inputs, claims, records.
+Remembered = tuple[dict[str, Record], dict[str, str], dict[str, GroupClaims], dict[str, dict[str, Record]]]
+
+
+def remembered_records(memory: Partition[str, Remembered], output: Path) -> dict[str, Record] | None:
+    """The records of `output`'s files that a build of this session kept, if any."""
+    known = memory.get(f"output:{output}")
+    return None if known is None else known[0]
+
+
 class OutputWriter:
     def __init__(self, output: Path, manifest_path: Path | None,
-                 remembered: dict[str, object] | None = None) -> None:
+                 remembered: Partition[str, Remembered] | None = None) -> None:
         """`remembered` (for `serve`, whose output folder is private) keeps the records of
         the last build in memory, where they are trusted without a look at each file."""
         self.output = output

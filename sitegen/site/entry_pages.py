@@ -22,7 +22,6 @@ from markupsafe import Markup
 
 from sitegen.core import urls
 from sitegen.model.site import Entry, Liveblog, Site
-from sitegen.site.streams import derived
 from sitegen.site.structured import entry_posting, part_of, publisher, truncate
 from sitegen.core.urls import Links
 from sitegen.site.views import Head, SiteView, feed_alternates, head, headline, plain_text, site_view
@@ -55,7 +54,7 @@ def entry_pages(site: Site, plan: SitePlan, liveblog: Liveblog, fragment: Fragme
     shared = _Shared.of(site, liveblog)
     for location, entries in plan.by_location(liveblog):
         name = f"entry pages {liveblog.slug} {location}"
-        routes, digest = derived((name,), entries, partial(_routes_and_digest, liveblog.slug, entries))
+        routes, digest = plan.streams.derived((name,), entries, partial(_routes_and_digest, liveblog.slug, entries))
         yield PageGroup(name, f"{liveblog.digest} {location} {digest}", routes,
                         partial(_pages, site, plan, liveblog, entries, shared, fragment), entries)
 

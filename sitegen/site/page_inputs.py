@@ -18,7 +18,7 @@ from typing import Iterable
 from sitegen.model.site import Entry, Liveblog, Site, Topic
 from sitegen.site.pager import position_of, shown_pages
 from sitegen.model.pagination import Chunk
-from sitegen.site.streams import derived
+from sitegen.site.streams import Streams
 from sitegen.site.plan import SitePlan
 
 
@@ -45,15 +45,18 @@ def span(liveblog: Liveblog) -> str:
     return f"{start!r}|{liveblog.coverage_end!r}"
 
 
-def stream_archive_inputs(liveblog: Liveblog, span: str, chunks: list[Chunk], *more: str) -> list[str]:
+def stream_archive_inputs(streams: Streams, liveblog: Liveblog, span: str, chunks: list[Chunk],
+                          *more: str) -> list[str]:
     """Every archive page's inputs (see `archive_inputs`): looked up again only when a
     page of the stream changed."""
-    return derived(("archive pages", liveblog.slug, *more), tuple(chunks),
-                   lambda: [archive_inputs(liveblog, span, chunks, chunk, *more) for chunk in chunks[1:]],
-                   key=(liveblog.digest, span))
+    return streams.derived(("archive pages", liveblog.slug, *more), tuple(chunks),
+                           lambda: [archive_inputs(streams, liveblog, span, chunks, chunk, *more)
+                                    for chunk in chunks[1:]],
+                           key=(liveblog.digest, span))
 
 
-def archive_inputs(liveblog: Liveblog, span: str, chunks: list[Chunk], chunk: Chunk, *more: str) -> str:
+def archive_inputs(streams: Streams, liveblog: Liveblog, span: str, chunks: list[Chunk], chunk: Chunk,
+                   *more: str) -> str:
     """An archive page (a stream page but the first): the liveblog's own fields, its
     coverage span (structured data), its entries and its pager (the pages it lists,
     each by number and label, so a new archive page changes only the pages that list
@@ -61,8 +64,8 @@ def archive_inputs(liveblog: Liveblog, span: str, chunks: list[Chunk], chunk: Ch
     shown = tuple(chunks[i] for i in shown_pages(len(chunks), position_of(chunks, chunk.number)))
     make = partial(_archive_inputs, liveblog.digest, span, chunk, shown, more)
     # (made once while the page and those it lists are the same Chunks: see streams.py)
-    return derived(("archive", liveblog.slug, *more, str(chunk.number)), (chunk, *shown), make,
-                   key=(liveblog.digest, span))
+    return streams.derived(("archive", liveblog.slug, *more, str(chunk.number)), (chunk, *shown), make,
+                           key=(liveblog.digest, span))
 
 
 def _archive_inputs(digest: str, span: str, chunk: Chunk, shown: tuple[Chunk, ...], more: tuple[str, ...]) -> str:

@@ -24,7 +24,6 @@ from sitegen.site.page_inputs import (CARD_ENTRIES, TOPIC_PREVIEW, cards_inputs,
                                       key_events, span, stream_archive_inputs, topic_front_inputs)
 from sitegen.site.structured import liveblog_posting
 from sitegen.model.pagination import Chunk
-from sitegen.site.streams import stream_chunks
 from sitegen.site.pager import Pager, chunk_label, pager
 from sitegen.core.urls import Links
 from sitegen.site.views import (Alternate, Head, SiteView, SummaryView, datetime_label, feed_alternates, head,
@@ -127,7 +126,7 @@ def site_pages(site: Site, plan: SitePlan, fragment: Fragment) -> Iterator[PageS
         yield from liveblog_pages(site, plan, liveblog, fragment)
         yield from compact_pages(site, liveblog, fragment, liveblog_header)
         for topic in liveblog.topics:
-            yield from topic_pages(site, liveblog, topic.slug, fragment)
+            yield from topic_pages(plan, liveblog, topic.slug, fragment)
         yield from entry_pages(site, plan, liveblog, fragment)
     yield from author_pages(site)
     yield not_found_page(site, plan)
@@ -161,16 +160,16 @@ def liveblog_pages(site: Site, plan: SitePlan, liveblog: Liveblog,
     links = Links.from_page(site.config.base_url, route)
     yield PageSpec(route, "liveblog.html", partial(page_of, chunk=chunks[0], links=links),
                    front_inputs(plan, liveblog, span(liveblog), chunks))
-    yield from archive_group(site, liveblog, chunks, partial(stream_route, liveblog.slug), "liveblog.html", page_of)
+    yield from archive_group(plan, liveblog, chunks, partial(stream_route, liveblog.slug), "liveblog.html", page_of)
 
 
-def archive_group(site: Site, liveblog: Liveblog, chunks: list[Chunk], route_of: Callable[[int], str], template: str,
+def archive_group(plan: SitePlan, liveblog: Liveblog, chunks: list[Chunk], route_of: Callable[[int], str], template: str,
                   page_of: Callable[..., object], *more: str) -> Iterator[PageGroup]:
     """A stream's archive pages (all but its first) in groups of ARCHIVE_BLOCK by page
     number (numbers count from the oldest, so a page stays in its group): after an edit
     most groups are as they were, and are kept whole, not looked at page by page. Each
     page keeps its own inputs, so of a changed group only the changed pages are made."""
-    inputs = stream_archive_inputs(liveblog, span(liveblog), chunks, *more)
+    inputs = stream_archive_inputs(plan.streams, liveblog, span(liveblog), chunks, *more)
     blocks: dict[int, list[tuple[Chunk, str]]] = {}
     for chunk, page_inputs in zip(chunks[1:], inputs):
         blocks.setdefault(chunk.number // ARCHIVE_BLOCK, []).append((chunk, page_inputs))
@@ -179,7 +178,7 @@ def archive_group(site: Site, liveblog: Liveblog, chunks: list[Chunk], route_of:
         name = " ".join(("archive pages", liveblog.slug, *more[:1], str(block)))
         # (a changed group is looked at page by page: usually one page of many changed)
         yield PageGroup(name, "\x00".join(i for _, i in pages), routes,
-                        partial(_archive_pages, site, pages, routes, template, page_of), whole=False)
+                        partial(_archive_pages, plan.site, pages, routes, template, page_of), whole=False)
 
 
 def _archive_pages(site: Site, pages: list[tuple[Chunk, str]], routes: tuple[str, ...], template: str,
@@ -258,15 +257,16 @@ def comments_view(site: Site, liveblog: Liveblog, links: Links) -> CommentsView:
     )
 
 
-def topic_pages(site: Site, liveblog: Liveblog, topic_slug: str, fragment: Fragment) -> Iterator[PageSpec | PageGroup]:
-    topic = liveblog.topic(topic_slug)
-    chunks = stream_chunks((liveblog.slug, topic_slug), liveblog.topic_entries(topic_slug), site.config.per_page)
+def topic_pages(plan: SitePlan, liveblog: Liveblog, topic_slug: str,
+                fragment: Fragment) -> Iterator[PageSpec | PageGroup]:
+    site, topic = plan.site, liveblog.topic(topic_slug)
+    chunks = plan.streams.chunks((liveblog.slug, topic_slug), liveblog.topic_entries(topic_slug), site.config.per_page)
     route = urls.topic(liveblog.slug, topic_slug)
     page_of = partial(topic_page, site, liveblog, topic, chunks=chunks, fragment=fragment)
     links = Links.from_page(site.config.base_url, route)
     yield PageSpec(route, "topic.html", partial(page_of, chunk=chunks[0], links=links),
                    topic_front_inputs(liveblog, topic, chunks))
-    yield from archive_group(site, liveblog, chunks, partial(topic_stream_route, liveblog.slug, topic_slug),
+    yield from archive_group(plan, liveblog, chunks, partial(topic_stream_route, liveblog.slug, topic_slug),
                              "topic.html", page_of, topic.slug, topic.title)
 
 

@@ -9,10 +9,11 @@ from functools import partial
 from typing import Callable, Iterator
 
 from sitegen.core import urls
+from sitegen.core.memo import Memo
 from sitegen.core.urls import Links
 from sitegen.model.pagination import Chunk
 from sitegen.model.site import Entry, Liveblog, Site
-from sitegen.site.streams import places, stream_chunks
+from sitegen.site.streams import Streams
 from sitegen.site.views import headline, time_label
 
 # Renders an entry's <article> as seen from a page with the given links.
@@ -63,15 +64,17 @@ class SitePlan:
     reuse what the last build worked out for pages whose entries did not change
     (streams.py)."""
 
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, memo: Memo | None = None) -> None:
+        """`memo`: the session's (see core/memo.py); a one-off build's is new."""
         self.site = site
+        self.streams = Streams(memo or Memo())
         self.chunks: dict[str, list[Chunk]] = {}
         self.places: dict[str, dict[str, str]] = {}  # liveblog slug -> entry id -> its stream page
         for liveblog in site.liveblogs:
             slug, pinned = liveblog.slug, liveblog.pinned
-            chunks = stream_chunks((slug,), liveblog.unpinned, site.config.per_page)
+            chunks = self.streams.chunks((slug,), liveblog.unpinned, site.config.per_page)
             self.chunks[slug] = chunks
-            self.places[slug] = places(slug, chunks, pinned, urls.liveblog(slug), partial(stream_route, slug))
+            self.places[slug] = self.streams.places(slug, chunks, pinned, urls.liveblog(slug), partial(stream_route, slug))
 
     def by_location(self, liveblog: Liveblog) -> list[tuple[str, tuple[Entry, ...]]]:
         """(stream page route, the entries that live there), the front page first."""

@@ -114,10 +114,8 @@ class Coverage:
     end: datetime | None
 
 
-_coverage_memo: dict[int, tuple[Liveblog, Coverage]] = {}
-
-
 def coverage(liveblog: Liveblog) -> Coverage:
+<<<<<<< HEAD
     """Computed once per liveblog, not once per page: a long liveblog has many pages."""
     memo = _coverage_memo.get(id(liveblog))
     if memo is not None and memo[0] is liveblog:
@@ -128,6 +126,12 @@ def coverage(liveblog: Liveblog) -> Coverage:
         _coverage_memo.clear()
     _coverage_memo[id(liveblog)] = (liveblog, result)
     return result
+=======
+    """From values the liveblog computes once (cached properties; carried across
+    `serve`'s rebuilds by incremental.successor): cheap on each of many pages."""
+    start, newest = liveblog.time_span
+    return Coverage(start, liveblog.last_modified, None if liveblog.is_live else newest)
+>>>>>>> 429ddc4 (memo: one session-owned memo store in named partitions (core/memo.py) replaces Cache.objects and the module-level stores of streams (now Streams, held by the SitePlan) and structured data (coverage made from the liveblog's cached values); output records read through remembered_records)
 
 
 def liveblog_posting(config: SiteConfig, liveblog: Liveblog, links: Links, route: str,
