@@ -115,23 +115,10 @@ class Coverage:
 
 
 def coverage(liveblog: Liveblog) -> Coverage:
-<<<<<<< HEAD
-    """Computed once per liveblog, not once per page: a long liveblog has many pages."""
-    memo = _coverage_memo.get(id(liveblog))
-    if memo is not None and memo[0] is liveblog:
-        return memo[1]
-    start, _ = liveblog.time_span  # (kept across `serve`'s rebuilds: see incremental.successor)
-    result = Coverage(start, liveblog.last_modified, liveblog.coverage_end)
-    if len(_coverage_memo) >= 4:  # pages come liveblog by liveblog; hold few alive
-        _coverage_memo.clear()
-    _coverage_memo[id(liveblog)] = (liveblog, result)
-    return result
-=======
     """From values the liveblog computes once (cached properties; carried across
     `serve`'s rebuilds by incremental.successor): cheap on each of many pages."""
-    start, newest = liveblog.time_span
-    return Coverage(start, liveblog.last_modified, None if liveblog.is_live else newest)
->>>>>>> 429ddc4 (memo: one session-owned memo store in named partitions (core/memo.py) replaces Cache.objects and the module-level stores of streams (now Streams, held by the SitePlan) and structured data (coverage made from the liveblog's cached values); output records read through remembered_records)
+    start, _ = liveblog.time_span
+    return Coverage(start, liveblog.last_modified, liveblog.coverage_end)
 
 
 def liveblog_posting(config: SiteConfig, liveblog: Liveblog, links: Links, route: str,
