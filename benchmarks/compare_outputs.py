@@ -38,7 +38,10 @@ def checkout(rev: str, work: Path) -> Path:
 
 def build(python: Path, site: Path, output: Path, cache: bool) -> None:
     argv = [str(python), "-m", "sitegen", "build", "--source", str(site), "--output", str(output)]
-    subprocess.run(argv + ([] if cache else ["--no-cache"]), check=True, stdout=subprocess.DEVNULL)
+    # (run from the output's parent: `python -m` puts the working folder first on sys.path,
+    # and a checkout there would shadow the revision's own package)
+    subprocess.run(argv + ([] if cache else ["--no-cache"]), check=True, stdout=subprocess.DEVNULL,
+                   cwd=output.parent)
 
 
 def differences(a: Path, b: Path) -> list[str]:

@@ -16,7 +16,7 @@ from sitegen.core import urls
 from sitegen.incremental.bodies import CachedBodies
 from sitegen.incremental.fragments import CachedFragments
 from sitegen.incremental.cache import Cache, cache_key
-from sitegen.config.site_config import load_config
+from sitegen.config.site_config import SOURCE_FOLDERS, load_config
 from sitegen.source.loader import load_site
 from sitegen.incremental.entries import CachedEntryReader, parsed_files
 from sitegen.core.errors import Problem, SitegenError
@@ -39,7 +39,6 @@ from sitegen.source.files import walk_files
 from sitegen.incremental.uptodate import SourceState, Summary, remember, source_state, unchanged
 
 CACHE_DIR = ".sitegen-cache"
-SOURCE_FOLDERS = ("content", "static", "templates", "themes")
 Progress = Callable[[str, int, int], None]
 FEW_PAGES = 200  # pages to make, below which forking renderers does not pay (see `_bundled`)
 

@@ -21,6 +21,7 @@ from sitegen.core.schema import Invalid, at_least, choice, parse, spec
 from sitegen.core.text import clean_text, normalise_slug, slug_problem
 
 CONFIG_FILE = "sitegen.yaml"
+SOURCE_FOLDERS = ("content", "static", "templates", "themes")  # what a build reads besides CONFIG_FILE
 AUTHORS_FILE = "authors.yaml"  # optional, beside sitegen.yaml: the `authors:` mapping on its own
 COMMENT_PROVIDERS = ("none", "disqus", "giscus", "coral")
 

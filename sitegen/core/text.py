@@ -34,3 +34,8 @@ def slug_problem(slug: str) -> str | None:
 def clean_text(value: str) -> str:
     """Remove control characters that would make HTML odd and XML invalid."""
     return _CONTROL.sub("", value)
+
+
+def truncate(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

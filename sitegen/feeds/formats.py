@@ -16,12 +16,12 @@ from typing import Any, Callable, Iterator
 
 from sitegen.feeds import text as feedtext
 from sitegen.core import urls
+from sitegen.feeds.rss import ATOM_NS
 from sitegen.feeds.items import Feed, FeedItem
 from sitegen.model.site import Site
 from sitegen.core.urls import Links
 from sitegen.site.views import headline, permalink
 
-ATOM_NS = "http://www.w3.org/2005/Atom"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # `updated` of a feed with no entries yet

@@ -27,7 +27,7 @@ from sitegen.incremental.successor import successor
 from sitegen.model.site import Attribution, Author, Entry, Liveblog, SourceRef, stream_key
 from sitegen.source.entries import (FolderPlan, entry_files, is_entry_file, parse_entry_file, render_drafts,
                                     shown)
-from sitegen.source.entry_rules import Facts, all_well, check_entries, file_facts, images_exist, images_found
+from sitegen.source.entry_rules import Facts, all_well, check_entries, file_facts, images_found
 from sitegen.source.fields import Draft, EntryFields, ListedEntryFields, SourceFields
 
 
@@ -65,7 +65,7 @@ class CachedEntryReader:
         key = "" if serve else files.key("entries", plan.zone.key, str(plan.drafts), repr(plan.topics),
                                          " ".join([t.key for t in texts]))
         cached = None if serve else files.recall_whole(str(folder), key)
-        if cached is not None and images_exist(cached[1], plan.source):
+        if cached is not None and images_found(cached[1], plan.source):
             return cached[0]  # type: ignore[no-any-return]
         before = len(problems)
         parsed = list(files.parsed(texts, parse_entry_file, problems))

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sitegen.config.site_config import CONFIG_FILE, SOURCE_FOLDERS
 from sitegen.incremental.cache import Cache, cache_key
 from sitegen.incremental.filestamps import RACY_NS
 from sitegen.markdown.renderer import engines
@@ -32,8 +33,6 @@ from sitegen.model.site import Due
 from sitegen.output.writer import intact_files
 from sitegen.source.files import is_litter, is_utf8_name
 
-SOURCE_FOLDERS = ("content", "static", "templates", "themes")
-CONFIG_FILE = "sitegen.yaml"
 AUTHORS_FILE = "authors.yaml"  # (config.site_config.AUTHORS_FILE)
 
 

@@ -18,7 +18,7 @@ import jinja2
 import sitegen.themes
 from sitegen.core.forking import fork_map, pool_size
 from sitegen.render.store import FragmentStore
-from sitegen.config.site_config import SiteConfig
+from sitegen.config.site_config import CONFIG_FILE, SiteConfig
 from sitegen.core.errors import ConfigError, Problem, TemplateError
 from sitegen.model.site import Entry, Liveblog, Site
 from sitegen.site.plan import PageSpec
@@ -74,7 +74,7 @@ def find_theme(source: Path, name: str) -> Theme:
             dirs = ((overrides,) if overrides.is_dir() else ()) + (folder / "templates",)
             return Theme(name, dirs, folder / "static")
     searched = ", ".join(str(c) for c in candidates)
-    raise ConfigError(Problem(source / "sitegen.yaml", None, f"theme {name!r} not found; searched {searched}"))
+    raise ConfigError(Problem(source / CONFIG_FILE, None, f"theme {name!r} not found; searched {searched}"))
 
 
 class _Loader(jinja2.FileSystemLoader):

@@ -27,12 +27,12 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
-from sitegen.config.site_config import AUTHORS_FILE, CONFIG_FILE
+from sitegen.config.site_config import SOURCE_FOLDERS, AUTHORS_FILE, CONFIG_FILE
 from sitegen.source.files import is_editor_litter
 
 log = logging.getLogger("sitegen")
 
-ROOT_NAMES = frozenset({CONFIG_FILE, AUTHORS_FILE, "content", "templates", "static", "themes"})
+ROOT_NAMES = frozenset({CONFIG_FILE, AUTHORS_FILE, *SOURCE_FOLDERS})
 CHANGES = frozenset({EVENT_TYPE_CREATED, EVENT_TYPE_DELETED, EVENT_TYPE_MODIFIED,
                      EVENT_TYPE_MOVED, EVENT_TYPE_CLOSED})
 POLL_SECONDS = 0.5
@@ -41,7 +41,7 @@ POLL_SECONDS = 0.5
 def watched_folders(source: Path, theme_folder: Path | None) -> list[tuple[Path, bool]]:
     """(folder, recursive) pairs to watch: the site folder itself only for its top-level names."""
     folders = [(source, False)]
-    for name in ("content", "templates", "static", "themes"):
+    for name in SOURCE_FOLDERS:
         if (source / name).is_dir():
             folders.append((source / name, True))
     if theme_folder is not None and theme_folder.is_dir() and not theme_folder.is_relative_to(source / "themes"):

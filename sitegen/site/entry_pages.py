@@ -22,7 +22,8 @@ from markupsafe import Markup
 
 from sitegen.core import urls
 from sitegen.model.site import Entry, Liveblog, Site
-from sitegen.site.structured import entry_posting, part_of, publisher, truncate
+from sitegen.core.text import truncate
+from sitegen.site.structured import entry_posting, part_of, publisher
 from sitegen.core.urls import Links
 from sitegen.site.views import Head, SiteView, feed_alternates, head, headline, plain_text, site_view
 from sitegen.site.plan import Fragment, PageGroup, PageSpec, SitePlan

@@ -17,16 +17,15 @@ from __future__ import annotations
 import json
 from operator import itemgetter
 from pathlib import Path
-from typing import AbstractSet, Any, Callable, Iterator
+from typing import AbstractSet, Any, Iterator
 
 from sitegen.core import urls
 from sitegen.model.site import Entry, Liveblog, Site
 from sitegen.core.text import slug_problem
 from sitegen.core.urls import Links
-from sitegen.site.plan import SitePlan
+from sitegen.site.plan import Fragment, SitePlan
 
 
-Fragment = Callable[[Entry, Liveblog, Links], str]
 
 FORMAT = 1
 MAX_REMOVED = 100  # a reader away longer than 100 deletions reloads anyway

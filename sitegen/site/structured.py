@@ -16,6 +16,7 @@ from typing import Any
 from markupsafe import Markup
 
 from sitegen.core import urls
+from sitegen.core.text import truncate
 from sitegen.config.site_config import SiteConfig
 from sitegen.model.site import Author, Entry, Liveblog
 from sitegen.core.urls import Links
@@ -46,11 +47,6 @@ def warn_missing(config: SiteConfig) -> None:
 
 def _short(text: str) -> str:
     return truncate(text, HEADLINE_LIMIT)
-
-
-def truncate(text: str, limit: int) -> str:
-    """At most `limit` characters, cut at a word with an ellipsis (as `views.plain_text`)."""
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def publisher(config: SiteConfig, links: Links) -> dict[str, Any]:

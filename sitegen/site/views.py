@@ -16,6 +16,7 @@ from typing import Any
 from markupsafe import Markup
 
 from sitegen.core import urls
+from sitegen.core.text import truncate
 from sitegen.config.site_config import SiteConfig
 from sitegen.model.site import Entry, Liveblog
 from sitegen.core.urls import Links
@@ -51,9 +52,7 @@ _INLINE_TAG = re.compile(r"</?(?:a|abbr|b|bdi|bdo|cite|code|data|del|dfn|em|i|in
 def plain_text(body_html: str, limit: int | None = None) -> str:
     """Readable text of rendered HTML, for descriptions and title-less headlines."""
     text = " ".join(html.unescape(_TAG.sub(" ", _INLINE_TAG.sub("", body_html))).split())
-    if limit is not None and len(text) > limit:
-        text = text[: limit - 1].rsplit(" ", 1)[0] + "…"
-    return text
+    return text if limit is None else truncate(text, limit)
 
 
 def headline(entry: Entry) -> str:

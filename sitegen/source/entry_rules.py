@@ -92,6 +92,3 @@ def images_found(images: Iterable[str], source: Path) -> bool:
     return all(urlsplit(i).scheme or (source / "static" / i.lstrip("/")).is_file() for i in images)
 
 
-def images_exist(images: tuple[str, ...], source: Path) -> bool:
-    """The one check on entries that depends on other files than theirs (see check_entries)."""
-    return all((source / "static" / image).is_file() for image in images)

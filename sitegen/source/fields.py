@@ -7,9 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
-from sitegen.config.site_config import check_timezone, check_url
+from sitegen.config.site_config import check_image_path, check_timezone, check_url
 from sitegen.core.schema import Invalid, choice, spec
 from sitegen.model.site import SourceRef
 
@@ -25,15 +24,6 @@ def check_time(value: str) -> str:
         raise Invalid(f"{value!r} has no time of day; write e.g. {value}T09:15")
     if not 2 <= parsed.year <= 9998:  # beyond, moving between timezones overflows
         raise Invalid(f"{value!r} is out of range (years 2 to 9998)")
-    return value
-
-
-def check_image(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("", "http", "https") or value.startswith("//"):
-        raise Invalid(f"must be a path under static/ or an http(s) URL, not {value!r}")
-    if not parts.scheme and ".." in parts.path.replace("\\", "/").split("/"):
-        raise Invalid(f"must stay inside static/ (no '..'), not {value!r}")
     return value
 
 
@@ -55,7 +45,7 @@ class EntryFields:
     pinned: bool = spec(False)
     key_event: bool = spec(False)
     draft: bool = spec(False)
-    image: str | None = spec(None, check=check_image)
+    image: str | None = spec(None, check=check_image_path)
     caption: str | None = spec(None)
     credit: str | None = spec(None)
     source: SourceFields | None = spec(None)
