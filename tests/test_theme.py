@@ -20,7 +20,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 LIVEBLOG = "ukraine-war/"
 TOPIC = "ukraine-war/topics/energy-ceasefire/"
 # Pages that work from any static server root (404.html links from base_url's path).
-BROWSER_PAGES = (LIVEBLOG, TOPIC, "")
+BROWSER_PAGES = (LIVEBLOG, TOPIC, "", LIVEBLOG + "key-events/", LIVEBLOG + "embed/", "authors/olena-marchenko/")
 HEADINGS = "//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6]"
 NOT_IN_BODY = "[not(ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' entry__body ')])]"
 

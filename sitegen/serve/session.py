@@ -34,7 +34,8 @@ from sitegen.serve.http import PreviewServer, Status, StatusHub
 from sitegen.core.errors import ConfigError, Problem, SitegenError
 from sitegen.model.site import Due
 from sitegen.render.renderer import find_theme
-from sitegen.source.schedule import due_text, seconds_until, utc_now
+from sitegen.serve.due import DueTimer
+from sitegen.source.schedule import due_text, utc_now
 from sitegen.serve.watch import ChangeLog, Debouncer, SourceWatcher, report_lost_events, watched_folders
 
 log = logging.getLogger("sitegen")
@@ -45,7 +46,6 @@ PORT_TRIES = 20
 # would not end. (Seen: a preview that ignored Ctrl-C on a busy machine.)
 WAKE_SECONDS = 0.2
 WILDCARDS = ("0.0.0.0", "::", "")
-DUE_MARGIN = 0.05  # seconds after a due moment: the build's clock has passed it then
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,7 @@ class Session:
         self.debouncer: Debouncer | None = None
         self.serving: threading.Thread | None = None
         self.clock = clock
-        self.due_timer: threading.Timer | None = None  # rebuilds when a scheduled entry comes due
+        self.due = DueTimer(self._due_now, clock)  # rebuilds when a scheduled entry comes due
         self.url = ""
 
     def start(self) -> "Session":
@@ -248,16 +248,13 @@ class Session:
 
     def _rebuild_when_due(self, due: Due | None) -> None:
         """Rebuild by itself when the next scheduled entry (or a liveblog's end) comes due."""
-        timer, self.due_timer = self.due_timer, None
-        if timer is not None:
-            timer.cancel()
-        wait = seconds_until(due, self.clock())
-        if due is None or wait is None or self.debouncer is None:
-            return
-        self.say(f"Next due: {due_text(due, self.clock())}; the preview rebuilds then.")
-        self.due_timer = threading.Timer(wait + DUE_MARGIN, self.debouncer.poke)
-        self.due_timer.daemon = True
-        self.due_timer.start()
+        if self.due.set(due) is not None and due is not None:
+            self.say(f"Next due: {due_text(due, self.clock())}; the preview rebuilds then.")
+
+    def _due_now(self) -> None:
+        debouncer = self.debouncer
+        if debouncer is not None:
+            debouncer.poke()
 
     def _watch(self) -> None:
         watcher, rebuilder = self.watcher, self.rebuilder
@@ -270,9 +267,7 @@ class Session:
         if watcher is not None:
             watcher.stop()
         self.forget_lost_events()
-        timer, self.due_timer = self.due_timer, None
-        if timer is not None:
-            timer.cancel()
+        self.due.cancel()
         debouncer, self.debouncer = self.debouncer, None
         if debouncer is not None:
             debouncer.stop()
