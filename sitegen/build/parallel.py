@@ -39,8 +39,7 @@ Task = Callable[[], None]
 
 def write_split(tasks: list[Task], writer: OutputWriter, cache: Cache) -> None:
     """Run the tasks (each renders and writes some pages), rendering on every core."""
-    writer.preclaimed = True
-    try:
+    with writer.writing_deferred():
         cores = os.cpu_count() or 1
         if len(tasks) < MIN_TASKS or cores < 2 or not can_fork():
             for task in tasks:
@@ -48,8 +47,6 @@ def write_split(tasks: list[Task], writer: OutputWriter, cache: Cache) -> None:
             return
         renderers = min(cores, 4)
         _render_in_children([tasks[i::renderers] for i in range(renderers)], writer, cache)
-    finally:
-        writer.preclaimed = False
 
 
 @dataclass
@@ -148,11 +145,11 @@ def _child(tasks: list[Task], writer: OutputWriter, cache: Cache, fd: int) -> No
     try:
         _inherited.append(cache.db)  # keep it referenced: never closed (or used) in the child
         cache.db = None
-        writer.records, cache.pending, writer.capture = {}, {}, []
+        cache.pending = {}
+        writer.become_forked_sink()
         for task in tasks:
             task()
-            _send(fd, writer.capture, last=False)
-            writer.capture = []
+            _send(fd, writer.take_captured(), last=False)
         _send(fd, (writer.records, cache.pending), last=True)
         status = 0
     except BaseException:  # noqa: BLE001 - reported by the parent doing the work again

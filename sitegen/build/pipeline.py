@@ -220,7 +220,7 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
         renderer.prerender(site)  # every page is made: join prerendered <article>s
     routes: list[str] = []
     sitemap = Sitemap(site, plan.streams)
-    writer.deferred = []  # pages to make later: on both cores when there are many (parallel.py)
+    writer.defer_pages()  # pages to make later: on both cores when there are many (parallel.py)
     for item in site_pages(site, plan, renderer.fragment):
         if isinstance(item, PageGroup):
             write_group(writer, renderer, item)
@@ -232,8 +232,7 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
             sitemap.add(item.route)
         if progress:
             progress("Rendering pages", len(routes), 0)
-    write_split(_bundled(writer.deferred, writer.deferred_pages), writer, cache)
-    writer.deferred = None
+    write_split(_bundled(*writer.deferred_work()), writer, cache)
     count = len(routes)
     for feed in site_feeds(site):
         count += write_feed(writer, renderer, feed, site)

@@ -13,9 +13,10 @@ import hashlib
 import json
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from sitegen.output.claims import GroupClaims, claim_into
 from sitegen.core.errors import Problem, SitegenError
@@ -195,6 +196,35 @@ class OutputWriter:
             self.deferred_pages += 1
             return
         self._write_claimed(rel, produce(), inputs)
+
+    def defer_pages(self) -> None:
+        """From now on, pages that must be made are kept for later (`deferred_work`),
+        so that they can be rendered on every core (build/parallel.py)."""
+        self.deferred, self.deferred_pages = [], 0
+
+    def deferred_work(self) -> tuple[list[Callable[[], None]], int]:
+        """The work kept since `defer_pages` and how many pages it makes; deferring ends."""
+        work, count = self.deferred or [], self.deferred_pages
+        self.deferred, self.deferred_pages = None, 0
+        return work, count
+
+    @contextmanager
+    def writing_deferred(self) -> Iterator[None]:
+        """While deferred work runs, its files were claimed when it was deferred."""
+        self.preclaimed = True
+        try:
+            yield
+        finally:
+            self.preclaimed = False
+
+    def become_forked_sink(self) -> None:
+        """In a forked renderer: keep records and files for the parent, which writes."""
+        self.records, self.capture = {}, []
+
+    def take_captured(self) -> list[tuple[str, bytes, str, str | None]]:
+        """The files a forked renderer made since the last call (see become_forked_sink)."""
+        captured, self.capture = self.capture or [], []
+        return captured
 
     def write_group(self, name: str, inputs: str, rels: Callable[[], list[tuple[str, str]]],
                     write_all: Callable[[], None], whole: bool = True) -> None:
