@@ -88,7 +88,9 @@ def main() -> int:
         try:
             pythons = {rev: checkout(rev, work) for rev in (args.rev_a, args.rev_b)}
             generated = write_site(work / "generated", args.entries).folder
-            ok = compare(pythons, {"sample": copy_of(ROOT, work), "generated": generated}, work)
+            # the sample site as the first revision has it (a later one may use new fields)
+            sample = copy_of(work / args.rev_a.replace("/", "_"), work)
+            ok = compare(pythons, {"sample": sample, "generated": generated}, work)
         finally:
             for rev in (args.rev_a, args.rev_b):
                 subprocess.run(["git", "worktree", "remove", "--force", str(work / rev.replace("/", "_"))],
