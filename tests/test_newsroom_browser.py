@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from sitegen.build.pipeline import BuildOptions, build
 from sitekit import REPO_ROOT, build_ok, entry_md, make_site, write
 
 WAIT = 10_000  # ms
@@ -161,3 +162,27 @@ def test_the_embed_in_an_iframe_grows_as_entries_arrive(tmp_path, page, static_s
         assert page.frames[1].evaluate("document.documentElement.scrollHeight <= innerHeight + 1")  # no inner scroll
         targets = page.frames[1].eval_on_selector_all("article a[href]:not([href^='#'])", "as => as.map(a => a.target)")
         assert targets and set(targets) == {"_blank"}  # links open outside the frame
+
+
+AXE_JS = REPO_ROOT / ".tools/axe/node_modules/axe-core/axe.min.js"
+SAMPLE_PAGES = ("ukraine-war/", "ukraine-war/key-events/", "ukraine-war/embed/", "authors/olena-marchenko/",
+                "ukraine-war/entries/2025-03-23-1020-krasnodar-fuel-spill/")
+
+
+def test_axe_finds_nothing_on_the_new_pages_at_phone_and_desktop_widths(tmp_path, page, static_server):
+    """The sample site's front page (summary, corrections, bylines with photos), key-events,
+    embed and author pages, and a corrected entry's page, at 375 and 1280 px."""
+    if not AXE_JS.is_file():
+        raise AssertionError(f"axe-core not found at {AXE_JS}: run `bash scripts/install-test-tools.sh`")
+    out = tmp_path / "sample"
+    build(BuildOptions(REPO_ROOT, out, use_cache=False))
+    found = {}
+    with static_server(out) as base:
+        for width in (375, 1280):
+            page.set_viewport_size({"width": width, "height": 900})
+            for route in SAMPLE_PAGES:
+                page.goto(base + route, wait_until="load")
+                page.add_script_tag(path=str(AXE_JS))
+                result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+                found[(route, width)] = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+    assert {where: v for where, v in found.items() if v} == {}
