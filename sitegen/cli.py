@@ -199,6 +199,8 @@ def deploy(source: Path, output: Path | None, run_build: bool, dry_run: bool, fo
     from sitegen.deploy.run import DeployOptions, deploy as run_deploy
     from sitegen.deploy.storage import DeployError
 
+    if watch and dry_run:
+        raise click.UsageError("--watch publishes every change; it cannot be a --dry-run")
     options = DeployOptions(default_options(source, output), run_build, dry_run, force, check_remote)
     try:
         if watch:

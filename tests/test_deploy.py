@@ -439,3 +439,30 @@ def test_cloudfront_is_told_which_pages_changed(tmp_path, s3, monkeypatch):
     assert {"/live/night/", "/live/night/index.html", "/live/night/entries/e1/",
             "/live/night/entries/e1/index.html"} <= paths
     assert not any(p.endswith((".json", ".xml", ".css", ".js")) for p in paths)
+
+
+@pytest.mark.parametrize("key, poll, expected", [
+    ("l/updates.json", 15, "public, max-age=5"),
+    ("l/updates.json", 2, "public, max-age=1"),
+    ("l/updates.json", 60, "public, max-age=20"),
+    ("assets/sitegen.0123456789.css", 15, "public, max-age=31536000, immutable"),
+    ("media/harbour-0123456789ab-640.webp", 15, "public, max-age=31536000, immutable"),  # processed photos
+    ("media/harbour.jpg", 15, "public, max-age=3600"),  # a name without its content's hash is not immutable
+    ("images/logo.svg", 15, "public, max-age=3600"),
+    ("l/topics/t/index.html", 15, "public, max-age=60, stale-while-revalidate=60"),
+    ("l/key-events/atom.xml", 15, "public, max-age=120"),
+])
+def test_default_cache_control_by_kind(key, poll, expected):
+    from sitegen.deploy.headers import default_cache_control
+
+    assert default_cache_control(key, poll) == expected
+
+
+@pytest.mark.parametrize("key, expected", [
+    ("media/a-0123456789ab-640.webp", 0), ("assets/sitegen.0123456789.js", 0), ("l/entries/e/index.html", 1),
+    ("l/page/2/index.html", 2), ("l/topics/t/index.html", 3), ("l/topics/t/page/2/index.html", 3),
+    ("l/topics/page/index.html", 3), ("l/index.html", 4), ("l/feed.xml", 4), ("index.html", 4),
+    ("sitemap.xml", 4), ("l/updates.json", 5),
+])
+def test_upload_stages(key, expected):
+    assert stage(key) == expected

@@ -15,12 +15,13 @@ import mimetypes
 import re
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from pathlib import PurePosixPath
 
 from sitegen.serve.http import CONTENT_TYPES
 
 YEAR = 31_536_000
 HASHED = re.compile(r".+\.[0-9a-f]{10,64}\.[A-Za-z0-9]+")  # name.0123456789.ext (urls.hashed_name)
+# Processed photos: media/NAME-<12+ hex of bytes and settings>[-WIDTH].EXT (the media pipeline's names)
+MEDIA = re.compile(r"media/(?:[^/]+/)*[^/]+-[0-9a-f]{12,64}(?:-\d+)?\.[A-Za-z0-9]+")
 FEED_NAMES = {"feed.xml": "application/rss+xml", "atom.xml": "application/atom+xml",
               "feed.json": "application/feed+json"}
 MANIFEST_NAME = "updates.json"
@@ -64,10 +65,10 @@ def manifest_max_age(poll_seconds: int) -> int:
 
 
 def default_cache_control(key: str, poll_seconds: int) -> str:
-    name = PurePosixPath(key).name
+    name = _name(key)
     if name == MANIFEST_NAME:
         return f"public, max-age={manifest_max_age(poll_seconds)}"
-    if HASHED.fullmatch(name):
+    if HASHED.fullmatch(name) or MEDIA.fullmatch(key):
         return f"public, max-age={YEAR}, immutable"
     if name.endswith((".html", ".htm")):
         return "public, max-age=60, stale-while-revalidate=60"
@@ -78,9 +79,15 @@ def default_cache_control(key: str, poll_seconds: int) -> str:
 
 def content_type(key: str) -> str:
     """The type, with `charset=utf-8` for every text type (sitegen writes UTF-8)."""
-    name = PurePosixPath(key).name
-    suffix = PurePosixPath(name).suffix.lower()
+    name = _name(key)
+    dot = name.rfind(".")
+    suffix = name[dot:].lower() if dot > 0 else ""
     kind = FEED_NAMES.get(name) or CONTENT_TYPES.get(suffix) or mimetypes.guess_type(name)[0] \
         or "application/octet-stream"
     kind = kind.split(";")[0]
     return f"{kind}; charset=utf-8" if kind.startswith(TEXT_TYPES) else kind
+
+
+def _name(key: str) -> str:
+    """The file name of an output path (plain string work: asked for every file of a deploy)."""
+    return key[key.rfind("/") + 1:]

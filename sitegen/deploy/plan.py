@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from sitegen.deploy.headers import MANIFEST_NAME, CachePolicy, Headers
 
+log = logging.getLogger("sitegen")
 STAGES = ("media and assets", "entry pages", "older pages", "topic pages", "front pages and feeds",
           "live updates")
 PAGE_NAMES = (".html", ".htm")
@@ -101,11 +103,17 @@ class DeployRecord:
         self.files[upload.key] = [upload.digest, upload.headers.signature]
 
     def save(self) -> None:
-        """Written whole to a temporary file, then renamed: a crash leaves the old record."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temp = self.path.with_suffix(f".tmp-{os.getpid()}")
-        temp.write_text(json.dumps({"target": self.target, "files": self.files}), "utf-8")
-        os.replace(temp, self.path)
+        """Written whole to a temporary file, then renamed: a crash leaves the old record.
+        One that cannot be written leaves the last one, which only knows less: the next
+        deploy sends again what this one sent, and deletes again what it deleted."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temp = self.path.with_suffix(f".tmp-{os.getpid()}")
+            temp.write_text(json.dumps({"target": self.target, "files": self.files}), "utf-8")
+            os.replace(temp, self.path)
+        except OSError as exc:
+            log.warning("cannot save the deploy record %s (%s); the next deploy sends these files again",
+                        self.path, exc.strerror or exc)
 
 
 def record_path(cache_folder: Path, target: str, endpoint: str | None, output: Path) -> Path:

@@ -39,16 +39,17 @@ def publish(plan: Plan, output: Path, bucket: Bucket, record: DeployRecord,
             if progress:
                 progress("Uploading", len(done), len(plan.uploads))
 
-    pool = ThreadPoolExecutor(max_workers=bucket.config.workers, thread_name_prefix="sitegen-upload")
     try:
         for _, uploads in plan.stages():
-            _run_stage(pool, send, uploads)
+            _run_stage(bucket.pool(), send, uploads)
         if plan.deletes:
             bucket.delete(list(plan.deletes))
             for key in plan.deletes:
                 record.files.pop(key, None)
+    except BaseException:
+        bucket.close()  # (Ctrl-C: what was not started never is)
+        raise
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)  # (Ctrl-C: what was not started never is)
         record.save()
     return Published(tuple(done), plan.deletes)
 

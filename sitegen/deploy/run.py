@@ -75,7 +75,18 @@ def deploy(options: DeployOptions, progress: Progress | None = None, cache: Cach
     folder = options.build.cache_dir or options.build.source / CACHE_DIR
     record = DeployRecord.load(record_path(folder, target.target, target.endpoint_url, options.build.output),
                                target.target)
+    own = bucket is None
     bucket = bucket or Bucket(target)
+    try:
+        return _deploy(options, config, target, built, record, policy, bucket, progress, started)
+    finally:
+        if own:
+            bucket.close()
+
+
+def _deploy(options: DeployOptions, config: SiteConfig, target: DeployConfig, built: dict[str, str],
+            record: DeployRecord, policy: CachePolicy, bucket: Bucket, progress: Progress | None,
+            started: float) -> DeployResult:
     output = options.build.output
     if record.known and not options.check_remote:
         plan = plan_from_record(built, record, policy)

@@ -9,6 +9,7 @@ becomes one line naming the target.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -37,6 +38,8 @@ class Bucket:
         self.config = config
         self.name = config.bucket
         self.prefix = config.prefix
+        self.checked = False
+        self.executor: ThreadPoolExecutor | None = None
         self.where = config.target + (f" at {config.endpoint_url}" if config.endpoint_url else "")
         session = boto3.session.Session()
         self.client: Any = session.client(
@@ -45,10 +48,25 @@ class Bucket:
                           s3={"addressing_style": config.addressing_style},
                           connect_timeout=10, read_timeout=60))
 
+    def pool(self) -> ThreadPoolExecutor:
+        """The upload threads, made once per client (`deploy --watch` keeps both)."""
+        if self.executor is None:
+            self.executor = ThreadPoolExecutor(max_workers=self.config.workers, thread_name_prefix="sitegen-upload")
+        return self.executor
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+
     def check(self) -> None:
-        """Fail early, before anything is sent, when the bucket cannot be used."""
+        """Fail early, before anything is sent, when the bucket cannot be used (asked once
+        per client: `deploy --watch` keeps one)."""
+        if self.checked:
+            return
         with self.errors():
             self.client.head_bucket(Bucket=self.name)
+        self.checked = True
 
     def listing(self) -> dict[str, str]:
         """Every object below the prefix: key (without the prefix) -> MD5 from its ETag."""

@@ -101,6 +101,8 @@ class DeployWatch:
         self.watcher.stop()
         self.forget_lost_events()
         self.debouncer.stop()
+        if self.bucket is not None:
+            self.bucket.close()
         if self.rebuilder.lock.acquire(timeout=30):
             try:
                 self._keep_build_record()
