@@ -103,6 +103,19 @@ def steps(site: Path) -> list[tuple[str, Callable[[], None], bool]]:
         ("change the liveblog's zone", lambda: edit(desk / "liveblog.yaml", "Europe/Kyiv", "America/New_York"), True),
         ("edit after that", lambda: edit(desk / "e2.md", "Body 2.", "Body 2, again."), True),
         ("delete several", lambda: ((desk / "e1.md").unlink(), (desk / "briefs.yaml").unlink()), True),
+        # the newsroom's fields (issue 14): the summary, corrections, authors, scheduling, ends
+        ("write a summary", lambda: edit(desk / "liveblog.yaml", "topics:", "summary: |\n  - One.\ntopics:"), True),
+        ("edit the summary", lambda: edit(desk / "liveblog.yaml", "  - One.", "  - One.\n  - Two."), True),
+        ("correct an entry", lambda: edit(desk / "e9.md", "title:", "updated: 2025-03-24T08:00\n"
+                                                                     "correction: It said *eight*.\ntitle:"), True),
+        ("describe an author", lambda: write(site / "authors.yaml", "olena:\n  name: Olena K\n  image: logo.svg\n"),
+         True),
+        ("sign entries", lambda: (edit(desk / "e9.md", "title:", "author: olena\ntitle:"),
+                                  edit(desk / "e2.md", "title:", "author: [Olena, A Guest]\ntitle:")), True),
+        ("change the author's role", lambda: edit(site / "authors.yaml", "  image:", "  role: Desk\n  image:"), True),
+        ("schedule an entry far ahead", lambda: write(desk / "later.md", entry_md("2999-01-01T09:00", "Later.")), True),
+        ("end the coverage by time", lambda: edit(desk / "liveblog.yaml", "topics:", "ends: 2025-03-24T00:00\ntopics:"),
+         True),
     ]
 
 
