@@ -35,6 +35,8 @@ class RequestLog:
     requests: list[Request] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     on_request: Callable[[Request], None] | None = None
+    fail_puts: int = 0  # answer this many PUTs with 503 SlowDown, as a busy S3 does
+
 
     def wrap(self, app: Any) -> Any:
         def logged(environ: dict[str, Any], start_response: Any) -> Any:
@@ -46,6 +48,11 @@ class RequestLog:
                     self.requests.append(request)
                 if self.on_request:
                     self.on_request(request)
+                if request.method == "PUT" and self.fail_puts > 0:
+                    self.fail_puts -= 1
+                    start_response("503 Slow Down", [("Content-Type", "application/xml")])
+                    return [b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>SlowDown</Code>"
+                            b"<Message>Please reduce your request rate.</Message></Error>"]
             return app(environ, start_response)
         return logged
 

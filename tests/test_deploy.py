@@ -247,6 +247,23 @@ def test_an_interrupted_deploy_remembers_what_reached_the_bucket(tmp_path, s3, m
     assert sorted(resent + sent) == sorted(output_files(out))
 
 
+def test_transient_errors_are_retried_with_back_off(tmp_path, s3):
+    bucket = s3.new_bucket()
+    site = _site(tmp_path, s3, bucket, extra="  workers: 1\n")
+    out = build_ok(site)
+    start = s3.log.mark()
+    s3.log.fail_puts = 3  # three answers in a row: "slow down"
+    try:
+        _deploy_ok(site)
+    finally:
+        s3.log.fail_puts = 0
+    puts = [r for r in s3.log.since(start, bucket) if r.method == "PUT"]
+    assert len(puts) == len(output_files(out)) + 3
+    assert puts[0].key == puts[1].key == puts[2].key == puts[3].key  # the same file, until it went through
+    assert puts[3].at - puts[0].at > 0.05  # not at once: botocore backs off between tries
+    assert {k: o["body"] for k, o in s3.objects(bucket, "site/").items()} == output_files(out)
+
+
 def test_check_remote_compares_with_the_bucket(tmp_path, s3):
     bucket = s3.new_bucket()
     site = _site(tmp_path, s3, bucket)
