@@ -65,6 +65,16 @@ def make_site(root: Path, config: str | None = None,
     return site
 
 
+def tiny_png(width: int = 4, height: int = 3) -> bytes:
+    """A real (if tiny) PNG made with Pillow: sitegen processes every image entries use."""
+    import io
+
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (40, 90, 160)).save(out, "PNG")
+    return out.getvalue()
+
+
 def write(path: Path, text: str | bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(text, bytes):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from helpers import format_vnu_messages
-from sitekit import article, build_ok, check_links, entry_md, html_page, make_site, snapshot, write, xml_tree
+from sitekit import tiny_png, article, build_ok, check_links, entry_md, html_page, make_site, snapshot, write, xml_tree
 
 BASE = "https://example.org/news/"
 CONFIG = f"""\
@@ -28,7 +30,7 @@ def _site(tmp_path: Path, count: int = 7) -> Path:
                                        title=f"Entry {n}", topics="[energy]")
     entries["pic.md"] = entry_md("2025-02-01T00:00", "A picture.", image="photo.png", caption="A caption")
     return make_site(tmp_path, CONFIG, {"l": entries},
-                     files={"static/logo.png": b"\x89PNG\r\n\x1a\n", "static/photo.png": b"\x89PNG\r\n\x1a\n"})
+                     files={"static/logo.png": b"\x89PNG\r\n\x1a\n", "static/photo.png": tiny_png(1600, 900)})
 
 
 def _meta(page, key: str) -> str | None:
@@ -50,7 +52,9 @@ def test_every_entry_has_its_own_page_with_its_own_metadata(tmp_path):
     assert article(page, "e3").xpath(".//h3")[0].text_content() == "Entry 3"
 
     with_image = html_page(out / "l/entries/pic/index.html")
-    assert _meta(with_image, "og:image") == BASE + "photo.png"
+    assert re.fullmatch(re.escape(BASE) + r"media/photo-[0-9a-f]{12}-1200\.png", _meta(with_image, "og:image"))
+    assert (_meta(with_image, "og:image:width"), _meta(with_image, "og:image:height")) == ("1200", "675")
+    assert _meta(with_image, "twitter:image") == _meta(with_image, "og:image")
     assert _meta(with_image, "twitter:card") == "summary_large_image"
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urljoin
 
 import lxml.etree
 
-from sitekit import build_ok, entry_md, feed, html_page, make_site, xml_tree
+from sitekit import tiny_png, build_ok, entry_md, feed, html_page, make_site, xml_tree
 
 BASE = "https://example.org/news/"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -31,7 +32,7 @@ def _site(tmp_path: Path) -> Path:
         "c.md": entry_md("2025-03-01T10:00", "Corrected text.", title="Corrected", key_event="true",
                          updated="2025-03-01T12:30", image="pic.png"),
         "d.md": entry_md("2025-03-01T11:00", "No title here."),
-    }}, files={"static/pic.png": b"\x89PNG\r\n\x1a\n"})
+    }}, files={"static/pic.png": tiny_png()})
 
 
 def _rss_routes(out: Path) -> list[str]:
@@ -65,7 +66,8 @@ def test_atom_entries_are_complete_and_corrections_carry_their_updated_time(tmp_
     assert corrected.updated == "2025-03-01T12:30:00Z"
     assert corrected.link == BASE + "l/entries/c/"
     assert corrected.id == BASE + "l/#entry-c"
-    assert [l.href for l in corrected.links if l.rel == "enclosure"] == [BASE + "pic.png"]
+    (enclosure,) = [l.href for l in corrected.links if l.rel == "enclosure"]
+    assert re.fullmatch(re.escape(BASE) + r"media/pic-[0-9a-f]{12}-4\.png", enclosure)  # processed
     assert by_title["First"].author == "Ann"
     assert [t.label for t in by_title["First"].tags] == ["Energy talks"]
     assert by_title[NASTY].title == NASTY  # exactly, whatever it contains
@@ -93,7 +95,7 @@ def test_json_feed_items_are_complete(tmp_path):
     corrected = items[BASE + "l/#entry-c"]
     assert corrected["url"] == BASE + "l/entries/c/"
     assert datetime.fromisoformat(corrected["date_modified"]) > datetime.fromisoformat(corrected["date_published"])
-    assert corrected["image"] == BASE + "pic.png"
+    assert re.fullmatch(re.escape(BASE) + r"media/pic-[0-9a-f]{12}-4\.png", corrected["image"])
     nasty = items[BASE + "l/#entry-b"]
     assert nasty["title"] == NASTY
     # The body is HTML with the content escaped as text, never raw markup.

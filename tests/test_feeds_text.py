@@ -30,7 +30,7 @@ from sitegen.feeds.rss import clear_feed_caches, rss, rss_tree, site_feeds
 from sitegen.feeds.formats import atom, atom_tree, json_feed, json_feed_dumps
 from sitegen.markdown.renderer import MarkdownRenderer
 from sitegen.model.site import Site
-from sitekit import REPO_ROOT, entry_md, make_site, write
+from sitekit import tiny_png, REPO_ROOT, entry_md, make_site, write
 
 Maker = Callable[[Feed, Site], bytes]
 FORMATS: list[tuple[str, Maker, Maker]] = [("rss", rss, rss_tree), ("atom", atom, atom_tree),
@@ -191,7 +191,7 @@ def _hostile_site(root: Path, variant: int) -> Path:
     quiet = {"liveblog.yaml": QUIET, "q1.md": entry_md("2024-09-01T10:00", "Quiet one."),
              "q2.md": entry_md("2024-09-02T10:00", "Quiet two.", title="Q2")}
     return make_site(root, _config(variant), {"war": _entries(), "quiet": quiet, "other": _entries()},
-                     files={"static/img/a&b é'q\".png": b"\x89PNG\r\n", "static/img/a&b é.png": b"\x89PNG\r\n"})
+                     files={"static/img/a&b é'q\".png": tiny_png(), "static/img/a&b é.png": tiny_png()})
 
 
 @pytest.mark.parametrize("variant", [0, 1])

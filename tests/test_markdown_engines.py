@@ -379,3 +379,35 @@ def test_many_bodies_use_the_pool_with_both_renderers(reference: MarkdownRendere
     result = json.loads(done.stdout)
     assert result["html"] == [reference.render_reference(body, entry_id) for entry_id, body in pairs]
     assert result["sizes"] == [2]  # two forked workers, which render the declined bodies too (no pool of their own)
+
+
+# -- sitegen.media's extension: bodies with images or link-only lines to a provider's
+# post get its rules (processed images, embed cards) in markdown-it-py only ----------
+
+MEDIA = ["![A photo](https://example.org/p.png)", '![Alt](p.png "Title")', "[![Alt](i.png)](https://example.org)",
+         '![ref][img]\n\n[img]: /i.png "T"', "![](empty-alt.png)", "text\n\n![Alt](p.png)\n\nmore",
+         "![a](javascript:alert(1))", "https://youtu.be/dQw4w9WgXcQ", "[post](https://x.com/a/status/1)",
+         "Intro\n\nhttps://mastodon.example/@desk/1234\n\n> quoted", "a\n\nhttp://[::1\n"]
+
+
+@pytest.mark.parametrize("body", MEDIA)
+def test_media_bodies_skip_the_fast_engine_and_get_the_media_rules(body: str) -> None:
+    from sitegen.config.media_config import EmbedsConfig
+    from sitegen.media.mdplugin import MediaMarkdown
+
+    media = MediaMarkdown(EmbedsConfig())
+    renderer = MarkdownRenderer(allow_html=False, extension=media)
+    assert media.declines(body) and renderer.render_fast(body) is None
+    html = renderer.render(body, "e")
+    assert html == MarkdownRenderer(allow_html=False, accelerate=False, extension=media).render_reference(body, "e")
+    assert renderer.fingerprint != MarkdownRenderer(allow_html=False).fingerprint
+
+
+def test_plain_prose_and_other_links_keep_the_fast_engine() -> None:
+    from sitegen.config.media_config import EmbedsConfig
+    from sitegen.media.mdplugin import MediaMarkdown
+
+    media = MediaMarkdown(EmbedsConfig())
+    for body in generated_bodies(200):
+        assert media.declines(body) == ("![" in body), body
+    assert not media.declines("[site](https://example.org/a/b)\n\nhttps://example.org/news/1")

@@ -99,10 +99,11 @@ def test_topics_have_anchors_and_pages(out, page):
 def test_image_with_caption_and_credit(out, page):
     entry_id, fields = next((i, f) for i, f in PUBLISHED.items() if f.get("image"))
     node = article(page, entry_id)
-    (img,) = [i for i in node.iter("img") if i.get("src", "").endswith(fields["image"])]
+    (img,) = node.xpath(".//figure[@class='entry__figure']//img")
     page_url = f"file://{out / LIVEBLOG}/index.html"
-    assert Path(urljoin(page_url, img.get("src"))[len("file://"):]).is_file()
-    assert img.get("alt")
+    assert Path(urljoin(page_url, img.get("src"))[len("file://"):]).is_file()  # published processed
+    assert img.get("src").rsplit("/", 2)[-2] == "media" and img.get("width") and img.get("height")
+    assert img.get("alt") == fields["alt"] != fields["caption"]  # its own alt text, not the caption
     caption = " ".join(" ".join(node.xpath(".//figcaption//text()")).split())
     assert fields["caption"] in caption and fields["credit"] in caption
 

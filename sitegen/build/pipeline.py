@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import shutil
 import time
 from datetime import datetime
 from contextlib import contextmanager
@@ -26,6 +27,9 @@ from sitegen.feeds.formats import other_makers
 from sitegen.site.live import manifest_files
 from sitegen.site.structured import warn_missing
 from sitegen.markdown.renderer import MarkdownRenderer
+from sitegen.media.library import MediaLibrary
+from sitegen.media.mdplugin import MediaMarkdown
+from sitegen.build.media import media_library, publish_media, without_processed
 from sitegen.model.site import Due, Site
 from sitegen.source.schedule import utc_now
 from sitegen.output.writer import OUTPUT_RECORDS, OutputWriter, StaleInputs, verify_inputs
@@ -118,6 +122,7 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
            changed: frozenset[Path] | None) -> BuildResult:
     started = time.perf_counter()
     timings: dict[str, float] = {}
+    media: MediaLibrary | None = None
     own_cache = cache is None
     cache = cache or open_cache(options)
     try:
@@ -133,11 +138,14 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
         config = load_config(options.source, options.base_url)
         theme = find_theme(options.source, config.theme)
         config = with_assets(config, theme)
-        bodies = CachedBodies(MarkdownRenderer(config.markdown.allow_html), cache)
+        bodies = CachedBodies(MarkdownRenderer(config.markdown.allow_html,
+                                               extension=MediaMarkdown(config.media.embeds)), cache)
         salt = cache_key(bodies.markdown.fingerprint, repr(config.authors))  # (entries carry their authors)
+        media = media_library(options.source, config, cache, _cache_folder(options))
         site = load_site(options.source, config, options.drafts, bodies.render_many,
-                         CachedEntryReader(parsed_files(cache, salt, changed)), now=now, future=options.future)
-        statics = list(static_files(options.source, theme, config.assets))
+                         CachedEntryReader(parsed_files(cache, salt, changed)), now=now, future=options.future,
+                         media=media)
+        statics = without_processed(static_files(options.source, theme, config.assets), site, media)
         timings["load"] = time.perf_counter() - started
         # 2. Render into a staging folder; 3. swap it in.
         with _output_errors(options.output):
@@ -146,6 +154,7 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
             try:
                 files = render_site(site, Renderer(theme, config, CachedFragments(cache)), writer, statics, progress,
                                     cache)
+                files += publish_media(site, media, writer)
                 if skip and writer.written:
                     raise StaleInputs(f"sources and output as the last build left them, yet {writer.written} "
                                       f"files changed (first: {next(iter(writer.staged))})")
@@ -160,7 +169,15 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
     finally:
         if own_cache:
             cache.close()
+        if media is not None and _cache_folder(options) is None:
+            shutil.rmtree(media.folder, ignore_errors=True)  # (this build's only)
     return BuildResult(site, summary, writer.written, time.perf_counter() - started, timings)
+
+
+def _cache_folder(options: BuildOptions) -> Path | None:
+    if not options.use_cache:
+        return None
+    return options.cache_dir or options.source / CACHE_DIR
 
 
 def _source_state(options: BuildOptions, cache: Cache) -> SourceState | None:

@@ -19,6 +19,7 @@ from sitegen.core import yamlsafe
 from sitegen.core.errors import ConfigError, ContentError, Problem, raise_all
 from sitegen.core.schema import Invalid, at_least, choice, parse, spec
 from sitegen.core.text import clean_text, normalise_slug, slug_problem
+from sitegen.config.media_config import MediaConfig
 
 CONFIG_FILE = "sitegen.yaml"
 SOURCE_FOLDERS = ("content", "static", "templates", "themes")  # what a build reads besides CONFIG_FILE
@@ -145,6 +146,7 @@ class SiteConfig:
     comments: CommentsConfig = spec(CommentsConfig())
     live: LiveConfig = spec(LiveConfig())
     markdown: MarkdownConfig = spec(MarkdownConfig())
+    media: MediaConfig = spec(MediaConfig())
     extra: dict[str, Any] | None = spec(None, doc="free-form data for templates")
     deploy: DeployConfig | None = spec(None, shapes_output=False, doc="where `sitegen deploy` publishes")
     # The theme's stylesheets and scripts, (name, content-hashed name): set by the build.

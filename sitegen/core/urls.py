@@ -14,6 +14,11 @@ from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 
+# Stands for "the site root" in HTML made before the page that shows it is known (a
+# processed image's URLs in an entry body); `Links.site_html` replaces it.
+SITE_ROOT = "\x02"
+
+
 def home() -> str:
     return ""
 
@@ -149,6 +154,14 @@ class Links:
     def static(self, path_or_url: str) -> str:
         """A user's `image:` or `logo:`: a path under static/ or an absolute URL."""
         return path_or_url if is_external(path_or_url) else self.to(path_or_url)
+
+    def site_html(self, html: str) -> str:
+        """HTML with SITE_ROOT made this page's way to the site root."""
+        return html.replace(SITE_ROOT, self.to("")) if SITE_ROOT in html else html
+
+    def absolute_html(self, html: str) -> str:
+        """HTML with SITE_ROOT made the base URL (feeds, which readers show anywhere)."""
+        return html.replace(SITE_ROOT, self.base_url) if SITE_ROOT in html else html
 
     def absolute(self, route: str) -> str:
         return self.base_url + _quote(route)

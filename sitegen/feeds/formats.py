@@ -18,7 +18,8 @@ from sitegen.feeds import text as feedtext
 from sitegen.core import urls
 from sitegen.feeds.rss import ATOM_NS
 from sitegen.feeds.items import Feed, FeedItem
-from sitegen.model.site import Site
+from sitegen.model.pictures import media_route
+from sitegen.model.site import Entry, Site
 from sitegen.core.urls import Links
 from sitegen.site.views import headline, permalink
 
@@ -94,8 +95,9 @@ def _atom_entry_text(item: FeedItem, base_url: str) -> bytes:
     parts += [feedtext.element(ind, "category", None, (("term", slug), ("label", item.liveblog.topic(slug).title)))
               for slug in entry.topics]
     if entry.image:
-        parts.append(_link_text(ind, "enclosure", _image_type(entry.image), links.absolute_static(entry.image)))
-    parts += [feedtext.element(ind, "content", entry.body_html, (("type", "html"),)), "\n  </entry>"]
+        parts.append(_link_text(ind, "enclosure", *_image(entry, links)))
+    parts += [feedtext.element(ind, "content", links.absolute_html(entry.body_html), (("type", "html"),)),
+              "\n  </entry>"]
     return feedtext.xml_bytes(parts)
 
 
@@ -140,8 +142,8 @@ def _atom_entry(root: ET.Element, item: FeedItem, links: Links) -> None:
     for slug in entry.topics:
         ET.SubElement(node, "category", {"term": slug, "label": item.liveblog.topic(slug).title})
     if entry.image:
-        _link(node, "enclosure", _image_type(entry.image), links.absolute_static(entry.image))
-    content = _sub(node, "content", entry.body_html)
+        _link(node, "enclosure", *_image(entry, links))
+    content = _sub(node, "content", links.absolute_html(entry.body_html))
     content.set("type", "html")
 
 
@@ -162,6 +164,15 @@ _IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "
 
 def _image_type(path: str) -> str:
     return _IMAGE_TYPES.get(path.rsplit(".", 1)[-1].lower(), "image/*")
+
+
+def _image(entry: Entry, links: Links) -> tuple[str, str]:
+    """(type, absolute URL) of an entry's image: a processed one at its social-card size."""
+    if entry.picture:
+        social = entry.picture.social
+        return social.mime, links.absolute(media_route(social))
+    assert entry.image
+    return _image_type(entry.image), links.absolute_static(entry.image)
 
 
 def json_feed(feed: Feed, site: Site) -> bytes:
@@ -217,7 +228,7 @@ def _json_item(item: FeedItem, links: Links) -> dict[str, Any]:
         "id": permalink(entry, item.liveblog, links),
         "url": _entry_page(item, links),
         "title": headline(entry),
-        "content_html": entry.body_html,
+        "content_html": links.absolute_html(entry.body_html),
         "date_published": _stamp(entry.time),
         "date_modified": _stamp(entry.last_modified),
     }
@@ -226,5 +237,5 @@ def _json_item(item: FeedItem, links: Links) -> dict[str, Any]:
     if entry.topics:
         data["tags"] = [item.liveblog.topic(slug).title for slug in entry.topics]
     if entry.image:
-        data["image"] = links.absolute_static(entry.image)
+        data["image"] = _image(entry, links)[1]
     return data

@@ -92,7 +92,7 @@ def _item_text(item: FeedItem, base_url: str) -> bytes:
              feedtext.element(ind, "link", anchor),
              feedtext.element(ind, "guid", anchor, (("isPermaLink", "true"),)),
              feedtext.element(ind, "pubDate", _rfc822(entry.time)),
-             feedtext.element(ind, "description", entry.body_html)]
+             feedtext.element(ind, "description", Links.from_page(base_url, "").absolute_html(entry.body_html))]
     if entry.author:
         parts.append(feedtext.element(ind, "dc:creator", entry.author))
     parts += [feedtext.element(ind, "category", item.liveblog.topic(slug).title) for slug in entry.topics]
@@ -134,7 +134,7 @@ def _item(channel: ET.Element, item: FeedItem, links: Links) -> None:
     _text(node, "link", anchor)
     ET.SubElement(node, "guid", {"isPermaLink": "true"}).text = anchor
     _text(node, "pubDate", _rfc822(entry.time))
-    _text(node, "description", entry.body_html)
+    _text(node, "description", links.absolute_html(entry.body_html))
     if entry.author:
         _text(node, f"{{{DC_NS}}}creator", entry.author)
     for slug in entry.topics:

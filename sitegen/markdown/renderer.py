@@ -3,6 +3,8 @@
 Raw HTML is escaped unless the site sets `markdown.allow_html`; markdown-it's link
 validator keeps javascript:, vbscript:, file: and non-image data: URLs from ever
 becoming links or images. Images lazy-load; body headings sit below the entry's.
+An `Extension` from a package above (sitegen.media: processed images, embed cards)
+may add rules; the bodies it declines for the fast engine get markdown-it-py.
 
 markdown-it-py is the reference. When markdown-it-pyrs is installed (`sitegen[fast]`)
 the bodies that fastmd's gate proves safe are rendered by it instead, to the same
@@ -18,7 +20,7 @@ from typing import Any
 from functools import cached_property
 from importlib.util import find_spec
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sitegen import __version__
 from sitegen.markdown import fastmd
@@ -31,13 +33,27 @@ if TYPE_CHECKING:
 HEADING_OFFSET = 3
 
 
+class Extension(Protocol):
+    """Rules added to markdown-it-py by a package above this one. `name` is part of the
+    fingerprint; the fast engine never sees a body that `declines` names (it does not
+    run the rules), so both engines still give the same bytes for every body."""
+
+    name: str
+
+    def setup(self, md: "MarkdownIt") -> None: ...
+
+    def declines(self, body: str) -> bool: ...
+
+
 class MarkdownRenderer:
     """One configured markdown-it instance; `fingerprint` names its exact behaviour."""
 
-    def __init__(self, allow_html: bool, accelerate: bool = True) -> None:
+    def __init__(self, allow_html: bool, accelerate: bool = True, extension: Extension | None = None) -> None:
         self.allow_html = allow_html
+        self.extension = extension
         self.fingerprint = hashlib.sha256(
-            f"markdown-it/{__version__}/{engines()}/html={allow_html}/offset={HEADING_OFFSET}".encode()
+            f"markdown-it/{__version__}/{engines()}/html={allow_html}/offset={HEADING_OFFSET}/"
+            f"extension={extension.name if extension else ''}".encode()
         ).hexdigest()[:16]
         # Same bytes with or without it; the gate keeps every `<` away, so allow_html
         # (which only changes how markdown-it reads a `<`) does not matter to it.
@@ -53,6 +69,8 @@ class MarkdownRenderer:
         md.add_render_rule("image", _render_image)
         md.add_render_rule("heading_open", _render_heading)
         md.add_render_rule("heading_close", _render_heading)
+        if self.extension is not None:
+            self.extension.setup(md)
         return md
 
     def render(self, body: str, entry_id: str) -> str:
@@ -62,7 +80,9 @@ class MarkdownRenderer:
 
     def render_fast(self, body: str) -> str | None:
         """The accelerator's HTML, or None when it is missing or not certain for `body`."""
-        return None if self.fast is None else self.fast.render(body)
+        if self.fast is None or (self.extension is not None and self.extension.declines(body)):
+            return None
+        return self.fast.render(body)
 
     def render_reference(self, body: str, entry_id: str) -> str:
         """markdown-it-py's HTML, the reference every other path must match."""

@@ -17,6 +17,7 @@ from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from sitegen.config.site_config import SiteConfig
+from sitegen.model.pictures import Picture
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,9 @@ class Entry:
     scheduled: bool = False  # its time lies ahead: shown only by `--future` builds and `serve`
     correction_html: str | None = None  # rendered, sanitised `correction:` (with `updated`)
     authors: tuple[Author, ...] = ()  # `author:` resolved against `authors:`; `author` joins their names
+    alt: str | None = None  # the image's alternative text; "" for a decorative image
+    picture: Picture | None = None  # `image`, processed (a local image)
+    media: tuple[Picture, ...] = ()  # every processed image the entry shows (sitegen.media)
 
     @property
     def last_modified(self) -> datetime:

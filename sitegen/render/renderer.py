@@ -58,6 +58,16 @@ def _shaping(liveblog: Liveblog) -> str:
     return "\x00".join((liveblog.slug, str(liveblog.timezone), repr([(t.slug, t.title) for t in liveblog.topics])))
 
 
+LAZY = ' loading="lazy"'
+
+
+def first_image_eager(page: str) -> str:
+    """The page with its first lazy image loaded at once: it is usually in view at
+    the top, where lazy loading only delays it (entries are rendered once for every
+    page that shows them, so only the page knows which image comes first)."""
+    return page.replace(LAZY, "", 1)
+
+
 @dataclass(frozen=True)
 class Theme:
     name: str
@@ -114,6 +124,7 @@ class Renderer:
     def __init__(self, theme: Theme, config: SiteConfig, store: FragmentStore) -> None:
         self.theme = theme
         self.store = store
+        self.sizes = config.media.sizes
         self.env = jinja2.Environment(
             loader=_Loader([str(p) for p in theme.templates]),
             autoescape=True,  # every template, HTML or XML, escapes by default
@@ -178,7 +189,7 @@ class Renderer:
         links = MarkedLinks(base_url, "")
 
         def render(start: int, stop: int) -> list[str]:
-            return [self._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links))
+            return [self._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links, self.sizes))
                     for entry, liveblog in pairs[start:stop]]
 
         workers = pool_size(len(pairs))
@@ -188,7 +199,7 @@ class Renderer:
         key = self._article_key(entry, liveblog, root, links.base_url)
         html = self.store.get(key)
         if html is None:
-            html = self._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links))
+            html = self._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links, self.sizes))
             self.store.put(key, html)
         return html
 
@@ -202,7 +213,7 @@ class Renderer:
         return text
 
     def page(self, spec: PageSpec) -> bytes:
-        return self._render(spec.template, page=spec.make_context()).encode("utf-8")
+        return first_image_eager(self._render(spec.template, page=spec.make_context())).encode("utf-8")
 
     def page_inputs(self, spec: PageSpec) -> str | None:
         """A digest of everything that shapes the page, or None when the page does not say."""

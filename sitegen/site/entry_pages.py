@@ -21,6 +21,7 @@ from typing import Any, Iterator
 from markupsafe import Markup
 
 from sitegen.core import urls
+from sitegen.model.pictures import media_route
 from sitegen.model.site import Entry, Liveblog, Site
 from sitegen.core.text import truncate
 from sitegen.site.structured import entry_posting, part_of, publisher
@@ -120,10 +121,15 @@ def entry_page(site: Site, plan: SitePlan, liveblog: Liveblog, entry: Entry, sha
     title = headline(entry)
     text = plain_text(entry.body_html)
     image = links.absolute_static(entry.image) if entry.image else shared.head.image
+    social = entry.picture.social if entry.picture else None
+    if social:  # the photo at 1200 px, with its size (the publisher logo otherwise)
+        image = links.absolute(media_route(social))
     location = plan.route_of(liveblog, entry)
     return EntryPage(
         head=replace(shared.head, title=f"{title} — {liveblog.title}",
                      description=truncate(text, DESCRIPTION_LIMIT) or title, canonical=url, image=image,
+                     image_width=social.width if social else None, image_height=social.height if social else None,
+                     image_alt=entry.alt if social and entry.alt else None,
                      json_ld=entry_posting(site.config, entry, links, url, shared.org, text, shared.part_of)),
         site=shared.site,
         liveblog_title=liveblog.title,

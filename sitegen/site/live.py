@@ -76,7 +76,8 @@ def summary_data(liveblog: Liveblog) -> dict[str, Any] | None:
     if not liveblog.summary_html:
         return None
     updated = liveblog.summary_updated
-    return {"html": liveblog.summary_html, "updated": updated.isoformat() if updated else None,
+    html = Links.from_page("", urls.liveblog(liveblog.slug)).site_html(liveblog.summary_html)  # (for the front)
+    return {"html": html, "updated": updated.isoformat() if updated else None,
             "version": liveblog.summary_digest[:16]}
 
 

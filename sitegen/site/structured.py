@@ -18,6 +18,7 @@ from markupsafe import Markup
 from sitegen.core import urls
 from sitegen.core.text import truncate
 from sitegen.config.site_config import SiteConfig
+from sitegen.model.pictures import media_route
 from sitegen.model.site import Author, Entry, Liveblog
 from sitegen.core.urls import Links
 from sitegen.site.views import headline, plain_text, script_json
@@ -81,7 +82,11 @@ def blog_posting(entry: Entry, config: SiteConfig, links: Links, url: str, org: 
     body = truncate(plain_text(entry.body_html) if text is None else text, BODY_LIMIT)
     if body:
         data["articleBody"] = body
-    if entry.image:
+    if entry.picture:
+        social = entry.picture.social
+        data["image"] = {"@type": "ImageObject", "url": links.absolute(media_route(social)),
+                         "width": social.width, "height": social.height}
+    elif entry.image:
         data["image"] = links.absolute_static(entry.image)
     return data
 

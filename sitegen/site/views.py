@@ -16,8 +16,10 @@ from typing import Any
 from markupsafe import Markup
 
 from sitegen.core import urls
+from sitegen.config.media_config import MediaConfig
 from sitegen.core.text import truncate
 from sitegen.config.site_config import SiteConfig
+from sitegen.media.markup import picture_html
 from sitegen.model.site import Entry, Liveblog
 from sitegen.core.urls import Links
 
@@ -94,8 +96,9 @@ class EntryView:
     author: str | None
     pinned: bool
     key_event: bool
-    image_url: str | None
+    image_url: str | None  # a remote image (left as it is)
     image_alt: str
+    picture_html: Markup | None  # a local image, processed: <picture> with srcset, width, height
     caption: str | None
     credit: str | None
     source_name: str | None
@@ -110,7 +113,7 @@ class EntryView:
     authors: tuple[AuthorView, ...]
 
 
-def entry_view(entry: Entry, liveblog: Liveblog, links: Links) -> EntryView:
+def entry_view(entry: Entry, liveblog: Liveblog, links: Links, sizes: str = MediaConfig().sizes) -> EntryView:
     zone = liveblog.timezone
     local = entry.time.astimezone(zone)
     updated = entry.updated.astimezone(zone) if entry.updated else None
@@ -129,19 +132,21 @@ def entry_view(entry: Entry, liveblog: Liveblog, links: Links) -> EntryView:
         author=entry.author,
         pinned=entry.pinned,
         key_event=entry.key_event,
-        image_url=links.static(entry.image) if entry.image else None,
-        image_alt=entry.caption or entry.title or "",
+        image_url=links.static(entry.image) if entry.image and not entry.picture else None,
+        image_alt=entry.alt or "",
+        picture_html=Markup(links.site_html(picture_html(entry.picture, entry.alt or "", sizes))) if entry.picture
+        else None,
         caption=entry.caption,
         credit=entry.credit,
         source_name=entry.source.name if entry.source else None,
         source_url=entry.source.url if entry.source else None,
-        body_html=Markup(entry.body_html),
+        body_html=Markup(links.site_html(entry.body_html)),
         share_url=links.to(urls.entry_page(liveblog.slug, entry.id)),
         share_label=f"Link to this update: {headline(entry)}",
         version=entry.digest[:16],
         topic_slugs=" ".join(entry.topics),
         scheduled=entry.scheduled,
-        correction_html=Markup(entry.correction_html) if entry.correction_html else None,
+        correction_html=Markup(links.site_html(entry.correction_html)) if entry.correction_html else None,
         authors=author_views(entry, links),
     )
 
@@ -158,7 +163,8 @@ class SummaryView:
 
 def summary_view(liveblog: Liveblog) -> SummaryView:
     updated = liveblog.summary_updated
-    return SummaryView(Markup(liveblog.summary_html) if liveblog.summary_html else None,
+    html = Links.from_page("", urls.liveblog(liveblog.slug)).site_html(liveblog.summary_html or "")  # (front only)
+    return SummaryView(Markup(html) if liveblog.summary_html else None,
                        updated.isoformat() if updated else None,
                        datetime_label(updated.astimezone(liveblog.timezone)) if updated else None,
                        liveblog.summary_digest[:16] if liveblog.summary_html else "")
@@ -199,6 +205,9 @@ class Head:
     image: str | None
     json_ld: Markup | None
     robots: str | None
+    image_width: int | None = None  # known for a processed photo (og:image:width)
+    image_height: int | None = None
+    image_alt: str | None = None
 
 
 @dataclass(frozen=True)

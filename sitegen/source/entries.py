@@ -186,6 +186,7 @@ def make_entry(d: Draft, body_html: str, zone: ZoneInfo, correction_html: str | 
         author=", ".join(a.name for a in authors) or None, authors=authors,
         correction_html=correction_html or None, pinned=f.pinned, key_event=f.key_event, draft=f.draft,
         image=f.image.lstrip("/") if local_image and f.image else f.image,
+        alt=" ".join(clean_text(f.alt).split()) if f.alt is not None else None,
         caption=_text(f.caption), credit=_text(f.credit),
         source=Attribution(clean_text(f.source.name), f.source.url) if f.source else None,
         updated=aware(f.updated, zone) if f.updated else None,

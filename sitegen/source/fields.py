@@ -46,6 +46,7 @@ class EntryFields:
     key_event: bool = spec(False)
     draft: bool = spec(False)
     image: str | None = spec(None, check=check_image_path)
+    alt: str | None = spec(None)  # the image's alternative text; "" marks a decorative image
     caption: str | None = spec(None)
     credit: str | None = spec(None)
     source: SourceFields | None = spec(None)

@@ -7,6 +7,8 @@ reported at once with its file and line. A liveblog folder's entries come from a
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from sitegen.core.schema import parse
 from sitegen.core.text import clean_text, normalise_slug, slug_problem
 from sitegen.core.yamlsafe import YamlMap
 from sitegen.markdown.bodies import RenderBodies
+from sitegen.media.library import MediaLibrary, MemoryStore
 from sitegen.model.site import Liveblog, Site, SourceRef, Topic
 from sitegen.source.entries import EntryReader, FolderPlan, FullReader, aware
 from sitegen.source.schedule import Clock, utc_now
@@ -27,13 +30,17 @@ from sitegen.source.files import listed_files, load_yaml_file
 
 
 def load_site(source: Path, config: SiteConfig, drafts: bool, render_bodies: RenderBodies,
-              reader: EntryReader | None = None, now: datetime | None = None, future: bool = False) -> Site:
+              reader: EntryReader | None = None, now: datetime | None = None, future: bool = False,
+              media: MediaLibrary | None = None) -> Site:
     """Read every liveblog under `source/content` into a validated `Site`; `reader`
     may remember files from earlier builds (build hands it the incremental one).
     Entries whose time lies after `now` are held back (kept, marked, with `future`:
-    see schedule.py)."""
+    see schedule.py). `media` processes the images entries use (build hands one that
+    remembers)."""
     reader = reader or FullReader()
     clock = Clock(now or utc_now(), future)
+    media = media or MediaLibrary(source / "static", config.media, MemoryStore(),
+                                  Path(tempfile.gettempdir()) / f"sitegen-media-{os.getpid()}")
     content = source / "content"
     if not content.is_dir():
         raise ContentError.at(content, None, "no content folder: create content/<liveblog>/liveblog.yaml")
@@ -44,7 +51,8 @@ def load_site(source: Path, config: SiteConfig, drafts: bool, render_bodies: Ren
         if not folder.is_dir():
             continue
         try:
-            liveblog = _load_liveblog(folder, source, config, (drafts, render_bodies), problems, reader, clock)
+            liveblog = _load_liveblog(folder, source, config, (drafts, render_bodies), problems, (reader, media),
+                                      clock)
         except SitegenError as exc:
             problems += exc.problems
             continue
@@ -65,7 +73,8 @@ def _home_order(liveblog: Liveblog) -> tuple[bool, float, str]:
 
 
 def _load_liveblog(folder: Path, source: Path, config: SiteConfig, rendering: tuple[bool, RenderBodies],
-                   problems: list[Problem], reader: EntryReader, clock: Clock) -> Liveblog | None:
+                   problems: list[Problem], readers: tuple[EntryReader, MediaLibrary], clock: Clock) -> Liveblog | None:
+    reader, media = readers
     meta_path = folder / LIVEBLOG_FILE
     if not meta_path.is_file():
         problems.append(Problem(folder, None, f"a liveblog folder needs a {LIVEBLOG_FILE}"))
@@ -82,8 +91,11 @@ def _load_liveblog(folder: Path, source: Path, config: SiteConfig, rendering: tu
     zone = ZoneInfo(fields.timezone or config.timezone)
     entries = reader.entries(FolderPlan(folder, source, topics, zone, *rendering, config.authors), problems)
     entries = clock.hold_back(slug, entries)
+    if not problems:
+        entries = media.resolve(entries)  # processed images, final body markup (sitegen.media)
     render_bodies = rendering[1]
     summary = render_bodies([(f"summary-{slug}", clean_text(fields.summary))])[0] if fields.summary else None
+    summary = media.resolve_html(summary, meta_path) if summary else None
     ends = aware(fields.ends, zone) if fields.ends else None
     made = Liveblog(slug, clean_text(fields.title), clean_text(fields.description),
                     clock.status(slug, fields.status, ends), zone, topics, entries, SourceRef(meta_path, 1),

@@ -7,7 +7,10 @@
  *   - links to entries that moved page (#entry-E not here): asks the entry's own
  *     page where E lives now and goes there;
  *   - reader comforts: relative times, jump to latest, topic filter, order toggle;
- *   - the comment widget, loaded only when the reader asks for it.
+ *   - the comment widget, loaded only when the reader asks for it;
+ *   - social posts and videos (embed cards): the provider's embed is put in an
+ *     iframe only when the reader presses "Show the post" (or the site chose to
+ *     load it at once); until then the page asks no other host for anything.
  * Hooks are data-* attributes the templates write (data-entry-pages, data-live-url,
  * data-live-poll, data-latest-url on the stream; data-provider ... on #comments).
  */
@@ -163,6 +166,7 @@
   function decorate(el) {
     outward(el);
     relativeTimes(el);
+    embeds(el);
     applyFilter(el.parentNode);
   }
 
@@ -641,9 +645,45 @@
     return { flush: flush, poll: poll };
   }
 
+  /* ---- embeds: a provider's post loads only when the reader asks ---------- */
+  var EMBED_SRC = /^https:\/\/[a-z0-9.-]+\//;
+
+  function showEmbed(card) {
+    var src = card.getAttribute("data-embed-src");
+    if (!src || !EMBED_SRC.test(src) || one("iframe", card)) return null;
+    var frame = make("iframe", "embed__frame");
+    frame.title = card.getAttribute("data-embed-title") || "";
+    frame.setAttribute("sandbox", "allow-scripts allow-same-origin allow-popups " +
+                       "allow-popups-to-escape-sandbox allow-presentation");
+    frame.setAttribute("allow", "encrypted-media; picture-in-picture; fullscreen");
+    frame.setAttribute("referrerpolicy", "strict-origin-when-cross-origin");
+    frame.src = src;
+    card.insertBefore(frame, card.firstChild);
+    card.classList.add("embed--shown");
+    var button = one(".embed__show", card);
+    if (button) button.hidden = true;
+    return frame;
+  }
+
+  function embeds(scope) {
+    all(".embed[data-embed-src]", scope).forEach(function (card) {
+      var button = one(".embed__show", card);
+      if (card.getAttribute("data-embed") === "load") showEmbed(card);
+      else if (button && !card.classList.contains("embed--shown")) button.hidden = false;
+    });
+  }
+
+  doc.addEventListener("click", function (e) {
+    var button = e.target && e.target.closest ? e.target.closest(".embed__show") : null;
+    var card = button && button.closest(".embed");
+    var frame = card && showEmbed(card);
+    if (frame) frame.focus();
+  });
+
   /* ---- start ------------------------------------------------------------- */
   function start() {
     doc.documentElement.classList.add("sg-js");
+    embeds(doc);
     relativeTimes(doc);
     if (one("time.entry__time")) setInterval(function () { relativeTimes(doc); }, 60000);
     comments();

@@ -1,0 +1,54 @@
+"""The build's side of sitegen.media: the persistent cache as the library's store, the
+processed variants published, the originals of entry images kept out of the output."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+from sitegen.config.site_config import SiteConfig
+from sitegen.incremental.cache import Cache, cache_key
+from sitegen.media.library import MediaLibrary
+from sitegen.model.site import Site
+from sitegen.output.writer import OutputWriter
+
+
+class CachedMedia:
+    """The media library's store in the build's cache, its keys naming sitegen's code too."""
+
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+
+    def get(self, key: str) -> str | None:
+        return self.cache.get(cache_key("media", key))
+
+    def put(self, key: str, value: str) -> None:
+        self.cache.put(cache_key("media", key), value)
+
+
+def media_library(source: Path, config: SiteConfig, cache: Cache, cache_dir: Path | None) -> MediaLibrary:
+    """Images processed once per content change: their variants kept beside the cache
+    (which describes them); without a cache, in a folder for this build only (the
+    caller removes it: `temporary`)."""
+    folder = cache_dir / "media" if cache_dir else Path(tempfile.mkdtemp(prefix="sitegen-media-"))
+    memo = cache.objects.setdefault("media", {}) if cache.keep_in_memory else None
+    return MediaLibrary(source / "static", config.media, CachedMedia(cache), folder, memo)  # type: ignore[arg-type]
+
+
+def without_processed(statics: Iterable[tuple[str, Path, str]], site: Site,
+                      media: MediaLibrary) -> list[tuple[str, Path, str]]:
+    """The static files but the images entries use: those are published processed, and
+    their originals (with GPS positions and camera serials) never. A logo stays."""
+    used = media.sources(e for lb in site.liveblogs for e in lb.entries)
+    logo = site.config.publisher.logo if site.config.publisher else None
+    used.discard((logo or "").lstrip("/"))
+    return [item for item in statics if item[0] not in used]
+
+
+def publish_media(site: Site, media: MediaLibrary, writer: OutputWriter) -> int:
+    """Copy the processed variants the entries show (unchanged ones are not touched)."""
+    files = media.published(e for lb in site.liveblogs for e in lb.entries)
+    for rel, path in sorted(files.items()):
+        writer.copy(rel, path, f"processed image {rel}")
+    return len(files)

@@ -1,0 +1,203 @@
+"""Social posts and videos as privacy-first cards.
+
+A paragraph holding nothing but a link to a post of a known provider becomes a
+card: the provider, the author's handle, the link, and the editor's quote (a
+blockquote right after the link). The card is plain HTML, readable without
+JavaScript, and makes no request anywhere. Only when the reader presses "Show
+the post" (or the site chose `load` for the provider) does sitegen.js put the
+provider's official embed in an iframe; its address is built here from the
+parts of the link that were recognised (ids, handles), never from the link as
+written, and only for hosts on the allow-list below. Anything else stays a link.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import escape
+from urllib.parse import parse_qs, quote, urlsplit
+
+from sitegen.config.media_config import EmbedsConfig
+
+# A paragraph that is only a URL, or only a [text](URL) link, on one line; the same
+# test decides which bodies the fast Markdown engine must leave to markdown-it-py.
+LINK_ONLY = re.compile(r"(?:\[[^\]\n]*\]\(\s*(https?://[^\s()<>]+)\s*\)|(https?://[^\s<>]+))", re.IGNORECASE)
+LINK_LINE = re.compile(r"(?:^|\n) {0,3}" + LINK_ONLY.pattern + r"[ \t]*(?:\n|$)", re.IGNORECASE)
+
+_ID = r"[A-Za-z0-9_-]{1,64}"
+_HANDLE = r"[A-Za-z0-9_.-]{1,64}"
+
+
+@dataclass(frozen=True)
+class Provider:
+    key: str  # its setting under media.embeds
+    name: str  # what readers see
+    hosts: frozenset[str]  # the hosts its links are on (exactly: no look-alikes)
+    action: str  # the link's words
+
+
+PROVIDERS = {p.key: p for p in (
+    Provider("x", "X", frozenset({"x.com", "www.x.com", "twitter.com", "www.twitter.com", "mobile.twitter.com",
+                                  "mobile.x.com"}), "Open the post on X"),
+    Provider("telegram", "Telegram", frozenset({"t.me", "telegram.me"}), "Open the post on Telegram"),
+    Provider("bluesky", "Bluesky", frozenset({"bsky.app"}), "Open the post on Bluesky"),
+    Provider("mastodon", "Mastodon", frozenset(), "Open the post on Mastodon"),  # hosts: media.embeds
+    Provider("instagram", "Instagram", frozenset({"instagram.com", "www.instagram.com"}),
+             "Open the post on Instagram"),
+    Provider("tiktok", "TikTok", frozenset({"tiktok.com", "www.tiktok.com", "m.tiktok.com"}),
+             "Open the video on TikTok"),
+    Provider("facebook", "Facebook", frozenset({"facebook.com", "www.facebook.com", "m.facebook.com"}),
+             "Open the post on Facebook"),
+    Provider("youtube", "YouTube", frozenset({"youtube.com", "www.youtube.com", "m.youtube.com", "youtu.be"}),
+             "Watch on YouTube"),
+    Provider("vimeo", "Vimeo", frozenset({"vimeo.com", "www.vimeo.com", "player.vimeo.com"}), "Watch on Vimeo"),
+)}
+
+
+@dataclass(frozen=True)
+class Embed:
+    provider: str  # key in PROVIDERS
+    url: str  # the link as the editor gave it (https only)
+    author: str | None  # a handle, when the link names one
+    frame: str  # the official embed's address (https, on the provider's own host)
+    mode: str  # click, load or link
+
+
+_ANY_HOSTS = frozenset().union(*(p.hosts for p in PROVIDERS.values()))
+_MASTODON_LIKE = re.compile(r"/@[^/]+/[0-9]+/?")
+
+
+def may_embed(body: str) -> bool:
+    """Whether some line of `body` alone links to what may become a card under any
+    settings (Mastodon's hosts are the site's: any host with a Mastodon-like path)."""
+    for found in LINK_LINE.finditer(body):
+        try:
+            parts = urlsplit(found[1] or found[2])
+        except ValueError:  # (a malformed IPv6 host): never a card, but decline to be sure
+            return True
+        if (parts.hostname or "").rstrip(".") in _ANY_HOSTS or _MASTODON_LIKE.fullmatch(parts.path):
+            return True
+    return False
+
+
+def match(url: str, settings: EmbedsConfig) -> Embed | None:
+    """The card for `url`, or None when it is not a post of a known provider."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    host = (parts.hostname or "").rstrip(".")
+    if parts.scheme.lower() != "https" or parts.username or parts.password or parts.port is not None:
+        return None
+    found = _recognise(host, parts.path, parts.query, settings)
+    if found is None:
+        return None
+    provider, author, frame = found
+    return Embed(provider, url.strip(), author, frame, getattr(settings, provider))
+
+
+def _recognise(host: str, path: str, query: str, settings: EmbedsConfig) -> tuple[str, str | None, str] | None:
+    """(provider, author handle, embed address) for a post link, else None."""
+    for key, provider in PROVIDERS.items():
+        hosts = frozenset(settings.mastodon_hosts) if key == "mastodon" else provider.hosts
+        if host in hosts:
+            return _RECOGNISERS[key](host, path.rstrip("/") or "/", parse_qs(query))
+    return None
+
+
+def _x(host: str, path: str, query: dict[str, list[str]]) -> tuple[str, str | None, str] | None:
+    m = re.fullmatch(rf"/({_HANDLE})/status(?:es)?/([0-9]{{1,25}})(?:/.*)?", path)
+    if not m:
+        return None
+    return "x", "@" + m[1], f"https://platform.twitter.com/embed/Tweet.html?id={m[2]}&dnt=true"
+
+
+def _telegram(host: str, path: str, query: dict[str, list[str]]) -> tuple[str, str | None, str] | None:
+    m = re.fullmatch(rf"/(?:s/)?({_HANDLE})/([0-9]{{1,20}})", path)
+    if not m:
+        return None
+    return "telegram", "@" + m[1], f"https://t.me/{m[1]}/{m[2]}?embed=1"
+
+
+def _bluesky(host: str, path: str, query: dict[str, list[str]]) -> tuple[str, str | None, str] | None:
+    m = re.fullmatch(rf"/profile/({_HANDLE}|did:plc:[a-z0-9]{{1,64}})/post/([a-z0-9]{{1,32}})", path)
+    if not m:
+        return None
+    return "bluesky", "@" + m[1], f"https://embed.bsky.app/embed/{m[1]}/app.bsky.feed.post/{m[2]}"
+
+
+def _mastodon(host: str, path: str, query: dict[str, list[str]]) -> tuple[str, str | None, str] | None:
+    m = re.fullmatch(rf"/@({_HANDLE})/([0-9]{{1,25}})", path)
+    if not m:
+        return None
+    return "mastodon", f"@{m[1]}@{host}", f"https://{host}/@{m[1]}/{m[2]}/embed"
+
+
+def _instagram(host: str, path: str, query: dict[str, list[str]]) -> tuple[str, str | None, str] | None:
+    m = re.fullmatch(rf"(?:/({_HANDLE}))?/(p|reel|tv)/({_ID})", path)
+    if not m:
+        return None
+    return "instagram", "@" + m[1] if m[1] else None, f"https://www.instagram.com/{m[2]}/{m[3]}/embed/"
+
+
+def _tiktok(host: str, path: str, query: dict[str, list[str]]) -> tuple[str, str | None, str] | None:
+    m = re.fullmatch(rf"/@({_HANDLE})/video/([0-9]{{1,25}})", path)
+    if not m:
+        return None
+    return "tiktok", "@" + m[1], f"https://www.tiktok.com/embed/v2/{m[2]}"
+
+
+def _facebook(host: str, path: str, query: dict[str, list[str]]) -> tuple[str, str | None, str] | None:
+    m = re.fullmatch(rf"/({_HANDLE})/(posts|videos)/({_ID})", path)
+    if not m:
+        return None
+    canonical = quote(f"https://www.facebook.com/{m[1]}/{m[2]}/{m[3]}/", safe="")
+    plugin = "video" if m[2] == "videos" else "post"
+    return "facebook", m[1], f"https://www.facebook.com/plugins/{plugin}.php?href={canonical}"
+
+
+def _youtube(host: str, path: str, query: dict[str, list[str]]) -> tuple[str, str | None, str] | None:
+    video = r"[A-Za-z0-9_-]{11}"
+    found = None
+    if host == "youtu.be":
+        found = re.fullmatch(rf"/({video})", path)
+    elif path == "/watch" and len(query.get("v", [])) == 1:
+        found = re.fullmatch(rf"({video})", query["v"][0])
+    else:
+        found = re.fullmatch(rf"/(?:shorts|live|embed)/({video})", path)
+    if not found:
+        return None
+    return "youtube", None, f"https://www.youtube-nocookie.com/embed/{found[1]}"
+
+
+def _vimeo(host: str, path: str, query: dict[str, list[str]]) -> tuple[str, str | None, str] | None:
+    m = re.fullmatch(r"(?:/video)?/([0-9]{1,15})", path)
+    if not m:
+        return None
+    return "vimeo", None, f"https://player.vimeo.com/video/{m[1]}?dnt=1"
+
+
+_RECOGNISERS = {"x": _x, "telegram": _telegram, "bluesky": _bluesky, "mastodon": _mastodon,
+                "instagram": _instagram, "tiktok": _tiktok, "facebook": _facebook, "youtube": _youtube,
+                "vimeo": _vimeo}
+
+
+def card_open(embed: Embed) -> str:
+    """The start of a card: the editor's quote (a blockquote) follows, then `card_close`."""
+    provider = PROVIDERS[embed.provider]
+    attrs = f' data-embed="{embed.mode}"'
+    if embed.mode != "link":
+        title = f"{provider.name} post by {embed.author}" if embed.author else f"{provider.name} post"
+        attrs += f' data-embed-src="{escape(embed.frame)}" data-embed-title="{escape(title)}"'
+    return f'<figure class="embed embed--{embed.provider}"{attrs}>\n'
+
+
+def card_close(embed: Embed) -> str:
+    """The card's caption: provider, author, the link, and the (hidden until JS) button."""
+    provider = PROVIDERS[embed.provider]
+    author = f' <span class="embed__author">{escape(embed.author)}</span>' if embed.author else ""
+    button = ('<button type="button" class="embed__show" hidden>Show the post</button>'
+              if embed.mode != "link" else "")
+    return (f'<figcaption class="embed__caption"><span class="embed__provider">{provider.name}</span>{author} '
+            f'<a class="embed__link" href="{escape(embed.url)}" rel="noopener nofollow">{provider.action}</a>'
+            f'{button}</figcaption>\n</figure>\n')

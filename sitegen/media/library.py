@@ -1,0 +1,286 @@
+"""The media library: which local images entries use, processed once per content change.
+
+An image is named by the hash of its bytes and the settings that shape its variants;
+its processed variants are kept in a folder and described in a store (the build
+hands the persistent cache; `MemoryStore` otherwise). A file's hash is itself
+remembered by its stat signature, so a warm build reads no image: it looks at
+each one's size and times and finds everything known. Misses are processed by
+forked workers on every core (a cold build of a photo-heavy liveblog).
+
+`resolve` then gives each entry its `Picture` and replaces its body's pending
+markers by the final markup (markup.py); an entry without media is kept as it is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Iterable, Protocol
+from urllib.parse import unquote, urlsplit
+
+from sitegen.config.media_config import MediaConfig
+from sitegen.core import forking
+from sitegen.core.errors import ContentError, Problem, raise_all
+from sitegen.media import markup
+from sitegen.media.images import VIDEO_TYPES, ImageSettings, MediaProblem, extension, is_publishable, process
+from sitegen.model.pictures import Picture, Variant, media_route
+from sitegen.model.site import Entry
+
+log = logging.getLogger("sitegen")
+VERSION = "1"  # of the processing: a change here must never reuse old variants
+POSTER_EXTENSIONS = ("jpg", "jpeg", "png", "webp")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+class MediaStore(Protocol):
+    """Where processed images are described between builds (the build's cache fits)."""
+
+    def get(self, key: str) -> str | None: ...
+
+    def put(self, key: str, value: str) -> None: ...
+
+
+class MemoryStore:
+    """A store for one build (no persistent cache)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+
+    def get(self, key: str) -> str | None:
+        return self.values.get(key)
+
+    def put(self, key: str, value: str) -> None:
+        self.values[key] = value
+
+
+class MediaLibrary:
+    def __init__(self, static: Path, config: MediaConfig, store: MediaStore, folder: Path,
+                 memo: dict[object, object] | None = None) -> None:
+        """`static`: the site's static/; `folder`: where variants are kept; `memo` (serve's,
+        kept across builds) gives back the same resolved Entry objects for unchanged entries."""
+        self.static = static
+        self.config = config
+        self.settings = ImageSettings.from_config(config)
+        self.store = store
+        self.folder = folder
+        self.memo = memo if memo is not None else {}
+        self.fingerprint = hashlib.sha256(f"{VERSION}/{self.settings.fingerprint}".encode()).hexdigest()[:16]
+        self.processed = 0  # images processed by this build (a warm build: none)
+        self.extra: list[Picture] = []  # pictures outside entries (a liveblog's summary)
+
+    # -- Entries -------------------------------------------------------------
+
+    def resolve(self, entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
+        """The entries with their pictures and final body markup; problems with any image
+        are reported together, each at its entry."""
+        wanted = [e for e in entries if _local(e.image) or markup.PENDING in e.body_html
+                  or markup.PENDING in (e.correction_html or "")]
+        if not wanted:
+            return entries
+        needs: dict[str, list[Entry]] = {}
+        for entry in wanted:
+            for rel in self._sources(entry):
+                needs.setdefault(rel, []).append(entry)
+        pictures, problems = self.pictures(needs)
+        done: dict[int, Entry] = {}
+        for entry in wanted:
+            try:
+                done[id(entry)] = self._resolved(entry, pictures)
+            except MediaProblem as exc:
+                problems.append(_at(entry, str(exc)))
+        raise_all(problems, ContentError)
+        for entry in wanted:
+            if _local(entry.image) and entry.alt is None:
+                log.warning("%s:%s: entry %r: its image has no alt text; describe it with `alt:` "
+                            "(or write `alt: \"\"` for a decorative image)", entry.origin.path,
+                            entry.origin.line, entry.id)
+        return tuple(done.get(id(e), e) for e in entries)
+
+    def _sources(self, entry: Entry) -> list[str]:
+        """The static/ paths an entry's image and body use (a video's poster, when there is one)."""
+        found = [entry.image.lstrip("/")] if entry.image and _local(entry.image) else []
+        for src, _, _ in markup.pending_items(entry.body_html + (entry.correction_html or "")):
+            rel = _static_path(src)
+            if rel is not None and extension(rel) in VIDEO_TYPES:
+                poster = self._poster(rel)
+                found += [poster] if poster else []
+            elif rel is not None:
+                found.append(rel)
+        return found
+
+    def _poster(self, video: str) -> str | None:
+        stem = video.rsplit(".", 1)[0]
+        return next((f"{stem}.{ext}" for ext in POSTER_EXTENSIONS if (self.static / f"{stem}.{ext}").is_file()), None)
+
+    def _resolved(self, entry: Entry, pictures: dict[str, Picture]) -> Entry:
+        picture = pictures.get(entry.image.lstrip("/")) if entry.image and _local(entry.image) else None
+        key = ("media-entry", entry.digest, entry.origin, picture,
+               tuple(pictures.get(rel) for rel in self._sources(entry)))
+        known = self.memo.get(key)
+        if isinstance(known, Entry):
+            return known
+        def final(html: str) -> str:
+            return markup.replace_pending(html, lambda src, alt, title: self._body_media(src, alt, title, pictures))
+
+        body = final(entry.body_html)
+        correction = final(entry.correction_html) if entry.correction_html else entry.correction_html
+        digest = hashlib.sha256(f"{entry.digest}\x00{picture!r}\x00{body}\x00{correction}".encode()).hexdigest()
+        media = tuple(dict.fromkeys(p for p in (pictures.get(rel) for rel in self._sources(entry)) if p))
+        made = replace(entry, picture=picture, media=media, body_html=body, correction_html=correction,
+                       digest=digest)
+        if len(self.memo) > 20_000:
+            self.memo.clear()
+        self.memo[key] = made
+        return made
+
+    def _body_media(self, src: str, alt: str, title: str | None, pictures: dict[str, Picture]) -> str:
+        rel = _static_path(src)
+        if rel is None:
+            raise MediaProblem(f"image {src!r} in the body must be a path under static/ (no '..')")
+        if extension(rel) in VIDEO_TYPES:
+            if not (self.static / rel).is_file():
+                raise MediaProblem(f"video {rel!r} in the body is not in static/")
+            poster = self._poster(rel)
+            return markup.video_html(rel, VIDEO_TYPES[extension(rel)], alt, pictures.get(poster) if poster else None)
+        return markup.picture_html(pictures[rel], alt, self.config.sizes, title)
+
+    def resolve_html(self, html: str, where: Path) -> str:
+        """Other Markdown than entries' (a liveblog's summary): its images processed (and
+        published with the entries'), problems reported at `where`."""
+        wanted = [(src, _static_path(src)) for src, _, _ in markup.pending_items(html)]
+        if not wanted:
+            return html
+        needs: dict[str, list[Entry]] = {}
+        problems = [Problem(where, None, f"image {src!r} must be a path under static/ (no '..')")
+                    for src, rel in wanted if rel is None]
+        for _, rel in wanted:
+            if rel is not None and extension(rel) in VIDEO_TYPES:
+                problems.append(Problem(where, None, f"video {rel!r}: videos belong in entries"))
+            elif rel is not None:
+                needs[rel] = []
+        pictures, found = self.pictures(needs)
+        problems += found + [Problem(where, None, self._unusable(rel, self.static / rel) or f"image {rel!r} "
+                             "cannot be published") for rel in needs if rel not in pictures]
+        raise_all(problems, ContentError)
+        self.extra += [pictures[rel] for rel in needs]
+        return markup.replace_pending(html, lambda src, alt, title: self._body_media(src, alt, title, pictures))
+
+    # -- Images --------------------------------------------------------------
+
+    def pictures(self, needs: dict[str, list[Entry]]) -> tuple[dict[str, Picture], list[Problem]]:
+        """Each needed image's Picture, processing those not known yet; problems name the
+        entries that use a file that cannot be published."""
+        problems: list[Problem] = []
+        found: dict[str, Picture] = {}
+        todo: list[tuple[str, Path, str]] = []
+        for rel, users in needs.items():
+            path = self.static / rel
+            why = self._unusable(rel, path)
+            if why:
+                problems += [_at(entry, why) for entry in dict.fromkeys(users)]
+                continue
+            digest = self._content_digest(path)
+            known = self._known(rel, digest)
+            if known is None:
+                todo.append((rel, path, digest))
+            else:
+                found[rel] = known
+        for (rel, _, digest), outcome in zip(todo, self._process_all(todo)):
+            if isinstance(outcome, Picture):
+                self.store.put(self._key(digest, rel), json.dumps(asdict(outcome)))
+                found[rel] = outcome
+            else:
+                problems += [_at(entry, outcome) for entry in dict.fromkeys(needs[rel])]
+        return found, problems
+
+    def _unusable(self, rel: str, path: Path) -> str | None:
+        if not path.is_file():
+            return f"image {rel!r} not found in static/"
+        if not is_publishable(rel):
+            return (f"cannot publish {rel!r} as an image: use JPEG, PNG, GIF, WebP, AVIF or SVG "
+                    f"(or {', '.join('.' + e for e in VIDEO_TYPES)} video in a body)")
+        return None
+
+    def _content_digest(self, path: Path) -> str:
+        """The file's content hash, remembered by its stat signature (no read when known)."""
+        stat = path.stat()
+        key = f"media:stat:{path}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}:{stat.st_ctime_ns}"
+        digest = self.store.get(key)
+        if digest is None or not _HEX64.fullmatch(digest):
+            with path.open("rb") as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            self.store.put(key, digest)
+        return digest
+
+    def _key(self, digest: str, rel: str) -> str:
+        return f"media:picture:{self.fingerprint}:{digest}:{rel}"
+
+    def _known(self, rel: str, digest: str) -> Picture | None:
+        """A picture processed before, whose files are all still in the folder."""
+        raw = self.store.get(self._key(digest, rel))
+        try:
+            picture = _decode(json.loads(raw)) if raw is not None else None
+        except (ValueError, TypeError, KeyError):  # not what this code stored: made again
+            return None
+        if picture is None:
+            return None
+        if not all((self.folder / v.name).is_file() for v in picture.files):
+            return None
+        return picture
+
+    def _process_all(self, todo: list[tuple[str, Path, str]]) -> list[Picture | str]:
+        """Process the images on every core when there are several (forked workers inherit
+        the settings; only the results come back)."""
+        self.processed += len(todo)
+
+        def work(start: int, stop: int) -> list[Picture | str]:
+            return [self._process_one(*item) for item in todo[start:stop]]
+
+        workers = min(os.cpu_count() or 1, len(todo))
+        if workers < 2 or not forking.can_fork() or forking.in_worker():
+            return work(0, len(todo))
+        return forking.fork_map(work, len(todo), workers, 1)
+
+    def _process_one(self, rel: str, path: Path, digest: str) -> Picture | str:
+        content = hashlib.sha256(f"{digest}/{self.fingerprint}".encode()).hexdigest()
+        try:
+            return process(path, rel, content, self.settings, self.folder)
+        except MediaProblem as exc:
+            return str(exc)
+
+    def published(self, entries: Iterable[Entry]) -> dict[str, Path]:
+        """Output path -> kept file, for every variant the entries show."""
+        pictures = [p for e in entries for p in e.media] + self.extra
+        return {media_route(v): self.folder / v.name for p in pictures for v in p.files}
+
+    def sources(self, entries: Iterable[Entry]) -> set[str]:
+        """The static/ paths published processed (the originals are never copied as they are)."""
+        return {p.source for e in entries for p in e.media} | {p.source for p in self.extra}
+
+
+def _local(image: str | None) -> bool:
+    return bool(image) and not urlsplit(image or "").scheme and not (image or "").startswith("//")
+
+
+def _static_path(src: str) -> str | None:
+    """A body image's path under static/, or None when it would leave static/."""
+    path = unquote(urlsplit(src).path).lstrip("/")
+    if not path or ".." in path.replace("\\", "/").split("/"):
+        return None
+    return path
+
+
+def _at(entry: Entry, message: str) -> Problem:
+    return Problem(entry.origin.path, entry.origin.line, f"entry {entry.id!r}: {message}")
+
+
+def _decode(data: dict[str, object]) -> Picture:
+    fallback = tuple(Variant(**v) for v in data["fallback"])  # type: ignore[arg-type, union-attr]
+    modern = tuple((mime, tuple(Variant(**v) for v in variants))
+                   for mime, variants in data["modern"])  # type: ignore[union-attr, misc]
+    return Picture(str(data["source"]), str(data["kind"]), fallback, modern)
