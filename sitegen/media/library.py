@@ -99,7 +99,23 @@ class MediaLibrary:
                 log.warning("%s:%s: entry %r: its image has no alt text; describe it with `alt:` "
                             "(or write `alt: \"\"` for a decorative image)", entry.origin.path,
                             entry.origin.line, entry.id)
-        return tuple(done.get(id(e), e) for e in entries)
+        made = tuple(done.get(id(e), e) for e in entries)
+        return self._same_as_last(entries, made)
+
+    def _same_as_last(self, entries: tuple[Entry, ...], made: tuple[Entry, ...]) -> tuple[Entry, ...]:
+        """The tuple the last build made from these very entries when it holds the same
+        objects: `serve` then knows the liveblog unchanged (model identity, not equality)."""
+        lasts = self.memo.setdefault("media-entries", {})
+        assert isinstance(lasts, dict)
+        key = id(entries)
+        last = lasts.get(key)
+        if isinstance(last, tuple) and last[0] is entries and len(last[1]) == len(made) \
+                and all(a is b for a, b in zip(last[1], made)):
+            return last[1]  # type: ignore[no-any-return]
+        if len(lasts) >= 16:  # (a long `serve` session: only the last few matter)
+            lasts.clear()
+        lasts[key] = (entries, made)  # (keeps `entries` alive: its id is not reused meanwhile)
+        return made
 
     def _sources(self, entry: Entry) -> list[str]:
         """The static/ paths an entry's image and body use (a video's poster, when there is one)."""
@@ -134,7 +150,7 @@ class MediaLibrary:
         made = replace(entry, picture=picture, media=media, body_html=body, correction_html=correction,
                        digest=digest)
         if len(self.memo) > 20_000:
-            self.memo.clear()
+            self.memo.clear()  # (a long `serve` session)
         self.memo[key] = made
         return made
 
