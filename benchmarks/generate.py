@@ -21,7 +21,7 @@ import argparse
 import json
 import random
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
@@ -217,7 +217,8 @@ def entry_markdown(entry: GenEntry) -> str:
     if entry.pinned:
         lines.append("pinned: true")
     if entry.image:
-        lines += [f"image: {entry.image}", f"caption: {_quoted(entry.caption or '')}",
+        lines += [f"image: {entry.image}", f"alt: {_quoted(entry.caption or '')}",
+                  f"caption: {_quoted(entry.caption or '')}",
                   f"credit: {_quoted(entry.credit or '')}"]
     if entry.source:
         lines += ["source:", f"  name: {_quoted(entry.source[0])}", f"  url: {entry.source[1]}"]
@@ -272,6 +273,47 @@ def write_site(folder: Path, count: int, seed: int = SEED, slug: str = LIVEBLOG)
     return site
 
 
+PHOTO_SIZE = (4000, 3000)  # a phone's 12 megapixels
+
+
+def phone_photo(number: int, size: tuple[int, int] = PHOTO_SIZE) -> bytes:
+    """A phone-like JPEG (about 2-3 MB): gradient and grain, stored sideways with an EXIF
+    orientation, GPS position and camera model, as phones write them. Deterministic."""
+    import io
+
+    from PIL import Image
+    width, height = size
+    rng = random.Random(f"photo-{number}")
+    grain = Image.effect_noise((width // 2, height // 2), 30 + number % 20).resize(size)
+    base = Image.linear_gradient("L").resize(size).rotate(rng.randint(0, 359), expand=False)
+    picture = Image.merge("RGB", (Image.blend(base, grain, 0.35), grain, Image.blend(grain, base, 0.6)))
+    exif = Image.Exif()
+    exif[0x0112] = rng.choice((1, 6, 8))
+    exif[0x0110] = "Phone 15"
+    exif.get_ifd(0x8825).update({1: "N", 2: (50.0, 27.0, float(number % 60)), 3: "E", 4: (30.0, 31.0, 2.5)})
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=88, exif=exif.tobytes())
+    return out.getvalue()
+
+
+def add_photos(site: GeneratedSite, count: int, size: tuple[int, int] = PHOTO_SIZE) -> list[Path]:
+    """Give `count` entries, spread evenly, a phone photo of their own (`image:` with
+    alt text); the photos are written under static/photos/. Returns the photos."""
+    every = max(1, site.count // max(count, 1))
+    photos = []
+    for number, index in enumerate(range(0, site.count, every)[:count]):
+        photo = site.folder / "static" / "photos" / f"photo-{number:04d}.jpg"
+        photo.parent.mkdir(parents=True, exist_ok=True)
+        photo.write_bytes(phone_photo(number, size))
+        photos.append(photo)
+        entry = make_entry(index, site.seed)
+        rng = random.Random(f"photo-caption-{number}")
+        caption = " ".join(lexicon(site.seed).some(rng, 6)).capitalize()
+        entry = replace(entry, image=f"photos/{photo.name}", caption=caption, credit="Photo: field desk")
+        site.entry_path(entry).write_text(entry_markdown(entry), "utf-8")
+    return photos
+
+
 def edit_entry(site: GeneratedSite, index: int, revision: int = 1) -> Path:
     """Rewrite entry `index` with a new body and `updated` time; returns its file."""
     entry = make_entry(index, site.seed, revision)
@@ -294,9 +336,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("folder", type=Path, help="site folder to (re)create")
     parser.add_argument("--entries", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--photos", type=int, default=0, help="entries given a 4000x3000 phone photo")
     args = parser.parse_args(argv)
     site = write_site(args.folder, args.entries, args.seed)
-    print(f"wrote {site.count} entries to {site.content}")
+    photos = add_photos(site, args.photos) if args.photos else []
+    print(f"wrote {site.count} entries ({len(photos)} with photos) to {site.content}")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@
 #     cannot work on this machine's closed network).
 #   * The Nu Html Checker (vnu.jar) from the npm package `vnu-jar`, into
 #     .tools/vnu inside the repo (git-ignored). Runs with the machine's `java`.
+#   * axe-core (the accessibility checker pages are run through in Chromium), from
+#     npm into .tools/axe.
 # Fast when everything is already present: it only checks two paths.
 set -euo pipefail
 
@@ -13,6 +15,9 @@ VNU_PREFIX="$ROOT/.tools/vnu"
 VNU_JAR="$VNU_PREFIX/node_modules/vnu-jar/build/dist/vnu.jar"
 # Pinned so a new checker release cannot turn CI red on its own; bump on purpose.
 VNU_VERSION="${VNU_VERSION:-26.9.27}"
+AXE_PREFIX="$ROOT/.tools/axe"
+AXE_JS="$AXE_PREFIX/node_modules/axe-core/axe.min.js"
+AXE_VERSION="${AXE_VERSION:-4.10.3}"
 
 # Run a command as root: directly if we are root, via sudo if available.
 as_root() {
@@ -38,6 +43,16 @@ if [ ! -f "$VNU_JAR" ]; then
     npm install --prefix "$VNU_PREFIX" --no-audit --no-fund --loglevel=error "vnu-jar@$VNU_VERSION" >&2
     if [ ! -f "$VNU_JAR" ]; then
         echo "install-test-tools: vnu.jar not found at $VNU_JAR after npm install" >&2
+        exit 1
+    fi
+fi
+
+if [ ! -f "$AXE_JS" ]; then
+    echo "install-test-tools: installing axe-core into .tools/axe ..." >&2
+    mkdir -p "$AXE_PREFIX"
+    npm install --prefix "$AXE_PREFIX" --no-audit --no-fund --loglevel=error "axe-core@$AXE_VERSION" >&2
+    if [ ! -f "$AXE_JS" ]; then
+        echo "install-test-tools: axe.min.js not found at $AXE_JS after npm install" >&2
         exit 1
     fi
 fi
