@@ -294,3 +294,28 @@ def test_per_provider_modes(tmp_path: Path) -> None:
     assert youtube.get("data-embed") == "load" and youtube.get("data-embed-src")
     assert x.get("data-embed") == "link" and x.get("data-embed-src") is None and not x.xpath(".//button")
     assert x.xpath(".//a/@href") == [PROVIDER_LINKS["x"]]
+
+
+def test_summary_and_correction_images_are_processed_and_no_marker_escapes(tmp_path: Path) -> None:
+    liveblog = DEFAULT_LIVEBLOG + "summary: |\n  Key points.\n\n  ![Map of the front](map.png)\n"
+    entry = entry_md(T, "Body.\n\n![Scene](p.jpg)", updated="2025-03-22T10:00",
+                     correction='"Photo replaced: ![Corrected scene](q.jpg)"')
+    out = build_ok(make_site(tmp_path, None, {"war": {"liveblog.yaml": liveblog, "a.md": entry}},
+                             {"static/map.png": jpeg_png(), "static/p.jpg": jpeg(500, 400),
+                              "static/q.jpg": jpeg(600, 400)}))
+    page_path = out / "war/index.html"
+    page = html_page(page_path)
+    for img in page.xpath("//main//img"):
+        assert "/media/" in "/" + img.get("src") and _file(page_path, img.get("src")).is_file(), img.get("src")
+        assert img.get("width") and img.get("height")
+    assert {"Map of the front", "Scene", "Corrected scene"} <= set(page.xpath("//main//img/@alt"))
+    for path in out.rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".json", ".xml"):
+            assert b"\x02" not in path.read_bytes() and b"\x03" not in path.read_bytes(), path
+    assert not (out / "map.png").exists() and not (out / "q.jpg").exists()
+
+
+def jpeg_png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGBA", (300, 200), (10, 20, 30, 128)).save(out, "PNG")
+    return out.getvalue()
