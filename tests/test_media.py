@@ -319,3 +319,12 @@ def jpeg_png() -> bytes:
     out = io.BytesIO()
     Image.new("RGBA", (300, 200), (10, 20, 30, 128)).save(out, "PNG")
     return out.getvalue()
+
+
+def test_every_frame_is_on_a_declared_frame_host(tmp_path: Path) -> None:
+    from sitegen.config.media_config import EmbedsConfig
+    from sitegen.media.embeds import frame_hosts
+    out = build_ok(_site(tmp_path, {"a.md": entry_md(T, embeds_body())}, {}))
+    sources = article(html_page(out / "war/index.html"), "a").xpath(".//figure/@data-embed-src")
+    assert len(sources) == len(PROVIDER_LINKS)
+    assert {urlsplit(s).hostname for s in sources} <= set(frame_hosts(EmbedsConfig()))

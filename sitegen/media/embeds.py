@@ -182,6 +182,15 @@ _RECOGNISERS = {"x": _x, "telegram": _telegram, "bluesky": _bluesky, "mastodon":
                 "vimeo": _vimeo}
 
 
+FRAME_HOSTS = ("platform.twitter.com", "t.me", "embed.bsky.app", "www.instagram.com", "www.tiktok.com",
+               "www.facebook.com", "www.youtube-nocookie.com", "player.vimeo.com")
+
+
+def frame_hosts(settings: EmbedsConfig) -> tuple[str, ...]:
+    """Every host an embed's iframe may load from (a Content-Security-Policy's frame-src)."""
+    return FRAME_HOSTS + tuple(settings.mastodon_hosts)
+
+
 def card_open(embed: Embed) -> str:
     """The start of a card: the editor's quote (a blockquote) follows, then `card_close`."""
     provider = PROVIDERS[embed.provider]

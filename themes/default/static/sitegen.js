@@ -677,7 +677,7 @@
     var button = e.target && e.target.closest ? e.target.closest(".embed__show") : null;
     var card = button && button.closest(".embed");
     var frame = card && showEmbed(card);
-    if (frame) frame.focus();
+    if (frame) frame.focus({ preventScroll: true });  // (it is where the button was)
   });
 
   /* ---- start ------------------------------------------------------------- */
