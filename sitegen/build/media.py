@@ -14,6 +14,9 @@ from sitegen.model.site import Site
 from sitegen.output.writer import OutputWriter
 
 
+MEMO_LIMIT = 20_000  # resolved entries kept for serve's next build (a long session starts afresh)
+
+
 class CachedMedia:
     """The media library's store in the build's cache, its keys naming sitegen's code too."""
 
@@ -32,8 +35,8 @@ def media_library(source: Path, config: SiteConfig, cache: Cache, cache_dir: Pat
     (which describes them); without a cache, in a folder for this build only (the
     caller removes it: `temporary`)."""
     folder = cache_dir / "media" if cache_dir else Path(tempfile.mkdtemp(prefix="sitegen-media-"))
-    memo = cache.objects.setdefault("media", {}) if cache.keep_in_memory else None
-    return MediaLibrary(source / "static", config.media, CachedMedia(cache), folder, memo)  # type: ignore[arg-type]
+    memo = cache.memo.partition("media", MEMO_LIMIT)  # (serve keeps it between builds)
+    return MediaLibrary(source / "static", config.media, CachedMedia(cache), folder, memo)
 
 
 def without_processed(statics: Iterable[tuple[str, Path, str]], site: Site,

@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 from sitegen.config.media_config import MediaConfig
 from sitegen.core import forking
+from sitegen.core.memo import Partition
 from sitegen.core.errors import ContentError, Problem, raise_all
 from sitegen.media import markup
 from sitegen.media.images import VIDEO_TYPES, ImageSettings, MediaProblem, extension, is_publishable, process
@@ -60,7 +61,7 @@ class MemoryStore:
 
 class MediaLibrary:
     def __init__(self, static: Path, config: MediaConfig, store: MediaStore, folder: Path,
-                 memo: dict[object, object] | None = None) -> None:
+                 memo: Partition[object, object] | None = None) -> None:
         """`static`: the site's static/; `folder`: where variants are kept; `memo` (serve's,
         kept across builds) gives back the same resolved Entry objects for unchanged entries."""
         self.static = static
@@ -68,7 +69,7 @@ class MediaLibrary:
         self.settings = ImageSettings.from_config(config)
         self.store = store
         self.folder = folder
-        self.memo = memo if memo is not None else {}
+        self.memo: Partition[object, object] = memo if memo is not None else Partition(None)
         self.fingerprint = hashlib.sha256(f"{VERSION}/{self.settings.fingerprint}".encode()).hexdigest()[:16]
         self.processed = 0  # images processed by this build (a warm build: none)
         self.extra: list[Picture] = []  # pictures outside entries (a liveblog's summary)
@@ -105,8 +106,10 @@ class MediaLibrary:
     def _same_as_last(self, entries: tuple[Entry, ...], made: tuple[Entry, ...]) -> tuple[Entry, ...]:
         """The tuple the last build made from these very entries when it holds the same
         objects: `serve` then knows the liveblog unchanged (model identity, not equality)."""
-        lasts = self.memo.setdefault("media-entries", {})
-        assert isinstance(lasts, dict)
+        lasts = self.memo.get("media-entries")
+        if not isinstance(lasts, dict):
+            lasts = {}
+            self.memo["media-entries"] = lasts
         key = id(entries)
         last = lasts.get(key)
         if isinstance(last, tuple) and last[0] is entries and len(last[1]) == len(made) \
@@ -149,8 +152,6 @@ class MediaLibrary:
         media = tuple(dict.fromkeys(p for p in (pictures.get(rel) for rel in self._sources(entry)) if p))
         made = replace(entry, picture=picture, media=media, body_html=body, correction_html=correction,
                        digest=digest)
-        if len(self.memo) > 20_000:
-            self.memo.clear()  # (a long `serve` session)
         self.memo[key] = made
         return made
 
