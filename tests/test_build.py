@@ -158,7 +158,7 @@ def test_home_lists_live_liveblogs_first(out):
 
 
 def test_key_events_box_links_key_entries(war):
-    (box,) = war.xpath("//*[@id='key-events-heading']/ancestor::*[self::nav or self::section or self::aside][1]")
+    (box,) = war.xpath("//nav[@aria-labelledby='key-events-heading']")
     assert [h.rpartition("#")[2] for h in box.xpath(".//a/@href")] == ["entry-late", "entry-mid-day"]
 
 
@@ -168,7 +168,7 @@ def test_key_events_box_shows_the_newest_twenty(tmp_path):
     for n in range(25):
         entries[f"k{n:02d}.md"] = entry_md(f"2025-03-{n + 1:02d}T10:00", f"Key event {n}.", key_event="true")
     out = build_ok(make_site(tmp_path, liveblogs={"long": entries}))
-    links = html_page(out / "long/index.html").xpath("//*[@id='key-events-heading']/following-sibling::ol//a/@href")
+    links = html_page(out / "long/index.html").xpath("//*[@id='key-events-heading']/following::ol[1]//a/@href")
     assert [h.rpartition("#")[2] for h in links] == [f"entry-k{n:02d}" for n in range(24, 4, -1)]
 
 
@@ -253,7 +253,9 @@ def test_liveblog_feed_items_and_guids(out):
     ids = [e.id for e in parsed.entries]
     assert ids == [f"https://example.org/war/#entry-{i}" for i in
                    ["late", "mid-day", "untitled", "offset", "early", "pin"]]
-    assert [e.link for e in parsed.entries] == ids
+    # the link is the entry's permanent page; the guid (its anchor) never changes
+    assert [e.link for e in parsed.entries] == [i.replace("#entry-", "entries/") + "/" for i in ids]
+    assert all((out / e.link.removeprefix("https://example.org/") / "index.html").is_file() for e in parsed.entries)
     assert parsed.entries[0].title == "Late night"
     assert parsed.entries[2].title  # a title-less entry still has a headline
 

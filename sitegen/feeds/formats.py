@@ -17,9 +17,8 @@ from typing import Any, Callable, Iterator
 from sitegen.feeds import text as feedtext
 from sitegen.core import urls
 from sitegen.feeds.rss import ATOM_NS
-from sitegen.feeds.items import Feed, FeedItem
-from sitegen.model.pictures import media_route
-from sitegen.model.site import Entry, Site
+from sitegen.feeds.items import Feed, FeedItem, entry_image
+from sitegen.model.site import Site
 from sitegen.core.urls import Links
 from sitegen.site.views import headline, permalink
 
@@ -95,7 +94,7 @@ def _atom_entry_text(item: FeedItem, base_url: str) -> bytes:
     parts += [feedtext.element(ind, "category", None, (("term", slug), ("label", item.liveblog.topic(slug).title)))
               for slug in entry.topics]
     if entry.image:
-        parts.append(_link_text(ind, "enclosure", *_image(entry, links)))
+        parts.append(_link_text(ind, "enclosure", *entry_image(entry, links)))
     parts += [feedtext.element(ind, "content", links.absolute_html(entry.body_html), (("type", "html"),)),
               "\n  </entry>"]
     return feedtext.xml_bytes(parts)
@@ -142,7 +141,7 @@ def _atom_entry(root: ET.Element, item: FeedItem, links: Links) -> None:
     for slug in entry.topics:
         ET.SubElement(node, "category", {"term": slug, "label": item.liveblog.topic(slug).title})
     if entry.image:
-        _link(node, "enclosure", *_image(entry, links))
+        _link(node, "enclosure", *entry_image(entry, links))
     content = _sub(node, "content", links.absolute_html(entry.body_html))
     content.set("type", "html")
 
@@ -156,23 +155,6 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
 
 def _link(parent: ET.Element, rel: str, kind: str, href: str) -> None:
     ET.SubElement(parent, "link", {"rel": rel, "type": kind, "href": href})
-
-
-_IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
-                "webp": "image/webp", "avif": "image/avif", "svg": "image/svg+xml"}
-
-
-def _image_type(path: str) -> str:
-    return _IMAGE_TYPES.get(path.rsplit(".", 1)[-1].lower(), "image/*")
-
-
-def _image(entry: Entry, links: Links) -> tuple[str, str]:
-    """(type, absolute URL) of an entry's image: a processed one at its social-card size."""
-    if entry.picture:
-        social = entry.picture.social
-        return social.mime, links.absolute(media_route(social))
-    assert entry.image
-    return _image_type(entry.image), links.absolute_static(entry.image)
 
 
 def json_feed(feed: Feed, site: Site) -> bytes:
@@ -237,5 +219,5 @@ def _json_item(item: FeedItem, links: Links) -> dict[str, Any]:
     if entry.topics:
         data["tags"] = [item.liveblog.topic(slug).title for slug in entry.topics]
     if entry.image:
-        data["image"] = _image(entry, links)[1]
+        data["image"] = entry_image(entry, links)[1]
     return data

@@ -19,15 +19,17 @@ from typing import Iterable, Iterator
 
 from sitegen.feeds import text as feedtext
 from sitegen.core import urls
-from sitegen.model.site import Site
+from sitegen.model.site import Entry, Site
 from sitegen.core.urls import Links
-from sitegen.feeds.items import Feed, FeedItem
+from sitegen.feeds.items import Feed, FeedItem, entry_image
 from sitegen.site.views import headline, permalink
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 ATOM_NS = "http://www.w3.org/2005/Atom"
+MEDIA_NS = "http://search.yahoo.com/mrss/"  # Media RSS: an image needs no byte length, unlike <enclosure>
 ET.register_namespace("content", CONTENT_NS)
+ET.register_namespace("media", MEDIA_NS)
 ET.register_namespace("dc", DC_NS)
 ET.register_namespace("atom", ATOM_NS)
 
@@ -64,7 +66,8 @@ def rss(feed: Feed, site: Site) -> bytes:
     links = Links.from_page(config.base_url, "")
     # ElementTree declares a namespace only where used, sorted by prefix: `dc` comes with an author.
     dc = f' xmlns:dc="{DC_NS}"' if any(item.entry.author for item in feed.items) else ""
-    parts = [f'{feedtext.XML_DECLARATION}<rss xmlns:atom="{ATOM_NS}"{dc} version="2.0">\n  <channel>',
+    media = f' xmlns:media="{MEDIA_NS}"' if any(item.entry.image for item in feed.items) else ""
+    parts = [f'{feedtext.XML_DECLARATION}<rss xmlns:atom="{ATOM_NS}"{dc}{media} version="2.0">\n  <channel>',
              feedtext.element("    ", "title", feed.title),
              feedtext.element("    ", "link", links.absolute(feed.page_route)),
              feedtext.element("    ", "description", feed.description),
@@ -85,17 +88,20 @@ _RSS_ITEMS = feedtext.item_texts()
 def _item_text(item: FeedItem, base_url: str) -> bytes:
     """One `<item>` as `rss_tree` writes it inside its channel (indented as by `ET.indent`)."""
     entry = item.entry
-    anchor = permalink(entry, item.liveblog, Links.from_page(base_url, ""))
+    links = Links.from_page(base_url, "")
+    anchor = permalink(entry, item.liveblog, links)
     ind = "      "
     parts = ["\n    <item>",
              feedtext.element(ind, "title", headline(entry)),
-             feedtext.element(ind, "link", anchor),
+             feedtext.element(ind, "link", links.absolute(urls.entry_page(item.liveblog.slug, entry.id))),
              feedtext.element(ind, "guid", anchor, (("isPermaLink", "true"),)),
              feedtext.element(ind, "pubDate", _rfc822(entry.time)),
              feedtext.element(ind, "description", Links.from_page(base_url, "").absolute_html(entry.body_html))]
     if entry.author:
         parts.append(feedtext.element(ind, "dc:creator", entry.author))
     parts += [feedtext.element(ind, "category", item.liveblog.topic(slug).title) for slug in entry.topics]
+    if entry.image:
+        parts.append(feedtext.element(ind, "media:content", None, _media(entry, links)))
     parts.append("\n    </item>")
     return feedtext.xml_bytes(parts)
 
@@ -131,14 +137,22 @@ def _item(channel: ET.Element, item: FeedItem, links: Links) -> None:
     node = ET.SubElement(channel, "item")
     _text(node, "title", headline(entry))
     anchor = permalink(entry, item.liveblog, links)
-    _text(node, "link", anchor)
-    ET.SubElement(node, "guid", {"isPermaLink": "true"}).text = anchor
+    _text(node, "link", links.absolute(urls.entry_page(item.liveblog.slug, entry.id)))  # its own page
+    ET.SubElement(node, "guid", {"isPermaLink": "true"}).text = anchor  # (never changes: the contract)
     _text(node, "pubDate", _rfc822(entry.time))
     _text(node, "description", links.absolute_html(entry.body_html))
     if entry.author:
         _text(node, f"{{{DC_NS}}}creator", entry.author)
     for slug in entry.topics:
         _text(node, "category", item.liveblog.topic(slug).title)
+    if entry.image:
+        ET.SubElement(node, f"{{{MEDIA_NS}}}content", dict(_media(entry, links)))
+
+
+def _media(entry: Entry, links: Links) -> tuple[tuple[str, str], ...]:
+    """The entry's image as Media RSS describes it (Atom and JSON Feed carry the same)."""
+    kind, url = entry_image(entry, links)
+    return (("url", url), ("medium", "image"), ("type", kind))
 
 
 def _rfc822(moment: datetime) -> str:

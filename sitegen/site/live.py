@@ -66,6 +66,7 @@ def manifest(site: Site, plan: SitePlan, liveblog: Liveblog, fragment: Fragment,
         "front": front,
         "removed": removed_ids(previous, liveblog.ids),
         "summary": summary_data(liveblog),
+        "topics": {t.slug: len(liveblog.topic_entries(t.slug)) for t in liveblog.topics},  # the sidebar's counts
         "ends": liveblog.ends.isoformat() if liveblog.ends else None,
     }
 

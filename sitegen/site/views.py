@@ -109,6 +109,7 @@ class EntryView:
     version: str  # changes with any edit: lets an open page replace the entry in place
     topic_slugs: str  # space-separated, for the reader's topic filter
     scheduled: bool  # a preview of an entry whose time lies ahead
+    draft: bool  # in a preview (`--drafts`, `serve`): badged, never mistaken for a published one
     correction_html: Markup | None
     authors: tuple[AuthorView, ...]
 
@@ -146,6 +147,7 @@ def entry_view(entry: Entry, liveblog: Liveblog, links: Links, sizes: str = Medi
         version=entry.digest[:16],
         topic_slugs=" ".join(entry.topics),
         scheduled=entry.scheduled,
+        draft=entry.draft,
         correction_html=Markup(links.site_html(entry.correction_html)) if entry.correction_html else None,
         authors=author_views(entry, links),
     )

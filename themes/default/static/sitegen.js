@@ -205,6 +205,33 @@
     decorate(el);
   }
 
+  /* ---- phones: the boxes above the stream folded, so the first entry shows ---- */
+  /* The HTML has them open (no script, wide screens); on a narrow screen they start
+   * folded unless the address points into one. Wide screens keep them open. */
+  function folds() {
+    var boxes = all("details.fold, details.summary");
+    if (!boxes.length || !window.matchMedia) return;
+    var wide = window.matchMedia("(min-width: 64em)");
+    var target = location.hash && doc.getElementById(decodeURIComponent(location.hash.slice(1)));
+    boxes.forEach(function (box) {
+      if (!wide.matches && !(target && box.contains(target))) box.open = false;
+      one("summary", box).addEventListener("click", function (e) { if (wide.matches) e.preventDefault(); });
+    });
+    var widen = function () { if (wide.matches) boxes.forEach(function (box) { box.open = true; }); };
+    if (wide.addEventListener) wide.addEventListener("change", widen);
+  }
+
+  /* The sidebar's topic counts, as the last build counted them (updates.json). */
+  function topicCounts(counts) {
+    if (!counts || typeof counts !== "object") return;
+    Object.keys(counts).forEach(function (slug) {
+      var box = ID.test(slug) && doc.getElementById("topic-" + slug);
+      var count = box && one(".topic-index__count", box);
+      var n = counts[slug];
+      if (count && typeof n === "number" && n >= 0 && n % 1 === 0) count.textContent = String(n);
+    });
+  }
+
   /* ---- jump to latest, order, topic filter ------------------------------ */
   function latestTarget() {
     var items = articles(list).filter(function (a) { return !a.hidden; });
@@ -234,6 +261,7 @@
     }
     jump.hidden = true;
     doc.body.appendChild(jump);
+    doc.body.classList.add("sg-has-jump");  // room below the page's end: the bar covers no text there
     var update = function () { jump.hidden = stream.getBoundingClientRect().top > -window.innerHeight / 2; };
     window.addEventListener("scroll", throttle(update), { passive: true });
     update();
@@ -516,6 +544,7 @@
       if (fresh.length) arrive(fresh);
       lastUpdated(m.updated);
       if ("summary" in m) summary(m.summary);
+      topicCounts(m.topics);
       var ends = typeof m.ends === "string" ? Date.parse(m.ends) : NaN;
       if ((m.status && m.status !== "live") || ends <= Date.now()) stop();
     }
@@ -687,6 +716,7 @@
     relativeTimes(doc);
     if (one("time.entry__time")) setInterval(function () { relativeTimes(doc); }, 60000);
     comments();
+    folds();
     if (!stream || !list) return;
     if (stream.getAttribute("data-live-url")) {
       live = Live(stream.getAttribute("data-live-url"), stream.getAttribute("data-live-poll"));
