@@ -186,14 +186,16 @@ def test_on_a_phone_the_first_entry_is_on_the_first_screen(tmp_path, page, stati
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
 
-def test_on_a_wide_screen_the_sidebar_stays_open(tmp_path, page, static_server):
+@pytest.mark.parametrize("width", [800, 1280])
+def test_on_tablets_and_wide_screens_the_sidebar_starts_open(tmp_path, page, static_server, width):
     out = build_ok(_site(tmp_path))
     with static_server(out) as base:
-        _open(page, base + "l/", 1280, 800)
+        _open(page, base + "l/", width, 800)
         assert page.evaluate("[...document.querySelectorAll('details.fold')].every(d => d.open)")
-        page.locator(".key-events > summary").click()  # a heading there, not a switch
-        assert page.locator(".key-events nav").is_visible()
-        _shot(page, tmp_path, "wide")
+        if width >= 1024:
+            page.locator(".key-events > summary").click()  # a heading there, not a switch
+            assert page.locator(".key-events nav").is_visible()
+        _shot(page, tmp_path, f"open-{width}")
 
 
 def test_a_link_into_a_folded_box_opens_it_on_a_phone(tmp_path, page, static_server):

@@ -206,15 +206,16 @@
   }
 
   /* ---- phones: the boxes above the stream folded, so the first entry shows ---- */
-  /* The HTML has them open (no script, wide screens); on a narrow screen they start
+  /* The HTML has them open (no script, tablets, wide screens); on a phone they start
    * folded unless the address points into one. Wide screens keep them open. */
   function folds() {
     var boxes = all("details.fold, details.summary");
     if (!boxes.length || !window.matchMedia) return;
     var wide = window.matchMedia("(min-width: 64em)");
+    var phone = window.matchMedia("(max-width: 40em)");
     var target = location.hash && doc.getElementById(decodeURIComponent(location.hash.slice(1)));
     boxes.forEach(function (box) {
-      if (!wide.matches && !(target && box.contains(target))) box.open = false;
+      if (phone.matches && !(target && box.contains(target))) box.open = false;
       one("summary", box).addEventListener("click", function (e) { if (wide.matches) e.preventDefault(); });
     });
     var widen = function () { if (wide.matches) boxes.forEach(function (box) { box.open = true; }); };
