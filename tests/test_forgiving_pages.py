@@ -44,7 +44,15 @@ def _entry(n: int, **fields: object) -> str:
 def _site(tmp_path: Path, count: int = 12, config: str = CONFIG) -> Path:
     entries = {"liveblog.yaml": LIVEBLOG, **{f"e{n:02d}.md": _entry(n, key_event="true" if n % 3 == 0 else "false")
                                              for n in range(1, count + 1)}}
-    return make_site(tmp_path, config, {"l": entries}, files={"static/images/storm.jpg": b"\xff\xd8\xff\xd9"})
+    return make_site(tmp_path, config, {"l": entries}, files={"static/images/storm.jpg": _jpeg()})
+
+
+def _jpeg() -> bytes:
+    import io
+    from PIL import Image
+    buffer = io.BytesIO()
+    Image.new("RGB", (1200, 800), (40, 90, 160)).save(buffer, "JPEG")
+    return buffer.getvalue()
 
 
 # --- the HTML -----------------------------------------------------------------------
@@ -97,8 +105,12 @@ def test_feed_items_link_to_the_entry_page_and_carry_the_image(tmp_path):
         assert item.id == "https://example.org/news/l/#entry-p"  # the guid, as the contract says
         assert item.link == "https://example.org/news/l/entries/p/"
         assert (out / "l/entries/p/index.html").is_file()
-        assert [(m["url"], m["medium"]) for m in item.media_content] == [
-            ("https://example.org/news/images/storm.jpg", "image")]
+        ((url, medium),) = [(m["url"], m["medium"]) for m in item.media_content]
+        assert medium == "image" and url.startswith("https://example.org/news/")
+        assert (out / url.removeprefix("https://example.org/news/")).is_file()
+        # the same image as the Atom feed's enclosure
+        atom = feed(out / name.replace("feed.xml", "atom.xml")).entries[0]
+        assert [link["href"] for link in atom.links if link["rel"] == "enclosure"] == [url]
         assert all(not getattr(e, "media_content", None) for e in feed(out / name).entries[1:])
 
 
