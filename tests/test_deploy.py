@@ -483,3 +483,41 @@ def test_default_cache_control_by_kind(key, poll, expected):
 ])
 def test_upload_stages(key, expected):
     assert stage(key) == expected
+
+
+def test_a_superseded_stylesheet_stays_a_while_for_pages_still_cached(tmp_path, s3):
+    theme = REPO_ROOT / "themes" / "default"
+    files = {f"themes/mine/{p.relative_to(theme).as_posix()}": p.read_bytes() for p in theme.rglob("*") if p.is_file()}
+    bucket = s3.new_bucket()
+    site = _site(tmp_path, s3, bucket, extra="")
+    for rel, data in files.items():
+        write(site / rel, data)
+    config = site / "sitegen.yaml"
+    config.write_text(config.read_text().replace("timezone: UTC\n", "timezone: UTC\ntheme: mine\n"))
+    build_ok(site)
+    _deploy_ok(site)
+    old_css = {k for k in s3.objects(bucket, "site/") if k.endswith(".css")}
+
+    css = site / "themes/mine/static/sitegen.css"
+    css.write_text(css.read_text() + "\n.sg-new { outline: 1px solid }\n")
+    out = build_ok(site)
+    plan = _deploy_ok(site, "--dry-run")
+    assert "     1 superseded hashed files kept 10 minutes for pages still cached" in plan.stdout.splitlines()
+    result = _deploy_ok(site)
+    assert ", 0 deleted," in result.stderr
+    remote = s3.objects(bucket, "site/")
+    new_css = {k for k in remote if k.endswith(".css")} - old_css
+    assert len(new_css) == 1 and old_css <= remote.keys()  # both generations, for a moment
+    assert html_page(out / "night/index.html").xpath("//link[@rel='stylesheet']/@href")[0].endswith(
+        new_css.pop().rsplit("/", 1)[1])
+
+    assert _deploy_ok(site).stderr.startswith("Nothing to publish")  # too soon: still kept
+    assert old_css <= s3.objects(bucket, "site/").keys()
+    for path in (site / ".sitegen-cache").glob("deploy-*.json"):  # ten minutes later
+        data = json.loads(path.read_text())
+        for key in old_css:
+            data["files"][key][1] = f"retired:{time.time() - 601:.0f}"
+        path.write_text(json.dumps(data))
+    later = _deploy_ok(site)
+    assert re.match(r"Published 0 changed, 1 deleted", later.stderr)
+    assert not old_css & s3.objects(bucket, "site/").keys()

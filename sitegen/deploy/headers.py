@@ -68,13 +68,18 @@ def default_cache_control(key: str, poll_seconds: int) -> str:
     name = _name(key)
     if name == MANIFEST_NAME:
         return f"public, max-age={manifest_max_age(poll_seconds)}"
-    if HASHED.fullmatch(name) or MEDIA.fullmatch(key):
+    if immutable(key):
         return f"public, max-age={YEAR}, immutable"
     if name.endswith((".html", ".htm")):
         return "public, max-age=60, stale-while-revalidate=60"
     if name in FEED_NAMES or name == "sitemap.xml":
         return "public, max-age=120"
     return "public, max-age=3600"
+
+
+def immutable(key: str) -> bool:
+    """A file whose name carries a hash of its bytes: its name never means other bytes."""
+    return bool(HASHED.fullmatch(_name(key)) or MEDIA.fullmatch(key))
 
 
 def content_type(key: str) -> str:

@@ -22,12 +22,17 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from sitegen.deploy.headers import MANIFEST_NAME, CachePolicy, Headers
+from sitegen.deploy.headers import MANIFEST_NAME, CachePolicy, Headers, immutable
 
 log = logging.getLogger("sitegen")
 STAGES = ("media and assets", "entry pages", "older pages", "topic pages", "front pages and feeds",
           "live updates")
 PAGE_NAMES = (".html", ".htm")
+# A content-hashed file no longer built (last version's stylesheet, a replaced photo) stays
+# this long: a page still cached at a CDN or in a browser (60 s + 60 s stale by default)
+# may still ask for it. The record marks it RETIRED with the time; a later deploy deletes it.
+KEEP_RETIRED_SECONDS = 600
+RETIRED = "retired:"
 
 
 def stage(key: str) -> int:
@@ -60,6 +65,7 @@ class Plan:
     deletes: tuple[str, ...]
     unchanged: int
     compared_with: str  # "the last deploy" or "the bucket"
+    retired: tuple[str, ...] = ()  # superseded hashed files, kept a while (KEEP_RETIRED_SECONDS)
 
     @property
     def empty(self) -> bool:
@@ -76,6 +82,9 @@ class Plan:
         lines = [f"{len(items):>6} to upload: {name}" for name, items in self.stages()]
         if self.deletes:
             lines.append(f"{len(self.deletes):>6} to delete")
+        if self.retired:
+            lines.append(f"{len(self.retired):>6} superseded hashed files kept {KEEP_RETIRED_SECONDS // 60} "
+                         "minutes for pages still cached")
         lines.append(f"{self.unchanged:>6} unchanged (compared with {self.compared_with})")
         return lines
 
@@ -121,7 +130,7 @@ def record_path(cache_folder: Path, target: str, endpoint: str | None, output: P
     return cache_folder / f"deploy-{name}.json"
 
 
-def plan_from_record(built: dict[str, str], record: DeployRecord, policy: CachePolicy) -> Plan:
+def plan_from_record(built: dict[str, str], record: DeployRecord, policy: CachePolicy, now: float) -> Plan:
     """Compare the build's files (key -> digest) with what was sent last time."""
     uploads, unchanged = [], 0
     for key, digest in built.items():
@@ -130,14 +139,16 @@ def plan_from_record(built: dict[str, str], record: DeployRecord, policy: CacheP
             unchanged += 1
         else:
             uploads.append(upload)
-    deletes = sorted(record.files.keys() - built.keys())
-    return Plan(_ordered(uploads), tuple(deletes), unchanged, "the last deploy")
+    deletes, retired = _gone(record, record.files.keys() - built.keys(), now)
+    return Plan(_ordered(uploads), deletes, unchanged, "the last deploy", retired)
 
 
 def plan_from_listing(built: dict[str, str], output: Path, listing: dict[str, str], policy: CachePolicy,
-                      record: DeployRecord) -> Plan:
+                      record: DeployRecord, now: float) -> Plan:
     """Compare the build's files with the bucket's objects (key -> ETag). Files found
     there with the same bytes go into the record as sent (their headers are trusted)."""
+    for key in record.files.keys() - listing.keys():
+        del record.files[key]  # not in the bucket (whatever the record said)
     uploads, unchanged = [], 0
     for key, digest in built.items():
         upload = Upload(key, digest, policy.headers(key))
@@ -146,10 +157,28 @@ def plan_from_listing(built: dict[str, str], output: Path, listing: dict[str, st
             record.sent(upload)
         else:
             uploads.append(upload)
-    deletes = sorted(listing.keys() - built.keys())
-    for key in deletes:
-        record.files[key] = ["", ""]  # present in the bucket: forgotten once deleted
-    return Plan(_ordered(uploads), tuple(deletes), unchanged, "the bucket")
+    for key in listing.keys() - built.keys():
+        record.files.setdefault(key, ["", ""])  # present in the bucket: forgotten once deleted
+    deletes, retired = _gone(record, listing.keys() - built.keys(), now)
+    return Plan(_ordered(uploads), deletes, unchanged, "the bucket", retired)
+
+
+def _gone(record: DeployRecord, keys: set[str], now: float) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(to delete, to keep a while) among keys in the bucket that the build no longer has.
+    A content-hashed file is first marked retired in the record (the mark is true whatever
+    else happens: the file is in the bucket, unreferenced), and deleted once old enough."""
+    deletes, retired = [], []
+    for key in sorted(keys):
+        mark = record.files[key][1]
+        if mark.startswith(RETIRED):
+            if now - float(mark[len(RETIRED):]) >= KEEP_RETIRED_SECONDS:
+                deletes.append(key)
+        elif immutable(key):
+            record.files[key] = ["", f"{RETIRED}{now:.0f}"]
+            retired.append(key)
+        else:
+            deletes.append(key)
+    return tuple(deletes), tuple(retired)
 
 
 def _ordered(uploads: list[Upload]) -> tuple[Upload, ...]:

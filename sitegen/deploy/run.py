@@ -88,16 +88,17 @@ def _deploy(options: DeployOptions, config: SiteConfig, target: DeployConfig, bu
             record: DeployRecord, policy: CachePolicy, bucket: Bucket, progress: Progress | None,
             started: float) -> DeployResult:
     output = options.build.output
+    now = time.time()
     if record.known and not options.check_remote:
-        plan = plan_from_record(built, record, policy)
+        plan = plan_from_record(built, record, policy, now)
     else:
-        plan = plan_from_listing(built, output, bucket.listing(), policy, record)
+        plan = plan_from_listing(built, output, bucket.listing(), policy, record, now)
     check_deletes(plan, target, options.force)
     if options.dry_run:
         return DeployResult(plan, 0, 0, 0, time.perf_counter() - started, target.target, dry_run=True)
     if plan.empty:
-        if not record.known:
-            record.save()  # (found complete in the bucket: the next deploy needs no listing)
+        if not record.known or plan.retired:
+            record.save()  # (found complete in the bucket, or files retired: what the next deploy needs)
         return DeployResult(plan, 0, 0, 0, time.perf_counter() - started, target.target)
     if plan.uploads:
         bucket.check()
