@@ -4,6 +4,7 @@ clock), authors, corrections and the embed page."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -256,8 +257,16 @@ authors:
     image: img/olena.png
     url: https://social.example/@olena
 """
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+def _png() -> bytes:
+    """A small photo that carries a GPS-like EXIF field, as phone photos do."""
+    from PIL import Image
+    out = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # (camera make: not kept by default)
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(out, "PNG", exif=exif)
+    return out.getvalue()
 
 
 def _authored(tmp_path: Path) -> Path:
@@ -266,7 +275,7 @@ def _authored(tmp_path: Path) -> Path:
         "b.md": entry_md("2025-03-01T11:00", title="Pair", author="[Olena, Guest Writer]"),
         "c.md": entry_md("2025-03-01T12:00", title="Other", author="Guest Writer"),
     })
-    write(site / "static/img/olena.png", PNG)
+    write(site / "static/img/olena.png", _png())
     write(site / "authors.yaml", "max:\n  name: Max Weber\n")
     return site
 
@@ -277,7 +286,12 @@ def test_entries_show_their_authors_with_name_photo_and_page(tmp_path: Path) -> 
     byline = page.xpath("//article[@id='entry-b']//*[@class='entry__author']")[0]
     assert byline.xpath(".//a/text()") == ["Olena Kovalenko"]
     assert byline.xpath(".//a/@href") == ["../authors/olena/"]
-    assert byline.xpath(".//img/@src") == ["../img/olena.png"] and byline.xpath(".//img/@alt") == [""]
+    (src,) = byline.xpath(".//img/@src")
+    assert src.startswith("../media/") and byline.xpath(".//img/@alt") == [""]  # processed, like entries' photos
+    assert (out / src[3:]).is_file() and not (out / "img/olena.png").exists()  # the original is never published
+    from PIL import Image
+    with Image.open(out / src[3:]) as published:
+        assert 0x010F not in published.getexif()  # metadata stripped
     assert "Guest Writer" in byline.text_content()
     entry = feed(out / "l/feed.xml").entries
     assert {e.title: e.get("author") for e in entry}["Pair"] == "Olena Kovalenko, Guest Writer"
@@ -293,7 +307,8 @@ def test_each_author_gets_a_page_of_their_entries_with_person_data(tmp_path: Pat
     assert data["@type"] == "ProfilePage"
     assert data["mainEntity"] == {"@type": "Person", "name": "Olena Kovalenko",
                                   "url": "https://example.org/authors/olena/", "jobTitle": "Kyiv correspondent",
-                                  "image": "https://example.org/img/olena.png", "sameAs": "https://social.example/@olena"}
+                                  "image": data["mainEntity"]["image"], "sameAs": "https://social.example/@olena"}
+    assert data["mainEntity"]["image"].startswith("https://example.org/media/")
     assert html_page(out / "authors/max/index.html").xpath("//h1/text()") == ["Max Weber"]  # from authors.yaml
     assert not (out / "authors/guest-writer").exists()  # a bare name has no page
     locs = {loc.text for loc in xml_tree(out / "sitemap.xml").getroot().iter("{*}loc")}
@@ -314,6 +329,16 @@ def test_an_edited_profile_reaches_every_page_that_shows_it(tmp_path: Path) -> N
     role = html_page(out / "l/index.html").xpath("//article[@id='entry-a']//*[@class='entry__author-role']/text()")
     assert role == ["(Odesa correspondent)"]
     fresh = build_ok(site, "--no-cache", output=tmp_path / "fresh")
+    assert snapshot(fresh) == snapshot(out)
+    photo = "//article[@id='entry-a']//img/@src"
+    before = html_page(out / "l/index.html").xpath(photo)
+    from PIL import Image
+    data = io.BytesIO()
+    Image.new("RGB", (64, 48), (20, 90, 200)).save(data, "PNG")
+    write(site / "static/img/olena.png", data.getvalue())  # a new photo, same file name
+    build_ok(site)
+    assert html_page(out / "l/index.html").xpath(photo) != before
+    fresh = build_ok(site, "--no-cache", output=tmp_path / "fresh2")
     assert snapshot(fresh) == snapshot(out)
 
 

@@ -17,7 +17,7 @@ from sitegen.core import urls
 from sitegen.incremental.bodies import CachedBodies
 from sitegen.incremental.fragments import CachedFragments
 from sitegen.incremental.cache import Cache, cache_key
-from sitegen.config.site_config import SOURCE_FOLDERS, load_config
+from sitegen.config.site_config import CONFIG_FILE, SOURCE_FOLDERS, load_config
 from sitegen.source.loader import load_site
 from sitegen.incremental.entries import CachedEntryReader, parsed_files
 from sitegen.core.errors import Problem, SitegenError
@@ -31,6 +31,7 @@ from sitegen.media.library import MediaLibrary
 from sitegen.media.mdplugin import MediaMarkdown
 from sitegen.build.media import media_library, publish_media, without_processed
 from sitegen.model.site import Due, Site
+from sitegen.source.people import profiles
 from sitegen.source.schedule import utc_now
 from sitegen.output.writer import OUTPUT_RECORDS, OutputWriter, StaleInputs, verify_inputs
 from sitegen.build.parallel import write_split
@@ -140,11 +141,12 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
         config = with_assets(config, theme)
         bodies = CachedBodies(MarkdownRenderer(config.markdown.allow_html,
                                                extension=MediaMarkdown(config.media.embeds)), cache)
-        salt = cache_key(bodies.markdown.fingerprint, repr(config.authors))  # (entries carry their authors)
         media = media_library(options.source, config, cache, _cache_folder(options))
+        people = profiles(config.authors or {}, media, options.source / CONFIG_FILE)  # (photos processed)
+        salt = cache_key(bodies.markdown.fingerprint, repr(people))  # (entries carry their authors)
         site = load_site(options.source, config, options.drafts, bodies.render_many,
                          CachedEntryReader(parsed_files(cache, salt, changed)), now=now, future=options.future,
-                         media=media)
+                         media=media, people=people)
         statics = without_processed(static_files(options.source, theme, config.assets), site, media)
         timings["load"] = time.perf_counter() - started
         # 2. Render into a staging folder; 3. swap it in.

@@ -51,6 +51,7 @@ class Author:
     role: str | None = None
     image: str | None = None  # a path under static/ or an http(s) URL
     url: str | None = None
+    picture: Picture | None = None  # the local `image`, processed (sitegen.media)
 
 
 @dataclass(frozen=True)
@@ -210,3 +211,4 @@ class Site:
     config: SiteConfig
     liveblogs: tuple[Liveblog, ...]  # live ones first, then by newest entry
     next_due: Due | None = None
+    authors: tuple[Author, ...] = ()  # those described under `authors:` (each gets a page)

@@ -17,7 +17,7 @@ from sitegen.core.urls import Links
 from sitegen.model.site import Author, Entry, Liveblog, Site
 from sitegen.site.plan import PageSpec
 from sitegen.site.structured import person
-from sitegen.site.views import Head, SiteView, head, headline, script_json, site_view, time_label
+from sitegen.site.views import Head, SiteView, head, headline, portrait_url, script_json, site_view, time_label
 
 
 @dataclass(frozen=True)
@@ -42,18 +42,16 @@ class AuthorPage:
 
 
 def author_pages(site: Site) -> Iterator[PageSpec]:
-    people = site.config.authors or {}
-    written: dict[str, list[tuple[Entry, Liveblog]]] = {key: [] for key in people}
+    written: dict[str | None, list[tuple[Entry, Liveblog]]] = {a.id: [] for a in site.authors}
     for liveblog in site.liveblogs:
         for entry in liveblog.entries:
             for author in entry.authors:
                 if author.id in written:
                     written[author.id].append((entry, liveblog))
-    for key, profile in people.items():
-        entries = sorted(written[key], key=lambda pair: (pair[0].time, pair[1].slug, pair[0].id), reverse=True)
-        author = Author(key, profile.name, profile.role, profile.image, profile.url)
+    for author in site.authors:
+        entries = sorted(written[author.id], key=lambda pair: (pair[0].time, pair[1].slug, pair[0].id), reverse=True)
         inputs = " ".join((repr(author), *(f"{e.digest}@{lb.slug}:{lb.digest}" for e, lb in entries)))
-        yield PageSpec(urls.author(key), "author.html", partial(author_page, site, author, entries), inputs)
+        yield PageSpec(urls.author(author.id or ""), "author.html", partial(author_page, site, author, entries), inputs)
 
 
 def author_page(site: Site, author: Author, entries: list[tuple[Entry, Liveblog]]) -> AuthorPage:
@@ -68,7 +66,7 @@ def author_page(site: Site, author: Author, entries: list[tuple[Entry, Liveblog]
         site=site_view(site.config, links),
         name=author.name,
         role=author.role,
-        image_url=links.static(author.image) if author.image else None,
+        image_url=portrait_url(author, links),
         url=author.url,
         entries=tuple(_link(entry, liveblog, links) for entry, liveblog in entries),
     )

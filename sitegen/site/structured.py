@@ -99,7 +99,9 @@ def person(author: Author, links: Links) -> dict[str, Any]:
         data["url"] = links.absolute(urls.author(author.id))
     if author.role:
         data["jobTitle"] = author.role
-    if author.image:
+    if author.picture is not None:
+        data["image"] = links.absolute(media_route(author.picture.social))
+    elif author.image:
         data["image"] = links.absolute_static(author.image)
     if author.url:
         data["sameAs" if author.id else "url"] = author.url

@@ -20,7 +20,8 @@ from sitegen.config.media_config import MediaConfig
 from sitegen.core.text import truncate
 from sitegen.config.site_config import SiteConfig
 from sitegen.media.markup import picture_html
-from sitegen.model.site import Entry, Liveblog
+from sitegen.model.pictures import media_route
+from sitegen.model.site import Author, Entry, Liveblog
 from sitegen.core.urls import Links
 
 
@@ -77,9 +78,15 @@ class AuthorView:
 
 
 def author_views(entry: Entry, links: Links) -> tuple[AuthorView, ...]:
-    return tuple(AuthorView(a.name, a.role,
-                            links.to(urls.author(a.id)) if a.id else a.url,
-                            links.static(a.image) if a.image else None) for a in entry.authors)
+    return tuple(AuthorView(a.name, a.role, links.to(urls.author(a.id)) if a.id else a.url, portrait_url(a, links))
+                 for a in entry.authors)
+
+
+def portrait_url(author: Author, links: Links) -> str | None:
+    """An author's photo: its smallest processed version (shown small), or an outside URL."""
+    if author.picture is not None:
+        return links.to(media_route(author.picture.fallback[0]))
+    return links.static(author.image) if author.image else None
 
 
 @dataclass(frozen=True)

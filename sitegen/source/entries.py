@@ -15,13 +15,13 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sitegen.config.site_config import AuthorConfig, read_text
+from sitegen.config.site_config import read_text
 from sitegen.core.errors import Problem, SitegenError
 from sitegen.core.schema import parse
 from sitegen.core.text import clean_text, normalise_slug, slug_problem
 from sitegen.core.yamlsafe import YamlList, YamlMap
 from sitegen.markdown.bodies import RenderBodies
-from sitegen.model.site import Attribution, Entry, Liveblog, SourceRef, Topic, stream_key
+from sitegen.model.site import Attribution, Author, Entry, Liveblog, SourceRef, Topic, stream_key
 from sitegen.markdown.nesting import too_deep
 from sitegen.source.entry_rules import LIVEBLOG_FILE, SCAFFOLD_BODY, check_entries, placeholder_line
 from sitegen.source.fields import Draft, EntryFields, ListedEntryFields
@@ -41,7 +41,7 @@ class FolderPlan:
     zone: ZoneInfo
     drafts: bool  # drafts are shown
     render_bodies: RenderBodies
-    people: dict[str, AuthorConfig] | None = None  # `authors:` (each entry's `author` resolved against it)
+    people: dict[str, Author] | None = None  # `authors:` (each entry's `author` resolved against it)
 
 
 class EntryReader(Protocol):
@@ -176,7 +176,7 @@ def _before(updated: str, time: str) -> bool:
 
 
 def make_entry(d: Draft, body_html: str, zone: ZoneInfo, correction_html: str | None = None,
-               people: dict[str, AuthorConfig] | None = None) -> Entry:
+               people: dict[str, Author] | None = None) -> Entry:
     f = d.fields
     local_image = f.image and not urlsplit(f.image).scheme
     authors = resolve_authors(f.author or (), people or {})

@@ -14,15 +14,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sitegen.config.site_config import SiteConfig
+from sitegen.config.site_config import CONFIG_FILE, SiteConfig
 from sitegen.core.errors import ContentError, Problem, SitegenError, raise_all
 from sitegen.core.schema import parse
 from sitegen.core.text import clean_text, normalise_slug, slug_problem
 from sitegen.core.yamlsafe import YamlMap
 from sitegen.markdown.bodies import RenderBodies
 from sitegen.media.library import MediaLibrary, MemoryStore
-from sitegen.model.site import Liveblog, Site, SourceRef, Topic
+from sitegen.model.site import Author, Liveblog, Site, SourceRef, Topic
 from sitegen.source.entries import EntryReader, FolderPlan, FullReader, aware
+from sitegen.source.people import profiles
 from sitegen.source.schedule import Clock, utc_now
 from sitegen.source.entry_rules import LIVEBLOG_FILE
 from sitegen.source.fields import LiveblogFields
@@ -31,16 +32,18 @@ from sitegen.source.files import listed_files, load_yaml_file
 
 def load_site(source: Path, config: SiteConfig, drafts: bool, render_bodies: RenderBodies,
               reader: EntryReader | None = None, now: datetime | None = None, future: bool = False,
-              media: MediaLibrary | None = None) -> Site:
+              media: MediaLibrary | None = None, people: dict[str, Author] | None = None) -> Site:
     """Read every liveblog under `source/content` into a validated `Site`; `reader`
     may remember files from earlier builds (build hands it the incremental one).
     Entries whose time lies after `now` are held back (kept, marked, with `future`:
     see schedule.py). `media` processes the images entries use (build hands one that
-    remembers)."""
+    remembers); `people` are the described authors with their photos (see people.py)."""
     reader = reader or FullReader()
     clock = Clock(now or utc_now(), future)
     media = media or MediaLibrary(source / "static", config.media, MemoryStore(),
                                   Path(tempfile.gettempdir()) / f"sitegen-media-{os.getpid()}")
+    if people is None:
+        people = profiles(config.authors or {}, media, source / CONFIG_FILE)
     content = source / "content"
     if not content.is_dir():
         raise ContentError.at(content, None, "no content folder: create content/<liveblog>/liveblog.yaml")
@@ -51,8 +54,8 @@ def load_site(source: Path, config: SiteConfig, drafts: bool, render_bodies: Ren
         if not folder.is_dir():
             continue
         try:
-            liveblog = _load_liveblog(folder, source, config, (drafts, render_bodies), problems, (reader, media),
-                                      clock)
+            liveblog = _load_liveblog(folder, source, config, (drafts, render_bodies, people), problems,
+                                      (reader, media), clock)
         except SitegenError as exc:
             problems += exc.problems
             continue
@@ -64,7 +67,7 @@ def load_site(source: Path, config: SiteConfig, drafts: bool, render_bodies: Ren
         seen[liveblog.slug] = folder
         liveblogs.append(liveblog)
     raise_all(problems, ContentError)
-    return Site(config, tuple(sorted(liveblogs, key=_home_order)), clock.next_due())
+    return Site(config, tuple(sorted(liveblogs, key=_home_order)), clock.next_due(), tuple(people.values()))
 
 
 def _home_order(liveblog: Liveblog) -> tuple[bool, float, str]:
@@ -72,7 +75,8 @@ def _home_order(liveblog: Liveblog) -> tuple[bool, float, str]:
     return (not liveblog.is_live, -newest, liveblog.slug)
 
 
-def _load_liveblog(folder: Path, source: Path, config: SiteConfig, rendering: tuple[bool, RenderBodies],
+def _load_liveblog(folder: Path, source: Path, config: SiteConfig,
+                   rendering: tuple[bool, RenderBodies, dict[str, Author]],
                    problems: list[Problem], readers: tuple[EntryReader, MediaLibrary], clock: Clock) -> Liveblog | None:
     reader, media = readers
     meta_path = folder / LIVEBLOG_FILE
@@ -89,7 +93,7 @@ def _load_liveblog(folder: Path, source: Path, config: SiteConfig, rendering: tu
         return None
     topics = _topics(fields.topics, data, meta_path, problems)
     zone = ZoneInfo(fields.timezone or config.timezone)
-    entries = reader.entries(FolderPlan(folder, source, topics, zone, *rendering, config.authors), problems)
+    entries = reader.entries(FolderPlan(folder, source, topics, zone, *rendering), problems)
     entries = clock.hold_back(slug, entries)
     if not problems:
         entries = media.resolve(entries)  # processed images, final body markup (sitegen.media)

@@ -3,18 +3,41 @@
 An entry names its authors by id (described once, in `sitegen.yaml` or
 `authors.yaml`) or simply by name; ids are matched as slugs ("Olena-K" is
 `olena-k`), and anything that is not a known id is a name, shown as written.
+Each described author's photo is processed like entries' photos (sitegen.media):
+upright, without metadata, published under media/ (never the original).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Iterable
 
 from sitegen.config.site_config import AuthorConfig
+from sitegen.core.errors import ContentError, Problem, raise_all
 from sitegen.core.text import clean_text, normalise_slug
+from sitegen.media.library import MediaLibrary
 from sitegen.model.site import Author
 
 
-def resolve_authors(written: Iterable[str], people: dict[str, AuthorConfig]) -> tuple[Author, ...]:
+def profiles(people: dict[str, AuthorConfig], media: MediaLibrary, where: Path) -> dict[str, Author]:
+    """Every described author, with their processed photo (a local `image`); a photo that
+    cannot be published is reported at `where` (the site's config)."""
+    local = {key: p.image.lstrip("/") for key, p in people.items() if p.image and _local(p.image)}
+    pictures, _ = media.pictures({rel: [] for rel in local.values()})
+    problems = [Problem(where, None, f"authors.{key}.image: {rel!r} cannot be published as a photo "
+                                     "(use a JPEG, PNG, GIF, WebP, AVIF or SVG file that opens)")
+                for key, rel in local.items() if rel not in pictures]
+    raise_all(problems, ContentError)
+    media.extra += [pictures[rel] for rel in dict.fromkeys(local.values())]
+    return {key: Author(key, p.name, p.role, p.image, p.url, pictures.get(local.get(key, "")))
+            for key, p in people.items()}
+
+
+def _local(image: str) -> bool:
+    return not image.startswith(("http://", "https://", "//"))
+
+
+def resolve_authors(written: Iterable[str], people: dict[str, Author]) -> tuple[Author, ...]:
     """Each author once, in the order written."""
     found: dict[str, Author] = {}
     for raw in written:
@@ -24,7 +47,7 @@ def resolve_authors(written: Iterable[str], people: dict[str, AuthorConfig]) -> 
         key = normalise_slug(text)
         profile = people.get(key)
         if profile is not None:
-            found.setdefault(key, Author(key, profile.name, profile.role, profile.image, profile.url))
+            found.setdefault(key, profile)
         else:
             found.setdefault(f"name:{text}", Author(None, text))
     return tuple(found.values())
