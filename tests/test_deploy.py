@@ -521,3 +521,26 @@ def test_a_superseded_stylesheet_stays_a_while_for_pages_still_cached(tmp_path, 
     later = _deploy_ok(site)
     assert re.match(r"Published 0 changed, 1 deleted", later.stderr)
     assert not old_css & s3.objects(bucket, "site/").keys()
+
+
+def test_processed_photos_go_first_and_are_immutable(tmp_path, s3):
+    from PIL import Image
+
+    bucket = s3.new_bucket()
+    site = _site(tmp_path, s3, bucket, entries=2)
+    (site / "static/images").mkdir(parents=True)
+    Image.new("RGB", (320, 200), (200, 40, 40)).save(site / "static/images/count.jpg", quality=80)
+    write(site / "content/night/e3.md", entry_md("2025-05-01T03:00", "The hall.", title="Seat 3",
+                                                 image="images/count.jpg", alt="The counting hall"))
+    out = build_ok(site)
+    start = s3.log.mark()
+    _deploy_ok(site)
+    puts = [r.key.removeprefix("site/") for r in s3.log.since(start, bucket) if r.method == "PUT"]
+    media = [k for k in puts if k.startswith("media/")]
+    assert media and all(k in output_files(out) for k in media)
+    first_page = min(i for i, k in enumerate(puts) if k.endswith(".html"))
+    assert max(puts.index(k) for k in media) < first_page  # a page never shows a photo not there yet
+    remote = s3.objects(bucket, "site/")
+    for key in media:
+        assert remote[key]["cache_control"] == "public, max-age=31536000, immutable", key
+        assert remote[key]["content_type"].startswith("image/"), key
