@@ -44,8 +44,9 @@ def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except SitegenError as exc:
             for problem in exc.problems:
                 click.echo(f"{problem}", err=True)
-            outcome = "; nothing was published" if func.__name__ in ("build", "deploy") else ""
-            click.echo(f"error: {len(exc.problems)} problem(s){outcome}", err=True)
+            outcome = getattr(exc, "outcome", "nothing was published")  # (see output/publish.py)
+            told = f"; {outcome}" if func.__name__ in ("build", "deploy") else ""
+            click.echo(f"error: {len(exc.problems)} problem(s){told}", err=True)
             sys.exit(1)
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__
@@ -106,10 +107,12 @@ def cli(verbose: bool) -> None:
 @click.option("--drafts", is_flag=True, help="Include entries marked `draft: true`.")
 @click.option("--future", is_flag=True, help="Include scheduled entries (whose time lies ahead), marked as such.")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not update the render cache.")
+@click.option("--no-wait", is_flag=True, help="Stop at once if another build is writing the same output "
+                                               "(instead of waiting for it to finish).")
 @VERBOSE_OPTION
 @report_errors
 def build(source: Path, output: Path | None, base_url: str | None, drafts: bool, future: bool,
-          no_cache: bool) -> None:
+          no_cache: bool, no_wait: bool) -> None:
     """Build the site into the output folder.
 
     The output is replaced only when the whole build succeeds; on any error the
@@ -121,7 +124,7 @@ def build(source: Path, output: Path | None, base_url: str | None, drafts: bool,
                               use_cache=not no_cache)
     progress = ProgressLine()
     try:
-        result = run_build(options, progress=progress)
+        result = run_build(options, progress=progress, wait=not no_wait)
     finally:
         progress.clear()
     global _BUILT

@@ -7,7 +7,7 @@ import hashlib
 import shutil
 import time
 from datetime import datetime
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -33,6 +33,8 @@ from sitegen.build.media import media_library, publish_media, without_processed
 from sitegen.model.site import Due, Site
 from sitegen.source.people import profiles
 from sitegen.source.schedule import utc_now
+from sitegen.output.lock import output_lock
+from sitegen.output.publish import describe, recover, remove_leftovers
 from sitegen.output.writer import OUTPUT_RECORDS, OutputWriter, StaleInputs, verify_inputs
 from sitegen.build.parallel import write_split
 from sitegen.site.pages import site_pages
@@ -92,12 +94,31 @@ def open_cache(options: BuildOptions, keep_in_memory: bool = False) -> Cache:
 
 
 def build(options: BuildOptions, cache: Cache | None = None, progress: Progress | None = None,
-          changed: frozenset[Path] | None = None) -> BuildResult:
+          changed: frozenset[Path] | None = None, *, locked: bool = False, wait: bool = True) -> BuildResult:
     """Build once; the cyclic garbage collector is paused meanwhile (see `_no_gc_pauses`).
     `changed` (from `serve`, with an in-memory cache) names the files its watcher saw
-    change since the cache's last successful build; None means every file is checked."""
+    change since the cache's last successful build; None means every file is checked.
+    The build holds the output's lock (lock.py; waiting for it unless `wait` is False),
+    unless the caller holds it already (`locked`), and first finishes a publication
+    that a killed build left (publish.py)."""
+    check_folders(options)
     with _no_gc_pauses(long_lived=cache is not None and cache.keep_in_memory):
-        return _build(options, cache, progress, changed)
+        if locked:
+            return _build(options, cache, progress, changed)
+        with settled_output(options.output, wait):
+            return _build(options, cache, progress, changed)
+
+
+@contextmanager
+def settled_output(output: Path, wait: bool = True) -> Iterator[None]:
+    """Hold `output`'s lock, with any publication a dead process left finished and its
+    leftover folders removed: what `build`, `serve` and `deploy` do before anything else."""
+    with ExitStack() as held:
+        with _output_errors(output):
+            held.enter_context(output_lock(output, wait))
+            recover(output)
+            remove_leftovers(output)
+        yield
 
 
 @contextmanager
@@ -128,7 +149,6 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
     cache = cache or open_cache(options)
     try:
         # 0. Nothing to do when sources and output are as the last build left them.
-        check_folders(options)
         now = options.now or utc_now()
         state = _source_state(options, cache)
         skip = unchanged(cache, state, options.output, manifest_path(options), now) if state else None
@@ -199,8 +219,7 @@ def _output_errors(output: Path) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        detail = f" ({exc.filename})" if exc.filename else ""
-        raise SitegenError(Problem(output, None, f"cannot write the output: {exc.strerror or exc}{detail}")) from None
+        raise SitegenError(describe(exc, output)) from None
 
 
 def check_folders(options: BuildOptions) -> None:

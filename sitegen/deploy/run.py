@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from sitegen.build.pipeline import CACHE_DIR, BuildOptions, build, manifest_path
+from sitegen.build.pipeline import CACHE_DIR, BuildOptions, build, manifest_path, settled_output
 from sitegen.config.deploy_config import DeployConfig
 from sitegen.config.site_config import CONFIG_FILE, SiteConfig, load_config
 from sitegen.core.errors import ConfigError, Problem
@@ -68,8 +68,14 @@ def deploy(options: DeployOptions, progress: Progress | None = None, cache: Cach
     `bucket`: a client kept open between deploys (for the same target)."""
     started = time.perf_counter()
     config, target = deploy_config(options.build.source)
+    with settled_output(options.build.output):  # no build changes the output meanwhile (lock.py)
+        return _deploy(options, config, target, started, progress, cache, bucket)
+
+
+def _deploy(options: DeployOptions, config: SiteConfig, target: DeployConfig, started: float,
+            progress: Progress | None, cache: Cache | None, bucket: Bucket | None) -> DeployResult:
     if options.run_build:
-        build(options.build, progress=progress)
+        build(options.build, progress=progress, locked=True)
     built = built_files(options.build, cache)
     policy = CachePolicy(config.live.poll_seconds, target.cache_rules)
     folder = options.build.cache_dir or options.build.source / CACHE_DIR

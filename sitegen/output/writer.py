@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from sitegen.output.claims import GroupClaims, claim_into
+from sitegen.output.publish import MARKER, Journal, ordered, publish_changes, publish_swap
 from sitegen.core.errors import Problem, SitegenError
 from sitegen.core.memo import Partition
 
-MARKER = ".sitegen-output"
 O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 MARKER_TEXT = "Written by sitegen: this folder is replaced by every build.\n"
 
@@ -46,12 +46,6 @@ def verify_inputs() -> bool:
 
 class StaleInputs(AssertionError):
     """A file's declared inputs missed something that changes its bytes: a bug in sitegen."""
-
-
-def _parents(rel: str) -> list[str]:
-    """`a/b/c.html` -> [`a/b`, `a`]."""
-    parts = rel.split("/")[:-1]
-    return ["/".join(parts[:i]) for i in range(len(parts), 0, -1)]
 
 
 def _digest(data: bytes) -> str:
@@ -348,13 +342,17 @@ class OutputWriter:
         shutil.rmtree(self.staging, ignore_errors=True)
 
     def commit(self) -> None:
-        """Make the staged build the output; afterwards nothing stale remains."""
+        """Make the staged build the output; afterwards nothing stale remains. What a
+        reader of the output sees meanwhile, and what a kill leaves: see publish.py."""
         (self.staging / MARKER).write_text(MARKER_TEXT, "utf-8")
+        manifest, staged_manifest = self._stage_manifest()
         if self.incremental:
-            self._commit_changes()
+            assert self.previous is not None
+            stale = sorted(self.previous.keys() - self.records.keys())
+            journal = Journal(str(self.staging), ordered(self.staged, self.output), stale, manifest, staged_manifest)
+            publish_changes(self.output, journal)
         else:
-            self._commit_swap()
-        self._save_manifest()
+            publish_swap(self.output, Journal(str(self.staging), [], [], manifest, staged_manifest))
         if self.remembered is not None:
             self.remembered[f"output:{self.output}"] = (self.records, self.groups, self.group_claims,
                                                         self._group_records())
@@ -372,58 +370,39 @@ class OutputWriter:
             found[name] = known
         return found
 
-    def _commit_swap(self) -> None:
-        old = self.output.parent / f".{self.output.name}.old-{os.getpid()}"
-        if self.output.exists():
-            os.replace(self.output, old)
-        os.replace(self.staging, self.output)
-        shutil.rmtree(old, ignore_errors=True)
-
-    def _commit_changes(self) -> None:
-        for rel in self.staged:
-            target = self.output / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(self.staging / rel, target)
-        os.replace(self.staging / MARKER, self.output / MARKER)
-        self._remove_stale()
-        shutil.rmtree(self.staging, ignore_errors=True)
-
-    def _remove_stale(self) -> None:
-        """Delete what the last build wrote and this one did not, and folders left empty.
-        (The manifest knows every file, so a long liveblog's output is not walked.)"""
-        assert self.previous is not None
-        folders: set[str] = set()
-        for rel in self.previous.keys() - self.records.keys():
-            try:
-                os.unlink(os.path.join(self.output, rel))
-            except FileNotFoundError:
-                pass
-            folders.update(_parents(rel))
-        for folder in sorted(folders, key=lambda f: f.count("/"), reverse=True):  # deepest first
-            try:
-                os.rmdir(os.path.join(self.output, folder))
-            except OSError:
-                pass  # not empty: it holds files of this build
-
-    def _save_manifest(self) -> None:
+    def _stage_manifest(self) -> tuple[str | None, str | None]:
+        """The record of this build's files, written beside its final place and installed
+        by the publication's last step: (final path, staged path), (path, None) to remove
+        the old record, or (None, None) to leave it."""
         if self.manifest_path is None:
-            return
+            return None, None
         if self.remembered is not None:  # the records live in memory: a file would go stale
-            self.manifest_path.unlink(missing_ok=True)
-            return
+            return str(self.manifest_path), None
         if self.records == self.previous and self.groups == self.previous_groups and self.manifest_path.is_file():
-            return  # nothing changed (a warm build): the record on disk is this build's
-        save_manifest(self.manifest_path, self.records, self.groups)
+            return None, None  # nothing changed (a warm build): the record on disk is this build's
+        staged = stage_manifest(self.manifest_path, self.records, self.groups)
+        return str(self.manifest_path), None if staged is None else str(staged)
 
 
-def save_manifest(path: Path, records: dict[str, Record], groups: dict[str, str]) -> None:
-    """The record of what a build wrote (also written by `deploy --watch` as it stops,
-    from the records its in-memory builds kept)."""
+def stage_manifest(path: Path, records: dict[str, Record], groups: dict[str, str]) -> Path | None:
+    """The record of what a build wrote, beside `path` (the publication installs it last:
+    see publish.py); None when it cannot be written: the next build then writes everything."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_suffix(f".tmp-{os.getpid()}")
         files = {k: [r.digest, r.size, r.mtime_ns, r.inputs] for k, r in records.items()}
         temp.write_text(json.dumps({"files": files, "groups": groups}), "utf-8")
-        os.replace(temp, path)
+    except OSError:
+        return None
+    return temp
+
+
+def save_manifest(path: Path, records: dict[str, Record], groups: dict[str, str]) -> None:
+    """The record of what a build wrote, in place at once (written by `deploy --watch` as
+    it stops, from the records its in-memory builds kept)."""
+    temp = stage_manifest(path, records, groups)
+    try:
+        if temp is not None:
+            os.replace(temp, path)
     except OSError:
         pass  # without a manifest the next build simply writes everything

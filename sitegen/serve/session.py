@@ -20,6 +20,7 @@ import signal
 import tempfile
 import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -28,8 +29,11 @@ from typing import Callable
 
 import click
 
-from sitegen.build.pipeline import CACHE_DIR, BuildOptions, build, default_options, manifest_path, open_cache
+from sitegen.build.pipeline import (CACHE_DIR, BuildOptions, build, default_options, manifest_path, open_cache,
+                                    settled_output)
 from sitegen.config.site_config import CONFIG_FILE, load_config
+from sitegen.output.lock import OutputBusy, is_locked, lock_path, output_lock
+from sitegen.output.publish import journal_path
 from sitegen.serve.http import PreviewServer, Status, StatusHub
 from sitegen.core.errors import ConfigError, Problem, SitegenError
 from sitegen.model.site import Due
@@ -46,6 +50,7 @@ PORT_TRIES = 20
 # would not end. (Seen: a preview that ignored Ctrl-C on a busy machine.)
 WAKE_SECONDS = 0.2
 WILDCARDS = ("0.0.0.0", "::", "")
+FOLDER_PREFIX = "sitegen-serve-"
 
 
 @dataclass(frozen=True)
@@ -63,9 +68,13 @@ class Outcome:
 class Rebuilder:
     """Builds one site again and again into one output folder, reusing one in-memory cache."""
 
-    def __init__(self, options: BuildOptions, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, options: BuildOptions, clock: Callable[[], datetime] = utc_now,
+                 locked: bool = False) -> None:
+        """`locked`: the caller holds the output's lock for the Rebuilder's life (a preview's
+        private folder); otherwise each build takes it (lock.py)."""
         self.options = options
         self.clock = clock
+        self.locked = locked
         self.cache = open_cache(options, keep_in_memory=True)
         self.theme_folder: Path | None = None
         self.lock = threading.Lock()
@@ -80,7 +89,8 @@ class Rebuilder:
             hint = None if changed is None or self.unsettled is None else self.unsettled | changed
             self.unsettled = hint
             try:
-                result = build(replace(self.options, now=self.clock()), self.cache, changed=hint)
+                result = build(replace(self.options, now=self.clock()), self.cache, changed=hint,
+                               locked=self.locked)
                 self.unsettled = frozenset()
             except SitegenError as exc:
                 return Outcome(False, time.perf_counter() - started, problems=tuple(map(str, exc.problems)))
@@ -102,9 +112,41 @@ class Rebuilder:
 
     def close(self) -> None:
         self.cache.close()
-        manifest = manifest_path(self.options)
-        if manifest is not None:
-            manifest.unlink(missing_ok=True)
+        forget_output(self.options)
+
+
+def forget_output(options: BuildOptions) -> None:
+    """Remove the record a build keeps of `options.output` (a preview's is useless after it)."""
+    manifest = manifest_path(options)
+    if manifest is not None:
+        manifest.unlink(missing_ok=True)
+
+
+def settle_default_output(source: Path) -> None:
+    """Finish a publication a killed `sitegen build` left in the site's default output
+    folder (the preview does not use it, but the user will); a build running now
+    (holding the lock) does that itself."""
+    output = default_options(source).output
+    if journal_path(output).is_file() or any(output.parent.glob(f".{output.name}.staging-*")):
+        try:
+            with settled_output(output, wait=False):
+                pass
+        except OutputBusy:
+            pass
+
+
+def remove_dead_previews(source: Path) -> list[Path]:
+    """Remove the folders (and output records) of previews whose process is gone: each
+    live preview holds its output's lock for as long as it runs (lock.py)."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"):
+        output = folder / "site"
+        if not folder.is_dir() or not lock_path(output).is_file() or is_locked(output):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        forget_output(default_options(source, output))
+        removed.append(folder)
+    return removed
 
 
 def is_loopback(host: str) -> bool:
@@ -168,6 +210,7 @@ class Session:
         self.serving: threading.Thread | None = None
         self.clock = clock
         self.due = DueTimer(self._due_now, clock)  # rebuilds when a scheduled entry comes due
+        self.held = ExitStack()  # the output's lock, held while the preview runs
         self.url = ""
 
     def start(self) -> "Session":
@@ -175,8 +218,11 @@ class Session:
         if not (self.source / CONFIG_FILE).is_file():
             raise ConfigError(Problem(self.source / CONFIG_FILE, None,
                                       f"no {CONFIG_FILE} here; is --source the site folder? (`sitegen init` makes one)"))
-        self.folder = Path(tempfile.mkdtemp(prefix="sitegen-serve-")).resolve()
+        remove_dead_previews(self.source)
+        settle_default_output(self.source)
+        self.folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX)).resolve()
         try:
+            self.held.enter_context(output_lock(self.folder / "site", wait=False))
             self._start()
         except BaseException:
             self.stop()
@@ -192,7 +238,7 @@ class Session:
             log.warning("serving on %s: other computers on your network can open this preview, "
                         "drafts included", self.host)
         options = default_options(self.source, output, base_url=self.url, drafts=self.drafts, future=True)
-        self.rebuilder = Rebuilder(options, self.clock)
+        self.rebuilder = Rebuilder(options, self.clock, locked=True)  # (this session holds its folder's lock)
         self.rebuilder.find_theme()
         self._check_output_unwatched()
         # Watch before the first build, so that a save during it is not missed.
@@ -278,14 +324,18 @@ class Session:
                 server.shutdown()
             server.server_close()
         rebuilder, self.rebuilder = self.rebuilder, None
-        if rebuilder is not None and rebuilder.lock.acquire(timeout=5):
-            try:  # (a build still running after that is abandoned with its daemon thread)
-                rebuilder.close()
-            finally:
-                rebuilder.lock.release()
+        if rebuilder is not None:
+            if rebuilder.lock.acquire(timeout=5):
+                try:  # (a build still running after that is abandoned with its daemon thread)
+                    rebuilder.close()
+                finally:
+                    rebuilder.lock.release()
+            else:
+                forget_output(rebuilder.options)
         folder, self.folder = self.folder, None
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
+        self.held.close()
 
 
 def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, *, drafts: bool = True,
@@ -293,9 +343,11 @@ def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, *, drafts: bo
     """Run a preview until Ctrl-C (or SIGTERM), then stop cleanly."""
     session = Session(source, host, port, drafts=drafts, poll=poll)
     main = threading.current_thread() is threading.main_thread()
-    saved = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) if main else None
-    if main:  # SIGTERM stops like Ctrl-C, so the preview folder is removed either way
+    stopping = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    saved = {signum: signal.getsignal(signum) for signum in stopping} if main else None
+    if main:  # SIGTERM and SIGHUP (a closed terminal) stop like Ctrl-C: the preview folder is removed
         signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGHUP, _interrupt)
     try:
         session.start()
         while True:  # short naps: see below
@@ -303,12 +355,12 @@ def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, *, drafts: bo
     except KeyboardInterrupt:
         click.echo("\nStopping.", err=True)
     finally:
-        if saved is not None:  # a second Ctrl-C must not interrupt the clean-up
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if saved is not None:  # a second Ctrl-C (or another signal) must not interrupt the clean-up
+            for signum in stopping:
+                signal.signal(signum, signal.SIG_IGN)
         session.stop()
-        if saved is not None:
-            signal.signal(signal.SIGINT, saved[0])
-            signal.signal(signal.SIGTERM, saved[1])
+        for signum, handler in (saved or {}).items():
+            signal.signal(signum, handler)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

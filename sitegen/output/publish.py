@@ -1,0 +1,362 @@
+"""Publishing a finished build: a reader of the output never sees it half done.
+
+A build is staged in full in `.OUT.staging-PID` beside the output OUT before this
+module touches OUT. Then, one of two ways:
+
+- **Swap** (the first build, or one without a trustworthy record of the last):
+  on Linux one `renameat2(RENAME_EXCHANGE)` trades the staged folder and OUT in a
+  single step; there is no instant without an output folder, nor one with half of
+  each. The old tree, now at the staging name, is renamed `.OUT.old-PID` and
+  removed. Where the exchange is not available (another kernel or file system),
+  the staged files are moved into the existing OUT one by one in the order below
+  and the files it no longer has are deleted after: never a moment with no output
+  folder, at worst a moment with some new pages beside the old ones, and the order
+  keeps every link working meanwhile. (A rename of OUT away and the staging in
+  would leave no folder at all between the two, and none if killed there.)
+- **Changes** (later builds): only the changed files are staged; they are moved
+  in, in an order that keeps every link working: first the files that are new
+  (nothing published links to them yet), then the replaced ones; each of the two
+  in the order media and assets, entry pages, older pages, topic and front pages,
+  feeds; `updates.json` files last of all (they name entries whose pages must be
+  there); deletions after everything.
+
+Either way a journal (`.OUT.journal`) is written before the first move and
+removed after the last step. A build killed in between leaves it, and the next
+command that touches OUT (`build`, `serve`, `deploy`), holding the output's lock,
+rolls the interrupted publication forward before anything else: every step is
+idempotent (a file already moved is no longer in the staging folder). A move that
+fails (a read-only folder, a full disk) stops the publication with a message that
+says how many files were published; the journal stays, and the next build
+completes it once the cause is fixed. The build's record of its files (the
+manifest) is staged too and installed last, so the next build never trusts a
+record that does not describe the output.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import json
+import logging
+import os
+import re
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterable
+
+from sitegen.core.errors import Problem, SitegenError
+
+log = logging.getLogger("sitegen")
+
+MARKER = ".sitegen-output"
+RENAME_EXCHANGE = 2  # linux/fs.h
+AT_FDCWD = -100
+NO_EXCHANGE = {errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP}
+FEEDS = ("feed.xml", "atom.xml", "feed.json", "sitemap.xml")
+
+
+class PartlyPublished(SitegenError):
+    """Publication stopped after some files were moved in; the journal finishes it next time."""
+
+    def __init__(self, problem: Problem, done: int, total: int) -> None:
+        super().__init__(problem)
+        self.outcome = f"published {done} of {total} files; the next build completes it"
+
+
+@dataclass(frozen=True)
+class Journal:
+    """What a publication will do; enough to finish it after the process died."""
+
+    staging: str
+    moves: list[str]  # relative paths, in order
+    deletions: list[str]
+    manifest: str | None = None  # the record of the output's files, installed at the end
+    manifest_staged: str | None = None  # ... from here; None: the old record is removed
+    swap_inode: int | None = None  # a swap: the staged tree's inode (is it OUT already?)
+
+
+def journal_path(output: Path) -> Path:
+    return output.parent / f".{output.name}.journal"
+
+
+def staging_path(output: Path) -> Path:
+    return output.parent / f".{output.name}.staging-{os.getpid()}"
+
+
+def old_path(output: Path) -> Path:
+    return output.parent / f".{output.name}.old-{os.getpid()}"
+
+
+def rank(rel: str) -> int:
+    """A file's place in the order of publication (see the module doc)."""
+    name = rel.rpartition("/")[2]
+    if name == "updates.json":
+        return 6
+    if name in FEEDS:
+        return 5
+    if not name.endswith(".html"):
+        return 1  # media, assets, static files
+    if "/entries/" in rel:
+        return 2
+    if "/page/" in rel:
+        return 3
+    return 4
+
+
+def ordered(rels: Iterable[str], output: Path) -> list[str]:
+    """New files first, then replaced ones, each by rank; `updates.json` last of all."""
+    def key(rel: str) -> tuple[bool, bool, int, str]:
+        last = rank(rel) == 6
+        return last, os.path.lexists(os.path.join(output, rel)), rank(rel), rel
+    return sorted(rels, key=key)
+
+
+def publish_changes(output: Path, journal: Journal) -> None:
+    """Move the staged changes in and delete what is gone (see the module doc)."""
+    _check_writable(output, journal)
+    if journal.moves or journal.deletions:  # (a warm build changes nothing a kill could tear)
+        _write_journal(output, journal)
+    _roll_forward(output, journal)
+
+
+def publish_swap(output: Path, journal: Journal) -> None:
+    """Make the staged folder the output in one step (see the module doc)."""
+    staging = Path(journal.staging)
+    if not output.exists():
+        os.rename(staging, output)  # one step, and there was no output to keep
+        _install_manifest(journal)
+        return
+    _check_writable(output, journal)
+    journal = Journal(**{**asdict(journal), "swap_inode": os.stat(staging).st_ino})
+    _write_journal(output, journal)
+    _finish_swap(output, journal)
+
+
+def _finish_swap(output: Path, journal: Journal) -> None:
+    staging = Path(journal.staging)
+    if os.stat(output).st_ino != journal.swap_inode:
+        try:
+            exchange(staging, output)
+        except OSError as exc:
+            if exc.errno not in NO_EXCHANGE:
+                raise
+            _move_tree_in(output, journal)
+            return
+    old = old_path(output)
+    if staging.exists():
+        os.replace(staging, old)  # (a recognisable name, should the removal be cut short)
+    shutil.rmtree(old, ignore_errors=True)
+    _install_manifest(journal)
+    journal_path(output).unlink(missing_ok=True)
+
+
+def _move_tree_in(output: Path, journal: Journal) -> None:
+    """Without an exchange: every staged file moved into OUT in order, then the rest deleted."""
+    staging = Path(journal.staging)
+    staged = _files(staging)
+    gone = sorted(_files(output) - staged)
+    moves = [rel for rel in ordered(staged, output) if rel != MARKER]
+    plan = Journal(journal.staging, moves, gone, journal.manifest, journal.manifest_staged)
+    _write_journal(output, plan)
+    _roll_forward(output, plan)
+
+
+def _files(folder: Path) -> set[str]:
+    found: set[str] = set()
+    for root, _, names in os.walk(folder):
+        rel = os.path.relpath(root, folder)
+        found.update(name if rel == "." else f"{rel}/{name}".replace(os.sep, "/") for name in names)
+    return found
+
+
+def exchange(a: Path, b: Path) -> None:
+    """Trade two paths in one atomic step (Linux `renameat2` with RENAME_EXCHANGE)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        raise OSError(errno.ENOSYS, "renameat2 is not available", str(b))
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    if renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), str(b))
+
+
+def _check_writable(output: Path, journal: Journal) -> None:
+    """Refuse before the first move when a folder to change is not writable: then truly
+    nothing was published (the usual cause: a read-only output folder or file system)."""
+    folders = {output.parent} | {
+        os.path.dirname(os.path.join(output, rel)) for rel in [*journal.moves, *journal.deletions]}
+    for folder in sorted(map(str, folders)):
+        while not os.path.isdir(folder) and folder != os.path.dirname(folder):
+            folder = os.path.dirname(folder)  # a folder to create: its nearest existing parent
+        if not os.access(folder, os.W_OK):
+            raise SitegenError(Problem(Path(folder), None, "this folder is read-only, so the build cannot be "
+                                                           "published into it; make it writable (or choose "
+                                                           "another --output)"))
+
+
+def _write_journal(output: Path, journal: Journal) -> None:
+    path = journal_path(output)
+    temp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    temp.write_text(json.dumps(asdict(journal)), "utf-8")
+    os.replace(temp, path)
+
+
+def _roll_forward(output: Path, journal: Journal) -> None:
+    """Do (or finish) a journal's moves, then its deletions and the manifest; each step
+    may have been done already by a process that died."""
+    staging = journal.staging
+    done = 0
+    try:
+        for done, rel in enumerate(journal.moves):
+            source = os.path.join(staging, rel)
+            if os.path.lexists(source):
+                target = os.path.join(output, rel)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                _move(source, target)
+        done = len(journal.moves)
+        if os.path.lexists(os.path.join(staging, MARKER)):
+            _move(os.path.join(staging, MARKER), os.path.join(output, MARKER))
+        _delete(output, journal.deletions)
+    except OSError as exc:
+        if done == 0 and not _moved_any(journal):
+            shutil.rmtree(staging, ignore_errors=True)
+            journal_path(output).unlink(missing_ok=True)
+            raise
+        raise PartlyPublished(describe(exc, output), done, len(journal.moves)) from None
+    _install_manifest(journal)
+    shutil.rmtree(staging, ignore_errors=True)
+    journal_path(output).unlink(missing_ok=True)
+
+
+def _move(source: str, target: str) -> None:
+    """One step of a publication (the fault tests stop the process here)."""
+    os.replace(source, target)
+
+
+def _moved_any(journal: Journal) -> bool:
+    return bool(journal.moves) and not os.path.lexists(os.path.join(journal.staging, journal.moves[0]))
+
+
+def _delete(output: Path, deletions: list[str]) -> None:
+    """Delete what the new build does not have, then the folders that left empty."""
+    folders: set[str] = set()
+    for rel in deletions:
+        try:
+            os.unlink(os.path.join(output, rel))
+        except FileNotFoundError:
+            pass
+        parts = rel.split("/")[:-1]
+        folders.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
+    for folder in sorted(folders, key=lambda f: f.count("/"), reverse=True):  # deepest first
+        try:
+            os.rmdir(os.path.join(output, folder))
+        except OSError:
+            pass  # not empty: it holds files of this build
+
+
+def _install_manifest(journal: Journal) -> None:
+    if journal.manifest is None:
+        return
+    if journal.manifest_staged is None:
+        Path(journal.manifest).unlink(missing_ok=True)
+    elif os.path.exists(journal.manifest_staged):
+        os.replace(journal.manifest_staged, journal.manifest)
+
+
+def recover(output: Path) -> int | None:
+    """Finish a publication a dead process left (hold the output's lock). Returns how
+    many files it listed, or None when there was none."""
+    path = journal_path(output)
+    try:
+        journal = Journal(**json.loads(path.read_text("utf-8")))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError) as exc:
+        raise SitegenError(Problem(path, None, f"cannot read the record of an interrupted publication ({exc}); "
+                                               "delete it and build with --no-cache")) from None
+    if not os.path.isdir(journal.staging) and journal.manifest_staged and os.path.exists(journal.manifest_staged):
+        _forget_record(journal)  # its staged files are gone: the next build makes everything
+        path.unlink(missing_ok=True)
+        return len(journal.moves)
+    try:
+        if journal.swap_inode is not None:
+            _finish_swap(output, journal)
+        else:
+            _roll_forward(output, journal)
+    except PartlyPublished:
+        raise
+    except OSError as exc:
+        raise SitegenError(describe(exc, output)) from None
+    log.info("Finished publishing a build that was interrupted (%d files) into %s.", len(journal.moves), output)
+    return len(journal.moves)
+
+
+def _forget_record(journal: Journal) -> None:
+    for name in (journal.manifest, journal.manifest_staged):
+        if name is not None:
+            Path(name).unlink(missing_ok=True)
+
+
+def remove_leftovers(output: Path) -> list[Path]:
+    """Remove staging and old folders beside `output` whose process is gone (after `recover`)."""
+    pattern = re.compile(rf"\.{re.escape(output.name)}\.(?:staging|old)-(\d+)")
+    removed = []
+    try:
+        names = os.listdir(output.parent)
+    except OSError:
+        return []
+    for name in names:
+        found = pattern.fullmatch(name)
+        if found and not _alive(int(found.group(1))):
+            shutil.rmtree(output.parent / name, ignore_errors=True)
+            removed.append(output.parent / name)
+    journal = journal_path(output)
+    for temp in output.parent.glob(f"{journal.name}.tmp-*"):
+        if not _alive(int(temp.name.rpartition("-")[2] or 0)):
+            temp.unlink(missing_ok=True)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # (our own staging is made after this, so it is from a reused id)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # (another user's process)
+    return True
+
+
+def describe(exc: OSError, output: Path) -> Problem:
+    """What the user must fix, named by what they know: the output folder or the disk,
+    not the staging file or a source file the error happened to mention."""
+    code = exc.errno
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return Problem(output, None, "the disk holding the output folder is full (No space left on device); free some "
+                                     "space (or choose another --output) and build again")
+    if code == errno.EROFS:
+        return Problem(output, None, "the output folder is on a read-only file system; choose another --output")
+    if code in (errno.EACCES, errno.EPERM):
+        where = _in_output(exc.filename2 or exc.filename, output)
+        return Problem(where, None, "permission denied: sitegen cannot change this; make it writable "
+                                    "(or choose another --output)")
+    detail = _in_output(exc.filename, output) if exc.filename else output
+    return Problem(output, None, f"cannot write the output: {exc.strerror or exc} ({detail})")
+
+
+def _in_output(name: object, output: Path) -> Path:
+    """A path the error named, as the output path the user knows (a staging file maps
+    to its place in the output; anything else means the output folder)."""
+    if not isinstance(name, (str, os.PathLike)):
+        return output
+    path = Path(os.fsdecode(name))
+    for prefix in (f".{output.name}.staging-", f".{output.name}.old-"):
+        for parent in (path, *path.parents):
+            if parent.parent == output.parent and parent.name.startswith(prefix):
+                return output / path.relative_to(parent)
+    return path if path.is_relative_to(output) else output
