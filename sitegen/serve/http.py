@@ -20,14 +20,24 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote
 
 from sitegen.serve import livereload
+from sitegen.serve.deadlines import HeadDeadlines
 from sitegen.output.writer import MARKER
 
 log = logging.getLogger("sitegen")
 
 PING_SECONDS = 15.0
+BACKLOG = 128  # connections the kernel queues: a browser opens many at once (the standard's 5 stalls them)
+HEAD_SECONDS = 10.0  # to send a request's line and headers, from the connection's (or last response's) end
+IO_SECONDS = 30  # any one read or write while answering
+MAX_CONNECTIONS = 64  # threads answering at once (open event streams count)
+SLOT_SECONDS = 1.0  # how long a new connection waits for one of them, before a 503
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"  # an SVG opened by itself runs nothing
+BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n"
+        b"Connection: close\r\n\r\n")
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".htm": "text/html; charset=utf-8",
@@ -212,18 +222,49 @@ def resolve_inside(root: Path, segments: list[str]) -> Path:
 
 
 class PreviewServer(ThreadingHTTPServer):
-    """One thread per connection; daemon threads, since event streams never end by themselves."""
+    """One thread per connection, at most MAX_CONNECTIONS at once; daemon threads, since
+    event streams never end by themselves."""
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = BACKLOG
 
     def __init__(self, address: tuple[str, int], root: Path, hub: StatusHub) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.root = root
         self.hub = hub
+        self.deadlines = HeadDeadlines()
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         super().__init__(address, PreviewHandler)
         self.port = self.server_address[1]
         self.allowed = AllowedHosts.for_address(address[0], self.port)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """A thread for the connection, once one of the slots is free; a connection that
+        finds none within SLOT_SECONDS is answered 503 at once (the browser retries)."""
+        if not self.slots.acquire(timeout=SLOT_SECONDS):
+            try:
+                request.settimeout(1.0)
+                request.sendall(BUSY)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+    def server_close(self) -> None:
+        self.deadlines.close()
+        super().server_close()
 
     def handle_error(self, request: object, client_address: object) -> None:
         """A broken connection or a bug in one request never stops the server."""
@@ -231,10 +272,23 @@ class PreviewServer(ThreadingHTTPServer):
 
 
 class PreviewHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive: a page's many files come over a few connections."""
+
     server: PreviewServer
-    timeout = 60  # a connection that never finishes its request does not hold a thread forever
+    protocol_version = "HTTP/1.1"
+    timeout = IO_SECONDS
+
     def version_string(self) -> str:
         return "sitegen-serve"
+
+    def handle_one_request(self) -> None:
+        """One request, whose head (and, on a kept-alive connection, the wait for it)
+        must arrive within HEAD_SECONDS (see HeadDeadlines)."""
+        self.server.deadlines.arm(self.connection, HEAD_SECONDS)
+        try:
+            super().handle_one_request()
+        finally:
+            self.server.deadlines.disarm(self.connection)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
         log.debug("%s %s", self.address_string(), format % args)
@@ -246,6 +300,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self._answer(head=True)
 
     def _answer(self, head: bool) -> None:
+        self.server.deadlines.disarm(self.connection)  # the head is in: answering may take longer
         if not self.server.allowed.allows(self.headers.get("Host")):
             self._plain(HTTPStatus.FORBIDDEN, "This preview answers only to its own address "
                                               "(the Host header names another).", head)
@@ -333,6 +388,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Connection", "close")  # (it ends only when the tab goes away)
         self.end_headers()
         if head:
             return
@@ -374,4 +430,6 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(length))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
+        if kind.startswith("image/svg+xml"):
+            self.send_header("Content-Security-Policy", SVG_POLICY)
         self.end_headers()
