@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from sitegen.core import urls
+from sitegen.core.svgsafe import refuse_scripted_svgs
 from sitegen.incremental.bodies import CachedBodies
 from sitegen.incremental.fragments import CachedFragments
 from sitegen.incremental.cache import Cache, cache_key
@@ -168,6 +169,7 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
                          CachedEntryReader(parsed_files(cache, salt, changed)), now=now, future=options.future,
                          media=media, people=people)
         statics = without_processed(static_files(options.source, theme, config.assets), site, media)
+        refuse_scripted_svgs(path for _, path, _ in statics)
         timings["load"] = time.perf_counter() - started
         # 2. Render into a staging folder; 3. swap it in.
         with _output_errors(options.output):

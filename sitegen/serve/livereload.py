@@ -98,7 +98,13 @@ SCRIPT = r"""/* sitegen serve: live reload (preview only, never in built files) 
     var close = text("button", "\u00d7");
     close.setAttribute("aria-label", "Dismiss");
     close.addEventListener("click", function () { if (box) { box.remove(); box = null; } });
-    root.appendChild(style);
+    if (window.CSSStyleSheet && "adoptedStyleSheets" in root) {  /* (the page's CSP allows no <style>) */
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(style.textContent);
+      root.adoptedStyleSheets = [sheet];
+    } else {
+      root.appendChild(style);
+    }
     root.appendChild(inner);
     root.appendChild(close);
     (document.body || document.documentElement).appendChild(box);

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from sitegen.core import urls
 from sitegen.config.media_config import MediaConfig
 from sitegen.core.text import truncate
+from sitegen.site.csp import content_security_policy
 from sitegen.config.site_config import SiteConfig
 from sitegen.media.markup import picture_html
 from sitegen.model.pictures import media_route
@@ -214,6 +215,7 @@ class Head:
     image: str | None
     json_ld: Markup | None
     robots: str | None
+    csp: str  # the Content-Security-Policy (site/csp.py)
     image_width: int | None = None  # known for a processed photo (og:image:width)
     image_height: int | None = None
     image_alt: str | None = None
@@ -256,4 +258,5 @@ def head(config: SiteConfig, links: Links, route: str, title: str, description: 
         image=links.absolute_static(logo) if logo else None,
         json_ld=json_ld,
         robots=robots,
+        csp=content_security_policy(config),
     )

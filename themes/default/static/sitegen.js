@@ -186,11 +186,42 @@
     }
   }
 
+  /* ---- manifest HTML, made inert ---------------------------------------- */
+  /* updates.json's HTML is sitegen's own escaped markup, but it travels through CDNs
+   * and caches. It is parsed into a separate, inert document (nothing there loads or
+   * runs), and whatever could run script is dropped before it joins the page: script-
+   * like elements, on* handler attributes, script and document URLs. (The page's
+   * Content-Security-Policy would stop them too; this does not rely on it.) */
+  var UNSAFE = "script,object,embed,applet,base,meta,link,style,frame,frameset,handler,listener," +
+    "set,animate";  /* (SVG animations can point an href at javascript:) */
+  var URL_ATTR = /^(?:href|src|srcset|action|formaction|xlink:href|poster|data|background|ping|to|values|from)$/;
+  var SCRIPT_URL = /^(?:javascript|vbscript|data):/i;
+
+  function clean(root) {
+    all(UNSAFE, root).forEach(function (el) { el.remove(); });
+    all("*", root).forEach(function (el) {
+      for (var i = el.attributes.length - 1; i >= 0; i--) {
+        var name = el.attributes[i].name.toLowerCase();
+        var value = el.attributes[i].value.replace(/[\u0000-\u0020]/g, "");
+        if (name.indexOf("on") === 0 || name === "srcdoc" || (URL_ATTR.test(name) && SCRIPT_URL.test(value))) {
+          el.removeAttribute(el.attributes[i].name);
+        }
+      }
+      if (el.content && el.content.nodeType === 11) clean(el.content);  /* a <template>'s inert content */
+    });
+  }
+
+  function inert(html) {
+    var body = new DOMParser().parseFromString("<!DOCTYPE html><body>" + html, "text/html").body;
+    clean(body);
+    var fragment = doc.createDocumentFragment();
+    for (var n = body.firstChild; n; n = n.nextSibling) fragment.appendChild(doc.importNode(n, true));
+    return fragment;
+  }
+
   function parseEntry(entry) {
     if (!entry || !ID.test(entry.id) || typeof entry.html !== "string") return null;
-    var t = doc.createElement("template");
-    t.innerHTML = entry.html;
-    var el = t.content.firstElementChild;
+    var el = inert(entry.html).firstElementChild;
     return el && el.id === "entry-" + entry.id ? el : null;
   }
 
@@ -556,9 +587,7 @@
       if (!box) return;
       if (!data || typeof data.html !== "string") { box.hidden = true; return; }
       if (box.getAttribute("data-version") !== data.version) {
-        var t = doc.createElement("template");
-        t.innerHTML = data.html;
-        one(".summary__body", box).replaceChildren(t.content);
+        one(".summary__body", box).replaceChildren(inert(data.html));
         box.setAttribute("data-version", String(data.version));
         var when = new Date(data.updated);
         var time = one(".summary__updated time", box);
