@@ -362,6 +362,33 @@ def test_a_read_only_output_folder_is_named_and_nothing_is_published(states, tmp
     assert result.stderr.splitlines()[-1] == "error: 1 problem(s); nothing was published"
     assert snapshot(out) == before
     assert not journal_path(out).exists()
+    _assert_no_leftovers(site)
+
+
+def _assert_no_leftovers(site: Path) -> None:
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith(".output.")) == [".output.lock"]
+    assert not list((site / ".sitegen-cache").glob("*.tmp-*"))
+
+
+@pytest.mark.parametrize("use_cache", [True, False], ids=["changes", "swap"])
+def test_a_first_step_that_fails_publishes_nothing_and_leaves_nothing(states, tmp_path, monkeypatch, use_cache):
+    site_a, _ = states
+    site = _copy(site_a, tmp_path)
+    _change(site)
+    out = site / "output"
+    before = snapshot(out)
+
+    def full(*args: object) -> None:
+        raise OSError(28, "No space left on device", str(args[0]))
+    monkeypatch.setattr(publish, "_move" if use_cache else "exchange", full)
+    result = build(site, *([] if use_cache else ["--no-cache"]))
+    assert result.exit_code == 1 and result.exception is None
+    assert _said(result).splitlines() == [
+        f"{out}: the disk holding the output folder is full (No space left on device); free some space "
+        "(or choose another --output) and build again", "error: 1 problem(s); nothing was published"]
+    assert snapshot(out) == before
+    assert not journal_path(out).exists()
+    _assert_no_leftovers(site)
 
 
 def test_a_full_disk_while_copying_a_static_file_names_the_disk_not_the_file(tmp_path, monkeypatch):

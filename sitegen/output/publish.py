@@ -130,7 +130,14 @@ def publish_swap(output: Path, journal: Journal) -> None:
     _check_writable(output, journal)
     journal = Journal(**{**asdict(journal), "swap_inode": os.stat(staging).st_ino})
     _write_journal(output, journal)
-    _finish_swap(output, journal)
+    try:
+        _finish_swap(output, journal)
+    except PartlyPublished:
+        raise
+    except OSError:
+        if os.stat(output).st_ino != journal.swap_inode:  # the exchange did not happen: nothing to finish
+            journal_path(output).unlink(missing_ok=True)
+        raise
 
 
 def _finish_swap(output: Path, journal: Journal) -> None:

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from sitegen.output.claims import GroupClaims, claim_into
-from sitegen.output.publish import MARKER, Journal, ordered, publish_changes, publish_swap
+from sitegen.output.publish import (MARKER, Journal, PartlyPublished, journal_path, ordered, publish_changes,
+                                    publish_swap)
 from sitegen.core.errors import Problem, SitegenError
 from sitegen.core.memo import Partition
 
@@ -346,13 +347,23 @@ class OutputWriter:
         reader of the output sees meanwhile, and what a kill leaves: see publish.py."""
         (self.staging / MARKER).write_text(MARKER_TEXT, "utf-8")
         manifest, staged_manifest = self._stage_manifest()
-        if self.incremental:
-            assert self.previous is not None
-            stale = sorted(self.previous.keys() - self.records.keys())
-            journal = Journal(str(self.staging), ordered(self.staged, self.output), stale, manifest, staged_manifest)
-            publish_changes(self.output, journal)
-        else:
-            publish_swap(self.output, Journal(str(self.staging), [], [], manifest, staged_manifest))
+        try:
+            if self.incremental:
+                assert self.previous is not None
+                stale = sorted(self.previous.keys() - self.records.keys())
+                journal = Journal(str(self.staging), ordered(self.staged, self.output), stale, manifest,
+                                  staged_manifest)
+                publish_changes(self.output, journal)
+            else:
+                publish_swap(self.output, Journal(str(self.staging), [], [], manifest, staged_manifest))
+        except PartlyPublished:
+            raise  # (the journal needs the staged files and record: the next build completes it)
+        except BaseException:
+            if not journal_path(self.output).exists():  # nothing was published: leave nothing behind
+                self.abort()
+                if staged_manifest is not None:
+                    Path(staged_manifest).unlink(missing_ok=True)
+            raise
         if self.remembered is not None:
             self.remembered[f"output:{self.output}"] = (self.records, self.groups, self.group_claims,
                                                         self._group_records())
