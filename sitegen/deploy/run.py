@@ -69,11 +69,11 @@ def deploy(options: DeployOptions, progress: Progress | None = None, cache: Cach
     started = time.perf_counter()
     config, target = deploy_config(options.build.source)
     with settled_output(options.build.output):  # no build changes the output meanwhile (lock.py)
-        return _deploy(options, config, target, started, progress, cache, bucket)
+        return _deploy_settled(options, config, target, started, progress, cache, bucket)
 
 
-def _deploy(options: DeployOptions, config: SiteConfig, target: DeployConfig, started: float,
-            progress: Progress | None, cache: Cache | None, bucket: Bucket | None) -> DeployResult:
+def _deploy_settled(options: DeployOptions, config: SiteConfig, target: DeployConfig, started: float,
+                    progress: Progress | None, cache: Cache | None, bucket: Bucket | None) -> DeployResult:
     if options.run_build:
         build(options.build, progress=progress, locked=True)
     built = built_files(options.build, cache)
