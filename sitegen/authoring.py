@@ -14,7 +14,10 @@ from zoneinfo import ZoneInfo
 from anyascii import anyascii
 
 import sitegen.scaffold
-from sitegen.config.site_config import load_config
+from sitegen.config.site_config import CONFIG_FILE, load_config
+from sitegen.i18n import Lang, bundled, load_translations
+from sitegen.i18n.messages import Messages
+from sitegen.render.renderer import find_theme
 from sitegen.source.entry_rules import LIVEBLOG_FILE, SCAFFOLD_BODY
 from sitegen.source.fields import LiveblogFields
 from sitegen.core.errors import ContentError, Problem, SitegenError, raise_all
@@ -25,8 +28,9 @@ from sitegen.core.text import normalise_slug
 SCAFFOLD = Path(sitegen.scaffold.__file__).parent / "site"
 
 
-def init_site(directory: Path) -> list[Path]:
-    """Copy the starter site into `directory`, never overwriting a file."""
+def init_site(directory: Path, language: str = "en") -> list[Path]:
+    """Copy the starter site into `directory`, never overwriting a file; `language` (a
+    checked BCP 47 tag) is the site's, and its titles and descriptions are written in it."""
     files = [p for p in sorted(SCAFFOLD.rglob("*")) if p.is_file()]
     targets = [directory / p.relative_to(SCAFFOLD) for p in files]
     existing = [t for t in targets if t.exists()]
@@ -36,7 +40,27 @@ def init_site(directory: Path) -> list[Path]:
     for source, target in zip(files, targets):
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
+    if language != "en":
+        _localise(directory, bundled().lang(language).t, language)
     return targets
+
+
+def _localise(directory: Path, t: Messages, language: str) -> None:
+    """The starter site's config and liveblog in `language`: its tag, and the titles and
+    descriptions readers see first (JSON strings are valid YAML scalars)."""
+    texts = {
+        directory / CONFIG_FILE: {"title": t.init_site_title, "description": t.init_site_description,
+                                  "language": language},
+        directory / "content" / "my-liveblog" / LIVEBLOG_FILE: {"title": t.init_liveblog_title,
+                                                                 "description": t.init_liveblog_description},
+    }
+    for path, values in texts.items():
+        lines = path.read_text("utf-8").splitlines()
+        for i, line in enumerate(lines):
+            key = line.split(":", 1)[0]
+            if key in values:
+                lines[i] = f"{key}: {json.dumps(values[key], ensure_ascii=False)}"
+        path.write_text("\n".join(lines) + "\n", "utf-8")
 
 
 def filename_slug(title: str | None) -> str:
@@ -70,7 +94,10 @@ def new_entry(source: Path, liveblog: str, title: str | None, topics: tuple[str,
     zone = ZoneInfo(fields.timezone or config.timezone)
     stamp = (now or datetime.now(zone)).astimezone(zone).replace(microsecond=0)
     path = _free_path(folder, f"{stamp:%Y-%m-%d-%H%M}-{filename_slug(title)}")
-    path.write_text(_entry_text(stamp, title, topics), "utf-8")
+    language = fields.language or config.language
+    translations = load_translations(source, find_theme(source, config.theme).i18n)
+    lang = translations.lang(language, zone)
+    path.write_text(_entry_text(stamp, title, topics, lang), "utf-8")
     return path
 
 
@@ -91,12 +118,14 @@ def _free_path(folder: Path, stem: str) -> Path:
     return path
 
 
-def _entry_text(stamp: datetime, title: str | None, topics: tuple[str, ...]) -> str:
-    # A JSON string is a valid YAML scalar with every character escaped.
-    lines = ["---", f"time: {stamp.isoformat()}"]
+def _entry_text(stamp: datetime, title: str | None, topics: tuple[str, ...], lang: Lang) -> str:
+    """The new file, with comments in the liveblog's language (YAML comments: never
+    published). A JSON string is a valid YAML scalar with every character escaped."""
+    zone = f"{lang.clock.zone_name(stamp)}, {lang.clock.offset(stamp)}"
+    lines = ["---", f"# {lang.t.text('new_entry_time_note', zone=zone)}", f"time: {stamp.isoformat()}"]
     if title:
         lines.append(f"title: {json.dumps(title, ensure_ascii=False)}")
     if topics:
         lines.append(f"topics: [{', '.join(normalise_slug(t) for t in topics)}]")
-    lines += ["---", "", SCAFFOLD_BODY, ""]  # refused by the build until replaced
+    lines += [f"# {lang.t.new_entry_body_note}", "---", "", SCAFFOLD_BODY, ""]  # refused by the build until replaced
     return "\n".join(lines)

@@ -169,13 +169,21 @@ def new(liveblog: str, title: str | None, topics: tuple[str, ...], source: Path)
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@click.option("--language", "-l", default="en", show_default=True, metavar="TAG",
+              help="The site's language, a BCP 47 tag such as uk, ar or pt-BR.")
 @VERBOSE_OPTION
 @report_errors
-def init(directory: Path) -> None:
+def init(directory: Path, language: str) -> None:
     """Write a small working site (config, a liveblog, a few entries) into DIRECTORY."""
     from sitegen.authoring import init_site
+    from sitegen.core.language import check_language
+    from sitegen.core.schema import Invalid
 
-    for path in init_site(directory):
+    try:
+        language = check_language(language)
+    except Invalid as exc:
+        raise SitegenError(f"--language: {exc}") from None
+    for path in init_site(directory, language):
         click.echo(f"created {path}", err=True)
     click.echo(f"Next: sitegen serve --source {directory}", err=True)
 

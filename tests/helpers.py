@@ -25,6 +25,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 VNU_JAR = REPO_ROOT / ".tools/vnu/node_modules/vnu-jar/build/dist/vnu.jar"
+AXE_JS = REPO_ROOT / ".tools/axe/node_modules/axe-core/axe.min.js"
 INSTALL_HINT = "run `bash scripts/install-test-tools.sh` from the repo root"
 
 

@@ -311,7 +311,7 @@ def test_an_article_rendered_once_for_all_depths_is_as_rendered_for_one(
     links = Links.rooted(config.base_url) if route == "404.html" else Links.from_page(config.base_url, route)
     for liveblog in loaded.liveblogs:
         for entry in liveblog.entries:
-            direct = renderer._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links))
+            direct = renderer._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links), t=liveblog.lang.t)
             assert renderer.fragment(entry, liveblog, links) == direct
 
 
@@ -323,7 +323,7 @@ def test_an_entry_holding_the_root_mark_is_rendered_on_its_own(site: Path, tmp_p
     entry: Entry = liveblog.entries[0]
     links = Links.from_page(config.base_url, "live/page/1/")
     assert renderer.fragment(entry, liveblog, links) == renderer._render(
-        ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links))
+        ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links), t=liveblog.lang.t)
 
 
 def test_the_sitemap_is_what_elementtree_would_write() -> None:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import lxml.html
 
 from sitegen.config.site_config import SiteConfig
+from sitegen.i18n import bundled
 from sitegen.site.live import MAX_REMOVED, manifest, encode, read_previous
 from sitegen.model.site import Entry, Liveblog, Site, SourceRef
 from sitegen.site.plan import SitePlan
@@ -158,8 +159,9 @@ def _site(count: int) -> Site:
               credit=None, source=None, updated=None, body_html="<p>b</p>",
               digest=f"{n:064d}", origin=SourceRef(Path("x.md"), 1))
         for n in range(count, 0, -1))
-    liveblog = Liveblog("l", "L", "", "live", ZoneInfo("UTC"), (), entries, SourceRef(Path("l.yaml"), 1))
-    return Site(SiteConfig(title="T", base_url="https://example.org/"), (liveblog,))
+    english = bundled().lang("en")
+    liveblog = Liveblog("l", "L", "", "live", ZoneInfo("UTC"), (), entries, SourceRef(Path("l.yaml"), 1), english)
+    return Site(SiteConfig(title="T", base_url="https://example.org/"), (liveblog,), english)
 
 
 def _fragment(entry: Entry, liveblog: Liveblog, links: object) -> str:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from sitegen.i18n import bundled
 from sitegen.incremental.successor import successor
 from sitegen.model.site import Entry, Liveblog, SourceRef, Topic
 from sitegen.site.page_inputs import span
@@ -23,6 +24,7 @@ from sitegen.site.structured import coverage
 
 KYIV = ZoneInfo("Europe/Kyiv")
 TOPICS = (Topic("energy", "Energy"), Topic("diplomacy", "Diplomacy"))
+ENGLISH = bundled()
 START = datetime(2025, 3, 23, 8, 0, tzinfo=timezone.utc)
 
 
@@ -37,7 +39,8 @@ def entry(n: int, minutes: int | None = None, topics: tuple[str, ...] = ("energy
 
 def liveblog(entries: list[Entry], status: str = "live") -> Liveblog:
     newest_first = tuple(sorted(entries, key=lambda e: (e.time, e.id), reverse=True))
-    return Liveblog("desk", "Desk", "", status, KYIV, TOPICS, newest_first, SourceRef(Path("liveblog.yaml"), 1))
+    return Liveblog("desk", "Desk", "", status, KYIV, TOPICS, newest_first, SourceRef(Path("liveblog.yaml"), 1),
+                    ENGLISH.lang("en", KYIV))
 
 
 def derived(lb: Liveblog) -> tuple[object, ...]:

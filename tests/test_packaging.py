@@ -35,6 +35,7 @@ def test_the_wheel_holds_every_subpackage_and_the_theme(wheel: Path) -> None:
     modules = [p.relative_to(REPO_ROOT).as_posix() for p in (REPO_ROOT / "sitegen").rglob("*.py")]
     assert sorted(m for m in modules if m not in names) == []
     assert "sitegen/themes/default/templates/base.html" in names
+    assert "sitegen/i18n/catalogs/en.yaml" in names and "sitegen/i18n/catalogs/uk.yaml" in names
 
 
 def test_the_installed_wheel_builds_the_sample_site(wheel: Path, tmp_path: Path) -> None:

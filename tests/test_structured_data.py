@@ -102,9 +102,9 @@ def test_hostile_titles_cannot_leave_the_script_element(tmp_path):
     for page in ("l/index.html", "l/entries/x/index.html"):
         dom = _browser_dom(out / page)
         scripts = list(dom.iterfind(".//h:script", NS))
-        # Only our two scripts: the JSON-LD and sitegen.js; nothing from the content.
+        # Only our scripts: the JSON-LD, the interface texts and sitegen.js; nothing from the content.
         assert [(s.get("type"), s.get("src") is not None) for s in scripts] == [
-            ("application/ld+json", False), (None, True)]
+            ("application/ld+json", False), ("application/json", False), (None, True)]
         data = json.loads(scripts[0].text)
         posting = data["liveBlogUpdate"][0] if data["@type"] == "LiveBlogPosting" else data
         assert posting["headline"].startswith("</script><script>")

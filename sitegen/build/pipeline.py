@@ -21,6 +21,7 @@ from sitegen.incremental.cache import Cache, cache_key
 from sitegen.config.site_config import CONFIG_FILE, SOURCE_FOLDERS, load_config
 from sitegen.source.loader import load_site
 from sitegen.incremental.entries import CachedEntryReader, parsed_files
+from sitegen.i18n import load_translations
 from sitegen.core.errors import Problem, SitegenError
 from sitegen.feeds.items import Feed
 from sitegen.feeds.rss import lastmod_text, rss, site_feeds, sitemap_document, sitemap_urls
@@ -160,6 +161,7 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
         config = load_config(options.source, options.base_url)
         theme = find_theme(options.source, config.theme)
         config = with_assets(config, theme)
+        translations = load_translations(options.source, theme.i18n)
         bodies = CachedBodies(MarkdownRenderer(config.markdown.allow_html,
                                                extension=MediaMarkdown(config.media.embeds)), cache)
         media = media_library(options.source, config, cache, _cache_folder(options))
@@ -167,7 +169,9 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
         salt = cache_key(bodies.markdown.fingerprint, repr(people))  # (entries carry their authors)
         site = load_site(options.source, config, options.drafts, bodies.render_many,
                          CachedEntryReader(parsed_files(cache, salt, changed)), now=now, future=options.future,
-                         media=media, people=people)
+                         media=media, people=people,
+                         translations=translations)
+        translations.warn_missing({site.lang.tag} | {lb.lang.tag for lb in site.liveblogs})
         statics = without_processed(static_files(options.source, theme, config.assets), site, media)
         refuse_scripted_svgs(path for _, path, _ in statics)
         timings["load"] = time.perf_counter() - started
@@ -176,7 +180,7 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
             writer = OutputWriter(options.output, manifest_path(options),
                                   cache.memo.partition(OUTPUT_RECORDS) if cache.keep_in_memory else None)
             try:
-                files = render_site(site, Renderer(theme, config, CachedFragments(cache)), writer, statics, progress,
+                files = render_site(site, Renderer(theme, config, CachedFragments(cache), translations.digest), writer, statics, progress,
                                     cache)
                 files += publish_media(site, media, writer)
                 if skip and writer.written:
@@ -296,7 +300,7 @@ def _bundled(tasks: list[Callable[[], None]], pages: int) -> list[Callable[[], N
 
 def write_feed(writer: OutputWriter, renderer: Renderer, feed: Feed, site: Site) -> int:
     """A feed as RSS, Atom and JSON Feed; an unchanged feed is not made again."""
-    inputs = repr((feed.route, feed.title, feed.description, feed.page_route,
+    inputs = repr((feed.route, feed.title, feed.description, feed.page_route, feed.language,
                    [(item.entry.digest, item.liveblog.digest) for item in feed.items]))
     makers = [(feed.route, rss), *other_makers(feed)]  # Atom and JSON Feed beside the RSS
     for route, make in makers:

@@ -7,7 +7,6 @@ errors with a did-you-mean; user data belongs under `extra:`.
 from __future__ import annotations
 
 import errno
-import re
 from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -17,12 +16,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sitegen.config.deploy_config import DeployConfig
 from sitegen.core import yamlsafe
 from sitegen.core.errors import ConfigError, ContentError, Problem, raise_all
+from sitegen.core.language import check_language
 from sitegen.core.schema import Invalid, at_least, choice, parse, spec
 from sitegen.core.text import clean_text, normalise_slug, slug_problem
 from sitegen.config.media_config import MediaConfig
 
 CONFIG_FILE = "sitegen.yaml"
-SOURCE_FOLDERS = ("content", "static", "templates", "themes")  # what a build reads besides CONFIG_FILE
+SOURCE_FOLDERS = ("content", "static", "templates", "themes", "i18n")  # what a build reads besides CONFIG_FILE
 AUTHORS_FILE = "authors.yaml"  # optional, beside sitegen.yaml: the `authors:` mapping on its own
 COMMENT_PROVIDERS = ("none", "disqus", "giscus", "coral")
 
@@ -43,12 +43,6 @@ def check_timezone(value: str) -> str:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise Invalid(f"unknown timezone {value!r}; use an IANA name such as Europe/Kyiv or UTC") from None
-    return value
-
-
-def check_language(value: str) -> str:
-    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
-        raise Invalid(f"{value!r} is not a language tag such as en or en-GB")
     return value
 
 
@@ -80,8 +74,8 @@ class CommentsConfig:
     """The comment block closing each liveblog; a provider is loaded only on request."""
 
     provider: str = spec("none", check=choice(*COMMENT_PROVIDERS))
-    heading: str = spec("Join the conversation")
-    invitation: str = spec("Share what you know, ask a question, and read what others think.")
+    heading: str | None = spec(None, doc="default: the catalog's comments_heading, in the page's language")
+    invitation: str | None = spec(None, doc="default: the catalog's comments_invitation")
     disqus_shortname: str | None = spec(None)
     giscus_repo: str | None = spec(None)
     giscus_repo_id: str | None = spec(None)
@@ -135,7 +129,7 @@ class SiteConfig:
     title: str = spec()
     base_url: str = spec(check=check_base_url)
     description: str = spec("")
-    language: str = spec("en", check=check_language)
+    language: str = spec("en", check=check_language, doc="a BCP 47 tag such as en, uk, ar or pt-BR")
     timezone: str = spec("UTC", check=check_timezone)
     theme: str = spec("default", check=check_slug)
     per_page: int = spec(50, check=at_least(1))

@@ -63,7 +63,7 @@ def atom(feed: Feed, site: Site) -> bytes:
     links = _links(site)
     own = links.absolute(urls.atom_beside(feed.route))
     newest = max((i.entry.last_modified for i in feed.items), default=EPOCH)
-    parts = [f'{feedtext.XML_DECLARATION}<feed xmlns="{ATOM_NS}" xml:lang="{feedtext.attribute(config.language)}"'
+    parts = [f'{feedtext.XML_DECLARATION}<feed xmlns="{ATOM_NS}" xml:lang="{feedtext.attribute(feed.language)}"'
              f' xml:base="{feedtext.attribute(config.base_url)}">',
              feedtext.element("  ", "id", own),
              feedtext.element("  ", "title", feed.title),
@@ -111,7 +111,7 @@ def _author_text(indent: str, name: str) -> str:
 def atom_tree(feed: Feed, site: Site) -> bytes:
     """`atom` written with ElementTree: the reference the tests hold it to."""
     links = _links(site)
-    root = ET.Element("feed", {"xmlns": ATOM_NS, f"{{{XML_NS}}}lang": site.config.language,
+    root = ET.Element("feed", {"xmlns": ATOM_NS, f"{{{XML_NS}}}lang": feed.language,
                                            f"{{{XML_NS}}}base": site.config.base_url})
     _sub(root, "id", links.absolute(urls.atom_beside(feed.route)))
     _sub(root, "title", feed.title)
@@ -189,7 +189,7 @@ def _json_head(feed: Feed, site: Site, links: Links) -> dict[str, Any]:
         "home_page_url": links.absolute(feed.page_route),
         "feed_url": links.absolute(urls.json_feed_beside(feed.route)),
         "description": feed.description,
-        "language": site.config.language,
+        "language": feed.language,
         "authors": [{"name": _feed_author(site)}],
     }
 

@@ -22,6 +22,7 @@ class Feed:
     description: str
     page_route: str
     items: tuple[FeedItem, ...]
+    language: str  # BCP 47: the liveblog's (the site's for the site's feed)
 
 
 _IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",

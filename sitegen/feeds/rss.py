@@ -42,20 +42,22 @@ def site_feeds(site: Site) -> Iterator[Feed]:
     everything = sorted((FeedItem(e, lb) for lb in site.liveblogs for e in lb.entries[:limit]),
                         key=lambda item: (item.entry.time, item.entry.id), reverse=True)
     yield Feed("feed.xml", site.config.title, site.config.description or site.config.title,
-               urls.home(), tuple(everything[:limit]))
+               urls.home(), tuple(everything[:limit]), site.lang.tag)
     for lb in site.liveblogs:
+        t, language = lb.lang.t, lb.lang.tag
         yield Feed(f"{lb.slug}/feed.xml", lb.title, lb.description or lb.title, urls.liveblog(lb.slug),
-                   tuple(FeedItem(e, lb) for e in lb.entries[:limit]))
+                   tuple(FeedItem(e, lb) for e in lb.entries[:limit]), language)
         # The newest `limit` key events: stop looking there, not after 10,000 entries.
         key_events = list(islice((e for e in lb.entries if e.key_event), limit))
-        yield Feed(urls.key_events_feed(lb.slug), f"Key events — {lb.title}",
-                   f"Only the key events of {lb.title}", urls.liveblog(lb.slug),
-                   tuple(FeedItem(e, lb) for e in key_events))
+        yield Feed(urls.key_events_feed(lb.slug), t.text("key_events_feed_title", liveblog=lb.title),
+                   t.text("key_events_feed_description", liveblog=lb.title), urls.liveblog(lb.slug),
+                   tuple(FeedItem(e, lb) for e in key_events), language)
         for topic in lb.topics:
             entries = lb.topic_entries(topic.slug)[:limit]
-            yield Feed(f"{urls.topic(lb.slug, topic.slug)}feed.xml", f"{topic.title} — {lb.title}",
-                       f"Updates on {topic.title}", urls.topic(lb.slug, topic.slug),
-                       tuple(FeedItem(e, lb) for e in entries))
+            yield Feed(f"{urls.topic(lb.slug, topic.slug)}feed.xml",
+                       t.text("topic_title", topic=topic.title, liveblog=lb.title),
+                       t.text("topic_feed_description", topic=topic.title), urls.topic(lb.slug, topic.slug),
+                       tuple(FeedItem(e, lb) for e in entries), language)
 
 
 def rss(feed: Feed, site: Site) -> bytes:
@@ -71,7 +73,7 @@ def rss(feed: Feed, site: Site) -> bytes:
              feedtext.element("    ", "title", feed.title),
              feedtext.element("    ", "link", links.absolute(feed.page_route)),
              feedtext.element("    ", "description", feed.description),
-             feedtext.element("    ", "language", config.language),
+             feedtext.element("    ", "language", feed.language),
              feedtext.element("    ", "atom:link", None, (("href", links.absolute(feed.route)), ("rel", "self"),
                                                           ("type", "application/rss+xml")))]
     newest = max((i.entry.last_modified for i in feed.items), default=None)
@@ -119,7 +121,7 @@ def rss_tree(feed: Feed, site: Site) -> bytes:
     _text(channel, "title", feed.title)
     _text(channel, "link", links.absolute(feed.page_route))
     _text(channel, "description", feed.description)
-    _text(channel, "language", site.config.language)
+    _text(channel, "language", feed.language)
     ET.SubElement(channel, f"{{{ATOM_NS}}}link",
                   {"href": links.absolute(feed.route), "rel": "self", "type": "application/rss+xml"})
     newest = max((i.entry.last_modified for i in feed.items), default=None)

@@ -29,7 +29,7 @@ def code_digest(package: Path = PACKAGE_ROOT) -> str:
     """sitegen's own source: a change to the code that shapes values (even without a
     new version number, as while developing) must never reuse old values."""
     digest = hashlib.sha256(f"sitegen/{__version__}/{SCHEMA}".encode())
-    for path in sorted(package.rglob("*.py")):
+    for path in sorted([*package.rglob("*.py"), *package.glob("i18n/catalogs/*.yaml")]):
         digest.update(path.relative_to(package).as_posix().encode() + b"\x00" + path.read_bytes())
     return digest.hexdigest()
 

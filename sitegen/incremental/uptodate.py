@@ -1,7 +1,7 @@
 """Skipping a build that would change nothing, as make skips an up-to-date target.
 
 A build's output follows from its sources (every file under content/, static/,
-templates/ and themes/, the bundled themes and sitegen.yaml), its options and
+templates/, themes/ and i18n/, the bundled themes and sitegen.yaml), its options and
 sitegen's own code. Before anything is read, each source file's inode, size,
 mtime and ctime are taken (as git's index does) and hashed with the rest into
 one digest. A successful build records that digest. The next build with the

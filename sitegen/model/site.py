@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sitegen.config.site_config import SiteConfig
 from sitegen.model.pictures import Picture
+from sitegen.i18n import Lang
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class Liveblog:
     topics: tuple[Topic, ...]
     entries: tuple[Entry, ...]  # newest first, pinned ones included in time order
     origin: SourceRef
+    lang: Lang  # its language (liveblog.yaml's, else the site's): texts and clock in its timezone
     summary_html: str | None = None  # rendered, sanitised `summary:` (key points above the stream)
     summary_updated: datetime | None = None
     ends: datetime | None = None  # after it the liveblog counts as ended (`status` says so then)
@@ -210,5 +212,6 @@ class Due:
 class Site:
     config: SiteConfig
     liveblogs: tuple[Liveblog, ...]  # live ones first, then by newest entry
+    lang: Lang  # the site's language and timezone: the home and 404 pages, the site's feed
     next_due: Due | None = None
     authors: tuple[Author, ...] = ()  # those described under `authors:` (each gets a page)

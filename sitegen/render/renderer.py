@@ -53,9 +53,10 @@ def has_mark(value: object) -> bool:
 
 
 def _shaping(liveblog: Liveblog) -> str:
-    """What of the liveblog shapes its <article>s: its slug, timezone and topics (the
-    topic links). Asked once per liveblog version (see Renderer._shaping_of)."""
-    return "\x00".join((liveblog.slug, str(liveblog.timezone), repr([(t.slug, t.title) for t in liveblog.topics])))
+    """What of the liveblog shapes its <article>s: its slug, timezone, topics (the
+    topic links) and language. Asked once per liveblog version (see Renderer._shaping_of)."""
+    return "\x00".join((liveblog.slug, str(liveblog.timezone), repr([(t.slug, t.title) for t in liveblog.topics]),
+                        repr(liveblog.lang)))
 
 
 LAZY = ' loading="lazy"'
@@ -73,6 +74,7 @@ class Theme:
     name: str
     templates: tuple[Path, ...]  # site overrides first, then the theme
     static: Path
+    i18n: Path  # the theme's own catalogs (may not exist): under the site's i18n/
 
 
 def find_theme(source: Path, name: str) -> Theme:
@@ -82,7 +84,7 @@ def find_theme(source: Path, name: str) -> Theme:
         if (folder / "templates").is_dir():
             overrides = source / "templates"
             dirs = ((overrides,) if overrides.is_dir() else ()) + (folder / "templates",)
-            return Theme(name, dirs, folder / "static")
+            return Theme(name, dirs, folder / "static", folder / "i18n")
     searched = ", ".join(str(c) for c in candidates)
     raise ConfigError(Problem(source / CONFIG_FILE, None, f"theme {name!r} not found; searched {searched}"))
 
@@ -121,7 +123,9 @@ COMPILED_TEMPLATES = _CompiledTemplates()
 class Renderer:
     """Renders pages and entry fragments with one theme and config."""
 
-    def __init__(self, theme: Theme, config: SiteConfig, store: FragmentStore) -> None:
+    def __init__(self, theme: Theme, config: SiteConfig, store: FragmentStore, texts: str = "") -> None:
+        """`texts`: the digest of the catalogs (translations.digest), which shape pages
+        as templates do."""
         self.theme = theme
         self.store = store
         self.sizes = config.media.sizes
@@ -136,7 +140,7 @@ class Renderer:
             auto_reload=False,  # a Renderer lives for one build: no stat of every template per page
         )
         self._templates: dict[str, jinja2.Template] = {}
-        self.fingerprint = store.key(self._templates_digest(), repr(config))
+        self.fingerprint = store.key(self._templates_digest(), repr(config), texts)
         self._articles = store.articles(self.fingerprint)
         self._shapings: dict[str, str] = {}  # a liveblog's digest (its own fields) -> `_shaping`
 
@@ -189,7 +193,7 @@ class Renderer:
         links = MarkedLinks(base_url, "")
 
         def render(start: int, stop: int) -> list[str]:
-            return [self._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links, self.sizes))
+            return [self._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links, self.sizes), t=liveblog.lang.t)
                     for entry, liveblog in pairs[start:stop]]
 
         workers = pool_size(len(pairs))
@@ -199,7 +203,7 @@ class Renderer:
         key = self._article_key(entry, liveblog, root, links.base_url)
         html = self.store.get(key)
         if html is None:
-            html = self._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links, self.sizes))
+            html = self._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links, self.sizes), t=liveblog.lang.t)
             self.store.put(key, html)
         return html
 
@@ -213,7 +217,10 @@ class Renderer:
         return text
 
     def page(self, spec: PageSpec) -> bytes:
-        return first_image_eager(self._render(spec.template, page=spec.make_context())).encode("utf-8")
+        """A page; `t` in its templates is the page's interface texts (its head's language)."""
+        context = spec.make_context()
+        html = self._render(spec.template, page=context, t=context.head.t)  # type: ignore[attr-defined]
+        return first_image_eager(html).encode("utf-8")
 
     def page_inputs(self, spec: PageSpec) -> str | None:
         """A digest of everything that shapes the page, or None when the page does not say."""

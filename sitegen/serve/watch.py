@@ -1,7 +1,7 @@
 """Watching a site's sources with watchdog, and settling bursts of changes into one rebuild.
 
 Only what shapes the site counts: `sitegen.yaml`, `content/`, `templates/`,
-`static/`, `themes/` and the active theme. Editors' lock, swap and backup files,
+`static/`, `themes/`, `i18n/` and the active theme. Editors' lock, swap and backup files,
 hidden files, reads (watchdog reports opens), and folder mtime noise are
 ignored, as are the output and cache folders, so a build never triggers itself.
 """

@@ -17,7 +17,7 @@ from sitegen.core.urls import Links
 from sitegen.model.site import Author, Entry, Liveblog, Site
 from sitegen.site.plan import PageSpec
 from sitegen.site.structured import person
-from sitegen.site.views import Head, SiteView, head, headline, portrait_url, script_json, site_view, time_label
+from sitegen.site.views import Head, SiteView, head, headline, portrait_url, script_json, site_view
 
 
 @dataclass(frozen=True)
@@ -57,12 +57,13 @@ def author_pages(site: Site) -> Iterator[PageSpec]:
 def author_page(site: Site, author: Author, entries: list[tuple[Entry, Liveblog]]) -> AuthorPage:
     route = urls.author(author.id or "")
     links = Links.from_page(site.config.base_url, route)
-    description = f"Updates by {author.name}" + (f", {author.role}" if author.role else "")
+    t = site.lang.t
+    description = t.text("updates_by", name=author.name) + (t.list_separator + author.role if author.role else "")
     profile = {"@context": "https://schema.org", "@type": "ProfilePage", "url": links.absolute(route),
                "mainEntity": person(author, links)}
     return AuthorPage(
         head=head(site.config, links, route, f"{author.name} — {site.config.title}", description, og_type="profile",
-                  json_ld=script_json(profile)),
+                  json_ld=script_json(profile), lang=site.lang),
         site=site_view(site.config, links),
         name=author.name,
         role=author.role,
@@ -73,6 +74,6 @@ def author_page(site: Site, author: Author, entries: list[tuple[Entry, Liveblog]
 
 
 def _link(entry: Entry, liveblog: Liveblog, links: Links) -> AuthoredLink:
-    local = entry.time.astimezone(liveblog.timezone)
+    clock = liveblog.lang.clock
     return AuthoredLink(headline(entry), links.to(urls.entry_page(liveblog.slug, entry.id)), entry.time.isoformat(),
-                        time_label(local), f"{local:%a} {local.day} {local:%b} {local.year}", liveblog.title)
+                        clock.time(entry.time), clock.day_year(entry.time), liveblog.title)

@@ -69,12 +69,13 @@ def key_events_page(site: Site, liveblog: Liveblog, chosen: tuple[Entry, ...], f
                     liveblog_header: Header) -> KeyEventsPage:
     route = urls.key_events(liveblog.slug)
     links = Links.from_page(site.config.base_url, route)
-    title = f"Key events — {liveblog.title}"
+    title = liveblog.lang.t.text("key_events_feed_title", liveblog=liveblog.title)
     return KeyEventsPage(
         head=head(site.config, links, route, title, liveblog.description,
-                  alternates=feed_alternates(links, urls.key_events_feed(liveblog.slug), title), og_type="article"),
+                  alternates=feed_alternates(links, urls.key_events_feed(liveblog.slug), title), og_type="article",
+                  lang=liveblog.lang),
         site=site_view(site.config, links),
-        header=liveblog_header(site, liveblog, links, archive=True),
+        header=liveblog_header(site, liveblog, links, archive=True, shown=chosen[:1]),
         is_front=False,
         count=len(chosen),
         stream=Markup("".join(fragment(e, liveblog, links) for e in chosen)),
@@ -87,12 +88,13 @@ def embed_page(site: Site, liveblog: Liveblog, newest: tuple[Entry, ...], fragme
                liveblog_header: Header) -> EmbedPage:
     route = urls.embed(liveblog.slug)
     links = Links.from_page(site.config.base_url, route)
-    shown = head(site.config, links, route, liveblog.title, liveblog.description, robots="noindex")
+    shown = head(site.config, links, route, liveblog.title, liveblog.description, robots="noindex",
+                 lang=liveblog.lang)
     data = stream_data(site, liveblog, links, None, poll=True)
     return EmbedPage(
         head=replace(shown, canonical=links.absolute(urls.liveblog(liveblog.slug))),
         site=site_view(site.config, links),
-        header=liveblog_header(site, liveblog, links),
+        header=liveblog_header(site, liveblog, links, shown=newest[:1]),
         stream=Markup("".join(fragment(e, liveblog, links) for e in newest)),
         liveblog_url=links.absolute(urls.liveblog(liveblog.slug)),
         stream_data=(*(pair for pair in data if pair[0] != "liveblog"), ("embed", str(EMBED_ENTRIES))),

@@ -104,13 +104,13 @@ class _Shared:
             links=links,
             head=head(config, links, sample, liveblog.title, liveblog.description,
                       alternates=feed_alternates(links, f"{liveblog.slug}/feed.xml", liveblog.title),
-                      og_type="article"),
+                      og_type="article", lang=liveblog.lang),
             site=site_view(config, links),
             liveblog_url=links.to(urls.liveblog(liveblog.slug)),
             org=publisher(config, links),
             part_of=part_of(liveblog, links),
-            stream_label="See this update in the live coverage" if liveblog.is_live
-            else "See this update in the coverage",
+            stream_label=liveblog.lang.t.see_in_live_coverage if liveblog.is_live
+            else liveblog.lang.t.see_in_coverage,
         )
 
 
@@ -130,12 +130,13 @@ def entry_page(site: Site, plan: SitePlan, liveblog: Liveblog, entry: Entry, sha
                      description=truncate(text, DESCRIPTION_LIMIT) or title, canonical=url, image=image,
                      image_width=social.width if social else None, image_height=social.height if social else None,
                      image_alt=entry.alt if social and entry.alt else None,
-                     json_ld=entry_posting(site.config, entry, links, url, shared.org, text, shared.part_of)),
+                     json_ld=entry_posting(site.config, entry, links, url, shared.org, text, shared.part_of,
+                                              liveblog.lang.tag)),
         site=shared.site,
         liveblog_title=liveblog.title,
         liveblog_url=shared.liveblog_url,
         is_live=liveblog.is_live,
-        status_label="Live" if liveblog.is_live else "Ended",
+        status_label=liveblog.lang.t.live if liveblog.is_live else liveblog.lang.t.ended,
         article=Markup(fragment(entry, liveblog, links)),
         stream_url=links.to(location) + "#" + urls.entry_anchor(entry.id),
         stream_label=shared.stream_label,

@@ -7,13 +7,11 @@ from the newest to the oldest); each page is labelled by its oldest entry's time
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from functools import lru_cache
 from typing import Callable
 
+from sitegen.i18n import Lang
 from sitegen.model.pagination import Chunk
 from sitegen.core.urls import Links
-from sitegen.site.views import date_label, time_label
 
 PAGER_REACH = 2
 
@@ -32,12 +30,13 @@ class Pager:
     pages: tuple[PageLink, ...]
 
 
-def pager(chunks: list[Chunk], current: int, route_of: Callable[[int], str], links: Links) -> Pager | None:
-    """Newer/older links and a list of pages (see `_shown`)."""
+def pager(chunks: list[Chunk], current: int, route_of: Callable[[int], str], links: Links,
+          lang: Lang) -> Pager | None:
+    """Newer/older links and a list of pages (see `_shown`), labelled in `lang`."""
     if len(chunks) < 2:
         return None
     position = position_of(chunks, current)  # chunks: front first, then newest archive to oldest
-    pages = tuple(PageLink(chunk_label(chunks[i]), links.to(route_of(chunks[i].number)), i == position)
+    pages = tuple(PageLink(chunk_label(chunks[i], lang), links.to(route_of(chunks[i].number)), i == position)
                   for i in shown_pages(len(chunks), position))
     newer = links.to(route_of(chunks[position - 1].number)) if position > 0 else None
     older = links.to(route_of(chunks[position + 1].number)) if position + 1 < len(chunks) else None
@@ -61,13 +60,9 @@ def position_of(chunks: list[Chunk], number: int) -> int:
     return [c.number for c in chunks].index(number)
 
 
-def chunk_label(chunk: Chunk) -> str:
+def chunk_label(chunk: Chunk, lang: Lang) -> str:
+    """"Latest" for the front page, else the moment of the page's oldest entry (each
+    page's pager labels its neighbours: the clock keeps the labels it made)."""
     if chunk.is_front:
-        return "Latest"
-    return wall_clock_label(chunk.items[-1].time.replace(tzinfo=None))
-
-
-@lru_cache(maxsize=1 << 14)  # each page's pager labels its neighbours: the same moments again
-def wall_clock_label(moment: datetime) -> str:
-    """Keyed by wall-clock time (naive): aware datetimes compare equal across zones."""
-    return f"{date_label(moment)} {time_label(moment)}"
+        return lang.t.pager_latest
+    return lang.clock.page_label(chunk.items[-1].time)

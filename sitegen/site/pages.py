@@ -7,6 +7,7 @@ every page in memory. Entry bodies come in as prerendered fragments.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Callable, Iterator
 
@@ -26,8 +27,9 @@ from sitegen.site.structured import liveblog_posting
 from sitegen.model.pagination import Chunk
 from sitegen.site.pager import Pager, chunk_label, pager
 from sitegen.core.urls import Links
-from sitegen.site.views import (Alternate, Head, SiteView, SummaryView, datetime_label, feed_alternates, head,
-                                plain_text, site_view, summary_view)
+from sitegen.site.views import (Alternate, Head, SiteView, SummaryView, feed_alternates, head, plain_text,
+                                site_view, summary_view)
+from sitegen.i18n.clock import EPOCH
 
 ARCHIVE_BLOCK = 20  # archive pages per group (see `archive_group`)
 
@@ -38,6 +40,8 @@ class TopicSummary:
     title: str
     url: str
     count: int
+    count_number: str  # the count in the language's digits
+    count_label: str  # "3 updates", for readers of screens
     latest: tuple[EntryLink, ...]
 
 
@@ -61,7 +65,9 @@ class LiveblogHeader:
     updated_iso: str | None
     updated_label: str | None
     entry_count: int
+    entry_count_label: str  # "12 updates", in the liveblog's language and plural rules
     feed_url: str
+    zone_note: str  # "All times are ... (Kyiv, GMT+02:00)" in the liveblog's language
 
 
 @dataclass(frozen=True)
@@ -132,20 +138,31 @@ def site_pages(site: Site, plan: SitePlan, fragment: Fragment) -> Iterator[PageS
     yield not_found_page(site, plan)
 
 
-def liveblog_header(site: Site, liveblog: Liveblog, links: Links, archive: bool = False) -> LiveblogHeader:
+def liveblog_header(site: Site, liveblog: Liveblog, links: Links, archive: bool = False,
+                    shown: tuple[Entry, ...] = ()) -> LiveblogHeader:
     """The liveblog's masthead; archive pages leave out "last updated" so that their
-    bytes stay the same while new entries arrive (see pagination.py)."""
+    bytes stay the same while new entries arrive (see pagination.py). The zone note
+    states the zone's offset at the newest of the `shown` entries (the page's own)."""
     newest = None if archive else liveblog.last_modified
-    local = newest.astimezone(liveblog.timezone) if newest else None
+    t, clock = liveblog.lang.t, liveblog.lang.clock
     return LiveblogHeader(
         title=liveblog.title, description=liveblog.description,
         url=links.to(urls.liveblog(liveblog.slug)), is_live=liveblog.is_live,
-        status_label="Live" if liveblog.is_live else "Ended",
+        status_label=t.live if liveblog.is_live else t.ended,
         updated_iso=newest.isoformat() if newest else None,
-        updated_label=datetime_label(local) if local else None,
+        updated_label=clock.stamp(newest) if newest else None,
         entry_count=len(liveblog.entries),
+        entry_count_label=t.count("updates_count", len(liveblog.entries)),
         feed_url=links.to(f"{liveblog.slug}/feed.xml"),
+        zone_note=zone_note(liveblog, max((e.time for e in shown), default=EPOCH)),
     )
+
+
+def zone_note(liveblog: Liveblog, moment: datetime) -> str:
+    """Which clock the page's times are on, in the liveblog's language."""
+    clock = liveblog.lang.clock
+    return liveblog.lang.t.text("times_in_zone", zone=clock.zone_name(moment), place=clock.place,
+                                offset=clock.offset(moment))
 
 
 def _join(entries: tuple[Entry, ...], liveblog: Liveblog, links: Links, fragment: Fragment) -> Markup:
@@ -192,19 +209,21 @@ def liveblog_page(site: Site, plan: SitePlan, liveblog: Liveblog, chunk: Chunk, 
                   links: Links, fragment: Fragment) -> LiveblogPage:
     route = stream_route(liveblog.slug, chunk.number)
     config = site.config
-    title = liveblog.title if chunk.is_front else f"{liveblog.title}: updates from {chunk_label(chunk)}"
+    t = liveblog.lang.t
     front = chunk.is_front
+    title = liveblog.title if front else t.text("archive_title", liveblog=liveblog.title,
+                                                date=chunk_label(chunk, liveblog.lang))
     pinned = liveblog.pinned if front else ()
     return LiveblogPage(
         head=head(config, links, route, title, liveblog.description,
                   alternates=liveblog_alternates(liveblog, links), og_type="article",
                   json_ld=liveblog_posting(config, liveblog, links, route,
                                            [(e, plan.route_of(liveblog, e)) for e in pinned + chunk.items], front),
-                  robots=None if front else "noindex, follow"),
+                  robots=None if front else "noindex, follow", lang=liveblog.lang),
         site=site_view(config, links),
-        header=liveblog_header(site, liveblog, links, archive=not front),
+        header=liveblog_header(site, liveblog, links, archive=not front, shown=chunk.items[:1]),
         is_front=front,
-        stream_heading="Latest updates" if front else f"Updates from {chunk_label(chunk)}",
+        stream_heading=t.latest_updates if front else t.text("updates_from", date=chunk_label(chunk, liveblog.lang)),
         summary=summary_view(liveblog) if front else None,
         key_events=tuple(plan.entry_link(liveblog, e, links, route) for e in key_events(liveblog)) if front else (),
         key_events_url=links.to(urls.key_events(liveblog.slug)),
@@ -212,7 +231,7 @@ def liveblog_page(site: Site, plan: SitePlan, liveblog: Liveblog, chunk: Chunk, 
         topics=_topic_summaries(plan, liveblog, links, route) if front else (),
         pinned=_join(pinned, liveblog, links, fragment),
         stream=_join(chunk.items, liveblog, links, fragment),
-        pager=pager(chunks, chunk.number, lambda n: stream_route(liveblog.slug, n), links),
+        pager=pager(chunks, chunk.number, lambda n: stream_route(liveblog.slug, n), links, liveblog.lang),
         comments=comments_view(site, liveblog, links),
         stream_data=stream_data(site, liveblog, links, None if front else urls.liveblog(liveblog.slug),
                                 poll=front),
@@ -222,16 +241,17 @@ def liveblog_page(site: Site, plan: SitePlan, liveblog: Liveblog, chunk: Chunk, 
 def _corrections(plan: SitePlan, liveblog: Liveblog, links: Links, here: str) -> tuple[CorrectionLink, ...]:
     found = []
     for entry in corrections(liveblog):
-        updated = (entry.updated or entry.time).astimezone(liveblog.timezone)
+        updated = entry.updated or entry.time
         found.append(CorrectionLink(plan.entry_link(liveblog, entry, links, here), updated.isoformat(),
-                                    datetime_label(updated), plain_text(entry.correction_html or "")))
+                                    liveblog.lang.clock.stamp(updated), plain_text(entry.correction_html or "")))
     return tuple(found)
 
 
 def liveblog_alternates(liveblog: Liveblog, links: Links) -> tuple[Alternate, ...]:
     """The liveblog's feeds and its key-events feed, each as RSS, Atom and JSON Feed."""
+    title = liveblog.lang.t.text("key_events_feed_title", liveblog=liveblog.title)
     return (feed_alternates(links, f"{liveblog.slug}/feed.xml", liveblog.title)
-            + feed_alternates(links, urls.key_events_feed(liveblog.slug), f"Key events — {liveblog.title}"))
+            + feed_alternates(links, urls.key_events_feed(liveblog.slug), title))
 
 
 def _topic_summaries(plan: SitePlan, liveblog: Liveblog, links: Links, here: str) -> tuple[TopicSummary, ...]:
@@ -241,17 +261,20 @@ def _topic_summaries(plan: SitePlan, liveblog: Liveblog, links: Links, here: str
         summaries.append(TopicSummary(
             anchor=urls.topic_anchor(topic.slug), title=topic.title,
             url=links.to(urls.topic(liveblog.slug, topic.slug)), count=len(entries),
+            count_number=liveblog.lang.clock.number(len(entries)),
+            count_label=liveblog.lang.t.count("topic_entry_count", len(entries)),
             latest=tuple(plan.entry_link(liveblog, e, links, here) for e in entries[:TOPIC_PREVIEW]),
         ))
     return tuple(summaries)
 
 
 def comments_view(site: Site, liveblog: Liveblog, links: Links) -> CommentsView:
-    c = site.config.comments
+    c, t = site.config.comments, liveblog.lang.t
     options = tuple((name.replace("_", "-"), value) for name, value in vars(c).items()
                     if name.startswith(c.provider + "_") and value is not None)
     return CommentsView(
-        heading=c.heading, invitation=c.invitation, thread_id=f"liveblog-{liveblog.slug}",
+        heading=c.heading or t.comments_heading, invitation=c.invitation or t.comments_invitation,
+        thread_id=f"liveblog-{liveblog.slug}",
         url=links.absolute(urls.liveblog(liveblog.slug)), title=liveblog.title,
         provider=c.provider, options=options,
     )
@@ -274,19 +297,21 @@ def topic_page(site: Site, liveblog: Liveblog, topic: Topic, chunk: Chunk, chunk
                fragment: Fragment) -> TopicPage:
     topic_slug = topic.slug
     route = topic_stream_route(liveblog.slug, topic_slug, chunk.number)
-    title = f"{topic.title} — {liveblog.title}"
+    t = liveblog.lang.t
+    title = t.text("topic_title", topic=topic.title, liveblog=liveblog.title)
     return TopicPage(
-        head=head(site.config, links, route, title, f"Updates on {topic.title}: {liveblog.description}",
+        head=head(site.config, links, route, title,
+                  t.text("topic_description", topic=topic.title, description=liveblog.description),
                   alternates=feed_alternates(links, f"{urls.topic(liveblog.slug, topic_slug)}feed.xml", title),
-                  robots=None if chunk.is_front else "noindex, follow"),
+                  robots=None if chunk.is_front else "noindex, follow", lang=liveblog.lang),
         site=site_view(site.config, links),
-        header=liveblog_header(site, liveblog, links, archive=not chunk.is_front),
+        header=liveblog_header(site, liveblog, links, archive=not chunk.is_front, shown=chunk.items[:1]),
         topic_title=topic.title,
         topic_index_url=links.to(urls.liveblog(liveblog.slug)) + "#" + urls.topic_anchor(topic_slug),
         topic_feed_url=links.to(urls.topic(liveblog.slug, topic_slug) + "feed.xml"),
         stream=_join(chunk.items, liveblog, links, fragment),
         pager=pager(chunks, chunk.number,
-                     lambda n: topic_stream_route(liveblog.slug, topic_slug, n), links),
+                     lambda n: topic_stream_route(liveblog.slug, topic_slug, n), links, liveblog.lang),
         stream_data=stream_data(site, liveblog, links,
                                 None if chunk.is_front else urls.topic(liveblog.slug, topic_slug)),
     )
@@ -306,7 +331,7 @@ def _home(site: Site, plan: SitePlan) -> HomePage:
     links = Links.from_page(site.config.base_url, urls.home())
     config = site.config
     return HomePage(
-        head=head(config, links, urls.home(), config.title, config.description),
+        head=head(config, links, urls.home(), config.title, config.description, lang=site.lang),
         site=site_view(config, links),
         liveblogs=_cards(site, plan, links, urls.home()),
     )
@@ -320,8 +345,8 @@ def _not_found(site: Site, plan: SitePlan) -> HomePage:
     links = Links.rooted(site.config.base_url)
     config = site.config
     return HomePage(
-        head=head(config, links, "404.html", f"Page not found — {config.title}", config.description,
-                  robots="noindex"),
+        head=head(config, links, "404.html", site.lang.t.text("page_not_found_title", site=config.title),
+                  config.description, robots="noindex", lang=site.lang),
         site=site_view(config, links),
         liveblogs=_cards(site, plan, links, "404.html"),
     )

@@ -14,7 +14,7 @@ from sitegen.core.urls import Links
 from sitegen.model.pagination import Chunk
 from sitegen.model.site import Entry, Liveblog, Site
 from sitegen.site.streams import Streams
-from sitegen.site.views import headline, time_label
+from sitegen.site.views import headline
 
 # Renders an entry's <article> as seen from a page with the given links.
 Fragment = Callable[[Entry, Liveblog, Links], str]
@@ -89,10 +89,9 @@ class SitePlan:
     def entry_link(self, liveblog: Liveblog, entry: Entry, links: Links, here: str) -> EntryLink:
         route = self.places[liveblog.slug][entry.id]
         anchor = "#" + urls.entry_anchor(entry.id)
-        local = entry.time.astimezone(liveblog.timezone)
-        return EntryLink(headline(entry), entry.time.isoformat(), time_label(local),
-                         anchor if route == here else links.to(route) + anchor,
-                         f"{local:%a} {local.day} {local:%b}")
+        clock = liveblog.lang.clock  # (in the liveblog's zone and language)
+        return EntryLink(headline(entry), entry.time.isoformat(), clock.time(entry.time),
+                         anchor if route == here else links.to(route) + anchor, clock.day(entry.time))
 
 
 def stream_route(slug: str, number: int) -> str:

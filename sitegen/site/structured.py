@@ -139,7 +139,7 @@ def liveblog_posting(config: SiteConfig, liveblog: Liveblog, links: Links, route
         "description": liveblog.description or liveblog.title,
         "url": links.absolute(route),
         "mainEntityOfPage": links.absolute(urls.liveblog(liveblog.slug)),
-        "inLanguage": config.language,
+        "inLanguage": liveblog.lang.tag,
         "publisher": org,
     }
     span = coverage(liveblog)
@@ -159,10 +159,12 @@ def liveblog_posting(config: SiteConfig, liveblog: Liveblog, links: Links, route
 
 
 def entry_posting(config: SiteConfig, entry: Entry, links: Links, url: str, org: dict[str, Any],
-                  text: str, part_of: dict[str, Any]) -> Markup:
-    """BlogPosting JSON-LD for an entry's own page at `url`; `part_of` names its liveblog."""
+                  text: str, part_of: dict[str, Any], language: str) -> Markup:
+    """BlogPosting JSON-LD for an entry's own page at `url`; `part_of` names its liveblog,
+    `language` is its BCP 47 tag."""
     data = {"@context": "https://schema.org",
             **blog_posting(entry, config, links, url, org, text),
+            "inLanguage": language,
             "mainEntityOfPage": url,
             "publisher": org,
             "isPartOf": part_of}

@@ -23,19 +23,9 @@ from sitegen.config.site_config import SiteConfig
 from sitegen.media.markup import picture_html
 from sitegen.model.pictures import media_route
 from sitegen.model.site import Author, Entry, Liveblog
+from sitegen.i18n import Lang
+from sitegen.i18n.messages import Messages
 from sitegen.core.urls import Links
-
-
-def time_label(moment: datetime) -> str:
-    return moment.strftime("%H:%M")
-
-
-def date_label(moment: datetime) -> str:
-    return f"{moment:%a} {moment.day} {moment:%B %Y}"
-
-
-def datetime_label(moment: datetime) -> str:
-    return f"{date_label(moment)}, {time_label(moment)} {moment.tzname() or ''}".strip()
 
 
 def script_json(data: Any) -> Markup:
@@ -98,6 +88,7 @@ class EntryView:
     time_iso: str
     time_label: str
     date_label: str
+    stamp_label: str  # date, time and zone: the <time>'s title
     updated_iso: str | None
     updated_label: str | None
     topics: tuple[TopicLink, ...]
@@ -123,19 +114,18 @@ class EntryView:
 
 
 def entry_view(entry: Entry, liveblog: Liveblog, links: Links, sizes: str = MediaConfig().sizes) -> EntryView:
-    zone = liveblog.timezone
-    local = entry.time.astimezone(zone)
-    updated = entry.updated.astimezone(zone) if entry.updated else None
-    topic_titles = {t.slug: t.title for t in liveblog.topics}
+    clock, t = liveblog.lang.clock, liveblog.lang.t  # (in the liveblog's zone and language)
+    topic_titles = {topic.slug: topic.title for topic in liveblog.topics}
     return EntryView(
         id=entry.id,
         anchor=urls.entry_anchor(entry.id),
         title=entry.title,
         time_iso=entry.time.isoformat(),
-        time_label=time_label(local),
-        date_label=date_label(local),
+        time_label=clock.time(entry.time),
+        date_label=clock.date(entry.time),
+        stamp_label=clock.stamp(entry.time),
         updated_iso=entry.updated.isoformat() if entry.updated else None,
-        updated_label=datetime_label(updated) if updated else None,
+        updated_label=clock.stamp(entry.updated) if entry.updated else None,
         topics=tuple(TopicLink(topic_titles[t], links.to(urls.topic(liveblog.slug, t)))
                      for t in entry.topics),
         author=entry.author,
@@ -151,7 +141,7 @@ def entry_view(entry: Entry, liveblog: Liveblog, links: Links, sizes: str = Medi
         source_url=entry.source.url if entry.source else None,
         body_html=Markup(links.site_html(entry.body_html)),
         share_url=links.to(urls.entry_page(liveblog.slug, entry.id)),
-        share_label=f"Link to this update: {headline(entry)}",
+        share_label=t.text("link_to_update_named", headline=headline(entry)),
         version=entry.digest[:16],
         topic_slugs=" ".join(entry.topics),
         scheduled=entry.scheduled,
@@ -176,7 +166,7 @@ def summary_view(liveblog: Liveblog) -> SummaryView:
     html = Links.from_page("", urls.liveblog(liveblog.slug)).site_html(liveblog.summary_html or "")  # (front only)
     return SummaryView(Markup(html) if liveblog.summary_html else None,
                        updated.isoformat() if updated else None,
-                       datetime_label(updated.astimezone(liveblog.timezone)) if updated else None,
+                       liveblog.lang.clock.stamp(updated) if updated else None,
                        liveblog.summary_digest[:16] if liveblog.summary_html else "")
 
 
@@ -201,9 +191,13 @@ def feed_alternates(links: Links, rss_route: str, title: str) -> tuple[Alternate
 
 @dataclass(frozen=True)
 class Head:
-    """Everything <head> shows, identical in shape on every page."""
+    """Everything <head> shows, identical in shape on every page, and the page's language:
+    `t` is what templates call `t` (renderer.py)."""
 
     lang: str
+    dir: str  # "rtl" or "ltr", on <html>
+    t: Messages
+    script_texts: Markup  # JSON of what sitegen.js shows, in the page's language
     title: str
     description: str
     canonical: str
@@ -243,10 +237,14 @@ def site_view(config: SiteConfig, links: Links) -> SiteView:
 
 def head(config: SiteConfig, links: Links, route: str, title: str, description: str,
          alternates: tuple[Alternate, ...] = (), og_type: str = "website",
-         json_ld: Markup | None = None, robots: str | None = None) -> Head:
+         json_ld: Markup | None = None, robots: str | None = None, *, lang: Lang) -> Head:
+    """`lang`: the page's language (its liveblog's, or the site's)."""
     logo = config.publisher.logo if config.publisher else None
     return Head(
-        lang=config.language,
+        lang=lang.tag,
+        dir=lang.dir,
+        t=lang.t,
+        script_texts=script_json(lang.t.script_texts),
         title=title,
         description=description or title,  # social cards and search snippets need one
         canonical=links.absolute(route),

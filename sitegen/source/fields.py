@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sitegen.config.site_config import check_image_path, check_timezone, check_url
+from sitegen.core.language import check_language
 from sitegen.core.schema import Invalid, choice, spec
 from sitegen.model.site import SourceRef
 
@@ -67,6 +68,7 @@ class LiveblogFields:
     description: str = spec("")
     status: str = spec("live", check=choice("live", "ended"))
     timezone: str | None = spec(None, check=check_timezone)
+    language: str | None = spec(None, check=check_language)
     topics: dict[str, Any] | None = spec(None)
     summary: str | None = spec(None)  # Markdown: the key points above the stream
     summary_updated: str | None = spec(None, check=check_time)

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sitegen.config.site_config import CONFIG_FILE, SiteConfig
+from sitegen.i18n import Translations, bundled
 from sitegen.core.errors import ContentError, Problem, SitegenError, raise_all
 from sitegen.core.schema import parse
 from sitegen.core.text import clean_text, normalise_slug, slug_problem
@@ -32,18 +33,21 @@ from sitegen.source.files import listed_files, load_yaml_file
 
 def load_site(source: Path, config: SiteConfig, drafts: bool, render_bodies: RenderBodies,
               reader: EntryReader | None = None, now: datetime | None = None, future: bool = False,
-              media: MediaLibrary | None = None, people: dict[str, Author] | None = None) -> Site:
+              media: MediaLibrary | None = None, people: dict[str, Author] | None = None,
+              translations: Translations | None = None) -> Site:
     """Read every liveblog under `source/content` into a validated `Site`; `reader`
     may remember files from earlier builds (build hands it the incremental one).
     Entries whose time lies after `now` are held back (kept, marked, with `future`:
     see schedule.py). `media` processes the images entries use (build hands one that
-    remembers); `people` are the described authors with their photos (see people.py)."""
+    remembers); `people` are the described authors with their photos (see people.py);
+    `translations` the site's catalogs (i18n/), sitegen's own by default."""
     reader = reader or FullReader()
     clock = Clock(now or utc_now(), future)
     media = media or MediaLibrary(source / "static", config.media, MemoryStore(),
                                   Path(tempfile.gettempdir()) / f"sitegen-media-{os.getpid()}")
     if people is None:
         people = profiles(config.authors or {}, media, source / CONFIG_FILE)
+    translations = translations or bundled()
     content = source / "content"
     if not content.is_dir():
         raise ContentError.at(content, None, "no content folder: create content/<liveblog>/liveblog.yaml")
@@ -55,7 +59,7 @@ def load_site(source: Path, config: SiteConfig, drafts: bool, render_bodies: Ren
             continue
         try:
             liveblog = _load_liveblog(folder, source, config, (drafts, render_bodies, people), problems,
-                                      (reader, media), clock)
+                                      (reader, media), clock, translations)
         except SitegenError as exc:
             problems += exc.problems
             continue
@@ -67,7 +71,8 @@ def load_site(source: Path, config: SiteConfig, drafts: bool, render_bodies: Ren
         seen[liveblog.slug] = folder
         liveblogs.append(liveblog)
     raise_all(problems, ContentError)
-    return Site(config, tuple(sorted(liveblogs, key=_home_order)), clock.next_due(), tuple(people.values()))
+    return Site(config, tuple(sorted(liveblogs, key=_home_order)), translations.lang(config.language, config.zone),
+                clock.next_due(), tuple(people.values()))
 
 
 def _home_order(liveblog: Liveblog) -> tuple[bool, float, str]:
@@ -77,7 +82,8 @@ def _home_order(liveblog: Liveblog) -> tuple[bool, float, str]:
 
 def _load_liveblog(folder: Path, source: Path, config: SiteConfig,
                    rendering: tuple[bool, RenderBodies, dict[str, Author]],
-                   problems: list[Problem], readers: tuple[EntryReader, MediaLibrary], clock: Clock) -> Liveblog | None:
+                   problems: list[Problem], readers: tuple[EntryReader, MediaLibrary], clock: Clock,
+                   translations: Translations) -> Liveblog | None:
     reader, media = readers
     meta_path = folder / LIVEBLOG_FILE
     if not meta_path.is_file():
@@ -103,6 +109,7 @@ def _load_liveblog(folder: Path, source: Path, config: SiteConfig,
     ends = aware(fields.ends, zone) if fields.ends else None
     made = Liveblog(slug, clean_text(fields.title), clean_text(fields.description),
                     clock.status(slug, fields.status, ends), zone, topics, entries, SourceRef(meta_path, 1),
+                    translations.lang(fields.language or config.language, zone),
                     summary_html=summary or None,
                     summary_updated=aware(fields.summary_updated, zone) if fields.summary_updated else None,
                     ends=ends)

@@ -13,6 +13,8 @@
  *     load it at once); until then the page asks no other host for anything.
  * Hooks are data-* attributes the templates write (data-entry-pages, data-live-url,
  * data-live-poll, data-latest-url on the stream; data-provider ... on #comments).
+ * Every text it shows comes from the page's #sitegen-texts JSON block, in the
+ * page's language, with CLDR plural categories worked out by the build.
  */
 (function () {
   "use strict";
@@ -29,11 +31,37 @@
     if (text) el.textContent = text;
     return el;
   }
-  function plural(n, one_, many) { return n === 1 ? one_ : n + " " + many; }
+
+  /* ---- texts in the page's language (the build writes them, see i18n) ---- */
+  var I18N = (function () {
+    var block = doc.getElementById("sitegen-texts");
+    try { return JSON.parse(block ? block.textContent : "{}") || {}; } catch (e) { return {}; }
+  })();
+  var texts = I18N.texts || {};
+  function text(key) { return typeof texts[key] === "string" ? texts[key] : ""; }
+  function number(n) {
+    var digits = typeof I18N.digits === "string" && I18N.digits.length === 10 ? I18N.digits : "";
+    var s = String(n);
+    return digits ? s.replace(/[0-9]/g, function (d) { return digits.charAt(+d); }) : s;
+  }
+  /* The CLDR plural category of n: from the build's table (Babel's rules) for small
+   * counts, else the browser's Intl.PluralRules, else "other". */
+  function category(p, n) {
+    var cats = p.categories || [];
+    var at = typeof p.table === "string" && n >= 0 && n < p.table.length ? cats[+p.table.charAt(n)] : null;
+    if (at) return at;
+    try { return new Intl.PluralRules(I18N.lang || undefined).select(n); } catch (e) { return "other"; }
+  }
+  function plural(key, n) {
+    var p = (I18N.plurals || {})[key] || {};
+    var forms = p.forms || {};
+    var form = forms[category(p, n)] || forms.other || "{count}";
+    return form.replace(/\{count\}/g, number(n));
+  }
 
   /* ---- relative times ------------------------------------------------- */
   var rtf = window.Intl && Intl.RelativeTimeFormat
-    ? new Intl.RelativeTimeFormat(doc.documentElement.lang || undefined, { numeric: "auto", style: "short" })
+    ? new Intl.RelativeTimeFormat(I18N.lang || doc.documentElement.lang || undefined, { numeric: "auto", style: "short" })
     : null;
   var UNITS = [["day", 86400, 7], ["hour", 3600, 24], ["minute", 60, 60]];
 
@@ -127,7 +155,7 @@
     button.addEventListener("click", function () {
       var thread = one(".comments__thread", box) || box.appendChild(make("div", "comments__thread"));
       button.hidden = true;
-      if (!load(box.dataset, thread)) thread.textContent = "Comments are not available right now.";
+      if (!load(box.dataset, thread)) thread.textContent = text("comments_unavailable");
     }, { once: true });
   }
 
@@ -281,10 +309,10 @@
     var url = stream.getAttribute("data-latest-url");
     var jump;
     if (url) {
-      jump = make("a", "sg-jump", "Jump to latest");
+      jump = make("a", "sg-jump", text("jump_to_latest"));
       jump.href = url;
     } else {
-      jump = make("button", "sg-jump", "Jump to latest");
+      jump = make("button", "sg-jump", text("jump_to_latest"));
       jump.type = "button";
       jump.addEventListener("click", function () {
         if (live) live.flush("quiet");
@@ -332,9 +360,9 @@
   function toolbar() {
     var bar = make("div", "sg-toolbar");
     bar.setAttribute("role", "group");
-    bar.setAttribute("aria-label", "Reading options");
+    bar.setAttribute("aria-label", text("reading_options"));
     var topics = stream.classList.contains("stream--topic") ? [] : topicChoices();
-    var empty = make("p", "sg-empty", "No updates on this page match these options.");
+    var empty = make("p", "sg-empty", text("no_matching_updates"));
     empty.hidden = true;
     var select = null, key = null;
     function changed() {
@@ -344,9 +372,9 @@
       rememberView();
     }
     if (topics.length > 1) {
-      var label = make("label", "sg-filter", "Topic ");
+      var label = make("label", "sg-filter", text("topic_filter") + " ");
       select = make("select");
-      select.appendChild(new Option("All topics", ""));
+      select.appendChild(new Option(text("all_topics"), ""));
       topics.forEach(function (t) { select.appendChild(new Option(t[1], t[0])); });
       select.addEventListener("change", changed);
       label.appendChild(select);
@@ -358,10 +386,10 @@
       key.type = "checkbox";
       key.addEventListener("change", changed);
       keyLabel.appendChild(key);
-      keyLabel.appendChild(doc.createTextNode(" Key events only"));
+      keyLabel.appendChild(doc.createTextNode(" " + text("key_events_only")));
       bar.appendChild(keyLabel);
     }
-    var order = make("button", "sg-order", "Oldest first");
+    var order = make("button", "sg-order", text("oldest_first"));
     order.type = "button";
     order.setAttribute("aria-pressed", "false");
     order.addEventListener("click", function () { setOrder(!oldestFirst, order); });
@@ -433,7 +461,7 @@
         if (target.pathname !== location.pathname) location.replace(target.href);
       });
     }).catch(function () {
-      var note = make("p", "sg-notice", "That update is no longer on this page.");
+      var note = make("p", "sg-notice", text("update_moved"));
       note.setAttribute("role", "status");
       (pinnedBox || list).parentNode.insertBefore(note, pinnedBox || list);
     });
@@ -467,13 +495,12 @@
     if (last === null) return;
     var fresh = items.filter(function (a) { return timeOf(a) > last; });
     if (!fresh.length) return;
-    var note = make("p", "sg-visit", plural(fresh.length, "1 new update since your last visit",
-                                            "new updates since your last visit"));
+    var note = make("p", "sg-visit", plural("new_since_visit", fresh.length));
     note.setAttribute("role", "status");
     (pinnedBox || list).parentNode.insertBefore(note, pinnedBox || list);
     visit.boundary = items.filter(function (a) { return timeOf(a) <= last; })[0] || null;
     if (visit.boundary) {
-      visit.marker = make("p", "sg-visit-marker", "Where you left off");
+      visit.marker = make("p", "sg-visit-marker", text("where_you_left_off"));
       visit.marker.id = "sg-last-visit";
       placeVisitMarker();
     }
@@ -593,9 +620,12 @@
         var time = one(".summary__updated time", box);
         if (typeof data.updated === "string" && !isNaN(when)) {
           if (!time) {
-            var span = make("span", "summary__updated", "Updated ");
+            var span = make("span", "summary__updated");
+            var parts = text("updated_at").split("{time}");  // "Updated {time}", in the page's language
             time = make("time");
+            span.appendChild(doc.createTextNode(parts[0] || ""));
             span.appendChild(time);
+            span.appendChild(doc.createTextNode(parts.slice(1).join("") || ""));
             one(".summary__toggle", box).appendChild(span);
           }
           time.setAttribute("datetime", data.updated);
@@ -669,7 +699,7 @@
     function showCount() {
       var n = pending.length;
       button.hidden = !n;
-      button.textContent = n ? "\u2191 " + plural(n, "1 new update", "new updates") : "";
+      button.textContent = n ? "\u2191 " + plural("new_updates", n) : "";
       doc.title = n ? "(" + n + ") " + title : title;
     }
 
@@ -687,7 +717,7 @@
       stopped = true;
       clearTimeout(timer);
       all(".badge--live").forEach(function (b) {
-        b.textContent = "Ended";
+        b.textContent = text("ended");
         b.classList.replace("badge--live", "badge--ended");
       });
     }
