@@ -12,6 +12,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime, timezone
 from functools import cached_property
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -60,6 +61,8 @@ class Clock:
         self._glue = str(locale.datetime_formats["medium"]).replace("'", "")  # "{1}, {0}": date, time
         self._zone_labels: dict[tuple[int, int], str] = {}
         self._page_labels: dict[datetime, str] = {}
+        self._labels: dict[tuple[str, tuple[object, ...]], str] = {}
+        self._numbers: dict[int, str] = {}
 
     def _local(self, text: str) -> str:
         return text.translate(self._to_local) if self._to_local else text
@@ -67,21 +70,35 @@ class Clock:
     def _in_zone(self, moment: datetime) -> datetime:
         return moment.astimezone(self.zone)
 
+    def _memo(self, kind: str, key: tuple[object, ...], make: Callable[[], str]) -> str:
+        """A label made once per build for each distinct value it depends on (the day, or
+        the time of day): thousands of entries fall on a few days and minutes."""
+        found = self._labels.get((kind, key))
+        if found is None:
+            found = self._labels[(kind, key)] = self._local(make())
+        return found
+
     def time(self, moment: datetime) -> str:
-        """The time of day: "09:05", "9:05 AM", "٩:٠٥ م" as the locale writes it."""
-        return self._local(self._time.apply(self._in_zone(moment), self.locale))
+        """The time of day: "09:05", "9:05 AM", "٩:٠٥ م" as the locale writes it (a short
+        time shows hours, minutes and the day's period: nothing else of the moment)."""
+        local = self._in_zone(moment)
+        return self._memo("time", (local.hour, local.minute), lambda: self._time.apply(local, self.locale))
 
     def date(self, moment: datetime) -> str:
         """The full date: "понеділок, 24 березня 2025 р."."""
-        return self._local(self._date.apply(self._in_zone(moment), self.locale))
+        local = self._in_zone(moment)
+        return self._memo("date", (local.year, local.month, local.day), lambda: self._date.apply(local, self.locale))
 
     def day(self, moment: datetime) -> str:
         """A short day for lists of recent moments: "Mon, Mar 24", "пн, 24 бер."."""
-        return self._local(self._day.apply(self._in_zone(moment), self.locale))
+        local = self._in_zone(moment)
+        return self._memo("day", (local.year, local.month, local.day), lambda: self._day.apply(local, self.locale))
 
     def day_year(self, moment: datetime) -> str:
         """A short day with its year, for lists that span years: "Mon, Mar 24, 2025"."""
-        return self._local(self._day_year.apply(self._in_zone(moment), self.locale))
+        local = self._in_zone(moment)
+        return self._memo("day_year", (local.year, local.month, local.day),
+                          lambda: self._day_year.apply(local, self.locale))
 
     def stamp(self, moment: datetime) -> str:
         """Date, time and zone, for "Last updated" and corrections."""
@@ -127,8 +144,13 @@ class Clock:
         return get_timezone_location(self.zone, locale=self.locale, return_city=True)
 
     def number(self, value: int) -> str:
-        """A whole number with the locale's grouping and digits: "1 234", "۱٬۲۳۴"."""
-        return self._local(format_decimal(value, locale=self.locale, numbering_system="default"))
+        """A whole number with the locale's grouping and digits: "1 234", "۱٬۲۳۴" (each
+        made once: counts repeat from page to page)."""
+        found = self._numbers.get(value)
+        if found is None:
+            found = self._numbers[value] = self._local(format_decimal(value, locale=self.locale,
+                                                                      numbering_system="default"))
+        return found
 
 
 EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)  # the moment a page without entries states its zone at
