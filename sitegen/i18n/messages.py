@@ -40,6 +40,11 @@ class Messages:
         self._digest = digest
         self._number = number
         self._digits = digits
+        self._html: dict[str, list[str]] = {}  # key -> its escaped text split at placeholders
+        # Plain texts as attributes: `t.key_events` is then a plain lookup, not a call.
+        reserved = [k for k in texts if hasattr(type(self), k)]
+        assert not reserved, f"catalog keys that name Messages methods: {reserved}"
+        self.__dict__.update({k: v for k, v in texts.items() if isinstance(v, str)})
 
     def __repr__(self) -> str:
         return f"Messages({self._tag!r}, {self._digest[:16]})"
@@ -71,10 +76,14 @@ class Messages:
         """The text of `key` as HTML: escaped, with each value escaped too and text from
         the sources isolated in <bdi> (a Latin name in an Arabic sentence keeps its
         order); values that are Markup already (a <time>) go in as they are."""
-        raw = self._raw(key)
-        if isinstance(raw, dict):
-            raise AttributeError(f"the text {key!r} depends on a number: use t.count({key!r}, n)")
-        return Markup(_fill(str(escape(raw)), values, _html_value))
+        parts = self._html.get(key)
+        if parts is None:
+            raw = self._raw(key)
+            if isinstance(raw, dict):
+                raise AttributeError(f"the text {key!r} depends on a number: use t.count({key!r}, n)")
+            parts = self._html[key] = PLACEHOLDER.split(str(escape(raw)))
+        return Markup("".join([part if i % 2 == 0 else _html_value(values[part]) if part in values
+                               else "{" + part + "}" for i, part in enumerate(parts)]))
 
     def form(self, key: str, count: int) -> str:
         """The plural form of `key` for `count`, placeholders left as they are."""
