@@ -133,6 +133,8 @@ def settle_default_output(source: Path) -> None:
                 pass
         except OutputBusy:
             pass
+        except SitegenError as exc:  # (the preview does not need that folder: say so, go on)
+            log.warning("%s", exc)
 
 
 def remove_dead_previews(source: Path) -> list[Path]:
