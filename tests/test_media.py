@@ -104,6 +104,19 @@ def test_srcset_candidates_exist_at_their_widths_and_img_sizes_match(tmp_path: P
         assert picture.xpath("./source/@type")[-1] == "image/webp"
     assert [480, 800, 1200, 1600] in widths  # the configured widths (2000 px wide photo)
     assert [480, 800, 1000] in widths  # never upscaled: a 1000 px photo stops at 1000
+    head = html_page(out / "war/entries/a/index.html")
+    og = {m.get("property") or m.get("name"): m.get("content") for m in head.xpath("//meta")}
+    assert re.fullmatch(r"https://example\.org/media/p-[0-9a-f]{12}-1200\.jpg", og["og:image"])
+    assert (og["og:image:width"], og["og:image:height"], og["twitter:image"]) == ("1200", "900", og["og:image"])
+    with Image.open(out / urlsplit(og["og:image"]).path.lstrip("/")) as im:
+        assert im.size == (1200, 900)
+
+
+def test_a_body_photo_is_the_social_card_of_an_entry_without_image(tmp_path: Path) -> None:
+    out = build_ok(_site(tmp_path, {"a.md": entry_md(T, "Body.\n\n![Scene](b.jpg)")}, {"static/b.jpg": jpeg(700, 500)}))
+    head = html_page(out / "war/entries/a/index.html")
+    (image,) = head.xpath("//meta[@property='og:image']/@content")
+    assert re.fullmatch(r"https://example\.org/media/b-[0-9a-f]{12}-700\.jpg", image)
 
 
 def test_first_image_of_a_page_is_eager_and_the_rest_lazy(tmp_path: Path) -> None:
@@ -189,7 +202,8 @@ def test_a_changed_photo_gets_new_names_and_a_warm_build_touches_no_image(tmp_pa
 def test_alt_is_its_own_field_and_missing_alt_is_warned_per_entry(tmp_path: Path) -> None:
     entries = {"described.md": entry_md(T, image="p.jpg", alt="Firefighters on a roof", caption="The caption"),
                "decorative.md": entry_md("2025-03-22T09:00", image="p.jpg", alt='""', caption="Caption two"),
-               "missing.md": entry_md("2025-03-22T08:00", image="p.jpg", caption="Caption three")}
+               "missing.md": entry_md("2025-03-22T08:00", image="p.jpg", caption="Caption three"),
+               "remote.md": entry_md("2025-03-22T07:00", image="https://cdn.example/r.jpg", caption="Four")}
     site = _site(tmp_path, entries, {"static/p.jpg": jpeg(500, 400)})
     result = build(site)
     assert result.exit_code == 0, result.stderr
@@ -197,7 +211,7 @@ def test_alt_is_its_own_field_and_missing_alt_is_warned_per_entry(tmp_path: Path
     alts = {i: article(page, i).xpath(".//figure//img/@alt") for i in ("described", "decorative", "missing")}
     assert alts == {"described": ["Firefighters on a roof"], "decorative": [""], "missing": [""]}
     warned = [ln for ln in result.stderr.splitlines() if "no alt text" in ln]
-    assert len(warned) == 1 and "missing.md" in warned[0] and "'missing'" in warned[0]
+    assert len(warned) == 2 and "missing.md" in warned[0] and "'missing'" in warned[0] and "'remote'" in warned[1]
 
 
 def test_svg_gif_video_and_remote_images(tmp_path: Path) -> None:

@@ -79,6 +79,7 @@ class MediaLibrary:
     def resolve(self, entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
         """The entries with their pictures and final body markup; problems with any image
         are reported together, each at its entry."""
+        _warn_missing_alt(entries)
         wanted = [e for e in entries if _local(e.image) or markup.PENDING in e.body_html
                   or markup.PENDING in (e.correction_html or "")]
         if not wanted:
@@ -95,11 +96,6 @@ class MediaLibrary:
             except MediaProblem as exc:
                 problems.append(_at(entry, str(exc)))
         raise_all(problems, ContentError)
-        for entry in wanted:
-            if _local(entry.image) and entry.alt is None:
-                log.warning("%s:%s: entry %r: its image has no alt text; describe it with `alt:` "
-                            "(or write `alt: \"\"` for a decorative image)", entry.origin.path,
-                            entry.origin.line, entry.id)
         made = tuple(done.get(id(e), e) for e in entries)
         return self._same_as_last(entries, made)
 
@@ -278,6 +274,15 @@ class MediaLibrary:
     def sources(self, entries: Iterable[Entry]) -> set[str]:
         """The static/ paths published processed (the originals are never copied as they are)."""
         return {p.source for e in entries for p in e.media} | {p.source for p in self.extra}
+
+
+def _warn_missing_alt(entries: tuple[Entry, ...]) -> None:
+    """One warning per entry whose image (local or remote) has no `alt:`."""
+    for entry in entries:
+        if entry.image and entry.alt is None:
+            log.warning("%s:%s: entry %r: its image has no alt text; describe it with `alt:` "
+                        "(or write `alt: \"\"` for a decorative image)", entry.origin.path,
+                        entry.origin.line, entry.id)
 
 
 def _local(image: str | None) -> bool:

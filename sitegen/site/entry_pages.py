@@ -121,7 +121,8 @@ def entry_page(site: Site, plan: SitePlan, liveblog: Liveblog, entry: Entry, sha
     title = headline(entry)
     text = plain_text(entry.body_html)
     image = links.absolute_static(entry.image) if entry.image else shared.head.image
-    social = entry.picture.social if entry.picture else None
+    photo = entry.picture or next((p for p in entry.media if p.kind == "photo"), None)  # (or its body's)
+    social = photo.social if photo else None
     if social:  # the photo at 1200 px, with its size (the publisher logo otherwise)
         image = links.absolute(media_route(social))
     location = plan.route_of(liveblog, entry)
@@ -129,7 +130,7 @@ def entry_page(site: Site, plan: SitePlan, liveblog: Liveblog, entry: Entry, sha
         head=replace(shared.head, title=f"{title} — {liveblog.title}",
                      description=truncate(text, DESCRIPTION_LIMIT) or title, canonical=url, image=image,
                      image_width=social.width if social else None, image_height=social.height if social else None,
-                     image_alt=entry.alt if social and entry.alt else None,
+                     image_alt=entry.alt if entry.picture and entry.alt else None,
                      json_ld=entry_posting(site.config, entry, links, url, shared.org, text, shared.part_of,
                                               liveblog.lang.tag)),
         site=shared.site,
