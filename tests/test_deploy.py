@@ -428,6 +428,33 @@ def test_deploy_watch_publishes_each_save_in_one_line(tmp_path, s3):
     assert _deploy_ok(site).stderr.startswith("Nothing to publish")
 
 
+def test_deploy_watch_publishes_a_scheduled_entry_when_it_comes_due(tmp_path, s3):
+    """Nothing is saved: the clock alone brings the entry, and the watch publishes it."""
+    from datetime import datetime, timedelta, timezone
+
+    from sitegen.build.pipeline import default_options
+    from sitegen.deploy.run import DeployOptions
+    from sitegen.deploy.watch import DeployWatch
+
+    bucket = s3.new_bucket()
+    site = _site(tmp_path, s3, bucket)
+    due = (datetime.now(timezone.utc) + timedelta(seconds=3)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    write(site / "content/night/later.md", entry_md(due, "Polls close.", title="Scheduled"))
+    lines: list[str] = []
+    session = DeployWatch(DeployOptions(default_options(site)), say=lines.append).start()
+    try:
+        assert "night/entries/later/index.html" not in s3.objects(bucket, "site/")
+        deadline = time.monotonic() + 30
+        while len(lines) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(lines) >= 3 and "night/entries/later/index.html" in lines[2], lines
+        remote = s3.objects(bucket, "site/")
+        assert "night/entries/later/index.html" in remote
+        assert "entry-later" in remote["night/updates.json"]["body"].decode()
+    finally:
+        session.stop()
+
+
 def test_cloudfront_is_told_which_pages_changed(tmp_path, s3, monkeypatch):
     import boto3
 

@@ -25,6 +25,7 @@ from sitegen.core.errors import SitegenError
 from sitegen.deploy.run import DeployOptions, DeployResult, deploy, deploy_config
 from sitegen.deploy.storage import Bucket
 from sitegen.output.writer import OUTPUT_RECORDS, save_manifest
+from sitegen.serve.due import DueTimer
 from sitegen.serve.session import WAKE_SECONDS, Rebuilder
 from sitegen.serve.watch import ChangeLog, Debouncer, SourceWatcher, report_lost_events, watched_folders
 
@@ -45,6 +46,7 @@ class DeployWatch:
         self.saved_at: float | None = None  # wall-clock time of the first save not yet published
         self.lock = threading.Lock()
         self.debouncer = Debouncer(self.publish, settle)
+        self.due = DueTimer(self.debouncer.poke)  # publishes when a scheduled entry comes due
         self.watcher = SourceWatcher(self.source, self._changed, poll,
                                      ignore=(options.build.output, self.source / CACHE_DIR))
         self.forget_lost_events: Callable[[], None] = lambda: None
@@ -75,6 +77,7 @@ class DeployWatch:
         with self.lock:
             saved_at, self.saved_at = self.saved_at, None
         outcome = self.rebuilder.rebuild(self.changes.take())
+        self.due.set(outcome.due)  # (the clock alone changes the site then: rebuild and publish)
         stamp = time.strftime("%H:%M:%S")
         if not outcome.ok:
             for problem in outcome.problems:
@@ -98,6 +101,7 @@ class DeployWatch:
         return self.bucket
 
     def stop(self) -> None:
+        self.due.cancel()
         self.watcher.stop()
         self.forget_lost_events()
         self.debouncer.stop()
