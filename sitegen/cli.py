@@ -117,14 +117,15 @@ def build(source: Path, output: Path | None, base_url: str | None, drafts: bool,
 
     The output is replaced only when the whole build succeeds; on any error the
     previous output stays exactly as it was."""
-    from sitegen.build.pipeline import build as run_build, default_options
+    from sitegen.build.oneoff import build_once
+    from sitegen.build.start import default_options
     from sitegen.source.schedule import due_text
 
     options = default_options(source, output, base_url=base_url, drafts=drafts, future=future,
                               use_cache=not no_cache)
     progress = ProgressLine()
     try:
-        result = run_build(options, progress=progress, wait=not no_wait)
+        result = build_once(options, progress=progress, wait=not no_wait)
     finally:
         progress.clear()
     global _BUILT
@@ -206,7 +207,7 @@ def deploy(source: Path, output: Path | None, run_build: bool, dry_run: bool, fo
     never lets a page or updates.json point to something not there yet;
     deleted pages go last. Credentials come from the AWS environment
     (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE), never sitegen.yaml."""
-    from sitegen.build.pipeline import default_options
+    from sitegen.build.start import default_options
     from sitegen.deploy.run import DeployOptions, deploy as run_deploy
     from sitegen.deploy.storage import DeployError
 

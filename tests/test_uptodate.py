@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -48,6 +51,35 @@ def test_the_cli_says_the_output_is_up_to_date(site: Path) -> None:
     result = cli_build(site)
     assert result.exit_code == 0
     assert "(up to date)" in result.stderr.splitlines()[-1]
+
+
+# What only a build with work to do needs: a fresh `sitegen build` with nothing to do
+# must end without importing any of it (build/oneoff.py), or cron jobs pay for it each run.
+RENDERING_PACKAGES = {"jinja2", "markdown_it", "mdit_py_plugins", "babel", "boto3", "botocore", "PIL"}
+_FRESH_BUILD = """
+import json, sys
+from sitegen.cli import cli
+try:
+    cli(["build", "--source", sys.argv[1]], prog_name="sitegen")
+except SystemExit as stop:
+    assert not stop.code, stop.code
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_a_fresh_process_with_nothing_to_do_imports_no_renderer(site: Path) -> None:
+    first = cli_build(site)
+    assert first.exit_code == 0 and "(up to date)" not in first.stderr
+    fresh = subprocess.run([sys.executable, "-c", _FRESH_BUILD, str(site)], capture_output=True, text=True,
+                           timeout=120, stdin=subprocess.DEVNULL)  # (without SITEGEN_VERIFY_INPUTS: see `site`)
+    assert fresh.returncode == 0, fresh.stderr
+    said = fresh.stderr.splitlines()
+    assert "(up to date)" in said[-1]
+    assert said[:-1] == first.stderr.splitlines()[:-1]  # the same warnings as every build
+    imported = {name.split(".")[0] for name in json.loads(fresh.stdout)}
+    assert "sitegen.build.start" in json.loads(fresh.stdout)  # (the probe ran the check)
+    assert imported & RENDERING_PACKAGES == set()
+    assert "sitegen.build.pipeline" not in json.loads(fresh.stdout)
 
 
 def _edit_entry(site: Path) -> None:

@@ -6,9 +6,7 @@ import gc
 import hashlib
 import shutil
 import time
-from datetime import datetime
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator
@@ -18,109 +16,53 @@ from sitegen.core.svgsafe import refuse_scripted_svgs
 from sitegen.incremental.bodies import CachedBodies
 from sitegen.incremental.fragments import CachedFragments
 from sitegen.incremental.cache import Cache, cache_key
-from sitegen.config.site_config import CONFIG_FILE, SOURCE_FOLDERS, load_config
+from sitegen.config.site_config import CONFIG_FILE, load_config
 from sitegen.source.loader import load_site
 from sitegen.incremental.entries import CachedEntryReader, parsed_files
 from sitegen.i18n import load_translations
-from sitegen.core.errors import Problem, SitegenError
 from sitegen.feeds.items import Feed
 from sitegen.feeds.rss import lastmod_text, rss, site_feeds, sitemap_document, sitemap_urls
 from sitegen.feeds.formats import other_makers
 from sitegen.site.live import manifest_files
-from sitegen.site.structured import warn_missing
+from sitegen.site.required import warn_missing
 from sitegen.markdown.renderer import MarkdownRenderer
 from sitegen.media.library import MediaLibrary
 from sitegen.media.mdplugin import MediaMarkdown
 from sitegen.build.media import media_library, publish_media, without_processed
-from sitegen.model.site import Due, Site
+from sitegen.model.site import Site
 from sitegen.source.people import profiles
-from sitegen.source.schedule import utc_now
-from sitegen.output.lock import output_lock
-from sitegen.output.publish import describe, recover, remove_leftovers
 from sitegen.output.writer import OUTPUT_RECORDS, OutputWriter, StaleInputs, verify_inputs
 from sitegen.build.parallel import write_split
 from sitegen.site.pages import site_pages
 from sitegen.site.plan import PageGroup, PageSpec, SitePlan
 from sitegen.site.streams import Streams
 from sitegen.render.assets import theme_static_files, with_assets
-from sitegen.render.renderer import BUNDLED_THEMES, Renderer, Theme, find_theme
+from sitegen.render.renderer import Renderer, Theme, find_theme
 from sitegen.source.files import walk_files
-from sitegen.incremental.uptodate import SourceState, Summary, remember, source_state, unchanged
+from sitegen.incremental.uptodate import Summary, remember
+from sitegen.build.start import (CACHE_DIR, BuildOptions, BuildResult, Check, Progress, check,  # noqa: F401
+                                 check_folders, default_options, manifest_path, open_cache, output_errors,
+                                 settled_output, skipped)
 
-CACHE_DIR = ".sitegen-cache"
-Progress = Callable[[str, int, int], None]
 FEW_PAGES = 200  # pages to make, below which forking renderers does not pay (see `_bundled`)
 
 
-@dataclass(frozen=True)
-class BuildOptions:
-    source: Path
-    output: Path
-    base_url: str | None = None
-    drafts: bool = False
-    cache_dir: Path | None = None  # default: SOURCE/.sitegen-cache; None with use_cache=False
-    use_cache: bool = True
-    future: bool = False  # include scheduled entries (time in the future), marked as such
-    now: datetime | None = None  # the build's clock (tests set it); None: the time the build starts
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    site: Site | None  # None when the output was up to date (see uptodate.py)
-    summary: Summary
-    written: int
-    seconds: float
-    timings: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def files(self) -> int:
-        return self.summary.files
-
-    @property
-    def next_due(self) -> Due | None:
-        """When a build would next publish something new by the clock alone (a scheduled
-        entry, a liveblog's `ends`): `serve` and `deploy --watch` build again then."""
-        return self.summary.due
-
-
-def default_options(source: Path, output: Path | None = None, **kwargs: object) -> BuildOptions:
-    source = source.resolve()
-    return BuildOptions(source, (output or source / "output").resolve(), **kwargs)  # type: ignore[arg-type]
-
-
-def open_cache(options: BuildOptions, keep_in_memory: bool = False) -> Cache:
-    if not options.use_cache:
-        return Cache(None)
-    folder = options.cache_dir or options.source / CACHE_DIR
-    return Cache(folder / "fragments.sqlite3", keep_in_memory)
-
-
 def build(options: BuildOptions, cache: Cache | None = None, progress: Progress | None = None,
-          changed: frozenset[Path] | None = None, *, locked: bool = False, wait: bool = True) -> BuildResult:
+          changed: frozenset[Path] | None = None, checked: Check | None = None, *, locked: bool = False,
+          wait: bool = True) -> BuildResult:
     """Build once; the cyclic garbage collector is paused meanwhile (see `_no_gc_pauses`).
     `changed` (from `serve`, with an in-memory cache) names the files its watcher saw
     change since the cache's last successful build; None means every file is checked.
+    `checked`: the up-to-date check, made already with this `cache` (`oneoff.py`).
     The build holds the output's lock (lock.py; waiting for it unless `wait` is False),
     unless the caller holds it already (`locked`), and first finishes a publication
-    that a killed build left (publish.py)."""
+    that a killed build left (publish.py): see `start.settled_output`."""
     check_folders(options)
     with _no_gc_pauses(long_lived=cache is not None and cache.keep_in_memory):
         if locked:
-            return _build(options, cache, progress, changed)
+            return _build(options, cache, progress, changed, checked)
         with settled_output(options.output, wait):
-            return _build(options, cache, progress, changed)
-
-
-@contextmanager
-def settled_output(output: Path, wait: bool = True) -> Iterator[None]:
-    """Hold `output`'s lock, with any publication a dead process left finished and its
-    leftover folders removed: what `build`, `serve` and `deploy` do before anything else."""
-    with ExitStack() as held:
-        with _output_errors(output):
-            held.enter_context(output_lock(output, wait))
-            recover(output)
-            remove_leftovers(output)
-        yield
+            return _build(options, cache, progress, changed, checked)
 
 
 @contextmanager
@@ -143,7 +85,7 @@ def _no_gc_pauses(long_lived: bool) -> Iterator[None]:
 
 
 def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None,
-           changed: frozenset[Path] | None) -> BuildResult:
+           changed: frozenset[Path] | None, checked: Check | None) -> BuildResult:
     started = time.perf_counter()
     timings: dict[str, float] = {}
     media: MediaLibrary | None = None
@@ -151,12 +93,10 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
     cache = cache or open_cache(options)
     try:
         # 0. Nothing to do when sources and output are as the last build left them.
-        now = options.now or utc_now()
-        state = _source_state(options, cache)
-        skip = unchanged(cache, state, options.output, manifest_path(options), now) if state else None
+        checked = checked or check(options, cache)
+        state, skip = checked.state, checked.skip
         if skip and not verify_inputs():  # (the test suite builds anyway, and checks the claim)
-            warn_missing(load_config(options.source, options.base_url))  # (as every build does)
-            return BuildResult(None, skip, 0, time.perf_counter() - started)
+            return skipped(options, skip, started)
         # 1. Gather and validate everything.
         config = load_config(options.source, options.base_url)
         theme = find_theme(options.source, config.theme)
@@ -168,7 +108,7 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
         people = profiles(config.authors or {}, media, options.source / CONFIG_FILE)  # (photos processed)
         salt = cache_key(bodies.markdown.fingerprint, repr(people))  # (entries carry their authors)
         site = load_site(options.source, config, options.drafts, bodies.render_many,
-                         CachedEntryReader(parsed_files(cache, salt, changed)), now=now, future=options.future,
+                         CachedEntryReader(parsed_files(cache, salt, changed)), now=checked.now, future=options.future,
                          media=media, people=people,
                          translations=translations)
         translations.warn_missing({site.lang.tag} | {lb.lang.tag for lb in site.liveblogs})
@@ -176,7 +116,7 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
         refuse_scripted_svgs(path for _, path, _ in statics)
         timings["load"] = time.perf_counter() - started
         # 2. Render into a staging folder; 3. swap it in.
-        with _output_errors(options.output):
+        with output_errors(options.output):
             writer = OutputWriter(options.output, manifest_path(options),
                                   cache.memo.partition(OUTPUT_RECORDS) if cache.keep_in_memory else None)
             try:
@@ -206,45 +146,6 @@ def _cache_folder(options: BuildOptions) -> Path | None:
     if not options.use_cache:
         return None
     return options.cache_dir or options.source / CACHE_DIR
-
-
-def _source_state(options: BuildOptions, cache: Cache) -> SourceState | None:
-    """The sources' state, for a build with a persistent cache (not `serve`'s, which is
-    told what changed)."""
-    if cache.path is None or cache.keep_in_memory:
-        return None
-    shape = repr((str(options.source), str(options.output), options.base_url, options.drafts,
-                  str(options.cache_dir), options.future))
-    return source_state(options.source, BUNDLED_THEMES, shape)
-
-
-@contextmanager
-def _output_errors(output: Path) -> Iterator[None]:
-    """A folder that cannot be created or written (a typo in --output, a read-only
-    disk, a full one) is the user's to fix: say where, never show a traceback."""
-    try:
-        yield
-    except OSError as exc:
-        raise SitegenError(describe(exc, output)) from None
-
-
-def check_folders(options: BuildOptions) -> None:
-    """Refuse an output folder that is, contains, or sits inside the sources it reads."""
-    source, output = options.source.resolve(), options.output.resolve()
-    if output == source or source.is_relative_to(output):
-        raise SitegenError(Problem(output, None, "the output folder must not be (or contain) the site folder"))
-    for name in SOURCE_FOLDERS:
-        if output.is_relative_to(source / name):
-            raise SitegenError(Problem(output, None, f"the output folder must not be inside {name}/, "
-                                                     "which the build reads"))
-
-
-def manifest_path(options: BuildOptions) -> Path | None:
-    if not options.use_cache:
-        return None
-    folder = options.cache_dir or options.source / CACHE_DIR
-    name = hashlib.sha256(str(options.output.resolve()).encode()).hexdigest()[:16]
-    return folder / f"output-{name}.json"
 
 
 def static_files(source: Path, theme: Theme, assets: tuple[tuple[str, str], ...]) -> Iterator[tuple[str, Path, str]]:

@@ -15,9 +15,9 @@ from urllib.parse import quote
 
 import jinja2
 
-import sitegen.themes
 from sitegen.core.forking import fork_map, pool_size
 from sitegen.render.store import FragmentStore
+from sitegen.render.themes import BUNDLED_THEMES
 from sitegen.config.site_config import CONFIG_FILE, SiteConfig
 from sitegen.core.errors import ConfigError, Problem, TemplateError
 from sitegen.model.site import Entry, Liveblog, Site
@@ -25,7 +25,6 @@ from sitegen.site.plan import PageSpec
 from sitegen.core.urls import Links
 from sitegen.site.views import entry_view
 
-BUNDLED_THEMES = Path(sitegen.themes.__file__).parent
 ENTRY_TEMPLATE = "entry.html"
 # Content never holds control characters (text.clean_text removes them), so this
 # marks "the way to the site root" in an <article> rendered for pages at any depth.

@@ -2,13 +2,11 @@
 
 Search engines show live coverage specially when the page says what it is.
 The JSON goes through `views.script_json`, so no title or body can close the
-<script> element. `missing_keys` names what a site config lacks for search
-engines; the build warns about it once instead of publishing silently.
+<script> element. What a site config lacks for search engines is `required.py`'s.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,28 +21,8 @@ from sitegen.model.site import Author, Entry, Liveblog
 from sitegen.core.urls import Links
 from sitegen.site.views import headline, plain_text, script_json
 
-log = logging.getLogger("sitegen")
 HEADLINE_LIMIT = 110  # search engines cut (or reject) longer headlines
 BODY_LIMIT = 500
-
-# (key, why) for every config key search engines expect of a news publisher.
-REQUIRED = (
-    ("publisher", "search engines need the publisher's name and logo for live coverage"),
-    ("publisher.logo", "search engines need a publisher logo (a path under static/ or a URL)"),
-)
-
-
-def missing_keys(config: SiteConfig) -> list[tuple[str, str]]:
-    """(key, why) for each key the structured data needs and the config lacks."""
-    if config.publisher is None:
-        return [REQUIRED[0], REQUIRED[1]]
-    return [REQUIRED[1]] if not config.publisher.logo else []
-
-
-def warn_missing(config: SiteConfig) -> None:
-    for key, why in missing_keys(config):
-        log.warning("sitegen.yaml: `%s` is not set; %s (schema.org LiveBlogPosting)", key, why)
-
 
 def _short(text: str) -> str:
     return truncate(text, HEADLINE_LIMIT)
