@@ -8,7 +8,8 @@
 For each size it measures, each in a fresh process: a cold full build (no cache,
 no output), a warm full build (cache and output present, nothing changed: sitegen
 finds its output up to date), the same with one entry file touched (same text,
-new stamps: every check runs), and
+new stamps: every check runs), the same with one entry's text edited (the path of
+a newsroom publishing from CI or cron: a new process, the cache kept), and
 through `sitegen serve`'s rebuild path (one long-lived process and in-memory
 cache): one entry edited, and one new entry, each until the new output is on
 disk. Then, the same way for sitegen and Hugo (live.py), each tool's own preview
@@ -54,6 +55,8 @@ class Row:
     cold: list[float] = field(default_factory=list)
     warm: list[float] = field(default_factory=list)
     touched: list[float] = field(default_factory=list)  # warm, one entry file touched: a build that must look
+    edited: list[float] = field(default_factory=list)  # warm, one entry's text edited: a fresh process rebuilds it
+    cpu: dict[str, list[float]] = field(default_factory=dict)  # user+sys seconds of sitegen's one-off builds
     edit: list[float] = field(default_factory=list)
     new: list[float] = field(default_factory=list)
     server_edit: list[float] = field(default_factory=list)  # the tool's own preview server (live.py)
@@ -67,6 +70,7 @@ class Row:
 class Run:
     seconds: float
     peak: int
+    cpu: float  # user + system seconds of the process (steadier than wall time on a busy machine)
     code: int
     stderr: str
 
@@ -79,7 +83,8 @@ def timed(argv: list[str], cwd: Path | None = None) -> Run:
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(seconds, usage.ru_maxrss * 1024, proc.returncode, stderr.decode(errors="replace"))
+    return Run(seconds, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime, proc.returncode,
+               stderr.decode(errors="replace"))
 
 
 def settle(seconds: float = 2.0) -> None:
@@ -126,21 +131,31 @@ def bench_sitegen(work: Path, size: int, runs: int, serve_runs: int, seed: int) 
         settle()
         run = checked(timed(sitegen_argv(site.folder, output)), "sitegen cold build")
         row.cold.append(run.seconds)
+        row.cpu.setdefault("cold", []).append(run.cpu)
         row.peak = max(row.peak, run.peak)
         _progress(f"sitegen {size}: cold {run.seconds:.2f} s, {run.peak / MiB:.0f} MiB")
     row.files, row.bytes = folder_size(output)
     for n in range(runs):
         run = checked(timed(sitegen_argv(site.folder, output)), "sitegen warm build")
         row.warm.append(run.seconds)
+        row.cpu.setdefault("warm", []).append(run.cpu)
         row.peak = max(row.peak, run.peak)
-        _progress(f"sitegen {size}: warm {run.seconds:.2f} s")
+        _progress(f"sitegen {size}: warm {run.seconds:.2f} s, {run.cpu:.2f} s CPU")
     touched = next((site.folder / "content").glob("*/*.md"))
     for n in range(runs):
         os.utime(touched)  # same text, new stamps: nothing is up to date, every check runs
         run = checked(timed(sitegen_argv(site.folder, output)), "sitegen warm build, one file touched")
         row.touched.append(run.seconds)
+        row.cpu.setdefault("touched", []).append(run.cpu)
         row.peak = max(row.peak, run.peak)
-        _progress(f"sitegen {size}: warm, one file touched {run.seconds:.2f} s")
+        _progress(f"sitegen {size}: warm, one file touched {run.seconds:.2f} s, {run.cpu:.2f} s CPU")
+    for n in range(runs):
+        edit_entry(site, size // 3, revision=100 + n)  # (serve_child edits other entries, from revision 1)
+        run = checked(timed(sitegen_argv(site.folder, output)), "sitegen warm build, one entry edited")
+        row.edited.append(run.seconds)
+        row.cpu.setdefault("edited", []).append(run.cpu)
+        row.peak = max(row.peak, run.peak)
+        _progress(f"sitegen {size}: warm, one entry edited {run.seconds:.2f} s, {run.cpu:.2f} s CPU")
     serve = serve_child(site, output, serve_runs)
     row.edit, row.new = serve["edit"], serve["new"]
     row.peak = max(row.peak, serve["peak"])
@@ -291,20 +306,24 @@ def _s(value: float | None) -> str:
 
 
 def table(rows: list[Row]) -> str:
-    lines = ["| entries | tool | cold build s | warm build s | warm, 1 file touched s | edit -> output s "
-             "| new entry -> output s | server: edit -> page s | server: new -> page s | peak RSS MiB | files "
-             "| output MB |",
-             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| entries | tool | cold build s | warm build s | warm, 1 file touched s | warm, 1 entry edited s "
+             "| edit -> output s | new entry -> output s | server: edit -> page s | server: new -> page s "
+             "| peak RSS MiB | files | output MB |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
         built = (f"{r.peak / MiB:.0f} | {r.files:,} | {r.bytes / 1e6:.1f}" if r.cold else "— | — | —")
         lines.append(f"| {r.entries:,} | {r.tool} | {_s(median(r.cold))} | {_s(median(r.warm))} "
-                     f"| {_s(median(r.touched))} | {_s(median(r.edit))} | {_s(median(r.new))} "
+                     f"| {_s(median(r.touched))} | {_s(median(r.edited))} | {_s(median(r.edit))} | {_s(median(r.new))} "
                      f"| {_s(median(r.server_edit))} "
                      f"| {_s(median(r.server_new))} | {built} |")
     lines.append("\nedit/new -> output: serve's rebuild path called in-process (the rebuild alone); server: "
                  "the tool's own preview server process, from saving the entry's file to its page on disk "
                  f"showing the change (polled every {live.POLL_SECONDS * 1000:.0f} ms; watcher and debounce "
                  "included).")
+    for r in rows:
+        if r.cpu:
+            lines.append(f"- {r.tool} {r.entries:,} entries, CPU seconds (user + system, median): "
+                         + ", ".join(f"{name} {median(values):.2f}" for name, values in r.cpu.items()))
     return "\n".join(lines)
 
 
@@ -324,7 +343,8 @@ def ratios(rows: list[Row]) -> str:
     for small, large in zip(sizes, sizes[1:]):
         a, b = ours[small], ours[large]
         parts = [f"{name} {median(getattr(b, name)) / median(getattr(a, name)):.2f}x"
-                 for name in ("cold", "warm", "touched", "edit", "new") if getattr(a, name) and getattr(b, name)]
+                 for name in ("cold", "warm", "touched", "edited", "edit", "new")
+                 if getattr(a, name) and getattr(b, name)]
         lines.append(f"- {large:,} vs {small:,} entries ({large / small:.0f}x the entries): " + ", ".join(parts))
     return "\n".join(lines)
 
