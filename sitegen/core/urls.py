@@ -53,8 +53,23 @@ def updates_manifest(slug: str) -> str:
     return f"{slug}/updates.json"
 
 
+RSS_NAME = "feed.xml"  # every RSS feed's file name (Atom and JSON Feed sit beside it)
+
+
+def site_feed() -> str:
+    return RSS_NAME
+
+
+def liveblog_feed(slug: str) -> str:
+    return liveblog(slug) + RSS_NAME
+
+
+def topic_feed(slug: str, topic_slug: str) -> str:
+    return topic(slug, topic_slug) + RSS_NAME
+
+
 def key_events_feed(slug: str) -> str:
-    return f"{slug}/key-events/feed.xml"
+    return key_events(slug) + RSS_NAME
 
 
 def key_events(slug: str) -> str:

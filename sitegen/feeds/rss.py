@@ -41,11 +41,11 @@ def site_feeds(site: Site) -> Iterator[Feed]:
     # each one's newest `limit` can make the site's feed: a long liveblog is not sorted again.
     everything = sorted((FeedItem(e, lb) for lb in site.liveblogs for e in lb.entries[:limit]),
                         key=lambda item: (item.entry.time, item.entry.id), reverse=True)
-    yield Feed("feed.xml", site.config.title, site.config.description or site.config.title,
+    yield Feed(urls.site_feed(), site.config.title, site.config.description or site.config.title,
                urls.home(), tuple(everything[:limit]), site.lang.tag)
     for lb in site.liveblogs:
         t, language = lb.lang.t, lb.lang.tag
-        yield Feed(f"{lb.slug}/feed.xml", lb.title, lb.description or lb.title, urls.liveblog(lb.slug),
+        yield Feed(urls.liveblog_feed(lb.slug), lb.title, lb.description or lb.title, urls.liveblog(lb.slug),
                    tuple(FeedItem(e, lb) for e in lb.entries[:limit]), language)
         # The newest `limit` key events: stop looking there, not after 10,000 entries.
         key_events = list(islice((e for e in lb.entries if e.key_event), limit))
@@ -54,7 +54,7 @@ def site_feeds(site: Site) -> Iterator[Feed]:
                    tuple(FeedItem(e, lb) for e in key_events), language)
         for topic in lb.topics:
             entries = lb.topic_entries(topic.slug)[:limit]
-            yield Feed(f"{urls.topic(lb.slug, topic.slug)}feed.xml",
+            yield Feed(urls.topic_feed(lb.slug, topic.slug),
                        t.text("topic_title", topic=topic.title, liveblog=lb.title),
                        t.text("topic_feed_description", topic=topic.title), urls.topic(lb.slug, topic.slug),
                        tuple(FeedItem(e, lb) for e in entries), language)

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Callable, Iterator
+from typing import Iterator
 
 from markupsafe import Markup
 
 from sitegen.core import urls
 from sitegen.core.urls import Links
 from sitegen.model.site import Entry, Liveblog, Site
+from sitegen.site.header import LiveblogHeader, liveblog_header
 from sitegen.site.live import stream_data
 from sitegen.site.plan import Fragment, PageSpec
 from sitegen.site.views import Head, SiteView, feed_alternates, head, site_view
-
-# pages.liveblog_header (pages imports this module): (site, liveblog, links, archive) -> LiveblogHeader
-Header = Callable[..., object]
 
 EMBED_ENTRIES = 10  # the newest; the embed links to the rest
 
@@ -32,7 +30,7 @@ EMBED_ENTRIES = 10  # the newest; the embed links to the rest
 class KeyEventsPage:
     head: Head
     site: SiteView
-    header: object  # pages.LiveblogHeader
+    header: LiveblogHeader
     is_front: bool  # (the header links its title to the liveblog)
     count: int
     stream: Markup
@@ -44,7 +42,7 @@ class KeyEventsPage:
 class EmbedPage:
     head: Head
     site: SiteView
-    header: object  # pages.LiveblogHeader
+    header: LiveblogHeader
     stream: Markup
     liveblog_url: str
     stream_data: tuple[tuple[str, str], ...]
@@ -55,18 +53,17 @@ def all_key_events(liveblog: Liveblog) -> tuple[Entry, ...]:
     return tuple(e for e in liveblog.entries if e.key_event)
 
 
-def compact_pages(site: Site, liveblog: Liveblog, fragment: Fragment, header: Header) -> Iterator[PageSpec]:
+def compact_pages(site: Site, liveblog: Liveblog, fragment: Fragment) -> Iterator[PageSpec]:
     chosen = all_key_events(liveblog)
     yield PageSpec(urls.key_events(liveblog.slug), "key_events.html",
-                   partial(key_events_page, site, liveblog, chosen, fragment, header),
+                   partial(key_events_page, site, liveblog, chosen, fragment),
                    " ".join((liveblog.digest, "key events", *(e.digest for e in chosen))))
     newest = liveblog.entries[:EMBED_ENTRIES]
-    yield PageSpec(urls.embed(liveblog.slug), "embed.html", partial(embed_page, site, liveblog, newest, fragment, header),
+    yield PageSpec(urls.embed(liveblog.slug), "embed.html", partial(embed_page, site, liveblog, newest, fragment),
                    " ".join((liveblog.digest, "embed", repr(liveblog.last_modified), *(e.digest for e in newest))))
 
 
-def key_events_page(site: Site, liveblog: Liveblog, chosen: tuple[Entry, ...], fragment: Fragment,
-                    liveblog_header: Header) -> KeyEventsPage:
+def key_events_page(site: Site, liveblog: Liveblog, chosen: tuple[Entry, ...], fragment: Fragment) -> KeyEventsPage:
     route = urls.key_events(liveblog.slug)
     links = Links.from_page(site.config.base_url, route)
     title = liveblog.lang.t.text("key_events_feed_title", liveblog=liveblog.title)
@@ -84,8 +81,7 @@ def key_events_page(site: Site, liveblog: Liveblog, chosen: tuple[Entry, ...], f
     )
 
 
-def embed_page(site: Site, liveblog: Liveblog, newest: tuple[Entry, ...], fragment: Fragment,
-               liveblog_header: Header) -> EmbedPage:
+def embed_page(site: Site, liveblog: Liveblog, newest: tuple[Entry, ...], fragment: Fragment) -> EmbedPage:
     route = urls.embed(liveblog.slug)
     links = Links.from_page(site.config.base_url, route)
     shown = head(site.config, links, route, liveblog.title, liveblog.description, robots="noindex",

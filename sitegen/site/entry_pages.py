@@ -103,7 +103,7 @@ class _Shared:
         return cls(
             links=links,
             head=head(config, links, sample, liveblog.title, liveblog.description,
-                      alternates=feed_alternates(links, f"{liveblog.slug}/feed.xml", liveblog.title),
+                      alternates=feed_alternates(links, urls.liveblog_feed(liveblog.slug), liveblog.title),
                       og_type="article", lang=liveblog.lang),
             site=site_view(config, links),
             liveblog_url=links.to(urls.liveblog(liveblog.slug)),

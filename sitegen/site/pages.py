@@ -7,7 +7,6 @@ every page in memory. Entry bodies come in as prerendered fragments.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
 from typing import Callable, Iterator
 
@@ -16,6 +15,7 @@ from markupsafe import Markup
 from sitegen.core import urls
 from sitegen.site.author_pages import author_pages
 from sitegen.site.compact import compact_pages
+from sitegen.site.header import LiveblogHeader, liveblog_header
 from sitegen.site.entry_pages import entry_pages
 from sitegen.site.live import stream_data
 from sitegen.site.plan import (EntryLink, Fragment, PageGroup, PageSpec, SitePlan, stream_route,
@@ -29,7 +29,6 @@ from sitegen.site.pager import Pager, chunk_label, pager
 from sitegen.core.urls import Links
 from sitegen.site.views import (Alternate, Head, SiteView, SummaryView, feed_alternates, head, plain_text,
                                 site_view, summary_view)
-from sitegen.i18n.clock import EPOCH
 
 ARCHIVE_BLOCK = 20  # archive pages per group (see `archive_group`)
 
@@ -53,21 +52,6 @@ class CorrectionLink:
     updated_iso: str
     updated_label: str
     text: str
-
-
-@dataclass(frozen=True)
-class LiveblogHeader:
-    title: str
-    description: str
-    url: str
-    is_live: bool
-    status_label: str
-    updated_iso: str | None
-    updated_label: str | None
-    entry_count: int
-    entry_count_label: str  # "12 updates", in the liveblog's language and plural rules
-    feed_url: str
-    zone_note: str  # "All times are ... (Kyiv, GMT+02:00)" in the liveblog's language
 
 
 @dataclass(frozen=True)
@@ -130,39 +114,12 @@ def site_pages(site: Site, plan: SitePlan, fragment: Fragment) -> Iterator[PageS
     yield home_page(site, plan)
     for liveblog in site.liveblogs:
         yield from liveblog_pages(site, plan, liveblog, fragment)
-        yield from compact_pages(site, liveblog, fragment, liveblog_header)
+        yield from compact_pages(site, liveblog, fragment)
         for topic in liveblog.topics:
             yield from topic_pages(plan, liveblog, topic.slug, fragment)
         yield from entry_pages(site, plan, liveblog, fragment)
     yield from author_pages(site)
     yield not_found_page(site, plan)
-
-
-def liveblog_header(site: Site, liveblog: Liveblog, links: Links, archive: bool = False,
-                    shown: tuple[Entry, ...] = ()) -> LiveblogHeader:
-    """The liveblog's masthead; archive pages leave out "last updated" so that their
-    bytes stay the same while new entries arrive (see pagination.py). The zone note
-    states the zone's offset at the newest of the `shown` entries (the page's own)."""
-    newest = None if archive else liveblog.last_modified
-    t, clock = liveblog.lang.t, liveblog.lang.clock
-    return LiveblogHeader(
-        title=liveblog.title, description=liveblog.description,
-        url=links.to(urls.liveblog(liveblog.slug)), is_live=liveblog.is_live,
-        status_label=t.live if liveblog.is_live else t.ended,
-        updated_iso=newest.isoformat() if newest else None,
-        updated_label=clock.stamp(newest) if newest else None,
-        entry_count=len(liveblog.entries),
-        entry_count_label=t.count("updates_count", len(liveblog.entries)),
-        feed_url=links.to(f"{liveblog.slug}/feed.xml"),
-        zone_note=zone_note(liveblog, max((e.time for e in shown), default=EPOCH)),
-    )
-
-
-def zone_note(liveblog: Liveblog, moment: datetime) -> str:
-    """Which clock the page's times are on, in the liveblog's language."""
-    clock = liveblog.lang.clock
-    return liveblog.lang.t.text("times_in_zone", zone=clock.zone_name(moment), place=clock.place,
-                                offset=clock.offset(moment))
 
 
 def _join(entries: tuple[Entry, ...], liveblog: Liveblog, links: Links, fragment: Fragment) -> Markup:
@@ -250,7 +207,7 @@ def _corrections(plan: SitePlan, liveblog: Liveblog, links: Links, here: str) ->
 def liveblog_alternates(liveblog: Liveblog, links: Links) -> tuple[Alternate, ...]:
     """The liveblog's feeds and its key-events feed, each as RSS, Atom and JSON Feed."""
     title = liveblog.lang.t.text("key_events_feed_title", liveblog=liveblog.title)
-    return (feed_alternates(links, f"{liveblog.slug}/feed.xml", liveblog.title)
+    return (feed_alternates(links, urls.liveblog_feed(liveblog.slug), liveblog.title)
             + feed_alternates(links, urls.key_events_feed(liveblog.slug), title))
 
 
@@ -302,13 +259,13 @@ def topic_page(site: Site, liveblog: Liveblog, topic: Topic, chunk: Chunk, chunk
     return TopicPage(
         head=head(site.config, links, route, title,
                   t.text("topic_description", topic=topic.title, description=liveblog.description),
-                  alternates=feed_alternates(links, f"{urls.topic(liveblog.slug, topic_slug)}feed.xml", title),
+                  alternates=feed_alternates(links, urls.topic_feed(liveblog.slug, topic_slug), title),
                   robots=None if chunk.is_front else "noindex, follow", lang=liveblog.lang),
         site=site_view(site.config, links),
         header=liveblog_header(site, liveblog, links, archive=not chunk.is_front, shown=chunk.items[:1]),
         topic_title=topic.title,
         topic_index_url=links.to(urls.liveblog(liveblog.slug)) + "#" + urls.topic_anchor(topic_slug),
-        topic_feed_url=links.to(urls.topic(liveblog.slug, topic_slug) + "feed.xml"),
+        topic_feed_url=links.to(urls.topic_feed(liveblog.slug, topic_slug)),
         stream=_join(chunk.items, liveblog, links, fragment),
         pager=pager(chunks, chunk.number,
                      lambda n: topic_stream_route(liveblog.slug, topic_slug, n), links, liveblog.lang),

@@ -10,7 +10,6 @@ import html
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from markupsafe import Markup
@@ -251,7 +250,7 @@ def head(config: SiteConfig, links: Links, route: str, title: str, description: 
         stylesheet=links.to(urls.asset("sitegen.css", config.assets)),
         script=links.to(urls.asset("sitegen.js", config.assets)),
         assets={name: links.to(urls.asset(name, config.assets)) for name, _ in config.assets},
-        alternates=feed_alternates(links, "feed.xml", config.title) + alternates,
+        alternates=feed_alternates(links, urls.site_feed(), config.title) + alternates,
         og_type=og_type,
         image=links.absolute_static(logo) if logo else None,
         json_ld=json_ld,
