@@ -1,6 +1,6 @@
 """The site as sitegen understands it: frozen, typed, validated, render-ready.
 
-`content` builds these from the sources; `render` and `feeds` only read them.
+`source` builds these from the sources; `site`, `render` and `feeds` only read them.
 Nothing here refers back to files except `source` locations for messages.
 """
 
