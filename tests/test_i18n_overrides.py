@@ -90,6 +90,42 @@ def test_mistakes_in_a_site_file_name_the_file(tmp_path, name, text, message):
     assert str(site / "i18n" / name) in result.stderr and message in result.stderr
 
 
+@pytest.mark.parametrize("text, message", [
+    ("my_label:\n  one: [1]\n  other: Mine\n", "en.yaml:2: my_label.one: expected a text"),
+    ("text: Mine\n", "en.yaml:1: 'text' cannot be a key"),
+    ("_texts: Mine\n", "en.yaml:1: '_texts' cannot be a key"),
+])
+def test_mistakes_in_a_themes_own_keys_name_the_file(tmp_path, text, message):
+    """A theme's en.yaml may add keys; a malformed one is a message, not a traceback."""
+    site = _site(tmp_path, config=DEFAULT_CONFIG + "theme: mine\n",
+                 files={"themes/mine/templates/.keep": "", "themes/mine/i18n/en.yaml": text})
+    result = build(site)
+    assert result.exit_code == 1 and result.exception is None
+    assert f"{site / 'themes/mine/i18n'}/{message}" in result.stderr
+
+
+def test_the_names_a_key_may_not_take_are_what_t_has_besides_texts():
+    from sitegen.i18n.catalogs import RESERVED
+    from sitegen.i18n.messages import Messages
+    assert {name for name in vars(Messages) if not name.startswith("_")} == RESERVED
+
+
+def test_a_tag_checked_by_its_file_name_is_the_tag_babel_gives():
+    """`language:` is checked without importing Babel when CLDR has a file of that name
+    (core/language.py); any tag it takes must be the one Babel would give."""
+    from babel.localedata import locale_identifiers
+
+    from sitegen.core.language import _named_by_a_file, check_language, parse_language, tag_of
+    tags = [ident.replace("_", "-") for ident in locale_identifiers()]
+    taken = 0
+    for tag in {form for t in tags for form in (t, t.lower(), t.upper(), f" {t} ")} | {"zh-tw", "iw", "und"}:
+        fast = _named_by_a_file(tag.strip())
+        if fast is not None:
+            taken += 1
+            assert fast == tag_of(parse_language(tag)) == check_language(tag), tag
+    assert taken > 1000 and _named_by_a_file("iw") is None and _named_by_a_file("und") is None
+
+
 def test_a_language_without_a_catalog_falls_back_to_english_and_warns_once(tmp_path):
     site = _site(tmp_path, config=DEFAULT_CONFIG + "language: sw\n",
                  files={"i18n/sw.yaml": "key_events: Matukio muhimu\n"})

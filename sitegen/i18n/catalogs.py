@@ -34,6 +34,8 @@ BUNDLED = Path(__file__).parent / "catalogs"
 SITE_FOLDER = "i18n"
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 CATEGORIES = ("zero", "one", "two", "few", "many", "other")
+# What `t` (messages.Messages) has besides texts: no key a theme adds may take these names.
+RESERVED = frozenset({"text", "fill", "form", "form_of", "count", "script_texts"})
 
 Text = Union[str, dict[str, str]]  # a plain text, or CLDR plural category -> text
 
@@ -85,7 +87,7 @@ def load_layers(site: Path | None, theme: Path | None) -> Layers:
     raw = [(folder, path, _read(path, problems)) for folder, path in files]
     for folder, path, data in raw:  # a theme may add keys, for its own templates
         if folder == theme and path.stem == "en" and isinstance(data, YamlMap):
-            keys.update({k: v for k, v in data.items() if isinstance(v, (str, dict))})
+            keys.update({k: v for k, v in data.items() if _usable(v)})
     catalogs = [_check(BUNDLED / "en.yaml", english, keys, True, problems)]
     for folder, path, data in raw:
         catalogs.append(_check(path, data, keys, adds_keys=folder == theme and path.stem == "en", problems=problems))
@@ -94,6 +96,12 @@ def load_layers(site: Path | None, theme: Path | None) -> Layers:
     for path in [*sorted(BUNDLED.glob("*.yaml")), *(p for _, p, _ in raw)]:
         digest.update(f"{path.parent.name}/{path.name}".encode() + b"\x00" + path.read_bytes())
     return Layers(keys, tuple(c for c in catalogs if c is not None), digest.hexdigest())
+
+
+def _usable(value: object) -> bool:
+    """Whether a theme's English text can be what other languages' texts are checked
+    against (a text, or plural forms that are texts); its own check reports the rest."""
+    return isinstance(value, str) or isinstance(value, dict) and all(isinstance(f, str) for f in value.values())
 
 
 def _read(path: Path, problems: list[Problem]) -> object:
@@ -123,6 +131,10 @@ def _check(path: Path, data: object, english: dict[str, Text], adds_keys: bool,
         line = data.line_of(key)
         if key not in english and not adds_keys:
             problems.append(Problem(path, line, f"unknown key {key!r}{_did_you_mean(key, english)}"))
+            continue
+        if key in RESERVED or key.startswith("_"):  # (a theme's en.yaml adds keys)
+            problems.append(Problem(path, line, f"{key!r} cannot be a key: templates' `t.{key}` is sitegen's "
+                                                "(keys are names such as my_label); choose another name"))
             continue
         text = _text(value, english.get(key), locale, path, line, key, problems)
         if text is not None:

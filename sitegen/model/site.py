@@ -13,12 +13,14 @@ from datetime import datetime, timedelta, timezone
 from itertools import chain
 from operator import is_not
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 from zoneinfo import ZoneInfo
 
 from sitegen.config.site_config import SiteConfig
 from sitegen.model.pictures import Picture
-from sitegen.i18n import Lang
+
+if TYPE_CHECKING:  # (a build with nothing to do imports the model, not the languages)
+    from sitegen.i18n import Lang
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import html
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup
@@ -34,6 +35,12 @@ def script_json(data: Any) -> Markup:
                           ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(char, escaped)
     return Markup(text)
+
+
+@lru_cache(maxsize=32)
+def _script_texts(t: Messages) -> Markup:
+    """The #sitegen-texts block of a language's pages: encoded once, not once per page."""
+    return script_json(t.script_texts)
 
 
 _TAG = re.compile(r"<[^>]*>")
@@ -243,7 +250,7 @@ def head(config: SiteConfig, links: Links, route: str, title: str, description: 
         lang=lang.tag,
         dir=lang.dir,
         t=lang.t,
-        script_texts=script_json(lang.t.script_texts),
+        script_texts=_script_texts(lang.t),
         title=title,
         description=description or title,  # social cards and search snippets need one
         canonical=links.absolute(route),
