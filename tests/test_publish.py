@@ -463,10 +463,12 @@ def test_leftover_folders_of_dead_builds_are_removed_and_a_live_ones_kept(tmp_pa
     try:
         for name in (f".output.staging-{dead_pid}", f".output.old-{dead_pid}", f".output.staging-{live.pid}"):
             write(site / name / "storm/index.html", "<p>stale</p>")
+        write(site / f".output.journal.tmp-{dead_pid}", "{}")
+        write(site / ".output.journal.tmp-copy", "{}")  # (not a build's: no process id, left alone)
         write(site / "content/storm/new.md", _entry(999))
         build_ok(site)
         left = sorted(p.name for p in site.iterdir() if p.name.startswith(".output."))
-        assert left == [".output.lock", f".output.staging-{live.pid}"]
+        assert left == [".output.journal.tmp-copy", ".output.lock", f".output.staging-{live.pid}"]
     finally:
         live.kill()
         live.wait()

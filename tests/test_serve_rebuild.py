@@ -268,3 +268,36 @@ def test_a_file_clashing_with_an_unchanged_entry_page_is_still_an_error(site: Pa
     assert any(p.startswith(f"{site / rel}: ") and all(w in p for w in words) for p in failed.problems), \
         failed.problems
     assert snapshot(options.output) == good
+
+
+@pytest.mark.parametrize("locked", [False, True], ids=["deploy-watch", "serve"])
+def test_a_rebuild_published_in_part_does_not_leave_its_records_trusted(site: Path, tmp_path: Path, locked: bool,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A publication stopped midway (a full disk) left some new files in the output: the
+    records kept in memory no longer describe it, and an edit undone must not be skipped
+    (`serve` holds its folder's lock, `deploy --watch` takes it for each build)."""
+    from sitegen.output import publish
+
+    options = default_options(site, tmp_path / "preview", base_url=BASE, drafts=True)
+    rebuilder = Rebuilder(options, locked=locked)
+    assert rebuilder.rebuild().ok
+    good = snapshot(options.output)
+    entry = site / "content/desk/b.md"
+    before = entry.read_text("utf-8")
+    edit(entry, "Bravo body.", "Bravo body, corrected.")
+    real, moves = publish._move, [0]
+
+    def full_after_first(source: str, target: str) -> None:
+        moves[0] += 1
+        if moves[0] == 2:
+            raise OSError(28, "No space left on device", source)
+        real(source, target)
+    monkeypatch.setattr(publish, "_move", full_after_first)
+    failed = rebuilder.rebuild()
+    assert not failed.ok and "full" in failed.problems[0], failed.problems
+    assert snapshot(options.output) != good  # (the first file was moved in)
+    monkeypatch.setattr(publish, "_move", real)  # space freed
+    entry.write_text(before, "utf-8")  # and the edit undone
+    assert rebuilder.rebuild().ok
+    assert_same(snapshot(options.output), fresh_build(site, good, tmp_path / "fresh"), "after the undo")
+    rebuilder.close()

@@ -40,8 +40,8 @@ from sitegen.render.assets import theme_static_files, with_assets
 from sitegen.render.renderer import Renderer, Theme, find_theme
 from sitegen.source.files import walk_files
 from sitegen.incremental.uptodate import Summary, remember
-from sitegen.build.start import (CACHE_DIR, BuildOptions, BuildResult, Check, Progress, check,  # noqa: F401
-                                 check_folders, default_options, manifest_path, open_cache, output_errors,
+from sitegen.build.start import (CACHE_DIR, BuildOptions, BuildResult, Check, Progress, cache_folder,  # noqa: F401
+                                 check, check_folders, default_options, manifest_path, open_cache, output_errors,
                                  settled_output, skipped)
 
 FEW_PAGES = 200  # pages to make, below which forking renderers does not pay (see `_bundled`)
@@ -104,7 +104,7 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
         translations = load_translations(options.source, theme.i18n)
         bodies = CachedBodies(MarkdownRenderer(config.markdown.allow_html,
                                                extension=MediaMarkdown(config.media.embeds)), cache)
-        media = media_library(options.source, config, cache, _cache_folder(options))
+        media = media_library(options.source, config, cache, cache_folder(options))
         people = profiles(config.authors or {}, media, options.source / CONFIG_FILE)  # (photos processed)
         salt = cache_key(bodies.markdown.fingerprint, repr(people))  # (entries carry their authors)
         site = load_site(options.source, config, options.drafts, bodies.render_many,
@@ -137,15 +137,9 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
     finally:
         if own_cache:
             cache.close()
-        if media is not None and _cache_folder(options) is None:
+        if media is not None and cache_folder(options) is None:
             shutil.rmtree(media.folder, ignore_errors=True)  # (this build's only)
     return BuildResult(site, summary, writer.written, time.perf_counter() - started, timings)
-
-
-def _cache_folder(options: BuildOptions) -> Path | None:
-    if not options.use_cache:
-        return None
-    return options.cache_dir or options.source / CACHE_DIR
 
 
 def static_files(source: Path, theme: Theme, assets: tuple[tuple[str, str], ...]) -> Iterator[tuple[str, Path, str]]:

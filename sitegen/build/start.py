@@ -76,17 +76,22 @@ def default_options(source: Path, output: Path | None = None, **kwargs: object) 
     return BuildOptions(source, (output or source / "output").resolve(), **kwargs)  # type: ignore[arg-type]
 
 
-def open_cache(options: BuildOptions, keep_in_memory: bool = False) -> Cache:
+def cache_folder(options: BuildOptions) -> Path | None:
+    """Where the build keeps what outlives it (None: nowhere, with --no-cache)."""
     if not options.use_cache:
-        return Cache(None)
-    folder = options.cache_dir or options.source / CACHE_DIR
-    return Cache(folder / "fragments.sqlite3", keep_in_memory)
+        return None
+    return options.cache_dir or options.source / CACHE_DIR
+
+
+def open_cache(options: BuildOptions, keep_in_memory: bool = False) -> Cache:
+    folder = cache_folder(options)
+    return Cache(None) if folder is None else Cache(folder / "fragments.sqlite3", keep_in_memory)
 
 
 def manifest_path(options: BuildOptions) -> Path | None:
-    if not options.use_cache:
+    folder = cache_folder(options)
+    if folder is None:
         return None
-    folder = options.cache_dir or options.source / CACHE_DIR
     name = hashlib.sha256(str(options.output.resolve()).encode()).hexdigest()[:16]
     return folder / f"output-{name}.json"
 

@@ -322,7 +322,8 @@ def remove_leftovers(output: Path) -> list[Path]:
             removed.append(output.parent / name)
     journal = journal_path(output)
     for temp in output.parent.glob(f"{journal.name}.tmp-*"):
-        if not _alive(int(temp.name.rpartition("-")[2] or 0)):
+        pid = temp.name.rpartition("-")[2]
+        if pid.isdigit() and not _alive(int(pid)):  # (a name not ours, `x.tmp-copy`, is left alone)
             temp.unlink(missing_ok=True)
     return removed
 

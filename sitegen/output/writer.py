@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 
 from sitegen.output.claims import GroupClaims, claim_into
 from sitegen.output.publish import (MARKER, Journal, PartlyPublished, journal_path, ordered, publish_changes,
-                                    publish_swap)
+                                    publish_swap, staging_path)
 from sitegen.core.errors import Problem, SitegenError
 from sitegen.core.memo import Partition
 
@@ -105,23 +105,24 @@ class OutputWriter:
         self.previous_group_claims: dict[str, GroupClaims] = {}
         self.previous_group_records: dict[str, dict[str, Record]] = {}  # (see write_group)
         self.kept_groups: set[str] = set()  # groups kept whole from the last build
-        self.previous = self._remembered() or self._previous_manifest()
+        marked = (output / MARKER).is_file()  # (a record describes only a folder sitegen wrote)
+        self._check_output_folder(marked)
+        self.previous = (self._remembered() or self._previous_manifest()) if marked else None
         self.incremental = self.previous is not None
-        self.staging = output.parent / f".{output.name}.staging-{os.getpid()}"
-        self._check_output_folder()
+        self.staging = staging_path(output)
         shutil.rmtree(self.staging, ignore_errors=True)
         self.staging.mkdir(parents=True)
 
-    def _check_output_folder(self) -> None:
+    def _check_output_folder(self, marked: bool) -> None:
         out = self.output
         if out.exists() and not out.is_dir():
             raise SitegenError(Problem(out, None, "output path exists and is not a folder"))
-        if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        if not marked and out.is_dir() and any(out.iterdir()):
             raise SitegenError(Problem(out, None, "this folder was not written by sitegen and is not empty; "
                                                   "refusing to replace it (choose another --output)"))
 
     def _remembered(self) -> dict[str, Record] | None:
-        if self.remembered is None or not (self.output / MARKER).is_file():
+        if self.remembered is None:
             return None
         known = self.remembered.get(f"output:{self.output}")
         if known is None:
@@ -131,7 +132,7 @@ class OutputWriter:
         return records  # type: ignore[no-any-return]
 
     def _previous_manifest(self) -> dict[str, Record] | None:
-        if self.manifest_path is None or not (self.output / MARKER).is_file():
+        if self.manifest_path is None:
             return None
         try:
             raw = json.loads(self.manifest_path.read_text("utf-8"))
@@ -345,9 +346,10 @@ class OutputWriter:
     def commit(self) -> None:
         """Make the staged build the output; afterwards nothing stale remains. What a
         reader of the output sees meanwhile, and what a kill leaves: see publish.py."""
-        (self.staging / MARKER).write_text(MARKER_TEXT, "utf-8")
-        manifest, staged_manifest = self._stage_manifest()
+        staged_manifest = None
         try:
+            (self.staging / MARKER).write_text(MARKER_TEXT, "utf-8")
+            manifest, staged_manifest = self._stage_manifest()
             if self.incremental:
                 assert self.previous is not None
                 stale = sorted(self.previous.keys() - self.records.keys())
@@ -357,6 +359,8 @@ class OutputWriter:
             else:
                 publish_swap(self.output, Journal(str(self.staging), [], [], manifest, staged_manifest))
         except PartlyPublished:
+            if self.remembered is not None:  # some files are new now: the records kept describe neither build
+                self.remembered.pop(f"output:{self.output}", None)
             raise  # (the journal needs the staged files and record: the next build completes it)
         except BaseException:
             if not journal_path(self.output).exists():  # nothing was published: leave nothing behind
