@@ -151,6 +151,8 @@ def test_an_unknown_media_setting_is_an_error_with_a_suggestion(tmp_path: Path) 
     ("truncated.jpg", jpeg(1200, 900)[:4000], "cannot be read"),
     ("png-in-disguise.jpg", None, "not what its .jpg extension says"),
     ("bomb.png", None, "over the limit"),
+    ("cut-short.gif", None, "cannot be read"),
+    ("sizeless-page.tif", None, "cannot be read"),
     ("notes.heic", b"\x00\x00\x00\x18ftypheic", "cannot publish"),
     ("evil.svg", '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "could run code"),
     ("handler.svg", '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "could run code"),
@@ -165,6 +167,18 @@ def test_a_bad_image_is_a_clean_error_naming_the_entry(tmp_path: Path, name: str
         out = io.BytesIO()
         Image.new("1", (10_000, 8_000)).save(out, "PNG")
         data = out.getvalue()
+    elif name == "cut-short.gif":  # an animation copied only up to its second frame's start
+        out = io.BytesIO()        # (Pillow's GIF reader raises struct.error, not OSError)
+        Image.new("RGB", (80, 60)).save(out, "GIF", save_all=True, duration=50,
+                                        append_images=[Image.new("RGB", (80, 60), (200, 0, 0))])
+        data = out.getvalue()
+        data = data[:data.rindex(b"\x21\xf9\x04") + 9]  # (its graphic control block, then ',')
+    elif name == "sizeless-page.tif":  # a two-page TIFF whose second page lost its width
+        out = io.BytesIO()                 # (Pillow raises TypeError when it counts the pages)
+        Image.new("RGB", (80, 60)).save(out, "TIFF", save_all=True, append_images=[Image.new("RGB", (80, 60))])
+        data = out.getvalue()
+        width = data.rindex(b"\x00\x01\x04\x00\x01\x00\x00\x00")  # (tag 256, LONG, one value)
+        data = data[:width] + b"\xff\x7f" + data[width + 2:]
     site = _site(tmp_path, {"good.md": entry_md("2025-03-22T08:00"), "bad.md": entry_md(T, image=name, alt="x")},
                  {f"static/{name}": data})  # type: ignore[dict-item]
     previous = build_ok(make_site(tmp_path / "before", None, {"war": {"liveblog.yaml": DEFAULT_LIVEBLOG,

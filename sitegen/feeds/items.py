@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sitegen.core.urls import Links
+from sitegen.media.images import IMAGE_TYPES, extension
 from sitegen.model.pictures import media_route
 from sitegen.model.site import Entry, Liveblog
 
@@ -25,12 +26,8 @@ class Feed:
     language: str  # BCP 47: the liveblog's (the site's for the site's feed)
 
 
-_IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
-                "webp": "image/webp", "avif": "image/avif", "svg": "image/svg+xml"}
-
-
 def image_type(path: str) -> str:
-    return _IMAGE_TYPES.get(path.rsplit(".", 1)[-1].lower(), "image/*")
+    return IMAGE_TYPES.get(extension(path), "image/*")
 
 
 def entry_image(entry: Entry, links: Links) -> tuple[str, str]:

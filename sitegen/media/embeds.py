@@ -13,6 +13,7 @@ written, and only for hosts on the allow-list below. Anything else stays a link.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from urllib.parse import parse_qs, quote, urlsplit
@@ -28,30 +29,98 @@ _ID = r"[A-Za-z0-9_-]{1,64}"
 _HANDLE = r"[A-Za-z0-9_.-]{1,64}"
 
 
+# A recogniser: (link host, path, query) -> (author handle, the embed's path and query on
+# the provider's frame host), or None when the link is not a post.
+Recognised = tuple[str | None, str]
+
+
+def _x(host: str, path: str, query: dict[str, list[str]]) -> Recognised | None:
+    m = re.fullmatch(rf"/({_HANDLE})/status(?:es)?/([0-9]{{1,25}})(?:/.*)?", path)
+    return ("@" + m[1], f"/embed/Tweet.html?id={m[2]}&dnt=true") if m else None
+
+
+def _telegram(host: str, path: str, query: dict[str, list[str]]) -> Recognised | None:
+    m = re.fullmatch(rf"/(?:s/)?({_HANDLE})/([0-9]{{1,20}})", path)
+    return ("@" + m[1], f"/{m[1]}/{m[2]}?embed=1") if m else None
+
+
+def _bluesky(host: str, path: str, query: dict[str, list[str]]) -> Recognised | None:
+    m = re.fullmatch(rf"/profile/({_HANDLE}|did:plc:[a-z0-9]{{1,64}})/post/([a-z0-9]{{1,32}})", path)
+    return ("@" + m[1], f"/embed/{m[1]}/app.bsky.feed.post/{m[2]}") if m else None
+
+
+def _mastodon(host: str, path: str, query: dict[str, list[str]]) -> Recognised | None:
+    m = re.fullmatch(rf"/@({_HANDLE})/([0-9]{{1,25}})", path)
+    return (f"@{m[1]}@{host}", f"/@{m[1]}/{m[2]}/embed") if m else None
+
+
+def _instagram(host: str, path: str, query: dict[str, list[str]]) -> Recognised | None:
+    m = re.fullmatch(rf"(?:/({_HANDLE}))?/(p|reel|tv)/({_ID})", path)
+    return ("@" + m[1] if m[1] else None, f"/{m[2]}/{m[3]}/embed/") if m else None
+
+
+def _tiktok(host: str, path: str, query: dict[str, list[str]]) -> Recognised | None:
+    m = re.fullmatch(rf"/@({_HANDLE})/video/([0-9]{{1,25}})", path)
+    return ("@" + m[1], f"/embed/v2/{m[2]}") if m else None
+
+
+def _facebook(host: str, path: str, query: dict[str, list[str]]) -> Recognised | None:
+    m = re.fullmatch(rf"/({_HANDLE})/(posts|videos)/({_ID})", path)
+    if not m:
+        return None
+    canonical = quote(f"https://www.facebook.com/{m[1]}/{m[2]}/{m[3]}/", safe="")
+    plugin = "video" if m[2] == "videos" else "post"
+    return m[1], f"/plugins/{plugin}.php?href={canonical}"
+
+
+def _youtube(host: str, path: str, query: dict[str, list[str]]) -> Recognised | None:
+    video = r"[A-Za-z0-9_-]{11}"
+    if host == "youtu.be":
+        found = re.fullmatch(rf"/({video})", path)
+    elif path == "/watch" and len(query.get("v", [])) == 1:
+        found = re.fullmatch(rf"({video})", query["v"][0])
+    else:
+        found = re.fullmatch(rf"/(?:shorts|live|embed)/({video})", path)
+    return (None, f"/embed/{found[1]}") if found else None
+
+
+def _vimeo(host: str, path: str, query: dict[str, list[str]]) -> Recognised | None:
+    m = re.fullmatch(r"(?:/video)?/([0-9]{1,15})", path)
+    return (None, f"/video/{m[1]}?dnt=1") if m else None
+
+
 @dataclass(frozen=True)
 class Provider:
     key: str  # its setting under media.embeds
     name: str  # what readers see
     hosts: frozenset[str]  # the hosts its links are on (exactly: no look-alikes)
     action: str  # the link's words
+    frame_host: str  # the one host its embeds load from ("": the post's own, for Mastodon)
+    recognise: Callable[[str, str, dict[str, list[str]]], Recognised | None]
 
 
 PROVIDERS = {p.key: p for p in (
     Provider("x", "X", frozenset({"x.com", "www.x.com", "twitter.com", "www.twitter.com", "mobile.twitter.com",
-                                  "mobile.x.com"}), "Open the post on X"),
-    Provider("telegram", "Telegram", frozenset({"t.me", "telegram.me"}), "Open the post on Telegram"),
-    Provider("bluesky", "Bluesky", frozenset({"bsky.app"}), "Open the post on Bluesky"),
-    Provider("mastodon", "Mastodon", frozenset(), "Open the post on Mastodon"),  # hosts: media.embeds
+                                  "mobile.x.com"}), "Open the post on X", "platform.twitter.com", _x),
+    Provider("telegram", "Telegram", frozenset({"t.me", "telegram.me"}), "Open the post on Telegram", "t.me",
+             _telegram),
+    Provider("bluesky", "Bluesky", frozenset({"bsky.app"}), "Open the post on Bluesky", "embed.bsky.app",
+             _bluesky),
+    Provider("mastodon", "Mastodon", frozenset(), "Open the post on Mastodon", "", _mastodon),  # hosts: media.embeds
     Provider("instagram", "Instagram", frozenset({"instagram.com", "www.instagram.com"}),
-             "Open the post on Instagram"),
+             "Open the post on Instagram", "www.instagram.com", _instagram),
     Provider("tiktok", "TikTok", frozenset({"tiktok.com", "www.tiktok.com", "m.tiktok.com"}),
-             "Open the video on TikTok"),
+             "Open the video on TikTok", "www.tiktok.com", _tiktok),
     Provider("facebook", "Facebook", frozenset({"facebook.com", "www.facebook.com", "m.facebook.com"}),
-             "Open the post on Facebook"),
+             "Open the post on Facebook", "www.facebook.com", _facebook),
     Provider("youtube", "YouTube", frozenset({"youtube.com", "www.youtube.com", "m.youtube.com", "youtu.be"}),
-             "Watch on YouTube"),
-    Provider("vimeo", "Vimeo", frozenset({"vimeo.com", "www.vimeo.com", "player.vimeo.com"}), "Watch on Vimeo"),
+             "Watch on YouTube", "www.youtube-nocookie.com", _youtube),
+    Provider("vimeo", "Vimeo", frozenset({"vimeo.com", "www.vimeo.com", "player.vimeo.com"}), "Watch on Vimeo",
+             "player.vimeo.com", _vimeo),
 )}
+# The allow-list: every fixed host an embed's iframe loads from (a frame's address is only
+# ever built on its provider's, or on a Mastodon server the site names).
+FRAME_HOSTS = tuple(p.frame_host for p in PROVIDERS.values() if p.frame_host)
 
 
 @dataclass(frozen=True)
@@ -59,7 +128,7 @@ class Embed:
     provider: str  # key in PROVIDERS
     url: str  # the link as the editor gave it (https only)
     author: str | None  # a handle, when the link names one
-    frame: str  # the official embed's address (https, on the provider's own host)
+    frame: str  # the official embed's address (https, on the provider's frame host)
     mode: str  # click, load or link
 
 
@@ -89,101 +158,15 @@ def match(url: str, settings: EmbedsConfig) -> Embed | None:
     host = (parts.hostname or "").rstrip(".")
     if parts.scheme.lower() != "https" or parts.username or parts.password or parts.port is not None:
         return None
-    found = _recognise(host, parts.path, parts.query, settings)
-    if found is None:
-        return None
-    provider, author, frame = found
-    return Embed(provider, url.strip(), author, frame, getattr(settings, provider))
-
-
-def _recognise(host: str, path: str, query: str, settings: EmbedsConfig) -> tuple[str, str | None, str] | None:
-    """(provider, author handle, embed address) for a post link, else None."""
-    for key, provider in PROVIDERS.items():
-        hosts = frozenset(settings.mastodon_hosts) if key == "mastodon" else provider.hosts
-        if host in hosts:
-            return _RECOGNISERS[key](host, path.rstrip("/") or "/", parse_qs(query))
+    for provider in PROVIDERS.values():
+        if host in (settings.mastodon_hosts if provider.key == "mastodon" else provider.hosts):
+            found = provider.recognise(host, parts.path.rstrip("/") or "/", parse_qs(parts.query))
+            if found is None:
+                return None
+            author, frame = found
+            return Embed(provider.key, url.strip(), author, f"https://{provider.frame_host or host}{frame}",
+                         getattr(settings, provider.key))
     return None
-
-
-def _x(host: str, path: str, query: dict[str, list[str]]) -> tuple[str, str | None, str] | None:
-    m = re.fullmatch(rf"/({_HANDLE})/status(?:es)?/([0-9]{{1,25}})(?:/.*)?", path)
-    if not m:
-        return None
-    return "x", "@" + m[1], f"https://platform.twitter.com/embed/Tweet.html?id={m[2]}&dnt=true"
-
-
-def _telegram(host: str, path: str, query: dict[str, list[str]]) -> tuple[str, str | None, str] | None:
-    m = re.fullmatch(rf"/(?:s/)?({_HANDLE})/([0-9]{{1,20}})", path)
-    if not m:
-        return None
-    return "telegram", "@" + m[1], f"https://t.me/{m[1]}/{m[2]}?embed=1"
-
-
-def _bluesky(host: str, path: str, query: dict[str, list[str]]) -> tuple[str, str | None, str] | None:
-    m = re.fullmatch(rf"/profile/({_HANDLE}|did:plc:[a-z0-9]{{1,64}})/post/([a-z0-9]{{1,32}})", path)
-    if not m:
-        return None
-    return "bluesky", "@" + m[1], f"https://embed.bsky.app/embed/{m[1]}/app.bsky.feed.post/{m[2]}"
-
-
-def _mastodon(host: str, path: str, query: dict[str, list[str]]) -> tuple[str, str | None, str] | None:
-    m = re.fullmatch(rf"/@({_HANDLE})/([0-9]{{1,25}})", path)
-    if not m:
-        return None
-    return "mastodon", f"@{m[1]}@{host}", f"https://{host}/@{m[1]}/{m[2]}/embed"
-
-
-def _instagram(host: str, path: str, query: dict[str, list[str]]) -> tuple[str, str | None, str] | None:
-    m = re.fullmatch(rf"(?:/({_HANDLE}))?/(p|reel|tv)/({_ID})", path)
-    if not m:
-        return None
-    return "instagram", "@" + m[1] if m[1] else None, f"https://www.instagram.com/{m[2]}/{m[3]}/embed/"
-
-
-def _tiktok(host: str, path: str, query: dict[str, list[str]]) -> tuple[str, str | None, str] | None:
-    m = re.fullmatch(rf"/@({_HANDLE})/video/([0-9]{{1,25}})", path)
-    if not m:
-        return None
-    return "tiktok", "@" + m[1], f"https://www.tiktok.com/embed/v2/{m[2]}"
-
-
-def _facebook(host: str, path: str, query: dict[str, list[str]]) -> tuple[str, str | None, str] | None:
-    m = re.fullmatch(rf"/({_HANDLE})/(posts|videos)/({_ID})", path)
-    if not m:
-        return None
-    canonical = quote(f"https://www.facebook.com/{m[1]}/{m[2]}/{m[3]}/", safe="")
-    plugin = "video" if m[2] == "videos" else "post"
-    return "facebook", m[1], f"https://www.facebook.com/plugins/{plugin}.php?href={canonical}"
-
-
-def _youtube(host: str, path: str, query: dict[str, list[str]]) -> tuple[str, str | None, str] | None:
-    video = r"[A-Za-z0-9_-]{11}"
-    found = None
-    if host == "youtu.be":
-        found = re.fullmatch(rf"/({video})", path)
-    elif path == "/watch" and len(query.get("v", [])) == 1:
-        found = re.fullmatch(rf"({video})", query["v"][0])
-    else:
-        found = re.fullmatch(rf"/(?:shorts|live|embed)/({video})", path)
-    if not found:
-        return None
-    return "youtube", None, f"https://www.youtube-nocookie.com/embed/{found[1]}"
-
-
-def _vimeo(host: str, path: str, query: dict[str, list[str]]) -> tuple[str, str | None, str] | None:
-    m = re.fullmatch(r"(?:/video)?/([0-9]{1,15})", path)
-    if not m:
-        return None
-    return "vimeo", None, f"https://player.vimeo.com/video/{m[1]}?dnt=1"
-
-
-_RECOGNISERS = {"x": _x, "telegram": _telegram, "bluesky": _bluesky, "mastodon": _mastodon,
-                "instagram": _instagram, "tiktok": _tiktok, "facebook": _facebook, "youtube": _youtube,
-                "vimeo": _vimeo}
-
-
-FRAME_HOSTS = ("platform.twitter.com", "t.me", "embed.bsky.app", "www.instagram.com", "www.tiktok.com",
-               "www.facebook.com", "www.youtube-nocookie.com", "player.vimeo.com")
 
 
 def frame_hosts(settings: EmbedsConfig) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,9 +31,11 @@ EXTENSIONS = {
     "jpg": ("JPEG", "MPO"), "jpeg": ("JPEG", "MPO"), "png": ("PNG",), "gif": ("GIF",),
     "webp": ("WEBP",), "avif": ("AVIF",), "tif": ("TIFF",), "tiff": ("TIFF",),
 }
+# File extension -> MIME type of what sitegen publishes (a Pillow format's name, lower-cased,
+# is its extension too); feeds type a remote image by it.
+IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
+               "webp": "image/webp", "avif": "image/avif", "svg": "image/svg+xml"}
 VIDEO_TYPES = {"mp4": "video/mp4", "webm": "video/webm"}
-_MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp",
-         "AVIF": "image/avif", "SVG": "image/svg+xml"}
 _EXIF_TAGS = {"artist": 0x013B, "copyright": 0x8298, "description": 0x010E, "make": 0x010F,
               "model": 0x0110, "software": 0x0131}
 
@@ -93,7 +96,9 @@ def process(source: Path, rel: str, digest: str, settings: ImageSettings, folder
     except Image.DecompressionBombError:
         raise MediaProblem(f"image {rel!r} has too many pixels to process safely; "
                            "resize it below 60 megapixels") from None
-    except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as exc:
+    except (OSError, ValueError, SyntaxError, EOFError, MemoryError, struct.error, TypeError) as exc:
+        # (what Pillow's readers raise for a damaged file: struct.error for a GIF cut short,
+        # TypeError for a TIFF page without its size)
         raise MediaProblem(f"image {rel!r} cannot be read ({_reason(exc)}); it may be damaged or "
                            "incompletely copied: export or copy it again") from None
 
@@ -146,10 +151,11 @@ def _photo(im: "Image.Image", rel: str, stem: str, settings: ImageSettings, fold
         if current.size != size:
             current = current.resize(size, _lanczos(), reducing_gap=3.0)
         for fmt in (base, *settings.formats):
-            variant = Variant(f"{stem}-{target}.{fmt.lower().replace('jpeg', 'jpg')}", *size, _MIME[fmt])
+            ext = fmt.lower().replace("jpeg", "jpg")
+            variant = Variant(f"{stem}-{target}.{ext}", *size, IMAGE_TYPES[ext])
             _write(folder / variant.name, _encode(current, fmt, settings.quality, kept))
             made.setdefault(fmt, []).insert(0, variant)
-    modern = tuple((_MIME[fmt], tuple(made[fmt])) for fmt in settings.formats)
+    modern = tuple((IMAGE_TYPES[fmt.lower()], tuple(made[fmt])) for fmt in settings.formats)
     return Picture(rel, "photo", tuple(made[base]), modern)
 
 
@@ -213,7 +219,7 @@ def _animation(im: "Image.Image", rel: str, stem: str, folder: Path) -> Picture:
     options: dict[str, object] = {"save_all": True, "append_images": frames[1:], "duration": durations,
                                   "loop": im.info.get("loop", 0)}
     frames[0].save(out, im.format, **options)
-    variant = Variant(f"{stem}.{im.format.lower()}", *im.size, _MIME[im.format])
+    variant = Variant(f"{stem}.{im.format.lower()}", *im.size, IMAGE_TYPES[im.format.lower()])
     _write(folder / variant.name, out.getvalue())
     return Picture(rel, "animation", (variant,), ())
 
@@ -250,7 +256,7 @@ def _svg(source: Path, rel: str, stem: str, folder: Path) -> Picture:
         for child in [c for c in node if c.tag in (_SVG_NS + "metadata", "metadata")]:
             node.remove(child)
     width, height = _svg_size(root.attrib)
-    variant = Variant(f"{stem}.svg", width, height, _MIME["SVG"])
+    variant = Variant(f"{stem}.svg", width, height, IMAGE_TYPES["svg"])
     ET.register_namespace("", _SVG_NS[1:-1])
     ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
     _write(folder / variant.name, ET.tostring(root, encoding="utf-8", xml_declaration=True))

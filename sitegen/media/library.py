@@ -134,8 +134,8 @@ class MediaLibrary:
 
     def _resolved(self, entry: Entry, pictures: dict[str, Picture]) -> Entry:
         picture = pictures.get(entry.image.lstrip("/")) if entry.image and _local(entry.image) else None
-        key = ("media-entry", entry.digest, entry.origin, picture,
-               tuple(pictures.get(rel) for rel in self._sources(entry)))
+        used = tuple(pictures.get(rel) for rel in self._sources(entry))
+        key = ("media-entry", entry.digest, entry.origin, picture, used)
         known = self.memo.get(key)
         if isinstance(known, Entry):
             return known
@@ -145,7 +145,7 @@ class MediaLibrary:
         body = final(entry.body_html)
         correction = final(entry.correction_html) if entry.correction_html else entry.correction_html
         digest = hashlib.sha256(f"{entry.digest}\x00{picture!r}\x00{body}\x00{correction}".encode()).hexdigest()
-        media = tuple(dict.fromkeys(p for p in (pictures.get(rel) for rel in self._sources(entry)) if p))
+        media = tuple(dict.fromkeys(p for p in used if p))
         made = replace(entry, picture=picture, media=media, body_html=body, correction_html=correction,
                        digest=digest)
         self.memo[key] = made

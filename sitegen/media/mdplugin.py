@@ -46,7 +46,9 @@ class MediaMarkdown:
 
 def media_plugin(md: "MarkdownIt", settings: EmbedsConfig) -> None:
     md.core.ruler.push("sitegen_embeds", lambda state: _embeds(state, settings))
-    md.add_render_rule("image", _render_image)
+    remote = md.renderer.rules["image"]  # (the renderer's own: lazy and async)
+    md.add_render_rule("image", lambda self, tokens, idx, options, env:
+                       _render_image(self, tokens, idx, options, env) or remote(tokens, idx, options, env))
     md.add_render_rule("embed_open", lambda self, tokens, idx, options, env: embeds.card_open(tokens[idx].meta["embed"]))
     md.add_render_rule("embed_close", lambda self, tokens, idx, options, env: embeds.card_close(tokens[idx].meta["embed"]))
 
@@ -92,13 +94,12 @@ def _quote_end(tokens: list["Token"], at: int) -> int:
     return at
 
 
-def _render_image(self: Any, tokens: Sequence["Token"], idx: int, options: Any, env: Any) -> str:
+def _render_image(self: Any, tokens: Sequence["Token"], idx: int, options: Any, env: Any) -> str | None:
+    """A local image's pending marker; None for any other (the renderer's rule renders it)."""
     token = tokens[idx]
     src = str(token.attrGet("src") or "")
-    if src and not is_external(src) and not src.startswith("#"):
-        title = token.attrGet("title")
-        return markup.pending(src, self.renderInlineAsText(token.children or [], options, env),
-                              None if title is None else str(title))
-    token.attrSet("loading", "lazy")
-    token.attrSet("decoding", "async")
-    return str(self.image(tokens, idx, options, env))
+    if not src or is_external(src) or src.startswith("#"):
+        return None
+    title = token.attrGet("title")
+    return markup.pending(src, self.renderInlineAsText(token.children or [], options, env),
+                          None if title is None else str(title))
