@@ -132,9 +132,8 @@ def configure(site: GeneratedSite, bucket: str, endpoint: str) -> None:
 
 def sitegen_column(site: GeneratedSite, client: Any, bucket: str, env: dict[str, str], runs: int) -> Column:
     column = Column()
-    timed([*SITEGEN, "build", "--source", str(site.folder)], env)
-    column.first.append(timed([*SITEGEN, "deploy", "--source", str(site.folder)], env))
-    column.files = count_objects(client, bucket)
+    first_publish(column, [*SITEGEN, "build", "--source", str(site.folder)],
+                  [*SITEGEN, "deploy", "--source", str(site.folder)], env, client, bucket)
     watch = subprocess.Popen([*SITEGEN, "deploy", "--watch", "--source", str(site.folder)], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
@@ -178,6 +177,20 @@ def _new(site: GeneratedSite, client: Any, bucket: str,
     return grown, wait_live(client, bucket, keys, changed_from(before, entry.id), saved)
 
 
+def first_publish(column: Column, build: list[str], push: list[str], env: dict[str, str], client: Any,
+                  bucket: str) -> Callable[[], None]:
+    """Build, time the first push of the whole site into the empty bucket, count what is
+    there; then the editor's step for every later change: build, then push."""
+    timed(build, env)
+    column.first.append(timed(push, env))
+    column.files = count_objects(client, bucket)
+
+    def publish() -> None:
+        timed(build, env)
+        timed(push, env)
+    return publish
+
+
 def sync_column(site: GeneratedSite, client: Any, bucket: str, endpoint: str, env: dict[str, str],
                 runs: int) -> Column:
     column = Column()
@@ -187,15 +200,7 @@ def sync_column(site: GeneratedSite, client: Any, bucket: str, endpoint: str, en
     output = site.folder / "output"
     sync = [aws, "s3", "sync", str(output), f"s3://{bucket}/", "--delete", "--endpoint-url", endpoint,
             "--exclude", ".sitegen-output", "--only-show-errors"]
-    build = [*SITEGEN, "build", "--source", str(site.folder)]
-    timed(build, env)
-    column.first.append(timed(sync, env))
-    column.files = count_objects(client, bucket)
-
-    def publish() -> None:
-        timed(build, env)
-        timed(sync, env)
-
+    publish = first_publish(column, [*SITEGEN, "build", "--source", str(site.folder)], sync, env, client, bucket)
     for n in range(runs):
         column.edit.append(_edit(site, client, bucket, n, publish))
         site, seconds = _new(site, client, bucket, publish)
@@ -217,13 +222,7 @@ def hugo_column(site: GeneratedSite, client: Any, bucket: str, endpoint: str, en
                       f'URL = "s3://{bucket}?endpoint={endpoint}&region=us-east-1&use_path_style=true"\n', "utf-8")
     build, deploy = [binary, "--quiet", "--source", str(folder)], [binary, "deploy", "--source", str(folder)]
     column = Column()
-    timed(build, env)
-    column.first.append(timed(deploy, env))
-    column.files = count_objects(client, bucket)
-
-    def publish() -> None:
-        timed(build, env)
-        timed(deploy, env)
+    publish = first_publish(column, build, deploy, env, client, bucket)
 
     def save_and_wait(entry: Any) -> float:
         key = others.hugo_page(Path(""), entry).as_posix()

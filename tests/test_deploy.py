@@ -371,10 +371,24 @@ def test_a_missing_bucket_bad_and_absent_credentials_are_one_clear_line(tmp_path
     assert s3.objects(bucket, "site/") == {}
 
 
+def test_an_unknown_aws_profile_is_one_clear_line(tmp_path, s3, monkeypatch):
+    bucket = s3.new_bucket()
+    site = _site(tmp_path, s3, bucket)
+    build_ok(site)
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    result = _deploy(site)
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: cannot publish to s3://{bucket}/site/ at {s3.endpoint}: "
+                             "The config profile (no-such-profile) could not be found\n")
+    monkeypatch.delenv("AWS_PROFILE")
+    assert s3.objects(bucket, "site/") == {}
+
+
 @pytest.mark.parametrize("deploy, message", [
     ("deploy:\n  target: s3://news/\n  max_delete: 3\n", "unknown key 'deploy.max_delete'; did you mean 'max_deletes'?"),
     ("deploy:\n  target: https://b/\n", "deploy.target: must look like s3://BUCKET/ or s3://BUCKET/PREFIX/"),
     ("deploy:\n  target: s3://news/\n  cache_control:\n    '*.html': 5\n", "deploy.cache_control: the rule for"),
+    ("deploy:\n  target: s3://news/\n  region: eu west 1\n", "deploy.region: must be a region name such as "),
 ])
 def test_deploy_settings_are_checked_like_every_other(tmp_path, deploy, message):
     site = make_site(tmp_path, "title: T\nbase_url: https://example.org/\n" + deploy)
@@ -425,6 +439,38 @@ def test_deploy_watch_publishes_each_save_in_one_line(tmp_path, s3):
     finally:
         session.stop()
     # The session leaves the build's record: a plain deploy finds nothing left to do.
+    assert _deploy_ok(site).stderr.startswith("Nothing to publish")
+
+
+def test_deploy_watch_reads_the_deploy_record_once(tmp_path, s3, monkeypatch):
+    """The record a watch's publish saved is the one the next publish compares with: kept
+    in the session's memory, not read back from disk."""
+    from sitegen.build.pipeline import default_options
+    from sitegen.deploy.plan import DeployRecord
+    from sitegen.deploy.run import DeployOptions
+    from sitegen.deploy.watch import DeployWatch
+
+    loads: list[Path] = []
+    real = DeployRecord.load.__func__  # type: ignore[attr-defined]
+    monkeypatch.setattr(DeployRecord, "load", classmethod(lambda cls, path, target: loads.append(path)
+                                                          or real(cls, path, target)))
+    bucket = s3.new_bucket()
+    site = _site(tmp_path, s3, bucket)
+    lines: list[str] = []
+    session = DeployWatch(DeployOptions(default_options(site)), say=lines.append).start()
+    try:
+        for n, text in enumerate(("Result 2 is in, corrected.", "Result 2 is in, corrected again.")):
+            start = s3.log.mark()
+            _edit(site, 2, text)
+            deadline = time.monotonic() + 30
+            while len(lines) < 3 + n and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert " published " in lines[2 + n], lines
+            sent = [key for _, key in _writes(s3, start, bucket)]
+            assert "night/entries/e2/index.html" in sent and "night/entries/e1/index.html" not in sent
+    finally:
+        session.stop()
+    assert len(loads) == 1
     assert _deploy_ok(site).stderr.startswith("Nothing to publish")
 
 
@@ -506,7 +552,8 @@ def test_default_cache_control_by_kind(key, poll, expected):
     ("media/a-0123456789ab-640.webp", 0), ("assets/sitegen.0123456789.js", 0), ("l/entries/e/index.html", 1),
     ("l/page/2/index.html", 2), ("l/topics/t/index.html", 3), ("l/topics/t/page/2/index.html", 3),
     ("l/topics/page/index.html", 3), ("l/index.html", 4), ("l/feed.xml", 4), ("index.html", 4),
-    ("sitemap.xml", 4), ("l/updates.json", 5),
+    ("sitemap.xml", 4), ("l/updates.json", 5), ("l/entries/topics/index.html", 1), ("l/topics/t/feed.json", 4),
+    ("l/key-events/atom.xml", 4), ("static/data.json", 0),
 ])
 def test_upload_stages(key, expected):
     assert stage(key) == expected

@@ -15,6 +15,7 @@ from sitegen.core.schema import Invalid, at_least, choice, spec
 
 ADDRESSING_STYLES = ("auto", "path", "virtual")
 BUCKET = re.compile(r"[a-z0-9][a-z0-9.\-_]{1,61}[a-z0-9]")
+REGION = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?")  # what botocore accepts
 
 
 def check_target(value: str) -> str:
@@ -37,6 +38,12 @@ def check_endpoint(value: str) -> str:
     return value.rstrip("/")
 
 
+def check_region(value: str) -> str:
+    if not REGION.fullmatch(value):
+        raise Invalid(f"must be a region name such as eu-west-1 (or `auto` for Cloudflare R2), not {value!r}")
+    return value
+
+
 def check_cache_rules(value: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     """Pattern -> Cache-Control value, in the order written (the first match wins)."""
     rules = []
@@ -55,7 +62,7 @@ class DeployConfig:
     target: str = spec(check=check_target, doc="s3://BUCKET/PREFIX/")
     endpoint_url: str | None = spec(None, check=check_endpoint,
                                     doc="an S3-compatible service's address (R2, B2, MinIO); none for AWS")
-    region: str | None = spec(None, doc="e.g. eu-west-1; `auto` for Cloudflare R2")
+    region: str | None = spec(None, check=check_region, doc="e.g. eu-west-1; `auto` for Cloudflare R2")
     addressing_style: str = spec("auto", check=choice(*ADDRESSING_STYLES), doc="`path` for MinIO and most servers")
     max_deletes: int = spec(256, check=at_least(0), doc="more deletions than this is an error unless --force")
     cache_control: Any = spec(None, check=check_cache_rules,

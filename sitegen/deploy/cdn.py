@@ -37,18 +37,18 @@ class CloudFront:
 
     def __init__(self, distribution_id: str) -> None:
         self.distribution_id = distribution_id
-        self.client: Any = boto3.session.Session().client("cloudfront", config=Config(retries=RETRIES))
 
     def purge(self, paths: list[str]) -> None:
-        for start in range(0, len(paths), CLOUDFRONT_BATCH):
-            batch = paths[start:start + CLOUDFRONT_BATCH]
-            try:
-                self.client.create_invalidation(DistributionId=self.distribution_id, InvalidationBatch={
+        try:  # (the client too: it is made after the upload, and boto3 may refuse the AWS profile)
+            client: Any = boto3.session.Session().client("cloudfront", config=Config(retries=RETRIES))
+            for start in range(0, len(paths), CLOUDFRONT_BATCH):
+                batch = paths[start:start + CLOUDFRONT_BATCH]
+                client.create_invalidation(DistributionId=self.distribution_id, InvalidationBatch={
                     "Paths": {"Quantity": len(batch), "Items": batch},
                     "CallerReference": f"sitegen-{time.time_ns()}-{start}"})
-            except (BotoCoreError, ClientError) as exc:
-                raise DeployError(f"published, but the CloudFront invalidation at {self.distribution_id} "
-                                  f"failed: {exc}; readers get the new pages once their cache expires") from None
+        except (BotoCoreError, ClientError) as exc:
+            raise DeployError(f"published, but the CloudFront invalidation at {self.distribution_id} "
+                              f"failed: {exc}; readers get the new pages once their cache expires") from None
 
 
 def page_paths(keys: Iterable[str], base_url: str) -> list[str]:

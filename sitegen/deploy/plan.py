@@ -20,14 +20,15 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from sitegen.deploy.headers import MANIFEST_NAME, CachePolicy, Headers, immutable
+from sitegen.deploy.headers import CachePolicy, Headers, immutable
+from sitegen.output.publish import rank
 
 log = logging.getLogger("sitegen")
 STAGES = ("media and assets", "entry pages", "older pages", "topic pages", "front pages and feeds",
           "live updates")
-PAGE_NAMES = (".html", ".htm")
+STAGE_OF_RANK = (0, 1, 2, 3, 4, 4, 5)  # output.publish.rank -> STAGES
 # A content-hashed file no longer built (last version's stylesheet, a replaced photo) stays
 # this long: a page still cached at a CDN or in a browser (60 s + 60 s stale by default)
 # may still ask for it. The record marks it RETIRED with the time; a later deploy deletes it.
@@ -36,20 +37,9 @@ RETIRED = "retired:"
 
 
 def stage(key: str) -> int:
-    """The upload stage of an output path (an index into STAGES)."""
-    path = PurePosixPath(key)
-    parts = path.parts
-    if path.name == MANIFEST_NAME:
-        return 5
-    if not path.name.endswith(PAGE_NAMES) and path.suffix not in (".xml", ".json"):
-        return 0
-    if "entries" in parts[1:-1]:
-        return 1
-    if "topics" in parts[1:-1]:
-        return 3
-    if "page" in parts[1:-1]:
-        return 2
-    return 4
+    """The upload stage of an output path (an index into STAGES): the build's order of
+    publication (output/publish.py), front pages and feeds sent together."""
+    return STAGE_OF_RANK[rank(key)]
 
 
 @dataclass(frozen=True)

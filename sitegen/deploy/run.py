@@ -3,11 +3,11 @@ then publishing and the CDN purge."""
 
 from __future__ import annotations
 
-import json
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from sitegen.build.pipeline import CACHE_DIR, BuildOptions, build, manifest_path, settled_output
 from sitegen.config.deploy_config import DeployConfig
@@ -19,9 +19,10 @@ from sitegen.deploy.plan import DeployRecord, Plan, plan_from_listing, plan_from
 from sitegen.deploy.publish import publish
 from sitegen.deploy.storage import Bucket, DeployError
 from sitegen.incremental.cache import Cache
-from sitegen.output.writer import OUTPUT_RECORDS, intact_files, remembered_records
+from sitegen.output.writer import OUTPUT_RECORDS, intact_records, remembered_records
 
 Progress = Callable[[str, int, int], None]
+DEPLOY_RECORDS = "deploy records"  # the session memo's partition for `deploy_record`
 
 
 @dataclass(frozen=True)
@@ -79,15 +80,29 @@ def _deploy_settled(options: DeployOptions, config: SiteConfig, target: DeployCo
     built = built_files(options.build, cache)
     policy = CachePolicy(config.live.poll_seconds, target.cache_rules)
     folder = options.build.cache_dir or options.build.source / CACHE_DIR
-    record = DeployRecord.load(record_path(folder, target.target, target.endpoint_url, options.build.output),
-                               target.target)
+    path = record_path(folder, target.target, target.endpoint_url, options.build.output)
     own = bucket is None
     bucket = bucket or Bucket(target)
     try:
-        return _deploy(options, config, target, built, record, policy, bucket, progress, started)
+        with deploy_record(path, target.target, cache, keep=not options.dry_run) as record:
+            return _deploy(options, config, target, built, record, policy, bucket, progress, started)
     finally:
         if own:
             bucket.close()
+
+
+@contextmanager
+def deploy_record(path: Path, target: str, cache: Cache | None, keep: bool) -> Iterator[DeployRecord]:
+    """The deploy record, read from disk; with a long-lived cache (`deploy --watch`) once
+    per session: after a deploy that ended well, the record in memory is what it saved
+    (or more, had the save failed). One that ended in an error is read again next time."""
+    memory = cache.memo.partition(DEPLOY_RECORDS) if cache is not None and cache.keep_in_memory else None
+    record = memory.pop(str(path)) if memory is not None else None
+    record = record or DeployRecord.load(path, target)
+    yield record
+    if memory is not None and keep:
+        record.known = True  # (it describes the bucket now, whether it came from the disk or a listing)
+        memory[str(path)] = record
 
 
 def _deploy(options: DeployOptions, config: SiteConfig, target: DeployConfig, built: dict[str, str],
@@ -131,10 +146,10 @@ def built_files(options: BuildOptions, cache: Cache | None = None) -> dict[str, 
     if remembered is not None:
         return {rel: record.digest for rel, record in remembered.items()}
     manifest = manifest_path(options)
-    if manifest is None or not manifest.is_file() or not intact_files(options.output, manifest):
+    files = None if manifest is None else intact_records(options.output, manifest)
+    if files is None:
         raise DeployError(f"{options.output} is not as a successful `sitegen build` left it (no build yet, "
                           "a failed one, or files changed since): run `sitegen build`, or deploy with --build")
-    files = json.loads(manifest.read_text("utf-8"))["files"]
     return {rel: values[0] for rel, values in files.items()}
 
 

@@ -41,12 +41,12 @@ class Bucket:
         self.checked = False
         self.executor: ThreadPoolExecutor | None = None
         self.where = config.target + (f" at {config.endpoint_url}" if config.endpoint_url else "")
-        session = boto3.session.Session()
-        self.client: Any = session.client(
-            "s3", endpoint_url=config.endpoint_url, region_name=config.region,
-            config=Config(retries=RETRIES, max_pool_connections=max(10, config.workers),
-                          s3={"addressing_style": config.addressing_style},
-                          connect_timeout=10, read_timeout=60))
+        with self.errors():  # (boto3 reads the AWS profile here: AWS_PROFILE may name none)
+            self.client: Any = boto3.session.Session().client(
+                "s3", endpoint_url=config.endpoint_url, region_name=config.region,
+                config=Config(retries=RETRIES, max_pool_connections=max(10, config.workers),
+                              s3={"addressing_style": config.addressing_style},
+                              connect_timeout=10, read_timeout=60))
 
     def pool(self) -> ThreadPoolExecutor:
         """The upload threads, made once per client (`deploy --watch` keeps both)."""

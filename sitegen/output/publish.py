@@ -16,9 +16,10 @@ module touches OUT. Then, one of two ways:
 - **Changes** (later builds): only the changed files are staged; they are moved
   in, in an order that keeps every link working: first the files that are new
   (nothing published links to them yet), then the replaced ones; each of the two
-  in the order media and assets, entry pages, older pages, topic and front pages,
-  feeds; `updates.json` files last of all (they name entries whose pages must be
-  there); deletions after everything.
+  in the order media and assets, entry pages, older pages, topic pages, front
+  pages, feeds (`rank`; `sitegen deploy` uploads in the same order); `updates.json`
+  files last of all (they name entries whose pages must be there); deletions after
+  everything.
 
 Either way a journal (`.OUT.journal`) is written before the first move and
 removed after the last step. A build killed in between leaves it, and the next
@@ -88,27 +89,31 @@ def old_path(output: Path) -> Path:
     return output.parent / f".{output.name}.old-{os.getpid()}"
 
 
+PAGES = (".html", ".htm")
+# The kinds of output file, in the order they are published (`sitegen deploy` groups them
+# into its upload stages, deploy/plan.py): what a file links to goes before it.
+ASSETS, ENTRY_PAGES, OLDER_PAGES, TOPIC_PAGES, FRONT_PAGES, FEED_FILES, LIVE_UPDATES = range(7)
+PAGE_KINDS = {"entries": ENTRY_PAGES, "page": OLDER_PAGES, "topics": TOPIC_PAGES}  # L/KIND/... (core/urls.py)
+
+
 def rank(rel: str) -> int:
-    """A file's place in the order of publication (see the module doc)."""
+    """A file's place in the order of publication: one of the kinds above."""
     name = rel.rpartition("/")[2]
     if name == "updates.json":
-        return 6
+        return LIVE_UPDATES
     if name in FEEDS:
-        return 5
-    if not name.endswith(".html"):
-        return 1  # media, assets, static files
-    if "/entries/" in rel:
-        return 2
-    if "/page/" in rel:
-        return 3
-    return 4
+        return FEED_FILES
+    if not name.endswith(PAGES):
+        return ASSETS  # media, assets, static files
+    parts = rel.split("/", 2)
+    return PAGE_KINDS.get(parts[1], FRONT_PAGES) if len(parts) == 3 else FRONT_PAGES
 
 
 def ordered(rels: Iterable[str], output: Path) -> list[str]:
     """New files first, then replaced ones, each by rank; `updates.json` last of all."""
     def key(rel: str) -> tuple[bool, bool, int, str]:
-        last = rank(rel) == 6
-        return last, os.path.lexists(os.path.join(output, rel)), rank(rel), rel
+        kind = rank(rel)
+        return kind == LIVE_UPDATES, os.path.lexists(os.path.join(output, rel)), kind, rel
     return sorted(rels, key=key)
 
 

@@ -16,7 +16,7 @@ import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from sitegen.output.claims import GroupClaims, claim_into
 from sitegen.output.publish import (MARKER, Journal, PartlyPublished, journal_path, ordered, publish_changes,
@@ -56,17 +56,23 @@ def _digest(data: bytes) -> str:
 def intact_files(output: Path, manifest: Path) -> bool:
     """Whether the output holds exactly what the manifest's build wrote there: each
     file with the size and mtime it had (a file deleted or edited since means no)."""
+    return intact_records(output, manifest) is not None
+
+
+def intact_records(output: Path, manifest: Path) -> dict[str, list[Any]] | None:
+    """The manifest's records (path -> [digest, size, mtime_ns, ...]) when the output
+    is intact (`intact_files`), else None: the manifest read once."""
     if not (output / MARKER).is_file():
-        return False
+        return None
     try:
         files = json.loads(manifest.read_text("utf-8"))["files"]
         for rel, (_, size, mtime_ns, *_) in files.items():
             stat = os.stat(os.path.join(output, rel))
             if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
-                return False
+                return None
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return False
-    return True
+        return None
+    return files  # type: ignore[no-any-return]
 
 
 OUTPUT_RECORDS = "output records"  # the session memo's partition for `remembered`
