@@ -33,16 +33,25 @@ def init_site(directory: Path, language: str = "en") -> list[Path]:
     checked BCP 47 tag) is the site's, and its titles and descriptions are written in it."""
     files = [p for p in sorted(SCAFFOLD.rglob("*")) if p.is_file()]
     targets = [directory / p.relative_to(SCAFFOLD) for p in files]
-    existing = [t for t in targets if t.exists()]
-    if existing:
-        raise SitegenError([Problem(t, None, "already exists; `sitegen init` never overwrites files")
-                            for t in existing])
+    problems = [Problem(t, None, "already exists; `sitegen init` never overwrites files")
+                for t in targets if t.exists()]
+    problems += [Problem(f, None, "is a file where `sitegen init` needs a folder: rename or remove it")
+                 for f in dict.fromkeys(_file_in_the_way(t) for t in targets) if f is not None]
+    raise_all(problems, SitegenError)
     for source, target in zip(files, targets):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        except OSError as exc:  # a read-only or full disk
+            raise SitegenError(Problem(target, None, f"cannot write: {exc.strerror}")) from None
     if language != "en":
         _localise(directory, bundled().lang(language).t, language)
     return targets
+
+
+def _file_in_the_way(target: Path) -> Path | None:
+    """A file standing where one of `target`'s folders must be (`content` saved as a file)."""
+    return next((p for p in target.parents if p.exists() and not p.is_dir()), None)
 
 
 def _localise(directory: Path, t: Messages, language: str) -> None:

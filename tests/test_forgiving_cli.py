@@ -52,3 +52,13 @@ def test_verbose_is_accepted_before_and_after_the_subcommand(tmp_path, args):
     assert result.exit_code == 0, result.stderr
     assert logging.getLogger("sitegen").level == logging.DEBUG
     build_ok(site)
+
+
+@pytest.mark.parametrize("blocker", ["site", "site/content/my-liveblog"])
+def test_init_where_a_file_stands_for_a_folder_says_so(tmp_path, blocker):
+    (tmp_path / blocker).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / blocker).write_text("not a folder")
+    result = run_cli("init", str(tmp_path / "site" / "new" if blocker == "site" else tmp_path / "site"))
+    assert result.exit_code == 1 and result.exception is None, result.stderr
+    assert result.stderr.startswith(f"{tmp_path / blocker}: is a file where `sitegen init` needs a folder")
+    assert (tmp_path / blocker).read_text() == "not a folder"

@@ -125,3 +125,9 @@ def test_deep_nesting_in_a_yaml_list_names_its_line(site):
     body = "".join("    " + "  " * i + f"- level {i}\n" for i in range(12))
     path.write_text(f"- id: l\n  time: 2025-03-22T10:00\n  body: |\n{body}", "utf-8")
     _refused(site, f"{path}:{4 + 9}: ", "nested too deep")
+
+
+@pytest.mark.parametrize("rel", ["content/war/pipe.md", "content/war/more.yaml"])
+def test_a_named_pipe_among_entries_is_an_error_not_a_hang(site, rel):
+    os.mkfifo(site / rel)  # reading it would wait forever for a writer
+    _refused(site, f"{site / rel}: ", "not a regular file", "remove it")

@@ -7,6 +7,7 @@ errors with a did-you-mean; user data belongs under `extra:`.
 from __future__ import annotations
 
 import errno
+import stat
 from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -256,7 +257,11 @@ def read_text(path: Path) -> str:
     mark, its line endings (Windows CRLF, old Mac CR, or a mix) as LF. Every reader
     of sources (and so every cache keyed by their text) sees what an LF twin gives."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):  # (a folder: read_bytes says so)
+            raise ContentError.at(path, None, "cannot read: not a regular file (a named pipe, socket or "
+                                              "device, which would hang the build): remove it")
+        size = info.st_size
         if size > MAX_SOURCE_BYTES:
             raise ContentError.at(path, None, f"file is {size} bytes; the limit is {MAX_SOURCE_BYTES}")
         raw = path.read_bytes()
