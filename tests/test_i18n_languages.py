@@ -42,15 +42,23 @@ topics:
 """
 
 
+# Embed cards (their button, link and frame title are interface texts too): a post with
+# an author, one without (Instagram), a video (TikTok) and a player (YouTube).
+EMBED_THREE = "Qwzx three.\n\nhttps://x.com/qwzxdesk/status/1901234567890123456\n\n> Qwzx qtd"
+EMBED_FIVE = ("Qwzx five.\n\nhttps://www.instagram.com/p/C1a2B3c4D5e/\n\n"
+              "https://www.tiktok.com/@qwzxdesk/video/7301234567890123456\n\n"
+              "https://www.youtube.com/watch?v=dQw4w9WgXcQ")
+
+
 def _site(tmp_path: Path, language: str) -> Path:
     entries = {
         "e1.md": entry_md("2025-03-24T09:05", "Qwzx one.", title="Qwzx A", topics="[alfa]", pinned="true"),
         "e2.md": entry_md("2025-03-24T10:40", "Qwzx two.", title="Qwzx B", key_event="true", author="Qwzx Wrtr",
                           source="{name: Qwzx Src, url: 'https://example.net/'}"),
-        "e3.md": entry_md("2025-03-24T11:15", "Qwzx three.", topics="[alfa, bravo]", updated="2025-03-24T12:00",
+        "e3.md": entry_md("2025-03-24T11:15", EMBED_THREE, topics="[alfa, bravo]", updated="2025-03-24T12:00",
                           correction="Qwzx fixed."),
         "e4.md": entry_md("2025-03-24T13:30", "Qwzx four.", title="Qwzx D", key_event="true"),
-        "e5.md": entry_md("2025-03-24T23:45", "Qwzx five.", title="Qwzx E", topics="[bravo]"),
+        "e5.md": entry_md("2025-03-24T23:45", EMBED_FIVE, title="Qwzx E", topics="[bravo]"),
     }
     return make_site(tmp_path, config=CONFIG.format(language=language),
                      liveblogs={"live": {"liveblog.yaml": LIVEBLOG, **entries}},
@@ -64,13 +72,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def _shown_text(path: Path) -> str:
     """What a reader meets: the text of the body (no scripts), labels read out by screen
-    readers and tooltips, and the texts sitegen.js will show (the page's JSON block)."""
+    readers and tooltips (an embed's frame title among them), and the texts sitegen.js
+    will show (the page's JSON block)."""
     page = html_page(path)
     texts = json.loads(page.xpath("string(//script[@id='sitegen-texts'])"))
     for node in page.xpath("//script | //style"):
         node.drop_tree()
     body = page.find("body")
-    attributes = body.xpath("//@aria-label | //@title | //@alt")
+    attributes = body.xpath("//@aria-label | //@title | //@alt | //@data-embed-title")
     shown = [body.text_content(), *attributes, *texts["texts"].values()]
     shown += [form for plural in texts["plurals"].values() for form in plural["forms"].values()]
     return " ".join(" ".join(shown).split())
@@ -94,7 +103,7 @@ def test_no_english_interface_text_remains(built: dict[str, Path], language: str
     for name in PAGES:
         shown = _shown_text(built[language] / name)
         left = [(key, piece) for key, text in ENGLISH.items() for piece in _fragments(text)
-                if piece in shown and piece not in json.dumps(own[key], ensure_ascii=False)]
+                if piece in shown and piece.lower() not in json.dumps(own[key], ensure_ascii=False).lower()]
         assert left == [], f"{language} {name}: English left: {left}"
 
 
@@ -194,3 +203,28 @@ def test_user_text_is_isolated_on_a_right_to_left_page(built: dict[str, Path]) -
     byline = article(page, "e2").xpath(".//span[@class='entry__author']/bdi")
     assert [b.text for b in byline] == ["Qwzx Wrtr"]
     assert article(page, "e2").xpath("string(.//h3[@dir='auto'])") == "Qwzx B"
+
+
+@pytest.mark.parametrize("language", SHIPPED)
+def test_embed_cards_speak_the_language(built: dict[str, Path], language: str) -> None:
+    """The card's link, its button and the frame's title: the catalog's words, with the
+    provider's name (and the author's handle) put in."""
+    own = yaml.safe_load((BUNDLED / f"{language}.yaml").read_text("utf-8"))
+
+    def words(entry: Path, entry_id: str) -> list[tuple[str, str, str | None]]:
+        cards = article(html_page(entry), entry_id).xpath(".//figure[contains(@class, 'embed')]")
+        return [(c.xpath("string(.//a[@class='embed__link'])"), c.xpath("string(.//button[@class='embed__show'])"),
+                 c.get("data-embed-title")) for c in cards]
+
+    def said(key: str, **values: str) -> str:
+        return re.sub(r"\{(\w+)\}", lambda m: values[m[1]], own[key])
+
+    assert words(built[language] / "live/index.html", "e5") == [
+        (said("embed_open_post", provider="Instagram"), own["embed_show"], said("embed_title", provider="Instagram")),
+        (said("embed_open_video", provider="TikTok"), own["embed_show"],
+         said("embed_title_by", provider="TikTok", author="@qwzxdesk")),
+        (said("embed_watch", provider="YouTube"), own["embed_show"], said("embed_title", provider="YouTube")),
+    ]
+    assert words(built[language] / "live/entries/e3/index.html", "e3") == [
+        (said("embed_open_post", provider="X"), own["embed_show"],
+         said("embed_title_by", provider="X", author="@qwzxdesk"))]

@@ -8,6 +8,10 @@ the post" (or the site chose `load` for the provider) does sitegen.js put the
 provider's official embed in an iframe; its address is built here from the
 parts of the link that were recognised (ids, handles), never from the link as
 written, and only for hosts on the allow-list below. Anything else stays a link.
+
+The card's words ("Show the post", "Open the post on X", the frame's title) are
+catalog keys left as label markers (markup.label): the loader fills them in the
+liveblog's language, which the Markdown stage does not know.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from html import escape
 from urllib.parse import parse_qs, quote, urlsplit
 
 from sitegen.config.media_config import EmbedsConfig
+from sitegen.media.markup import label
 
 # A paragraph that is only a URL, or only a [text](URL) link, on one line; the same
 # test decides which bodies the fast Markdown engine must leave to markdown-it-py.
@@ -94,28 +99,28 @@ class Provider:
     key: str  # its setting under media.embeds
     name: str  # what readers see
     hosts: frozenset[str]  # the hosts its links are on (exactly: no look-alikes)
-    action: str  # the link's words
+    action: str  # the catalog key of the link's words ("Open the post on {provider}")
     frame_host: str  # the one host its embeds load from ("": the post's own, for Mastodon)
     recognise: Callable[[str, str, dict[str, list[str]]], Recognised | None]
 
 
 PROVIDERS = {p.key: p for p in (
     Provider("x", "X", frozenset({"x.com", "www.x.com", "twitter.com", "www.twitter.com", "mobile.twitter.com",
-                                  "mobile.x.com"}), "Open the post on X", "platform.twitter.com", _x),
-    Provider("telegram", "Telegram", frozenset({"t.me", "telegram.me"}), "Open the post on Telegram", "t.me",
+                                  "mobile.x.com"}), "embed_open_post", "platform.twitter.com", _x),
+    Provider("telegram", "Telegram", frozenset({"t.me", "telegram.me"}), "embed_open_post", "t.me",
              _telegram),
-    Provider("bluesky", "Bluesky", frozenset({"bsky.app"}), "Open the post on Bluesky", "embed.bsky.app",
+    Provider("bluesky", "Bluesky", frozenset({"bsky.app"}), "embed_open_post", "embed.bsky.app",
              _bluesky),
-    Provider("mastodon", "Mastodon", frozenset(), "Open the post on Mastodon", "", _mastodon),  # hosts: media.embeds
+    Provider("mastodon", "Mastodon", frozenset(), "embed_open_post", "", _mastodon),  # hosts: media.embeds
     Provider("instagram", "Instagram", frozenset({"instagram.com", "www.instagram.com"}),
-             "Open the post on Instagram", "www.instagram.com", _instagram),
+             "embed_open_post", "www.instagram.com", _instagram),
     Provider("tiktok", "TikTok", frozenset({"tiktok.com", "www.tiktok.com", "m.tiktok.com"}),
-             "Open the video on TikTok", "www.tiktok.com", _tiktok),
+             "embed_open_video", "www.tiktok.com", _tiktok),
     Provider("facebook", "Facebook", frozenset({"facebook.com", "www.facebook.com", "m.facebook.com"}),
-             "Open the post on Facebook", "www.facebook.com", _facebook),
+             "embed_open_post", "www.facebook.com", _facebook),
     Provider("youtube", "YouTube", frozenset({"youtube.com", "www.youtube.com", "m.youtube.com", "youtu.be"}),
-             "Watch on YouTube", "www.youtube-nocookie.com", _youtube),
-    Provider("vimeo", "Vimeo", frozenset({"vimeo.com", "www.vimeo.com", "player.vimeo.com"}), "Watch on Vimeo",
+             "embed_watch", "www.youtube-nocookie.com", _youtube),
+    Provider("vimeo", "Vimeo", frozenset({"vimeo.com", "www.vimeo.com", "player.vimeo.com"}), "embed_watch",
              "player.vimeo.com", _vimeo),
 )}
 # The allow-list: every fixed host an embed's iframe loads from (a frame's address is only
@@ -179,8 +184,9 @@ def card_open(embed: Embed) -> str:
     provider = PROVIDERS[embed.provider]
     attrs = f' data-embed="{embed.mode}"'
     if embed.mode != "link":
-        title = f"{provider.name} post by {embed.author}" if embed.author else f"{provider.name} post"
-        attrs += f' data-embed-src="{escape(embed.frame)}" data-embed-title="{escape(title)}"'
+        title = (label("embed_title_by", provider=provider.name, author=embed.author) if embed.author
+                 else label("embed_title", provider=provider.name))
+        attrs += f' data-embed-src="{escape(embed.frame)}" data-embed-title="{title}"'
     return f'<figure class="embed embed--{embed.provider}"{attrs}>\n'
 
 
@@ -188,8 +194,9 @@ def card_close(embed: Embed) -> str:
     """The card's caption: provider, author, the link, and the (hidden until JS) button."""
     provider = PROVIDERS[embed.provider]
     author = f' <span class="embed__author">{escape(embed.author)}</span>' if embed.author else ""
-    button = ('<button type="button" class="embed__show" hidden>Show the post</button>'
+    button = (f'<button type="button" class="embed__show" hidden>{label("embed_show")}</button>'
               if embed.mode != "link" else "")
+    action = label(provider.action, provider=provider.name)
     return (f'<figcaption class="embed__caption"><span class="embed__provider">{provider.name}</span>{author} '
-            f'<a class="embed__link" href="{escape(embed.url)}" rel="noopener nofollow">{provider.action}</a>'
+            f'<a class="embed__link" href="{escape(embed.url)}" rel="noopener nofollow">{action}</a>'
             f'{button}</figcaption>\n</figure>\n')

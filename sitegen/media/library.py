@@ -8,7 +8,9 @@ each one's size and times and finds everything known. Misses are processed by
 forked workers on every core (a cold build of a photo-heavy liveblog).
 
 `resolve` then gives each entry its `Picture` and replaces its body's pending
-markers by the final markup (markup.py); an entry without media is kept as it is.
+markers by the final markup (markup.py), and its label markers (an embed card's
+words) by the texts of the liveblog's language; an entry without either is kept
+as it is.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sitegen.config.media_config import MediaConfig
 from sitegen.core import forking
 from sitegen.core.memo import Partition
 from sitegen.core.errors import ContentError, Problem, raise_all
+from sitegen.i18n.messages import Messages
 from sitegen.media import markup
 from sitegen.media.images import VIDEO_TYPES, ImageSettings, MediaProblem, extension, is_publishable, process
 from sitegen.model.pictures import Picture, Variant, media_route
@@ -76,12 +79,12 @@ class MediaLibrary:
 
     # -- Entries -------------------------------------------------------------
 
-    def resolve(self, entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
-        """The entries with their pictures and final body markup; problems with any image
-        are reported together, each at its entry."""
+    def resolve(self, entries: tuple[Entry, ...], t: Messages) -> tuple[Entry, ...]:
+        """The entries with their pictures and final body markup, its words in the language
+        of `t` (the liveblog's texts); problems with any image are reported together, each
+        at its entry."""
         _warn_missing_alt(entries)
-        wanted = [e for e in entries if _local(e.image) or markup.PENDING in e.body_html
-                  or markup.PENDING in (e.correction_html or "")]
+        wanted = [e for e in entries if _local(e.image) or _marked(e.body_html) or _marked(e.correction_html)]
         if not wanted:
             return entries
         needs: dict[str, list[Entry]] = {}
@@ -92,7 +95,7 @@ class MediaLibrary:
         done: dict[int, Entry] = {}
         for entry in wanted:
             try:
-                done[id(entry)] = self._resolved(entry, pictures)
+                done[id(entry)] = self._resolved(entry, pictures, t)
             except MediaProblem as exc:
                 problems.append(_at(entry, str(exc)))
         raise_all(problems, ContentError)
@@ -132,15 +135,16 @@ class MediaLibrary:
         stem = video.rsplit(".", 1)[0]
         return next((f"{stem}.{ext}" for ext in POSTER_EXTENSIONS if (self.static / f"{stem}.{ext}").is_file()), None)
 
-    def _resolved(self, entry: Entry, pictures: dict[str, Picture]) -> Entry:
+    def _resolved(self, entry: Entry, pictures: dict[str, Picture], t: Messages) -> Entry:
         picture = pictures.get(entry.image.lstrip("/")) if entry.image and _local(entry.image) else None
         used = tuple(pictures.get(rel) for rel in self._sources(entry))
-        key = ("media-entry", entry.digest, entry.origin, picture, used)
+        key = ("media-entry", entry.digest, entry.origin, picture, used, repr(t))  # (t: language and texts)
         known = self.memo.get(key)
         if isinstance(known, Entry):
             return known
         def final(html: str) -> str:
-            return markup.replace_pending(html, lambda src, alt, title: self._body_media(src, alt, title, pictures))
+            html = markup.replace_pending(html, lambda src, alt, title: self._body_media(src, alt, title, pictures))
+            return markup.fill_labels(html, t.text)
 
         body = final(entry.body_html)
         correction = final(entry.correction_html) if entry.correction_html else entry.correction_html
@@ -162,9 +166,11 @@ class MediaLibrary:
             return markup.video_html(rel, VIDEO_TYPES[extension(rel)], alt, pictures.get(poster) if poster else None)
         return markup.picture_html(pictures[rel], alt, self.config.sizes, title)
 
-    def resolve_html(self, html: str, where: Path) -> str:
+    def resolve_html(self, html: str, where: Path, t: Messages) -> str:
         """Other Markdown than entries' (a liveblog's summary): its images processed (and
-        published with the entries'), problems reported at `where`."""
+        published with the entries'), its words in the language of `t`, problems
+        reported at `where`."""
+        html = markup.fill_labels(html, t.text)
         wanted = [(src, _static_path(src)) for src, _, _ in markup.pending_items(html)]
         if not wanted:
             return html
@@ -283,6 +289,11 @@ def _warn_missing_alt(entries: tuple[Entry, ...]) -> None:
             log.warning("%s:%s: entry %r: its image has no alt text; describe it with `alt:` "
                         "(or write `alt: \"\"` for a decorative image)", entry.origin.path,
                         entry.origin.line, entry.id)
+
+
+def _marked(html: str | None) -> bool:
+    """Whether a body holds markers to replace (pending media, labels)."""
+    return html is not None and (markup.PENDING in html or markup.LABEL in html)
 
 
 def _local(image: str | None) -> bool:

@@ -5,8 +5,15 @@ processed, so a local image leaves a *pending marker* there (`pending`), which
 `library.resolve` replaces with the final markup once the image's variants are
 known. That markup names files relative to the site root through `SITE_ROOT`,
 which each page (or feed) turns into its own way there (`urls.Links.site_html`).
-Neither marker character can come from a source: control characters are removed
-from every text read and markdown-it turns `&#2;`/`&#3;` into U+FFFD.
+
+Bodies are rendered (and cached) before their liveblog's language is known, so an
+interface text that media writes into one (an embed card's "Show the post") is a
+*label marker* there (`label`), which `fill_labels` replaces by the text in the
+liveblog's language (its `t`) when the liveblog is loaded; a cached body therefore
+never carries another language's words.
+
+No marker character can come from a source: control characters are removed
+from every text read and both Markdown engines turn `&#2;`/`&#3;`/`&#4;` into U+FFFD.
 """
 
 from __future__ import annotations
@@ -23,6 +30,9 @@ from sitegen.model.pictures import Picture, Variant, media_route as route
 PENDING = "\x03"
 _PENDING = re.compile(PENDING + "([^" + PENDING + "]*)" + PENDING)
 MarkupFor = Callable[[str, str, "str | None"], str]  # (src, alt, title) -> HTML
+LABEL = "\x04"
+_LABEL = re.compile(LABEL + "([^" + LABEL + "]*)" + LABEL)
+Texts = Callable[..., str]  # (key, **values) -> plain text: a liveblog's `t.text` (sitegen.i18n)
 
 
 def pending(src: str, alt: str, title: str | None) -> str:
@@ -43,6 +53,24 @@ def replace_pending(body_html: str, make: MarkupFor) -> str:
 def _decode(payload: str) -> tuple[str, str, str | None]:
     src, alt, title = json.loads(payload)
     return str(src), str(alt), None if title is None else str(title)
+
+
+def label(key: str, **values: str) -> str:
+    """The marker an interface text (a catalog key, placeholders' values) leaves in a body
+    until its liveblog's language is known."""
+    return LABEL + json.dumps([key, values], ensure_ascii=True, sort_keys=True) + LABEL
+
+
+def fill_labels(html: str, text: Texts) -> str:
+    """`html` with each label marker replaced by `text(key, **values)`, escaped for text
+    and attribute values alike (a label may be either, an iframe's title for one)."""
+    if LABEL not in html:
+        return html
+
+    def one(found: re.Match[str]) -> str:
+        key, values = json.loads(found[1])
+        return escape(text(str(key), **{str(k): str(v) for k, v in values.items()}))
+    return _LABEL.sub(one, html)
 
 
 def _url(variant: Variant) -> str:

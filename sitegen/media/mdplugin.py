@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from markdown_it.token import Token
 
 
-VERSION = "1"  # of the markup below: part of the Markdown fingerprint
+VERSION = "2"  # of the markup below (2: card labels as markers): part of the Markdown fingerprint
 
 
 class MediaMarkdown:

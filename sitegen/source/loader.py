@@ -99,17 +99,17 @@ def _load_liveblog(folder: Path, source: Path, config: SiteConfig,
         return None
     topics = _topics(fields.topics, data, meta_path, problems)
     zone = ZoneInfo(fields.timezone or config.timezone)
+    lang = translations.lang(fields.language or config.language, zone)
     entries = reader.entries(FolderPlan(folder, source, topics, zone, *rendering), problems)
     entries = clock.hold_back(slug, entries)
-    if not problems:
-        entries = media.resolve(entries)  # processed images, final body markup (sitegen.media)
+    if not problems:  # processed images, final body markup in the liveblog's language (sitegen.media)
+        entries = media.resolve(entries, lang.t)
     render_bodies = rendering[1]
     summary = render_bodies([(f"summary-{slug}", clean_text(fields.summary))])[0] if fields.summary else None
-    summary = media.resolve_html(summary, meta_path) if summary else None
+    summary = media.resolve_html(summary, meta_path, lang.t) if summary else None
     ends = aware(fields.ends, zone) if fields.ends else None
     made = Liveblog(slug, clean_text(fields.title), clean_text(fields.description),
-                    clock.status(slug, fields.status, ends), zone, topics, entries, SourceRef(meta_path, 1),
-                    translations.lang(fields.language or config.language, zone),
+                    clock.status(slug, fields.status, ends), zone, topics, entries, SourceRef(meta_path, 1), lang,
                     summary_html=summary or None,
                     summary_updated=aware(fields.summary_updated, zone) if fields.summary_updated else None,
                     ends=ends)
