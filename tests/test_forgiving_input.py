@@ -248,3 +248,12 @@ def test_numbers_are_kept_as_typed_where_text_goes(good, tmp_path):
     (site / A).write_text(HEAD + "title: 1.50\n---\nx\n", "utf-8")
     page = html_page(build_ok(site) / "war/index.html")
     assert "1.50" in page.xpath("//article[@id='entry-a']//h2//text() | //article[@id='entry-a']//h3//text()")
+
+
+def test_an_empty_comments_section_means_no_comment_provider(good, tmp_path):
+    """`comments:` with nothing under it (YAML reads null) is the default, not a crash."""
+    site = tmp_path / "site"
+    shutil.copytree(good, site, symlinks=True)
+    (site / "sitegen.yaml").write_text(CONFIG + "comments:\n", "utf-8")
+    page = html_page(build_ok(site) / "war/index.html")
+    assert page.xpath("//*[@id='comments']")

@@ -241,7 +241,7 @@ def load_authors(source: Path, data: Any, problems: list[Problem]) -> dict[str, 
 
 def _provider_problems(config: SiteConfig, path: Path, data: Any) -> list[Problem]:
     needed = _PROVIDER_KEYS.get(config.comments.provider, ())
-    line = data["comments"].line if "comments" in data else None
+    line = data.line_of("comments") if "comments" in data else None  # (`comments: ~` is no mapping)
     return [Problem(path, line, f"comments.{key} is required when comments.provider is "
                                 f"{config.comments.provider!r}")
             for key in needed if getattr(config.comments, key) is None]
