@@ -192,6 +192,29 @@ def test_a_bad_image_is_a_clean_error_naming_the_entry(tmp_path: Path, name: str
     assert snapshot(previous) == before  # the previous output untouched
 
 
+LONG = "x" * 300  # longer than any file name may be: the system refuses to look it up
+
+
+@pytest.mark.parametrize(("fields", "body", "words"), [
+    ({}, "![A roof](missing.jpg)", "'missing.jpg' not found in static/"),
+    ({}, f"![A roof]({LONG}.jpg)", "not found in static/"),
+    ({}, f"![A roof]({LONG}.mp4)", "is not in static/"),
+    ({"image": LONG, "alt": "x"}, "Text.", "not found in static/"),
+], ids=["body-image-missing", "body-image-name-too-long", "body-video-name-too-long", "image-name-too-long"])
+def test_a_missing_image_is_a_clean_error_naming_the_entry(tmp_path: Path, fields: dict[str, str], body: str,
+                                                           words: str) -> None:
+    site = _site(tmp_path, {"good.md": entry_md("2025-03-22T08:00"), "bad.md": entry_md(T, body=body, **fields)}, {})
+    previous = build_ok(make_site(tmp_path / "before", None, {"war": {"liveblog.yaml": DEFAULT_LIVEBLOG,
+                                                                      "good.md": entry_md(T)}}))
+    before = snapshot(previous)
+    result = build(site, output=previous)
+    assert result.exit_code == 1 and result.exception is None, result.stderr
+    assert "Traceback" not in result.stderr
+    (line,) = [ln for ln in result.stderr.splitlines() if "bad.md:" in ln]
+    assert re.match(r".*bad\.md:\d+: ", line) and words in line, line
+    assert snapshot(previous) == before
+
+
 def test_a_changed_photo_gets_new_names_and_a_warm_build_touches_no_image(tmp_path: Path, monkeypatch) -> None:
     site = _site(tmp_path, {"a.md": entry_md(T, image="p.jpg", alt="x")}, {"static/p.jpg": jpeg(900, 600)})
     options = default_options(site)

@@ -230,8 +230,7 @@ def load_authors(source: Path, data: Any, problems: list[Problem]) -> dict[str, 
             parsed = parse(AuthorConfig, value, path, problems, f"{prefix}{author_id}", line)
             if parsed is None:
                 continue
-            if parsed.image and not urlsplit(parsed.image).scheme \
-                    and not (source / "static" / parsed.image.lstrip("/")).is_file():
+            if parsed.image and missing_from_static(source / "static", parsed.image):
                 problems.append(Problem(path, value.line_of("image"), f"{prefix}{author_id}.image: "
                                         f"{parsed.image!r} not found in static/"))
                 continue
@@ -241,10 +240,21 @@ def load_authors(source: Path, data: Any, problems: list[Problem]) -> dict[str, 
 
 def _provider_problems(config: SiteConfig, path: Path, data: Any) -> list[Problem]:
     needed = _PROVIDER_KEYS.get(config.comments.provider, ())
-    line = data.line_of("comments") if "comments" in data else None  # (`comments: ~` is no mapping)
+    line = getattr(data.get("comments"), "line", None)  # (`comments:` alone is null, no mapping)
     return [Problem(path, line, f"comments.{key} is required when comments.provider is "
                                 f"{config.comments.provider!r}")
             for key in needed if getattr(config.comments, key) is None]
+
+
+def missing_from_static(static: Path, image: str) -> bool:
+    """A local image (not a URL) that is no file in the site's `static` folder. A name the
+    system cannot even look up (longer than a file name may be) is missing, not a crash."""
+    if urlsplit(image).scheme:
+        return False
+    try:
+        return not (static / image.lstrip("/")).is_file()
+    except OSError:
+        return True
 
 
 MAX_SOURCE_BYTES = 1 << 20

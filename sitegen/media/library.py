@@ -26,6 +26,7 @@ from typing import Iterable, Protocol
 from urllib.parse import unquote, urlsplit
 
 from sitegen.config.media_config import MediaConfig
+from sitegen.config.site_config import missing_from_static
 from sitegen.core import forking
 from sitegen.core.memo import Partition
 from sitegen.core.errors import ContentError, Problem, raise_all
@@ -92,8 +93,11 @@ class MediaLibrary:
             for rel in self._sources(entry):
                 needs.setdefault(rel, []).append(entry)
         pictures, problems = self.pictures(needs)
+        failed = {rel for rel in needs if rel not in pictures}  # (each already a problem at its entries)
         done: dict[int, Entry] = {}
         for entry in wanted:
+            if failed.intersection(self._sources(entry)):
+                continue
             try:
                 done[id(entry)] = self._resolved(entry, pictures, t)
             except MediaProblem as exc:
@@ -133,7 +137,7 @@ class MediaLibrary:
 
     def _poster(self, video: str) -> str | None:
         stem = video.rsplit(".", 1)[0]
-        return next((f"{stem}.{ext}" for ext in POSTER_EXTENSIONS if (self.static / f"{stem}.{ext}").is_file()), None)
+        return next((f"{stem}.{ext}" for ext in POSTER_EXTENSIONS if not missing_from_static(self.static, f"{stem}.{ext}")), None)
 
     def _resolved(self, entry: Entry, pictures: dict[str, Picture], t: Messages) -> Entry:
         picture = pictures.get(entry.image.lstrip("/")) if entry.image and _local(entry.image) else None
@@ -160,7 +164,7 @@ class MediaLibrary:
         if rel is None:
             raise MediaProblem(f"image {src!r} in the body must be a path under static/ (no '..')")
         if extension(rel) in VIDEO_TYPES:
-            if not (self.static / rel).is_file():
+            if missing_from_static(self.static, rel):
                 raise MediaProblem(f"video {rel!r} in the body is not in static/")
             poster = self._poster(rel)
             return markup.video_html(rel, VIDEO_TYPES[extension(rel)], alt, pictures.get(poster) if poster else None)
@@ -183,7 +187,7 @@ class MediaLibrary:
             elif rel is not None:
                 needs[rel] = []
         pictures, found = self.pictures(needs)
-        problems += found + [Problem(where, None, self._unusable(rel, self.static / rel) or f"image {rel!r} "
+        problems += found + [Problem(where, None, self._unusable(rel) or f"image {rel!r} "
                              "cannot be published") for rel in needs if rel not in pictures]
         raise_all(problems, ContentError)
         self.extra += [pictures[rel] for rel in needs]
@@ -199,7 +203,7 @@ class MediaLibrary:
         todo: list[tuple[str, Path, str]] = []
         for rel, users in needs.items():
             path = self.static / rel
-            why = self._unusable(rel, path)
+            why = self._unusable(rel)
             if why:
                 problems += [_at(entry, why) for entry in dict.fromkeys(users)]
                 continue
@@ -217,8 +221,8 @@ class MediaLibrary:
                 problems += [_at(entry, outcome) for entry in dict.fromkeys(needs[rel])]
         return found, problems
 
-    def _unusable(self, rel: str, path: Path) -> str | None:
-        if not path.is_file():
+    def _unusable(self, rel: str) -> str | None:
+        if missing_from_static(self.static, rel):
             return f"image {rel!r} not found in static/"
         if not is_publishable(rel):
             return (f"cannot publish {rel!r} as an image: use JPEG, PNG, GIF, WebP, AVIF or SVG "

@@ -12,8 +12,8 @@ import difflib
 from itertools import chain
 from pathlib import Path
 from typing import Iterable
-from urllib.parse import urlsplit
 
+from sitegen.config.site_config import missing_from_static
 from sitegen.core.errors import Problem
 from sitegen.model.site import SourceRef, Topic
 from sitegen.core.text import normalise_slug
@@ -55,7 +55,7 @@ def check_entries(drafts: list[Draft], topics: tuple[Topic, ...], source: Path,
                 problems.append(Problem(where.path, d.line_of("topics"), f"unknown topic {raw!r} (declare it under "
                                                                 f"`topics:` in {LIVEBLOG_FILE}){hint}"))
         image = d.fields.image
-        if image and not urlsplit(image).scheme and not (source / "static" / image.lstrip("/")).is_file():
+        if image and missing_from_static(source / "static", image):
             problems.append(Problem(where.path, d.line_of("image"), f"image {image!r} not found in static/"))
 
 
@@ -89,6 +89,6 @@ def all_well(found: list[Facts], topics: tuple[Topic, ...], source: Path) -> boo
 
 def images_found(images: Iterable[str], source: Path) -> bool:
     """Every local image named (each once) is there; see `check_entries` for the message."""
-    return all(urlsplit(i).scheme or (source / "static" / i.lstrip("/")).is_file() for i in images)
+    return not any(missing_from_static(source / "static", i) for i in images)
 
 
