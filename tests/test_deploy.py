@@ -103,10 +103,11 @@ def test_first_deploy_puts_every_file_with_its_bytes_and_headers(tmp_path, s3):
     assert headers["night/feed.xml"] == ("application/rss+xml; charset=utf-8", "public, max-age=120")
     assert headers["sitemap.xml"][0] == "application/xml; charset=utf-8"
 
-    # The theme's assets carry a hash of their bytes; every page refers to those names.
+    # The theme's assets and sitegen.js's texts carry a hash of their bytes; every page refers to those names.
     assets = sorted(key for key in remote if key.startswith("assets/"))
     assert sorted(re.sub(r"\.[0-9a-f]{10}\.", ".H.", a) for a in assets) == ["assets/sitegen.H.css",
-                                                                           "assets/sitegen.H.js"]
+                                                                           "assets/sitegen.H.js",
+                                                                           "assets/texts-en.H.js"]
     for key in assets:
         assert headers[key][1] == "public, max-age=31536000, immutable"
     for page in ("index.html", "night/index.html", "night/entries/e2/index.html", "404.html"):
@@ -322,7 +323,7 @@ def test_dry_run_prints_the_plan_and_sends_nothing(tmp_path, s3):
     start = s3.log.mark()
     result = _deploy_ok(site, "--dry-run")
     lines = result.stdout.splitlines()
-    assert lines[0] == "     2 to upload: media and assets"
+    assert lines[0] == "     3 to upload: media and assets"  # (stylesheet, script, its texts)
     assert lines[-2] == "     1 to upload: live updates"
     assert lines[-1] == "     0 unchanged (compared with the bucket)"
     assert sum(int(line.split()[0]) for line in lines[:-1]) == len(output_files(out))

@@ -73,9 +73,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def _shown_text(path: Path) -> str:
     """What a reader meets: the text of the body (no scripts), labels read out by screen
     readers and tooltips (an embed's frame title among them), and the texts sitegen.js
-    will show (the page's JSON block)."""
+    will show (the texts script the page loads)."""
     page = html_page(path)
-    texts = json.loads(page.xpath("string(//script[@id='sitegen-texts'])"))
+    texts = script_texts(path, page)
     for node in page.xpath("//script | //style"):
         node.drop_tree()
     body = page.find("body")
@@ -83,6 +83,17 @@ def _shown_text(path: Path) -> str:
     shown = [body.text_content(), *attributes, *texts["texts"].values()]
     shown += [form for plural in texts["plurals"].values() for form in plural["forms"].values()]
     return " ".join(" ".join(shown).split())
+
+
+def script_texts(path: Path, page) -> dict:  # type: ignore[no-untyped-def]
+    """The texts of the page's texts script (assets/texts-LANG.HASH.js): what sitegen.js reads."""
+    [src] = [s for s in page.xpath("//head/script/@src") if "/texts-" in s]
+    name = src.rpartition("/")[2]  # (404.html's links start at the site's root path)
+    [found] = {parent / "assets" / name for parent in path.parents if (parent / "assets" / name).is_file()}
+    code = found.read_text("utf-8")
+    prefix, suffix = "window.SITEGEN_TEXTS = ", ";\n"
+    assert code.startswith(prefix) and code.endswith(suffix)
+    return json.loads(code[len(prefix):-len(suffix)])
 
 
 def _fragments(text: object) -> list[str]:
@@ -113,6 +124,24 @@ def test_pages_say_their_language_and_direction(built: dict[str, Path], language
         page = html_page(built[language] / name)
         assert page.get("lang") == language
         assert page.get("dir") == ("rtl" if language in RTL else "ltr")
+
+
+def test_each_page_loads_its_languages_texts_from_one_shared_file(tmp_path: Path) -> None:
+    """sitegen.js's texts travel in one content-hashed script per language (not inline in
+    every page): the site's language for its own pages, the liveblog's for the liveblog's."""
+    out = build_ok(make_site(tmp_path, config=CONFIG.format(language="en"),
+                             liveblogs={"live": {"liveblog.yaml": LIVEBLOG + "language: uk\n",
+                                                 "e1.md": entry_md("2025-03-24T09:05", "Qwzx one.", title="A")}},
+                             files={"static/logo.svg": '<svg xmlns="http://www.w3.org/2000/svg"/>'}))
+    for name, language in (("index.html", "en"), ("live/index.html", "uk"), ("live/entries/e1/index.html", "uk"),
+                           ("live/topics/alfa/index.html", "uk"), ("404.html", "en")):
+        page = html_page(out / name)
+        assert not page.xpath("//script[@id='sitegen-texts']"), name
+        scripts = page.xpath("//head/script/@src")
+        assert scripts[-1].endswith(".js") and "/texts-" in scripts[-2], name  # (texts first: both deferred)
+        texts = script_texts(out / name, page)
+        assert texts == bundled().lang(language).t.script_texts, name
+    assert sorted(p.name.split(".")[0] for p in (out / "assets").glob("texts-*.js")) == ["texts-en", "texts-uk"]
 
 
 @pytest.mark.parametrize("language", SHIPPED)

@@ -77,6 +77,7 @@ def test_liveblog_front_page_describes_live_coverage(tmp_path):
     assert second["headline"] == "Second"
     assert second["datePublished"] == "2025-03-01T09:00:00+00:00"
     assert second["dateModified"] == "2025-03-01T11:15:00+00:00"
+    assert second["articleBody"] == "Second body."  # (Google's live blog guidance: each update's text)
 
 
 def test_archive_pages_link_updates_where_they_live(tmp_path):
@@ -86,6 +87,7 @@ def test_archive_pages_link_updates_where_they_live(tmp_path):
     [first] = data["liveBlogUpdate"]
     assert first["url"] == BASE + "l/page/1/#entry-a"
     assert first["author"] == {"@type": "Person", "name": "Ann"}
+    assert "articleBody" not in first  # a noindex page: no search engine reads its structured data
     assert data["dateModified"] == "2025-03-01T08:00:00+00:00"  # its own entries: stable as others arrive
 
 
@@ -102,9 +104,9 @@ def test_hostile_titles_cannot_leave_the_script_element(tmp_path):
     for page in ("l/index.html", "l/entries/x/index.html"):
         dom = _browser_dom(out / page)
         scripts = list(dom.iterfind(".//h:script", NS))
-        # Only our scripts: the JSON-LD, the interface texts and sitegen.js; nothing from the content.
+        # Only our scripts: the JSON-LD, the interface texts' script and sitegen.js; nothing from the content.
         assert [(s.get("type"), s.get("src") is not None) for s in scripts] == [
-            ("application/ld+json", False), ("application/json", False), (None, True)]
+            ("application/ld+json", False), (None, True), (None, True)]
         data = json.loads(scripts[0].text)
         posting = data["liveBlogUpdate"][0] if data["@type"] == "LiveBlogPosting" else data
         assert posting["headline"].startswith("</script><script>")
@@ -121,6 +123,7 @@ def test_entry_pages_carry_a_blog_posting(tmp_path):
     assert data["dateModified"] == "2025-03-01T11:15:00+00:00"
     assert data["isPartOf"]["url"] == BASE + "l/"
     assert data["publisher"]["name"] == "The Courier"
+    assert "articleBody" not in data  # the page itself is the text (not in Google's Article properties)
 
 
 class _Records(logging.Handler):
@@ -165,6 +168,6 @@ def test_every_page_has_canonical_open_graph_and_twitter_metadata(tmp_path):
         meta = {(m.get("property") or m.get("name")): m.get("content") for m in head.iterfind("h:meta", NS)}
         canonical = [l.get("href") for l in head.iterfind("h:link[@rel='canonical']", NS)]
         assert len(canonical) == 1 and canonical[0].startswith(BASE), path
-        for key in ("og:title", "og:description", "og:url", "og:type", "twitter:card", "twitter:title"):
+        for key in ("og:title", "og:description", "og:url", "og:type", "twitter:card"):
             assert meta.get(key), (path, key)
         assert meta["og:url"] == canonical[0]

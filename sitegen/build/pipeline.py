@@ -36,6 +36,7 @@ from sitegen.build.parallel import write_split
 from sitegen.site.pages import site_pages
 from sitegen.site.plan import PageGroup, PageSpec, SitePlan
 from sitegen.site.streams import Streams
+from sitegen.site.views import texts_files
 from sitegen.render.assets import theme_static_files, with_assets
 from sitegen.render.renderer import Renderer, Theme, find_theme
 from sitegen.source.files import walk_files
@@ -177,6 +178,9 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
         count += write_feed(writer, renderer, feed, site)
     for route, data in manifest_files(site, plan, renderer.fragment, writer.output):
         writer.write(route, data, f"live updates {route}")
+        count += 1
+    for route, data in texts_files([site.lang, *(lb.lang for lb in site.liveblogs)]).items():
+        writer.write(route, data, "the interface texts of sitegen.js")
         count += 1
     writer.write_lazy("sitemap.xml", sitemap.inputs(renderer.fingerprint),
                       lambda: sitemap_document(sitemap.urls), "the sitemap")

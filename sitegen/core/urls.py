@@ -124,6 +124,12 @@ def asset(name: str, published: tuple[tuple[str, str], ...] = ()) -> str:
     return f"assets/{name}"
 
 
+def texts_script(language: str, data: bytes) -> str:
+    """The script that hands sitegen.js its texts in one language (`data`, its bytes):
+    one cached file for every page of that language, not a copy in each page."""
+    return "assets/" + hashed_name(f"texts-{language}.js", data)
+
+
 def hashed_name(name: str, data: bytes) -> str:
     """`css/site.css` -> `css/site.0123456789.css`: a name that changes when the bytes
     do, so a CDN and browsers may keep the file for a year (`immutable`)."""

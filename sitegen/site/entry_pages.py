@@ -131,7 +131,7 @@ def entry_page(site: Site, plan: SitePlan, liveblog: Liveblog, entry: Entry, sha
                      description=truncate(text, DESCRIPTION_LIMIT) or title, canonical=url, image=image,
                      image_width=social.width if social else None, image_height=social.height if social else None,
                      image_alt=entry.alt if entry.picture and entry.alt else None,
-                     json_ld=entry_posting(site.config, entry, links, url, shared.org, text, shared.part_of,
+                     json_ld=entry_posting(site.config, entry, links, url, shared.org, shared.part_of,
                                               liveblog.lang.tag)),
         site=shared.site,
         liveblog_title=liveblog.title,

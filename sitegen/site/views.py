@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterable
 
 from markupsafe import Markup
 
@@ -41,6 +41,22 @@ def script_json(data: Any) -> Markup:
 def _script_texts(t: Messages) -> Markup:
     """The #sitegen-texts block of a language's pages: encoded once, not once per page."""
     return script_json(t.script_texts)
+
+
+@lru_cache(maxsize=32)
+def texts_file(t: Messages) -> tuple[str, bytes]:
+    """(route, bytes) of the script that gives sitegen.js the texts of `t`'s language.
+    Every page of a language used to carry them inline (1.3 kB, 14 MB over a
+    10,000-entry site); as a file with a content-hashed name it is fetched once and
+    kept (deploy/headers.py: immutable). Written by the build for each language a
+    page is made in (`texts_files`)."""
+    data = f"window.SITEGEN_TEXTS = {_script_texts(t)};\n".encode()
+    return urls.texts_script(t.script_texts["lang"], data), data
+
+
+def texts_files(languages: Iterable[Lang]) -> dict[str, bytes]:
+    """route -> bytes of `texts_file` for each language (the site's and its liveblogs')."""
+    return dict(texts_file(lang.t) for lang in languages)
 
 
 _TAG = re.compile(r"<[^>]*>")
@@ -203,7 +219,8 @@ class Head:
     lang: str
     dir: str  # "rtl" or "ltr", on <html>
     t: Messages
-    script_texts: Markup  # JSON of what sitegen.js shows, in the page's language
+    script_texts: Markup  # JSON of what sitegen.js shows, in the page's language (for themes that inline it)
+    texts_script: str  # the same, as a script file (`texts_file`) that the default theme loads
     title: str
     description: str
     canonical: str
@@ -215,10 +232,16 @@ class Head:
     image: str | None
     json_ld: Markup | None
     robots: str | None
-    csp: str  # the Content-Security-Policy (site/csp.py)
+    csp: Markup  # the Content-Security-Policy (site/csp.py), as attribute text (`policy_attribute`)
     image_width: int | None = None  # known for a processed photo (og:image:width)
     image_height: int | None = None
     image_alt: str | None = None
+
+
+def policy_attribute(policy: str) -> Markup:
+    """The policy escaped for a double-quoted attribute, its single quotes (`'self'`) left
+    as they are: autoescaping would write each as `&#39;`, 14 times on every page."""
+    return Markup(policy.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;"))
 
 
 @dataclass(frozen=True)
@@ -251,6 +274,7 @@ def head(config: SiteConfig, links: Links, route: str, title: str, description: 
         dir=lang.dir,
         t=lang.t,
         script_texts=_script_texts(lang.t),
+        texts_script=links.to(texts_file(lang.t)[0]),
         title=title,
         description=description or title,  # social cards and search snippets need one
         canonical=links.absolute(route),
@@ -262,5 +286,5 @@ def head(config: SiteConfig, links: Links, route: str, title: str, description: 
         image=links.absolute_static(logo) if logo else None,
         json_ld=json_ld,
         robots=robots,
-        csp=content_security_policy(config),
+        csp=policy_attribute(content_security_policy(config)),
     )

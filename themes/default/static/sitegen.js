@@ -13,8 +13,10 @@
  *     load it at once); until then the page asks no other host for anything.
  * Hooks are data-* attributes the templates write (data-entry-pages, data-live-url,
  * data-live-poll, data-latest-url on the stream; data-provider ... on #comments).
- * Every text it shows comes from the page's #sitegen-texts JSON block, in the
- * page's language, with CLDR plural categories worked out by the build.
+ * Every text it shows comes from the build, in the page's language, with CLDR
+ * plural categories worked out: the texts script the page loads first
+ * (assets/texts-LANG.HASH.js sets window.SITEGEN_TEXTS), or else a theme's
+ * inline #sitegen-texts JSON block.
  */
 (function () {
   "use strict";
@@ -34,6 +36,8 @@
 
   /* ---- texts in the page's language (the build writes them, see i18n) ---- */
   var I18N = (function () {
+    var given = window.SITEGEN_TEXTS;
+    if (given && typeof given === "object") return given;
     var block = doc.getElementById("sitegen-texts");
     try { return JSON.parse(block ? block.textContent : "{}") || {}; } catch (e) { return {}; }
   })();

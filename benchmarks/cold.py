@@ -1,0 +1,90 @@
+"""Cold full builds of sitegen and Hugo on the same entries, alternated, and their bytes.
+
+    python benchmarks/cold.py --entries 10000 --runs 3 [--workdir DIR] [--keep]
+
+Writes the generated site (benchmarks/generate.py) and Hugo's site of the same entries
+(others.py), then runs cold builds in turn: sitegen (no cache, no output), Hugo (no
+output), sitegen, Hugo, ...: a machine whose load drifts drifts for both. Each build
+is a fresh process; its wall time and its CPU time (user + system of it and its
+children, from wait4) are recorded, and the medians printed with their ratios, then
+the output bytes by kind of file (kinds.py) of the last build of each. A second
+sitegen (another checkout's python, `--python`) can be alternated in the same way,
+each on its own copy of the site (cache keys name sitegen's code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import kinds, others  # noqa: E402
+from benchmarks.generate import SEED, write_site  # noqa: E402
+from benchmarks.run import settle, timed  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--entries", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--python", action="append", default=[], metavar="NAME=PYTHON",
+                        help="another sitegen to alternate (a checkout's python), besides this one")
+    parser.add_argument("--no-hugo", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder and the last outputs")
+    args = parser.parse_args()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="sitegen-cold-"))
+    work.mkdir(parents=True, exist_ok=True)
+    tools: dict[str, tuple[list[str], Path, Path]] = {}  # name -> (argv before --source, site, output)
+    site = write_site(work / "generated", args.entries, SEED).folder
+    pythons = [("sitegen", sys.executable)] + [tuple(p.split("=", 1)) for p in args.python]  # type: ignore[misc]
+    for name, python in pythons:
+        copy = work / f"site-{name}"
+        if copy.exists():
+            shutil.rmtree(copy)
+        shutil.copytree(site, copy)
+        tools[name] = ([python, "-m", "sitegen", "build", "--source", str(copy), "--output"], copy,
+                       work / f"out-{name}")
+    hugo = None if args.no_hugo else others.hugo()
+    if hugo is not None:
+        hugo_site = others.write_hugo_site(work / "hugo", args.entries, SEED, site / "static")
+        tools["hugo"] = (hugo.argv(hugo_site, work / "out-hugo"), hugo_site, work / "out-hugo")
+    wall: dict[str, list[float]] = {name: [] for name in tools}
+    cpu: dict[str, list[float]] = {name: [] for name in tools}
+    for n in range(args.runs):
+        for name, (argv, source, output) in tools.items():
+            shutil.rmtree(output, ignore_errors=True)
+            shutil.rmtree(source / ".sitegen-cache", ignore_errors=True)
+            settle()
+            run = timed(argv if name == "hugo" else argv + [str(output)], cwd=work)
+            if run.code != 0:
+                raise SystemExit(f"{name} failed:\n{run.stderr[-3000:]}")
+            wall[name].append(run.seconds)
+            cpu[name].append(run.cpu)
+            print(f"  run {n + 1}: {name} wall {run.seconds:.2f} s, CPU {run.cpu:.2f} s", file=sys.stderr, flush=True)
+    print(f"\n{args.entries:,} entries, cold full builds, {args.runs} runs each, alternated (medians)\n")
+    print("| tool | wall s | CPU s | runs (wall) | runs (CPU) |\n| --- | ---: | ---: | --- | --- |")
+    for name in tools:
+        print(f"| {name} | {statistics.median(wall[name]):.2f} | {statistics.median(cpu[name]):.2f} "
+              f"| {' '.join(f'{w:.2f}' for w in wall[name])} | {' '.join(f'{c:.2f}' for c in cpu[name])} |")
+    if "hugo" in tools:
+        for name in tools:
+            if name != "hugo":
+                print(f"\n{name} / hugo: wall {statistics.median(wall[name]) / statistics.median(wall['hugo']):.2f}, "
+                      f"CPU {statistics.median(cpu[name]) / statistics.median(cpu['hugo']):.2f}")
+    print()
+    print(kinds.table({name: kinds.by_kind("hugo" if name == "hugo" else "sitegen", output)
+                       for name, (_, _, output) in tools.items()}))
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
