@@ -136,6 +136,8 @@ CASES = [
     ("bad-per-page", {"sitegen.yaml": DEFAULT_CONFIG + "per_page: 0\n"}, "sitegen.yaml", 4, ["per_page"]),
     ("comment-provider-needs-keys", {"sitegen.yaml": DEFAULT_CONFIG + "comments:\n  provider: disqus\n"},
      "sitegen.yaml", 5, ["disqus_shortname"]),
+    ("unsafe-publisher-logo", {"sitegen.yaml": DEFAULT_CONFIG + "publisher:\n  name: N\n  logo: 'javascript:alert(1)'\n"},
+     "sitegen.yaml", 6, ["publisher.logo", "path under static/"]),
     ("static-file-collides-with-page", {"static/War/Index.html": "<p>x</p>"}, "static/War/Index.html", None,
      ["war/index.html", "letter case"]),
     ("static-file-collides-with-feed", {"static/feed.xml": "<x/>"}, "static/feed.xml", None, ["feed.xml"]),

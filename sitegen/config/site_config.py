@@ -61,12 +61,22 @@ def check_url(value: str) -> str:
     return value
 
 
+def check_image_path(value: str) -> str:
+    """A path under static/ (no `..`) or an http(s) URL."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("", "http", "https") or value.startswith("//"):
+        raise Invalid(f"must be a path under static/ or an http(s) URL, not {value!r}")
+    if not parts.scheme and ".." in parts.path.replace("\\", "/").split("/"):
+        raise Invalid(f"must stay inside static/ (no '..'), not {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class PublisherConfig:
     """Who publishes the coverage: used in structured data and feeds."""
 
     name: str = spec(doc="organisation name shown to search engines")
-    logo: str | None = spec(None, doc="path under static/ or an absolute URL")
+    logo: str | None = spec(None, check=check_image_path, doc="path under static/ or an absolute URL")
     url: str | None = spec(None, check=check_url)
 
 
@@ -103,16 +113,6 @@ class LiveConfig:
 @dataclass(frozen=True)
 class MarkdownConfig:
     allow_html: bool = spec(False, doc="let raw HTML in entries through unescaped (trusted authors only)")
-
-
-def check_image_path(value: str) -> str:
-    """A path under static/ (no `..`) or an http(s) URL."""
-    parts = urlsplit(value)
-    if parts.scheme not in ("", "http", "https") or value.startswith("//"):
-        raise Invalid(f"must be a path under static/ or an http(s) URL, not {value!r}")
-    if not parts.scheme and ".." in parts.path.replace("\\", "/").split("/"):
-        raise Invalid(f"must stay inside static/ (no '..'), not {value!r}")
-    return value
 
 
 @dataclass(frozen=True)
