@@ -108,8 +108,9 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
         media = media_library(options.source, config, cache, cache_folder(options))
         people = profiles(config.authors or {}, media, options.source / CONFIG_FILE)  # (photos processed)
         salt = cache_key(bodies.markdown.fingerprint, repr(people))  # (entries carry their authors)
+        files = parsed_files(cache, salt, changed, state.stamped if state else None)  # (the check's stats)
         site = load_site(options.source, config, options.drafts, bodies.render_many,
-                         CachedEntryReader(parsed_files(cache, salt, changed)), now=checked.now, future=options.future,
+                         CachedEntryReader(files), now=checked.now, future=options.future,
                          media=media, people=people,
                          translations=translations)
         translations.warn_missing({site.lang.tag} | {lb.lang.tag for lb in site.liveblogs})
@@ -159,7 +160,7 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
     if not writer.incremental:
         renderer.prerender(site)  # every page is made: join prerendered <article>s
     routes: list[str] = []
-    sitemap = Sitemap(site, plan.streams)
+    sitemap = Sitemap(site, plan.streams, cache)
     writer.defer_pages()  # pages to make later: on both cores when there are many (parallel.py)
     for item in site_pages(site, plan, renderer.fragment):
         if isinstance(item, PageGroup):
@@ -231,8 +232,9 @@ class Sitemap:
     of a long liveblog's sitemap) is made once while its entries are the same objects
     (streams.py), so `serve` does not list 10,000 entry pages after each edit."""
 
-    def __init__(self, site: Site, streams: Streams) -> None:
+    def __init__(self, site: Site, streams: Streams, cache: Cache) -> None:
         self.streams = streams
+        self.cache = cache
         self.base_url = site.config.base_url
         self.urls: list[str] = []  # the sitemap's parts (feeds.sitemap_urls), in order
         self.parts: list[str] = []  # what each says, for `inputs`
@@ -247,9 +249,24 @@ class Sitemap:
 
     def add_group(self, group: PageGroup) -> None:
         text, part = self.streams.derived(("sitemap", group.name), (*group.entries, *group.routes),
-                             partial(_group_sitemap, group, self.base_url), key=self.base_url)
+                                          partial(self._kept_part, group), key=self.base_url)
         self.urls.append(text)
         self.parts.append(part)
+
+    def _kept_part(self, group: PageGroup) -> tuple[str, str]:
+        """A group's part, from the persistent cache when the same routes and entries (by
+        digest, which covers their times) made it before: a fresh build after one edit
+        does not list 10,000 entry pages again. (Checked under SITEGEN_VERIFY_INPUTS.)"""
+        key = cache_key("sitemap part", self.base_url, "\n".join(group.routes),
+                        " ".join([e.digest for e in group.entries]))
+        kept = self.cache.get(key)
+        made = _group_sitemap(group, self.base_url) if kept is None or verify_inputs() else None
+        if kept is not None and made is not None and kept != made[1] + made[0]:
+            raise StaleInputs(f"the sitemap part of {group.name!r}: same routes and entries, other text")
+        if made is None:
+            return kept[DIGEST_CHARS:], kept[:DIGEST_CHARS]  # type: ignore[index]
+        self.cache.put(key, made[1] + made[0])
+        return made
 
     def inputs(self, fingerprint: str) -> str:
         """What the sitemap shows: a long liveblog's sitemap is not made again for nothing."""
@@ -258,6 +275,9 @@ class Sitemap:
 
 def _listed(route: str) -> bool:
     return route != "404.html" and "/page/" not in route and not route.endswith("/embed/")
+
+
+DIGEST_CHARS = 64  # a part's digest (sha256, hex) before its text, in the cache
 
 
 def _group_sitemap(group: PageGroup, base_url: str) -> tuple[str, str]:

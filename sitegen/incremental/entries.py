@@ -4,8 +4,8 @@ reads, parses and renders only what changed.
 Three strategies, fastest first, each falling back to the next:
 - `serve` merges the files its watcher saw change into the last build's entries
   (folderstate.py);
-- a fresh `sitegen build` whose folder is unchanged takes the whole liveblog's
-  entries from the persistent cache, one value instead of thousands;
+- a fresh `sitegen build` takes the folder's finished entries from the persistent
+  cache in groups of files (entrygroups.py): after one edit, one group is made again;
 - otherwise each file's parse comes from the cache (filecache.py) when its text is
   the same, and only the others are parsed; `serve` also keeps each file's finished
   entries, so one edit renders one entry.
@@ -14,29 +14,37 @@ All of them end in the same entries as sitegen.source.entries.FullReader.
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 from itertools import chain
+from operator import itemgetter
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from sitegen.core.errors import Problem
 from sitegen.incremental.cache import Cache
-from sitegen.incremental.filecache import Codec, ParsedFiles, SourceText
+from sitegen.incremental.entrygroups import GroupFile, bucket_of, decode_group, encode_group
+from sitegen.incremental.filecache import Codec, ParsedFiles, SourceText, Unencodable
+from sitegen.incremental.filestamps import Stamped
 from sitegen.incremental.folderstate import FileRecord, merged_entries, remember
 from sitegen.incremental.successor import successor
-from sitegen.model.site import Attribution, Author, Entry, Liveblog, SourceRef, stream_key
+from sitegen.model.site import Entry, Liveblog, SourceRef, stream_key
 from sitegen.source.entries import (FolderPlan, entry_files, is_entry_file, parse_entry_file, render_drafts,
                                     shown)
 from sitegen.source.entry_rules import Facts, all_well, check_entries, file_facts, images_found
 from sitegen.source.fields import Draft, EntryFields, ListedEntryFields, SourceFields
 
+log = logging.getLogger("sitegen")
+_first = itemgetter(0)
 
-def parsed_files(cache: Cache, salt: str = "", changed: frozenset[Path] | None = None) -> ParsedFiles:
+
+def parsed_files(cache: Cache, salt: str = "", changed: frozenset[Path] | None = None,
+                 stamped: Stamped | None = None) -> ParsedFiles:
     """Entry files parsed through `cache` (see filecache.py); `salt` names everything
     else that shapes an entry (the Markdown renderer's fingerprint); `changed` is what
-    `serve`'s watcher saw change (see ParsedFiles)."""
-    classes = (Draft, EntryFields, ListedEntryFields, SourceFields, SourceRef, Entry, Attribution, Author)
-    return ParsedFiles(cache, Codec(classes), salt, changed)
+    `serve`'s watcher saw change, `stamped` the signatures the up-to-date check took
+    (see ParsedFiles)."""
+    classes = (Draft, EntryFields, ListedEntryFields, SourceFields, SourceRef)
+    return ParsedFiles(cache, Codec(classes), salt, changed, stamped)
 
 
 class CachedEntryReader:
@@ -61,12 +69,10 @@ class CachedEntryReader:
         if quick is not None:
             return quick
         texts = files.read_all(paths, problems, folder)
-        serve = files.cache.keep_in_memory  # (which keeps each file's part, not the whole)
-        key = "" if serve else files.key("entries", plan.zone.key, str(plan.drafts), repr(plan.topics),
-                                         " ".join([t.key for t in texts]))
-        cached = None if serve else files.recall_whole(str(folder), key)
-        if cached is not None and images_found(cached[1], plan.source):
-            return cached[0]  # type: ignore[no-any-return]
+        if not files.cache.keep_in_memory:  # (`serve` keeps each file's part in memory instead)
+            grouped = self._grouped(texts, plan)
+            if grouped is not None:
+                return grouped
         before = len(problems)
         parsed = list(files.parsed(texts, parse_entry_file, problems))
         facts = [self._facts(text.key, found) for text, found in parsed]
@@ -74,14 +80,59 @@ class CachedEntryReader:
             check_entries([d for _, found in parsed for d in found], plan.topics, plan.source, problems)
         made = self._made(parsed, plan)
         entries = tuple(sorted(chain.from_iterable(made), key=stream_key, reverse=True))
-        if len(problems) == before and serve:
+        if len(problems) == before and files.cache.keep_in_memory:
             remember(files, folder, shape, {text.path: FileRecord(tuple(kept), fact)
                                             for (text, _), fact, kept in zip(parsed, facts, made)}, entries)
-        elif len(problems) == before:
-            images = tuple(sorted(i.lstrip("/") for i in frozenset().union(*(f[2] for f in facts))
-                                  if not urlsplit(i).scheme))
-            files.keep_whole(str(folder), key, (entries, images))
         return entries
+
+    def _grouped(self, texts: list[SourceText], plan: FolderPlan) -> tuple[Entry, ...] | None:
+        """The folder's entries from the groups the persistent cache keeps (see
+        entrygroups.py), the groups that miss made (and kept) from their files; None when
+        any file has a problem or a cross-entry rule is broken: the full path then says
+        what, and where."""
+        files, people = self.files, plan.people or {}
+        buckets: dict[int, list[SourceText]] = {}
+        for text in texts:
+            buckets.setdefault(bucket_of(text.path), []).append(text)
+        keys = {b: files.key("entry group", plan.zone.key, str(plan.drafts), *[t.key for t in found])
+                for b, found in buckets.items()}
+        stored = files.cache.get_many(list(keys.values()))
+        kept: list[GroupFile] = []
+        missed: dict[int, list[SourceText]] = {}
+        for b, found in buckets.items():
+            text = stored.get(keys[b])
+            decoded = None if text is None else decode_group(text, found, people)
+            if decoded is None:
+                missed[b] = found
+            else:
+                kept += decoded
+        if missed:
+            made = self._group_files([t for found in missed.values() for t in found], plan)
+            if made is None:
+                return None
+            for b, found in missed.items():
+                part = [made[t.key] for t in found]
+                try:
+                    files.cache.put(keys[b], encode_group(part, people))
+                except Unencodable as exc:
+                    log.debug("cache: %s", exc)
+                kept += part
+        if not all_well([f.facts for f in kept], plan.topics, plan.source):
+            return None
+        order = sorted(zip(chain.from_iterable(f.keys for f in kept), chain.from_iterable(f.entries for f in kept)),
+                       key=_first, reverse=True)  # (by stream_key, kept with each entry: ids are unique)
+        return tuple([entry for _, entry in order])
+
+    def _group_files(self, texts: list[SourceText], plan: FolderPlan) -> dict[str, GroupFile] | None:
+        """Each file's part of its group, by text key, from its (cached) parse; None on any
+        problem (reported by the full path, with its neighbours')."""
+        scratch: list[Problem] = []
+        parsed = list(self.files.parsed(texts, parse_entry_file, scratch))
+        if scratch or len(parsed) != len(texts):
+            return None
+        made = self._made(parsed, plan)
+        return {text.key: GroupFile.of(text, self._facts(text.key, found), tuple(entries))
+                for (text, found), entries in zip(parsed, made)}
 
     def _facts(self, key: str, drafts: list[Draft]) -> Facts:
         """One file's facts for the cross-entry rules; `serve` keeps them per file version."""

@@ -7,10 +7,8 @@ fingerprint), so a hit is what parsing would give:
 
 - each file's parse result: in memory for `serve`, as JSON in the persistent
   cache for the next `sitegen build`;
-- a whole liveblog's entries when none of its files changed (the usual warm
-  build): one cached value instead of thousands, kept once the folder is as the
-  last build left it (see `keep_whole`);
-- in `serve`, each file's finished entries, so one edit rebuilds one entry.
+- in `serve`, each file's finished entries, so one edit rebuilds one entry (a
+  fresh build keeps them in groups of files: entrygroups.py).
 
 A file that had problems is never kept, so its messages come back every time.
 JSON, never pickle: a cache file must not be able to run code.
@@ -34,7 +32,7 @@ from sitegen.core.forking import fork_map, pool_size
 from sitegen.incremental.cache import Cache, cache_key
 from sitegen.config.site_config import read_text
 from sitegen.core.errors import Problem, SitegenError
-from sitegen.incremental.filestamps import RACY_NS, FileStamps, Signature, signature, stat_signature
+from sitegen.incremental.filestamps import RACY_NS, FileStamps, Signature, Stamped, signature, stat_signature
 from sitegen.incremental.listings import Listings
 
 log = logging.getLogger("sitegen")
@@ -162,16 +160,17 @@ class ParsedFiles:
     """Reads source files and keeps what is derived from them (see the module docstring)."""
 
     def __init__(self, cache: Cache, codec: Codec, salt: str = "",
-                 changed: frozenset[Path] | None = None) -> None:
+                 changed: frozenset[Path] | None = None, stamped: Stamped | None = None) -> None:
         """`changed`: in `serve`, the paths its file watcher saw change since the last
-        successful build (None: unknown, so every file is checked)."""
+        successful build (None: unknown, so every file is checked); `stamped`: the
+        files' signatures as the up-to-date check took them (a fresh build's)."""
         self.cache = cache
+        self.stamped = stamped
         self.codec = codec
         self.salt = salt
         self.memory = cache.memo.partition("parsed files")  # decoded values, kept across builds by `serve`
         self.changed = changed if cache.keep_in_memory else None
         self.listings = Listings(cache.memo.partition("folder listings"), self.changed, cache.keep_in_memory)
-        self.last_whole: dict[str, str | None] = {}  # name -> the key its whole value was last kept under
 
     def key(self, *parts: str) -> str:
         return cache_key("parsed", self.salt, *parts)
@@ -193,7 +192,8 @@ class ParsedFiles:
         watcher's word (`serve`) or the files' stamps (`build`) stand in for reading
         each file (see `_unchanged` and filestamps.py)."""
         if folder is not None and not self.cache.keep_in_memory:
-            return self._read_stamped(paths, problems, FileStamps(self.cache, self.key("stamps", str(folder))))
+            return self._read_stamped(paths, problems, FileStamps(self.cache, self.key("stamps", str(folder)),
+                                                                     self.stamped))
         told = self.changed if folder in self.listings.watched else None
         texts = []
         for path in paths:
@@ -285,41 +285,6 @@ class ParsedFiles:
         if encoded is not None:
             self.cache.put(key, encoded)
             self._remember(key, value)
-
-    def recall_whole(self, name: str, key: str) -> Any | None:
-        """The value last kept for `name` (say, a liveblog's folder) if it was kept under
-        `key`. Not in `serve`, which keeps each file's part in memory instead."""
-        if self.cache.keep_in_memory:
-            return None
-        stored = self.cache.get(self.key("whole", name))
-        self.last_whole[name] = None if stored is None else stored[:stored.find("\n")]
-        if stored is None or not stored.startswith(key + "\n") or len(stored) == len(key) + 1:
-            return None
-        try:
-            return self.codec.loads(stored[len(key) + 1:])
-        except (ValueError, KeyError, TypeError) as exc:
-            log.debug("cache: ignoring %s (%s)", name, exc)
-            return None
-
-    def keep_whole(self, name: str, key: str, value: Any) -> None:
-        """One value per `name`, replaced each time: a long liveblog's entries are large
-        (at 10,000 entries, encoding and storing them is a sixth of the CPU time of a fresh
-        build after an edit).
-        So they are kept only when the next build is likely to want them: after a first
-        build, or when `name` is as the last build left it (say, only a template or a file's
-        stamp changed). After an edit only the key is kept, and the next build that finds
-        the folder the same keeps the value: a newsroom publishing edit after edit from
-        cron never pays for a value no build reads."""
-        if self.cache.keep_in_memory:
-            return
-        before = self.last_whole.get(name)  # (None: nothing kept yet)
-        if before is not None and before != key:
-            self.cache.put(self.key("whole", name), key + "\n")  # (see recall_whole)
-            return
-        try:
-            self.cache.put(self.key("whole", name), key + "\n" + self.codec.dumps(value))
-        except Unencodable as exc:
-            log.debug("cache: %s", exc)
 
     def _lookup(self, keys: list[str]) -> dict[str, Any]:
         found = {k: self.memory[k] for k in keys if k in self.memory}

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.incremental.cache import Cache
@@ -35,13 +36,23 @@ def stat_signature(path: Path) -> Signature:
     return signature(os.stat(path))
 
 
+@dataclass(frozen=True)
+class Stamped:
+    """Source files' signatures as the up-to-date check took them (uptodate.py), before
+    the build read any file: handed on, so that the build does not stat each file again."""
+
+    taken_ns: int  # when the check began taking them
+    signatures: dict[str, Signature]  # path -> signature
+
+
 class FileStamps:
     """One folder's remembered files: path -> (signature, key of the text)."""
 
-    def __init__(self, cache: Cache, key: str) -> None:
+    def __init__(self, cache: Cache, key: str, stamped: Stamped | None = None) -> None:
         self.cache = cache
         self.key = key
-        self.taken_ns = time.time_ns()
+        self.taken_ns = stamped.taken_ns if stamped is not None else time.time_ns()
+        self.signatures = stamped.signatures if stamped is not None else {}
         self.old: dict[str, list[object]] = {}
         self.new: dict[str, list[object]] = {}
         stored = cache.get(key)
@@ -55,11 +66,14 @@ class FileStamps:
             self.old = {}  # written by other code: every file is read
 
     def known(self, path: Path) -> tuple[str | None, Signature | None]:
-        """(the key of the file's text if it is as remembered, its signature now)."""
-        try:
-            now = signature(os.stat(path))
-        except OSError:
-            return None, None
+        """(the key of the file's text if it is as remembered, its signature now: as the
+        up-to-date check took it, when it did)."""
+        now = self.signatures.get(str(path))
+        if now is None:
+            try:
+                now = signature(os.stat(path))
+            except OSError:
+                return None, None
         row = self.old.get(str(path))
         if row is not None and tuple(row[:4]) == now and isinstance(row[4], str):
             self.new[str(path)] = row

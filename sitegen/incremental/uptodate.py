@@ -21,13 +21,13 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from sitegen.config.site_config import CONFIG_FILE, SOURCE_FOLDERS
 from sitegen.incremental.cache import Cache, cache_key
-from sitegen.incremental.filestamps import RACY_NS
+from sitegen.incremental.filestamps import RACY_NS, Signature, Stamped, signature
 from sitegen.markdown.renderer import engines
 from sitegen.model.site import Due
 from sitegen.output.writer import intact_files
@@ -51,15 +51,17 @@ class SourceState:
     key: str  # where the record lives in the cache (one per output folder and options)
     digest: str  # every source file's stamp, the options and sitegen's code
     settled: bool  # no file changed near the moment it was stamped: the digest may be kept
+    stamped: Stamped | None = field(default=None, compare=False, repr=False)  # each file's, for the build
 
 
 def source_state(source: Path, themes: Path, options: str) -> SourceState | None:
     """The sources' state now, or None when it cannot be trusted (see the module doc)."""
     taken = time.time_ns()
     rows: list[str] = []
+    signatures: dict[str, Signature] = {}
     newest = 0
     for folder in [*(source / name for name in SOURCE_FOLDERS), themes]:
-        found = _stamps(folder, rows)
+        found = _stamps(folder, rows, signatures)
         if found is None:
             return None
         newest = max(newest, found)
@@ -79,12 +81,14 @@ def source_state(source: Path, themes: Path, options: str) -> SourceState | None
         return None
     rows.sort()
     digest = cache_key("sources", options, engines(), *rows)
-    return SourceState(cache_key("up-to-date", options), digest, newest < taken - RACY_NS)
+    return SourceState(cache_key("up-to-date", options), digest, newest < taken - RACY_NS,
+                       Stamped(taken, signatures))
 
 
-def _stamps(folder: Path, rows: list[str]) -> int | None:
-    """Append a row per file and folder below `folder`; the newest mtime or ctime seen,
-    or None for what the build itself would warn about or resolve (symlinks, litter)."""
+def _stamps(folder: Path, rows: list[str], signatures: dict[str, Signature]) -> int | None:
+    """Append a row per file and folder below `folder`, and put each one's signature in
+    `signatures`; the newest mtime or ctime seen, or None for what the build itself
+    would warn about or resolve (symlinks, litter)."""
     newest = 0
     try:
         items = list(os.scandir(folder))
@@ -102,9 +106,10 @@ def _stamps(folder: Path, rows: list[str]) -> int | None:
         except OSError:
             return None  # (gone since it was listed: an editor saving, say)
         rows.append(f"{item.path}\0{_stamp(stat)}")
+        signatures[item.path] = signature(stat)
         newest = max(newest, stat.st_mtime_ns, stat.st_ctime_ns)
         if item.is_dir():
-            inside = _stamps(Path(item.path), rows)
+            inside = _stamps(Path(item.path), rows, signatures)
             if inside is None:
                 return None
             newest = max(newest, inside)

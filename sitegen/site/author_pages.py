@@ -42,6 +42,8 @@ class AuthorPage:
 
 
 def author_pages(site: Site) -> Iterator[PageSpec]:
+    if not site.authors:
+        return  # (no look at 10,000 entries for nobody)
     written: dict[str | None, list[tuple[Entry, Liveblog]]] = {a.id: [] for a in site.authors}
     for liveblog in site.liveblogs:
         for entry in liveblog.entries:

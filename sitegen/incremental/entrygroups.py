@@ -1,0 +1,158 @@
+"""A long liveblog's finished entries kept in the persistent cache in groups of files,
+so that a fresh `sitegen build` after one edit decodes what it kept and remakes one group.
+
+`serve` keeps each folder's files, entries and facts in memory (folderstate.py) and
+merges the files its watcher saw change. A new process (a newsroom's cron job or CI,
+publishing after each edit) has only the persistent cache: one value for the whole
+folder would be encoded and stored again after every edit (15 MB at 10,000 entries),
+one per file would mean 10,000 lookups, decodes and `make_entry` calls. So a folder's
+files are spread over `BUCKETS` groups by a hash of their names (a file stays in its
+group as the folder grows): each group's value holds its files' finished entries and
+the facts the cross-entry rules read, under a key naming every one of its files'
+texts. After one edit one group misses: its files' entries are made again (the
+unchanged ones from their cached parse) and the group is kept anew; every other
+group is decoded as it was kept.
+
+The encoding is positional JSON made for `Entry` (lists, which the parser hands back
+without calling Python per field). What it cannot give back exactly (a processed
+picture, an author with more than a name who is not one of `authors:`, a time whose
+zone has no name) is refused with `Unencodable`: that group is then made every time.
+The test suite checks every value kept against its decoded copy (SITEGEN_VERIFY_INPUTS).
+JSON, never pickle: a cache file cannot run code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from dataclasses import dataclass, fields
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sitegen.incremental.filecache import SourceText, Unencodable
+from sitegen.model.site import Attribution, Author, Entry, SourceRef, StreamKey, stream_key
+from sitegen.source.entry_rules import Facts
+
+BUCKETS = 64  # groups per folder: after an edit, one 64th of the folder is encoded again
+FIELDS = tuple(f.name for f in fields(Entry))  # (a test holds `_entry` and `_row` to them)
+
+
+def bucket_of(path: Path) -> int:
+    """The group a file belongs to, by its path alone (stable as the folder changes)."""
+    return zlib.crc32(str(path).encode("utf-8", "surrogatepass")) % BUCKETS
+
+
+@dataclass(frozen=True)
+class GroupFile:
+    """One entry file's part of a group: its text (by key), facts and finished entries,
+    with each entry's `stream_key` (the sort key of the liveblog's stream)."""
+
+    source: SourceText
+    facts: Facts
+    entries: tuple[Entry, ...]
+    keys: tuple[StreamKey, ...]
+
+    @classmethod
+    def of(cls, source: SourceText, facts: Facts, entries: tuple[Entry, ...]) -> "GroupFile":
+        return cls(source, facts, entries, tuple([stream_key(e) for e in entries]))
+
+
+def encode_group(files: list[GroupFile], people: dict[str, Author]) -> str:
+    """The group's value; `Unencodable` when any entry would not come back the same."""
+    data = [[f.source.key, list(f.facts[0]), sorted(f.facts[1]), sorted(f.facts[2]),
+             [_row(e, f.source.path, people) for e in f.entries], [k[0] for k in f.keys]] for f in files]
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    if os.environ.get("SITEGEN_VERIFY_INPUTS") == "1":
+        back = decode_group(text, [f.source for f in files], people)
+        if back is None or repr(back) != repr(files):
+            raise AssertionError(f"entry group codec does not round-trip {files!r:.300}")
+    return text
+
+
+def decode_group(text: str, sources: list[SourceText], people: dict[str, Author]) -> list[GroupFile] | None:
+    """The group kept for exactly these files (in this order), or None: a value that
+    does not fit (written by other code, damaged) is made afresh instead."""
+    try:
+        data = json.loads(text)
+        if type(data) is not list or len(data) != len(sources):
+            return None
+        found = []
+        for (key, ids, topics, images, rows, moments), source in zip(data, sources):
+            if key != source.key or len(moments) != len(rows):  # (the key names the path and its text)
+                return None
+            entries = tuple([_entry(row, source.path, people) for row in rows])
+            keys = tuple([(moment, entry.id) for moment, entry in zip(moments, entries)])
+            found.append(GroupFile(source, (tuple(ids), frozenset(topics), frozenset(images)), entries, keys))
+        return found
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return None
+
+
+def _row(e: Entry, path: Path, people: dict[str, Author]) -> list[Any]:
+    """An entry as a list, in the order of its fields; what the reader never sets
+    (scheduled, picture, media: later stages do) must be at its default."""
+    if e.origin.path != path or e.scheduled or e.picture is not None or e.media:
+        raise Unencodable(f"entry {e.id!r} holds what the group codec does not keep")
+    return [e.id, _time(e.time), e.title, list(e.topics), e.author, e.pinned, e.key_event, e.draft, e.image,
+            e.caption, e.credit, None if e.source is None else [e.source.name, e.source.url],
+            None if e.updated is None else _time(e.updated), e.body_html, e.digest, e.origin.line,
+            e.correction_html, [_author(a, people) for a in e.authors], e.alt]
+
+
+def _entry(row: list[Any], path: Path, people: dict[str, Author]) -> Entry:
+    """The entry `_row` wrote, made without the frozen __init__ setting one field at a
+    time (a fresh build after an edit decodes thousands)."""
+    (entry_id, time, title, topics, author, pinned, key_event, draft, image, caption, credit, source, updated,
+     body_html, digest, line, correction_html, authors, alt) = row
+    origin = object.__new__(SourceRef)
+    origin.__dict__.update(path=path, line=line)
+    entry = object.__new__(Entry)
+    entry.__dict__.update(
+        id=entry_id, time=_when(time), title=title, topics=tuple(topics), author=author, pinned=pinned,
+        key_event=key_event, draft=draft, image=image, caption=caption, credit=credit,
+        source=None if source is None else _attribution(*source), updated=None if updated is None else _when(updated),
+        body_html=body_html, digest=digest, origin=origin, scheduled=False, correction_html=correction_html,
+        authors=tuple([people[a[0]] if type(a) is list else _named(a) for a in authors]), alt=alt,
+        picture=None, media=())
+    return entry
+
+
+def _time(value: datetime) -> Any:
+    """A zone's time as [local time, fold, zone name]; a fixed offset's as ISO 8601."""
+    zone = value.tzinfo
+    if isinstance(zone, ZoneInfo) and zone.key:
+        return [value.replace(tzinfo=None).isoformat(), value.fold, zone.key]
+    if type(zone) is not timezone or value.fold:
+        raise Unencodable(f"a time the group codec does not keep: {value!r}")
+    return value.isoformat()
+
+
+def _when(value: Any) -> datetime:
+    if type(value) is str:
+        return datetime.fromisoformat(value)
+    local, fold, key = value
+    return datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(key), fold=fold)
+
+
+def _author(author: Author, people: dict[str, Author]) -> Any:
+    """One of `authors:` by its id (decoded as that very profile), a bare name as text."""
+    if author.id is not None and people.get(author.id) is author:
+        return [author.id]
+    if author == Author(None, author.name):
+        return author.name
+    raise Unencodable(f"author {author.name!r} is neither in `authors:` nor a bare name")
+
+
+def _named(name: str) -> Author:
+    author = object.__new__(Author)
+    author.__dict__.update(id=None, name=name, role=None, image=None, url=None, picture=None)
+    return author
+
+
+def _attribution(name: str, url: str | None) -> Attribution:
+    found = object.__new__(Attribution)
+    found.__dict__.update(name=name, url=url)
+    return found

@@ -1,0 +1,143 @@
+"""A fresh build keeps a liveblog's finished entries in groups of files
+(incremental/entrygroups.py): after an edit only the edited file's group is made
+again, a damaged group is made afresh, and the output is always what a build without
+any cache writes."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from sitegen.build.pipeline import build, default_options
+from sitegen.incremental.entries import CachedEntryReader
+from sitegen.incremental.entrygroups import (FIELDS, GroupFile, bucket_of, decode_group, encode_group)
+from sitegen.incremental.filecache import SourceText, Unencodable
+from sitegen.model.pictures import Picture
+from sitegen.model.site import Attribution, Author, Entry, SourceRef
+from sitekit import DEFAULT_LIVEBLOG, entry_md, make_site, snapshot
+
+COUNT = 40  # entry files: spread over many groups
+
+
+@pytest.fixture
+def made(monkeypatch) -> list[list[Path]]:
+    """The files whose group each build made (rather than decoded), one list per build."""
+    calls: list[list[Path]] = []
+    original = CachedEntryReader._group_files
+
+    def spy(self, texts, plan):  # type: ignore[no-untyped-def]
+        calls.append([t.path for t in texts])
+        return original(self, texts, plan)
+    monkeypatch.setattr(CachedEntryReader, "_group_files", spy)
+    return calls
+
+
+def _site(root: Path) -> Path:
+    entries = {f"e{n:02d}.md": entry_md(f"2025-03-01T{n // 4 + 1:02d}:{n % 4 * 15:02d}", f"Entry {n}.",
+                                        title=f"Entry {n}", topics="[energy]" if n % 3 else "[]")
+               for n in range(COUNT)}
+    return make_site(root, liveblogs={"live": {"liveblog.yaml": DEFAULT_LIVEBLOG, **entries}})
+
+
+def _same_as_fresh(site: Path, tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh"
+    build(default_options(site, fresh, use_cache=False))
+    assert snapshot(site / "output") == snapshot(fresh)
+
+
+def test_after_an_edit_only_its_group_is_made_again(tmp_path: Path, made: list[list[Path]]) -> None:
+    site = _site(tmp_path / "site")
+    folder = site / "content/live"
+    build(default_options(site))
+    assert sorted(made[0]) == sorted(folder.glob("e*.md"))  # a first build makes every group
+    edited = folder / "e07.md"
+    edited.write_text(edited.read_text("utf-8").replace("Entry 7.", "Entry 7, corrected."), "utf-8")
+    build(default_options(site))
+    assert edited in made[1]
+    assert {bucket_of(p) for p in made[1]} == {bucket_of(edited)}
+    assert sorted(made[1]) == sorted(p for p in folder.glob("e*.md") if bucket_of(p) == bucket_of(edited))
+    stamp = edited.stat()  # new stamps, the same text: every group as kept
+    os.utime(edited, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 1_000_000_000))
+    build(default_options(site))
+    assert len(made) == 2
+    _same_as_fresh(site, tmp_path)
+
+
+def test_a_damaged_group_is_made_afresh(tmp_path: Path, made: list[list[Path]]) -> None:
+    site = _site(tmp_path / "site")
+    build(default_options(site))
+    db = sqlite3.connect(site / ".sitegen-cache/fragments.sqlite3")
+    with db:
+        damaged = db.execute("UPDATE fragments SET value='[[\"x' WHERE value LIKE '[[\"%'").rowcount
+    db.close()
+    assert damaged > 1
+    (site / "content/live/e03.md").write_text(entry_md("2025-03-01T01:45", "Entry 3, again.", title="Entry 3"),
+                                             "utf-8")
+    build(default_options(site))
+    assert len(made[1]) == COUNT  # every group made again from the files' cached parses
+    _same_as_fresh(site, tmp_path)
+
+
+def test_a_broken_rule_across_groups_is_reported_as_usual(tmp_path: Path) -> None:
+    site = _site(tmp_path / "site")
+    build(default_options(site))
+    folder = site / "content/live"
+    first, second = sorted(folder.glob("e*.md"), key=bucket_of)[:: COUNT - 1]
+    assert bucket_of(first) != bucket_of(second)
+    second.write_text(entry_md("2025-03-02T10:00", "Twin.", id=first.stem), "utf-8")
+    with pytest.raises(Exception) as failed:
+        build(default_options(site))
+    assert f"duplicate entry id {first.stem!r}" in str(failed.value)
+
+
+def _source(path: Path) -> SourceText:
+    return SourceText(path, None, f"key of {path.name}")
+
+
+def _entry(path: Path, **changes: object) -> Entry:
+    values: dict[str, object] = dict(
+        id="e1", time=datetime(2025, 3, 30, 3, 30, tzinfo=ZoneInfo("Europe/Kyiv")), title="Title",
+        topics=("energy", "talks"), author="Ann, Bob", pinned=True, key_event=True, draft=False,
+        image="images/a.jpg", caption="A caption", credit="Photo: Ann",
+        source=Attribution("Agency", "https://example.org/a"),
+        updated=datetime(2025, 3, 30, 4, 0, tzinfo=timezone(timedelta(hours=2))), body_html="<p>Body \u2014 \"x\"</p>",
+        digest="d" * 64, origin=SourceRef(path, 3), correction_html="<p>Fixed.</p>", alt="",
+        authors=(Author("ann", "Ann", role="Reporter", url="https://example.org/ann"), Author(None, "Bob")))
+    values.update(changes)
+    return Entry(**values)  # type: ignore[arg-type]
+
+
+def test_the_group_codec_gives_back_every_field(tmp_path: Path) -> None:
+    path = tmp_path / "a.yaml"
+    ann = Author("ann", "Ann", role="Reporter", url="https://example.org/ann")
+    people = {"ann": ann}
+    folded = datetime(2025, 10, 26, 3, 30, fold=1, tzinfo=ZoneInfo("Europe/Kyiv"))
+    entries = (_entry(path, authors=(ann, Author(None, "Bob"))),
+               _entry(path, id="e2", time=folded, title=None, topics=(), source=None, updated=None,
+                      correction_html=None, authors=(), alt=None, image=None, origin=SourceRef(path, 9)))
+    group = [GroupFile.of(_source(path), (("e1", "e2"), frozenset({"energy", "talks"}), frozenset({"images/a.jpg"})),
+                       entries)]
+    back = decode_group(encode_group(group, people), [_source(path)], people)
+    assert back is not None and repr(back) == repr(group) and back == group
+    assert back[0].entries[0].authors[0] is ann  # a profile comes back as that very profile
+    assert back[0].entries[1].time.fold == 1
+    assert [list(vars(e)) for e in back[0].entries] == [list(FIELDS)] * 2  # as the constructor sets them
+    assert decode_group(encode_group(group, people), [_source(tmp_path / "b.yaml")], people) is None
+    assert decode_group("[[", [_source(path)], people) is None
+
+
+@pytest.mark.parametrize("changes", [
+    {"authors": (Author("ann", "Ann", role="Reporter"),)},  # not the profile of `authors:`
+    {"picture": Picture("a.jpg", "photo", (), ())},  # set by a later stage, never by the reader
+    {"time": datetime(2025, 3, 30, 3, 30)},  # no zone
+])
+def test_what_the_group_codec_cannot_give_back_is_refused(tmp_path: Path, changes: dict[str, object]) -> None:
+    path = tmp_path / "a.md"
+    group = [GroupFile(_source(path), (("e1",), frozenset(), frozenset()), (_entry(path, **changes),), ((0, "e1"),))]
+    with pytest.raises(Unencodable):
+        encode_group(group, {})
