@@ -66,8 +66,8 @@ def encode_group(files: list[GroupFile], people: dict[str, Author]) -> str:
              [_row(e, f.source.path, people) for e in f.entries], [k[0] for k in f.keys]] for f in files]
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     if os.environ.get("SITEGEN_VERIFY_INPUTS") == "1":
-        back = decode_group(text, [f.source for f in files], people)
-        if back is None or repr(back) != repr(files):
+        back = decode_group(text, [f.source for f in files], people)  # (equal, and the entries written the same)
+        if back != files or repr([f.entries for f in back]) != repr([f.entries for f in files]):
             raise AssertionError(f"entry group codec does not round-trip {files!r:.300}")
     return text
 
