@@ -68,15 +68,16 @@ class FileStamps:
     def known(self, path: Path) -> tuple[str | None, Signature | None]:
         """(the key of the file's text if it is as remembered, its signature now: as the
         up-to-date check took it, when it did)."""
-        now = self.signatures.get(str(path))
+        name = str(path)
+        now = self.signatures.get(name)
         if now is None:
             try:
-                now = signature(os.stat(path))
+                now = signature(os.stat(name))
             except OSError:
                 return None, None
-        row = self.old.get(str(path))
+        row = self.old.get(name)
         if row is not None and tuple(row[:4]) == now and isinstance(row[4], str):
-            self.new[str(path)] = row
+            self.new[name] = row
             return row[4], now
         return None, now
 
