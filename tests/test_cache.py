@@ -25,7 +25,7 @@ from sitegen.core import forking
 from sitegen.incremental import filecache
 from sitegen.incremental import filestamps
 from sitegen.build import parallel
-from sitegen.output import writer as output_module
+from sitegen.output import staged as staged_module
 from sitegen.core.errors import SitegenError
 from sitegen.build.pipeline import build, default_options, open_cache
 from sitegen.incremental.cache import Cache
@@ -287,13 +287,13 @@ def test_a_disk_error_writing_forked_renderers_pages_fails_the_build_cleanly(sit
     (site / "content/live/dst.md").write_text(ENTRIES["dst.md"].replace("First", "Changed"), "utf-8")
     shutil.rmtree(site / ".sitegen-cache")  # no record of the last output: every page is made again
     monkeypatch.setattr(parallel, "MIN_TASKS", 2)
-    real = output_module.OutputWriter.put
+    real = staged_module.StagedBuild.put
 
     def full_disk(self, rel, *args):  # type: ignore[no-untyped-def]
         if rel.startswith("live/entries/"):
             raise OSError(errno.ENOSPC, "No space left on device", rel)
         return real(self, rel, *args)
-    monkeypatch.setattr(output_module.OutputWriter, "put", full_disk)
+    monkeypatch.setattr(staged_module.StagedBuild, "put", full_disk)
     assert forking.can_fork()  # so the pages are rendered by forked renderers
     with pytest.raises(SitegenError, match="No space left on device"):
         build(default_options(site, out))

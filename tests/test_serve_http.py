@@ -22,7 +22,7 @@ from serve_helpers import (
 )
 from sitekit import build_ok, entry_md, snapshot
 
-from sitegen.output.writer import MARKER
+from sitegen.output.publish import MARKER
 
 SECRET = "TOP-SECRET-do-not-serve"
 

@@ -14,7 +14,7 @@ import pytest
 
 from sitegen.incremental import uptodate
 from sitegen.build.pipeline import BuildResult, build, default_options
-from sitegen.output.writer import StaleInputs
+from sitegen.output.skip import StaleInputs
 from sitekit import DEFAULT_CONFIG, DEFAULT_LIVEBLOG, build as cli_build, entry_md, make_site, snapshot, write
 
 

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from sitegen.build.start import (BuildOptions, BuildResult, Progress, check, check_folders, open_cache,
                                  settled_output, skipped)
-from sitegen.output.writer import verify_inputs
+from sitegen.output.skip import verify_inputs
 
 
 def build_once(options: BuildOptions, progress: Progress | None = None, wait: bool = True) -> BuildResult:

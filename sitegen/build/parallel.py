@@ -23,30 +23,30 @@ import pickle
 import select
 import struct
 from dataclasses import dataclass
-from typing import Callable
 
 from sitegen.core.forking import can_fork
 from sitegen.incremental.cache import Cache
-from sitegen.output.writer import OutputWriter
+from sitegen.output.record import FileRecord
+from sitegen.output.sink import ForkedSink
+from sitegen.output.writer import OutputWriter, Task
 
 MIN_TASKS = 8  # groups of pages (about 50 each) below which forking does not pay
 PIPE_BYTES = 1 << 20  # a renderer waits less on a parent busy writing
 _HEADER = struct.Struct("<Q?")  # length of the frame, and whether it is the last one
 _inherited: list[object] = []  # a renderer must not close the parent's database connection
 
-Task = Callable[[], None]
-
 
 def write_split(tasks: list[Task], writer: OutputWriter, cache: Cache) -> None:
-    """Run the tasks (each renders and writes some pages), rendering on every core."""
-    with writer.writing_deferred():
-        cores = os.cpu_count() or 1
-        if len(tasks) < MIN_TASKS or cores < 2 or not can_fork():
-            for task in tasks:
-                task()
-            return
-        renderers = min(cores, 4)
-        _render_in_children([tasks[i::renderers] for i in range(renderers)], writer, cache)
+    """Run the tasks (each renders and writes some pages, deferred by `writer.deferring`:
+    their paths are claimed already), rendering on every core."""
+    writer = writer.making_deferred()
+    cores = os.cpu_count() or 1
+    if len(tasks) < MIN_TASKS or cores < 2 or not can_fork():
+        for task in tasks:
+            task(writer)
+        return
+    renderers = min(cores, 4)
+    _render_in_children([tasks[i::renderers] for i in range(renderers)], writer, cache)
 
 
 @dataclass
@@ -69,10 +69,10 @@ def _render_in_children(shares: list[list[Task]], writer: OutputWriter, cache: C
     for child, status in zip(children, statuses):
         if status != 0 or child.inbox.last is None:
             for task in child.share:  # the renderer failed: do its share here, errors and all
-                task()
+                task(writer)
             continue
         records, pending = child.inbox.last
-        writer.records.update(records)
+        writer.keep_all(records)
         for key, value in pending.items():
             cache.put(key, value)
 
@@ -106,7 +106,7 @@ class _Inbox:
         self.fd = fd
         self.writer = writer
         self.buffer = bytearray()
-        self.last: tuple[dict[str, object], dict[str, str]] | None = None
+        self.last: tuple[dict[str, FileRecord], dict[str, str]] | None = None
         self.closed = False
 
     def take(self) -> None:
@@ -146,11 +146,12 @@ def _child(tasks: list[Task], writer: OutputWriter, cache: Cache, fd: int) -> No
         _inherited.append(cache.db)  # keep it referenced: never closed (or used) in the child
         cache.db = None
         cache.pending = {}
-        writer.become_forked_sink()
+        sink = ForkedSink()  # the pages go to the parent, which writes them
+        into = writer.into(sink)
         for task in tasks:
-            task()
-            _send(fd, writer.take_captured(), last=False)
-        _send(fd, (writer.records, cache.pending), last=True)
+            task(into)
+            _send(fd, sink.take(), last=False)
+        _send(fd, (sink.records, cache.pending), last=True)
         status = 0
     except BaseException:  # noqa: BLE001 - reported by the parent doing the work again
         pass

@@ -9,7 +9,7 @@ import time
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 from sitegen.core import urls
 from sitegen.core.svgsafe import refuse_scripted_svgs
@@ -31,7 +31,9 @@ from sitegen.media.mdplugin import MediaMarkdown
 from sitegen.build.media import media_library, publish_media, without_processed
 from sitegen.model.site import Site
 from sitegen.source.people import profiles
-from sitegen.output.writer import OUTPUT_RECORDS, OutputWriter, StaleInputs, verify_inputs
+from sitegen.output.record import OUTPUT_RECORDS
+from sitegen.output.skip import StaleInputs, verify_inputs
+from sitegen.output.writer import Deferred, OutputWriter, Task
 from sitegen.build.parallel import write_split
 from sitegen.site.pages import site_pages
 from sitegen.site.plan import PageGroup, PageSpec, SitePlan
@@ -119,15 +121,15 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
         timings["load"] = time.perf_counter() - started
         # 2. Render into a staging folder; 3. swap it in.
         with output_errors(options.output):
-            writer = OutputWriter(options.output, manifest_path(options),
-                                  cache.memo.partition(OUTPUT_RECORDS) if cache.keep_in_memory else None)
+            writer = OutputWriter.open(options.output, manifest_path(options),
+                                       cache.memo.partition(OUTPUT_RECORDS) if cache.keep_in_memory else None)
             try:
                 files = render_site(site, Renderer(theme, config, CachedFragments(cache), translations.digest), writer, statics, progress,
                                     cache)
                 files += publish_media(site, media, writer)
                 if skip and writer.written:
                     raise StaleInputs(f"sources and output as the last build left them, yet {writer.written} "
-                                      f"files changed (first: {next(iter(writer.staged))})")
+                                      f"files changed (first: {writer.staged_files[0]})")
             except BaseException:
                 writer.abort()
                 raise
@@ -161,19 +163,20 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
         renderer.prerender(site)  # every page is made: join prerendered <article>s
     routes: list[str] = []
     sitemap = Sitemap(site, plan.streams, cache)
-    writer.defer_pages()  # pages to make later: on both cores when there are many (parallel.py)
+    deferred = Deferred()  # pages to make later: on both cores when there are many (parallel.py)
+    pages = writer.deferring(deferred)
     for item in site_pages(site, plan, renderer.fragment):
         if isinstance(item, PageGroup):
-            write_group(writer, renderer, item)
+            write_group(pages, renderer, item)
             routes += item.routes
             sitemap.add_group(item)
         else:
-            write_page(writer, renderer, item)
+            write_page(pages, renderer, item)
             routes.append(item.route)
             sitemap.add(item.route)
         if progress:
             progress("Rendering pages", len(routes), 0)
-    write_split(_bundled(*writer.deferred_work()), writer, cache)
+    write_split(_bundled(deferred.tasks, deferred.pages), writer, cache)
     count = len(routes)
     for feed in site_feeds(site):
         count += write_feed(writer, renderer, feed, site)
@@ -190,12 +193,12 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
     return count + 1 + len(statics)
 
 
-def _bundled(tasks: list[Callable[[], None]], pages: int) -> list[Callable[[], None]]:
+def _bundled(tasks: list[Task], pages: int) -> list[Task]:
     """The tasks, or one task doing them all when they make few pages (a `serve` rebuild
     after an edit): forking a large process costs more than rendering a few pages."""
     if pages >= FEW_PAGES or len(tasks) < 2:
         return tasks
-    return [lambda: [task() for task in tasks]]
+    return [lambda into: [task(into) for task in tasks]]
 
 
 def write_feed(writer: OutputWriter, renderer: Renderer, feed: Feed, site: Site) -> int:
@@ -213,7 +216,7 @@ def write_group(writer: OutputWriter, renderer: Renderer, group: PageGroup) -> N
     """A group of pages, kept as they are when the group's inputs did not change."""
     writer.write_group(group.name, cache_key("pages", renderer.fingerprint, group.inputs),
                        lambda: [(urls.output_file(route), f"page {route}") for route in group.routes],
-                       lambda: [write_page(writer, renderer, spec) for spec in group.pages()], group.whole)
+                       lambda into: [write_page(into, renderer, spec) for spec in group.pages()], group.whole)
 
 
 def write_page(writer: OutputWriter, renderer: Renderer, spec: PageSpec) -> None:

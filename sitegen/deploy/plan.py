@@ -1,6 +1,6 @@
 """What a deploy does: which files to send, in which order, and which to delete.
 
-The build records every output file's digest (output/writer.py); the deploy keeps
+The build records every output file's digest (output/record.py); the deploy keeps
 its own record beside it of what it sent (digest and headers per key). A file is
 sent when its digest or headers differ from that record; a key in the record that
 the build no longer has is deleted. Without a record (a first deploy), or with

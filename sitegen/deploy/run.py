@@ -19,7 +19,7 @@ from sitegen.deploy.plan import DeployRecord, Plan, plan_from_listing, plan_from
 from sitegen.deploy.publish import publish
 from sitegen.deploy.storage import Bucket, DeployError
 from sitegen.incremental.cache import Cache
-from sitegen.output.writer import OUTPUT_RECORDS, intact_records, remembered_records
+from sitegen.output.record import OUTPUT_RECORDS, intact_records, remembered
 
 Progress = Callable[[str, int, int], None]
 DEPLOY_RECORDS = "deploy records"  # the session memo's partition for `deploy_record`
@@ -141,10 +141,9 @@ def built_files(options: BuildOptions, cache: Cache | None = None) -> dict[str, 
     """The output's files (path -> digest) as the last successful build recorded them,
     from memory (`deploy --watch`) or from the build's record beside its cache, which is
     trusted only while every file in the output is as that build left it."""
-    remembered = remembered_records(cache.memo.partition(OUTPUT_RECORDS), options.output) \
-        if cache and cache.keep_in_memory else None
-    if remembered is not None:
-        return {rel: record.digest for rel, record in remembered.items()}
+    known = remembered(cache.memo.partition(OUTPUT_RECORDS), options.output) if cache and cache.keep_in_memory else None
+    if known is not None:
+        return {rel: record.digest for rel, record in known.files.items()}
     manifest = manifest_path(options)
     files = None if manifest is None else intact_records(options.output, manifest)
     if files is None:

@@ -24,7 +24,7 @@ from sitegen.build.pipeline import CACHE_DIR, manifest_path
 from sitegen.core.errors import SitegenError
 from sitegen.deploy.run import DeployOptions, DeployResult, deploy, deploy_config
 from sitegen.deploy.storage import Bucket
-from sitegen.output.writer import OUTPUT_RECORDS, save_manifest
+from sitegen.output.record import OUTPUT_RECORDS, remembered, save_manifest
 from sitegen.serve.due import DueTimer
 from sitegen.serve.session import WAKE_SECONDS, Rebuilder
 from sitegen.serve.watch import ChangeLog, Debouncer, SourceWatcher, report_lost_events, watched_folders
@@ -118,11 +118,10 @@ class DeployWatch:
         """The last build's record, from memory to disk: a later `sitegen deploy` (or
         build) knows the output as this session left it."""
         options = self.options.build
-        known = self.rebuilder.cache.memo.partition(OUTPUT_RECORDS).get(f"output:{options.output}")
+        known = remembered(self.rebuilder.cache.memo.partition(OUTPUT_RECORDS), options.output)
         manifest = manifest_path(options)
         if known is not None and manifest is not None:
-            records, groups = known[0], known[1]
-            save_manifest(manifest, records, groups)
+            save_manifest(manifest, known)
 
 
 def _mtimes(paths: tuple[Path, ...]) -> list[float]:

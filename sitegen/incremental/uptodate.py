@@ -30,7 +30,7 @@ from sitegen.incremental.cache import Cache, cache_key
 from sitegen.incremental.filestamps import RACY_NS, Signature, Stamped, signature
 from sitegen.markdown.renderer import engines
 from sitegen.model.site import Due
-from sitegen.output.writer import intact_files
+from sitegen.output.record import intact_files
 from sitegen.source.files import is_litter, is_utf8_name
 
 AUTHORS_FILE = "authors.yaml"  # (config.site_config.AUTHORS_FILE)

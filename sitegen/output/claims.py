@@ -8,6 +8,7 @@ clashes too. The message names both sources, at a source file when there is one.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from sitegen.core.errors import Problem, SitegenError
 
@@ -36,6 +37,50 @@ def claim_into(claimed: dict[str, tuple[str, str]], folders: dict[str, str], rel
     claimed[key] = (rel, origin)
     for folder in new_folders:
         folders[folder] = key
+
+
+class Claims:
+    """Every output path this build claimed, so that no two sources write one file; and
+    each group's claims, which `serve`'s next build checks in one go (`claim_group`)."""
+
+    def __init__(self, previous_groups: dict[str, GroupClaims]) -> None:
+        """`previous_groups`: the groups' claims the session's last build kept."""
+        self.previous_groups = previous_groups
+        self.claimed: dict[str, tuple[str, str]] = {}
+        self.folders: dict[str, str] = {}  # casefolded folder -> first claimed file inside it
+        self.groups: dict[str, GroupClaims] = {}  # kept for the next build by `serve`
+
+    def claim(self, rel: str, origin: str) -> None:
+        """Reserve an output path; two sources for one path (in any case) is an error,
+        and so is a file where another source needs a folder (`x` and `x/index.html`)."""
+        claim_into(self.claimed, self.folders, rel, origin)
+
+    def known(self, rel: str) -> bool:
+        return rel.casefold() in self.claimed
+
+    def claim_group(self, name: str, inputs: str, rels: Callable[[], list[tuple[str, str]]]) -> None:
+        """Claim a group's paths. In `serve`, a group claimed last time with the same
+        inputs (so the same paths) is checked against this build's other claims with a
+        few set operations instead of path by path; a clash is then reported as usual."""
+        known = self.previous_groups.get(name)
+        if known is None or known[0] != inputs:
+            keys: dict[str, tuple[str, str]] = {}
+            folders: dict[str, str] = {}
+            for rel, origin in rels():
+                claim_into(keys, folders, rel, origin)
+            known = (inputs, keys, folders)
+        self.groups[name] = known
+        _, keys, folders = known
+        # (`view.isdisjoint(d)` walks `d`: the group's few keys, not the thousands claimed)
+        claimed = self.claimed.keys()
+        if claimed.isdisjoint(keys) and claimed.isdisjoint(folders) and self.folders.keys().isdisjoint(keys):
+            self.claimed.update(keys)
+            first = {f: self.folders[f] for f in folders.keys() & self.folders.keys()}  # (parents: few)
+            self.folders.update(folders)
+            self.folders.update(first)  # a folder keeps the first file claimed in it
+        else:
+            for rel, origin in rels():
+                self.claim(rel, origin)
 
 
 def _clash_problem(rel: str, origin: str, other_rel: str, other: str) -> Problem:

@@ -25,7 +25,7 @@ from urllib.parse import quote, unquote
 
 from sitegen.serve import livereload
 from sitegen.serve.deadlines import HeadDeadlines
-from sitegen.output.writer import MARKER
+from sitegen.output.publish import MARKER
 
 log = logging.getLogger("sitegen")
 

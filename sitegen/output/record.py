@@ -1,0 +1,132 @@
+"""The output record: what each file of a build is, kept for the next build.
+
+A build records every file it leaves in the output (a digest of its bytes, its size
+and mtime on disk, and for a lazily written file a digest of what shaped it), and the
+inputs of each group of pages. The record is written beside the cache (the manifest,
+installed by the publication's last step: publish.py) and read by the next build, by
+the up-to-date check and by `sitegen deploy`. `serve` keeps it in the session memo
+instead, where its files are trusted without a look at each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sitegen.core.memo import Partition
+from sitegen.output.claims import GroupClaims
+from sitegen.output.publish import MARKER
+
+OUTPUT_RECORDS = "output records"  # the session memo's partition of `OutputRecord`s, by output folder
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """What a built file was: a digest of its bytes, its size and mtime on disk, and
+    (for files written with `write_lazy`) a digest of everything that shaped it."""
+
+    digest: str
+    size: int
+    mtime_ns: int
+    inputs: str | None = None
+
+
+@dataclass(frozen=True)
+class OutputRecord:
+    """An output folder as a build left it: its files and its groups' inputs (both in the
+    manifest), and for `serve`'s next build, kept in memory, each group's claims and its
+    files' records, so that a group kept whole is kept again without a look at each file."""
+
+    files: dict[str, FileRecord]
+    groups: dict[str, str]
+    group_claims: dict[str, GroupClaims] = field(default_factory=dict)
+    group_records: dict[str, dict[str, FileRecord]] = field(default_factory=dict)
+    trusted: bool = False  # kept in memory by this session (whose output is private): no file is looked at
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def intact_files(output: Path, manifest: Path) -> bool:
+    """Whether the output holds exactly what the manifest's build wrote there: each
+    file with the size and mtime it had (a file deleted or edited since means no)."""
+    return intact_records(output, manifest) is not None
+
+
+def intact_records(output: Path, manifest: Path) -> dict[str, list[Any]] | None:
+    """The manifest's records (path -> [digest, size, mtime_ns, ...]) when the output
+    is intact (`intact_files`), else None: the manifest read once."""
+    if not (output / MARKER).is_file():
+        return None
+    try:
+        files = json.loads(manifest.read_text("utf-8"))["files"]
+        for rel, (_, size, mtime_ns, *_) in files.items():
+            stat = os.stat(os.path.join(output, rel))
+            if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
+                return None
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return files  # type: ignore[no-any-return]
+
+
+def last_record(output: Path, manifest: Path | None, memory: Partition[str, OutputRecord] | None) -> OutputRecord | None:
+    """The record of the build that left `output` (a folder sitegen wrote): the one this
+    session kept in `memory`, else the manifest's; None when there is neither."""
+    known = None if memory is None else remembered(memory, output)
+    if known is not None:
+        return known
+    if manifest is None:
+        return None
+    try:
+        raw = json.loads(manifest.read_text("utf-8"))
+        files = {path: FileRecord(*values) for path, values in raw["files"].items()}
+        return OutputRecord(files, {str(k): str(v) for k, v in raw.get("groups", {}).items()})
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def remembered(memory: Partition[str, OutputRecord], output: Path) -> OutputRecord | None:
+    """The record a build of this session kept of `output`, if any."""
+    return memory.get(_key(output))
+
+
+def remember(memory: Partition[str, OutputRecord], output: Path, record: OutputRecord | None) -> None:
+    """Keep `record` as `output`'s for the session's next build; None forgets it (a
+    publication stopped midway: the records describe neither build)."""
+    if record is None:
+        memory.pop(_key(output), None)
+    else:
+        memory[_key(output)] = record
+
+
+def _key(output: Path) -> str:
+    return f"output:{output}"
+
+
+def stage_manifest(path: Path, records: dict[str, FileRecord], groups: dict[str, str]) -> Path | None:
+    """The record of what a build wrote, beside `path` (the publication installs it last:
+    see publish.py); None when it cannot be written: the next build then writes everything."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_suffix(f".tmp-{os.getpid()}")
+        files = {k: [r.digest, r.size, r.mtime_ns, r.inputs] for k, r in records.items()}
+        temp.write_text(json.dumps({"files": files, "groups": groups}), "utf-8")
+    except OSError:
+        return None
+    return temp
+
+
+def save_manifest(path: Path, record: OutputRecord) -> None:
+    """The record of what a build wrote, in place at once (written by `deploy --watch` as
+    it stops, from the record its in-memory builds kept)."""
+    temp = stage_manifest(path, record.files, record.groups)
+    try:
+        if temp is not None:
+            os.replace(temp, path)
+    except OSError:
+        pass  # without a manifest the next build simply writes everything
