@@ -106,6 +106,7 @@ class OutputWriter:
         self.claims.claim(rel, origin)
 
     def write(self, rel: str, data: bytes, origin: str) -> None:
+        """Write bytes made already, unless the last build left the same bytes there."""
         self.claim(rel, origin)
         self._write_claimed(rel, data, None)
 
