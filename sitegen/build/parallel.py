@@ -25,6 +25,7 @@ import struct
 from dataclasses import dataclass
 
 from sitegen.core.forking import can_fork
+from sitegen.core.memory import release_freed
 from sitegen.incremental.cache import Cache
 from sitegen.output.record import FileRecord
 from sitegen.output.sink import ForkedSink
@@ -58,6 +59,7 @@ class _Renderer:
 
 def _render_in_children(shares: list[list[Task]], writer: OutputWriter, cache: Cache) -> None:
     children: list[_Renderer] = []
+    release_freed()  # (each renderer starts as large as this process is resident)
     try:
         for share in shares:
             children.append(_fork_renderer(share, writer, cache))
@@ -145,7 +147,7 @@ def _child(tasks: list[Task], writer: OutputWriter, cache: Cache, fd: int) -> No
     try:
         _inherited.append(cache.db)  # keep it referenced: never closed (or used) in the child
         cache.db = None
-        cache.pending = {}
+        cache.pending, cache.pending_chars = {}, 0
         sink = ForkedSink()  # the pages go to the parent, which writes them
         into = writer.into(sink)
         for task in tasks:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 from sitegen.core import urls
+from sitegen.core.memory import release_freed
 from sitegen.core.svgsafe import refuse_scripted_svgs
 from sitegen.incremental.bodies import CachedBodies
 from sitegen.incremental.fragments import CachedFragments
@@ -118,6 +119,7 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
         translations.warn_missing({site.lang.tag} | {lb.lang.tag for lb in site.liveblogs})
         statics = without_processed(static_files(options.source, theme, config.assets), site, media)
         refuse_scripted_svgs(path for _, path, _ in statics)
+        release_freed()  # (what loading freed: file texts, parsed drafts, written cache values)
         timings["load"] = time.perf_counter() - started
         # 2. Render into a staging folder; 3. swap it in.
         with output_errors(options.output):

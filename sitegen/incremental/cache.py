@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -36,6 +37,7 @@ def code_digest(package: Path = PACKAGE_ROOT) -> str:
 
 _BASE = hashlib.sha256(code_digest().encode())
 BATCH = 500  # keys per SELECT: below SQLite's limit on bound parameters
+FLUSH_CHARS = 16 << 20  # new values held before they are written (see `put`)
 
 
 def cache_key(*parts: str) -> str:
@@ -47,17 +49,19 @@ def cache_key(*parts: str) -> str:
 
 
 class Cache:
-    """A key-value store with writes buffered until `flush()`; memory-only without a path."""
+    """A key-value store with writes buffered (see `put`); memory-only without a path."""
 
     def __init__(self, path: Path | None, keep_in_memory: bool = False) -> None:
         self.path = path
         self.keep_in_memory = keep_in_memory  # for long-running `serve`
         self.db: sqlite3.Connection | None = None
-        self.pending: dict[str, str] = {}
+        self.pending: dict[str, str | bytes] = {}  # (bytes: UTF-8 text, see `put`)
+        self.pending_chars = 0  # the length of the values in `pending`
         self.touched: list[str] = []
-        self.memory: dict[str, str] = {}  # every value seen, kept across builds (`serve`)
+        self.memory: dict[str, str | bytes] = {}  # every value seen, kept across builds (`serve`)
         self.loaded: dict[str, str] = {}  # values fetched in bulk for the current build
         self.memo = Memo()  # the session's derived values (serve keeps its cache, and so this, between builds)
+        self.pid = os.getpid()  # (a forked process never writes through its parent's connection)
         if path is not None:
             self.db = self._open(path)
 
@@ -96,7 +100,7 @@ class Cache:
     def get(self, key: str) -> str | None:
         for found in (self.memory, self.loaded, self.pending):
             if key in found:
-                return found[key]
+                return _text(found[key])
         if self.db is None:
             return None
         return self.get_many([key]).get(key)
@@ -107,7 +111,7 @@ class Cache:
         for key in keys:
             for found in (self.memory, self.loaded, self.pending):
                 if key in found:
-                    result[key] = found[key]
+                    result[key] = _text(found[key])
                     break
         wanted = [k for k in dict.fromkeys(keys) if k not in result]
         if self.db is None or not wanted:
@@ -134,8 +138,35 @@ class Cache:
             self._remove(self.path)
             self.db = self._open(self.path)
 
-    def put(self, key: str, value: str) -> None:
+    def put(self, key: str, value: str | bytes) -> None:
+        """Keep `value` (text, or its UTF-8 bytes) under `key`. New values are written in
+        batches as they come (a cold build of a long liveblog makes hundreds of megabytes
+        of them, which need not wait in memory for the end of the build): every value is
+        named by its content, so one written by a build that fails later is still right.
+        `serve` keeps them all in memory."""
         self.pending[key] = value
+        self.pending_chars += len(value)
+        if self.pending_chars >= FLUSH_CHARS and not self.keep_in_memory and self.db is not None \
+                and os.getpid() == self.pid:
+            self._write_pending()
+
+    def _write_pending(self) -> None:
+        pending, self.pending, self.pending_chars = self.pending, {}, 0
+        assert self.db is not None
+        try:
+            with self.db:
+                self.db.execute("BEGIN")
+                self._insert(pending, time.time())
+        except sqlite3.Error as exc:
+            log.warning("cache write failed (%s); the build is unaffected", exc)
+
+    def _insert(self, values: dict[str, str | bytes], now: float) -> None:
+        """Each value bound as its UTF-8 bytes, stored as the same text: bound as a str, a
+        non-ASCII one (most rendered HTML: an English time holds U+202F) would keep a UTF-8
+        copy of itself for as long as it lives, and pages still use many of them."""
+        assert self.db is not None
+        self.db.executemany("INSERT OR REPLACE INTO fragments VALUES (?, CAST(? AS TEXT), ?)",
+                            ((k, v if type(v) is bytes else v.encode("utf-8"), now) for k, v in values.items()))
 
     def flush(self) -> None:
         """Write new values, mark used ones, forget values unused for a month."""
@@ -143,14 +174,13 @@ class Cache:
         pending, touched = self.pending, self.touched
         if self.keep_in_memory:
             self.memory.update(pending)
-        self.pending, self.touched, self.loaded = {}, [], {}
+        self.pending, self.pending_chars, self.touched, self.loaded = {}, 0, [], {}
         if self.db is None or not (pending or touched):
             return
         try:
             with self.db:
                 self.db.execute("BEGIN")
-                self.db.executemany("INSERT OR REPLACE INTO fragments VALUES (?, ?, ?)",
-                                    [(k, v, now) for k, v in pending.items()])
+                self._insert(pending, now)
                 if self._touch_due(now):  # once a day is enough to keep used values a month
                     self.db.executemany("UPDATE fragments SET used=? WHERE key=? AND used<?",
                                         [(now, k, now - TOUCH_SECONDS) for k in touched])
@@ -171,3 +201,7 @@ class Cache:
         if self.db is not None:
             self.db.close()
             self.db = None
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("utf-8") if type(value) is bytes else value

@@ -22,7 +22,7 @@ class CachedFragments:
     def get_many(self, keys: list[str]) -> dict[str, str]:
         return self.cache.get_many(keys)
 
-    def put(self, key: str, value: str) -> None:
+    def put(self, key: str, value: str | bytes) -> None:
         self.cache.put(key, value)
 
     def articles(self, fingerprint: str) -> ArticleMemo:

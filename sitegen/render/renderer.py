@@ -29,6 +29,7 @@ ENTRY_TEMPLATE = "entry.html"
 # Content never holds control characters (text.clean_text removes them), so this
 # marks "the way to the site root" in an <article> rendered for pages at any depth.
 ROOT_MARK = "\x01"
+ROOT_MARK_BYTES = ROOT_MARK.encode()  # (in UTF-8, never part of another character)
 
 
 class MarkedLinks(Links):
@@ -166,13 +167,17 @@ class Renderer:
                 return self._article(entry, liveblog, links, links.root)
             html = self._article(entry, liveblog, MarkedLinks(links.base_url, ""), ROOT_MARK)
             self._articles[where] = html
+        if type(html) is bytes:  # (prerendered: see `prerender`)
+            return html.replace(ROOT_MARK_BYTES, quote(links.root).encode()).decode("utf-8")
         return html.replace(ROOT_MARK, quote(links.root)) if ROOT_MARK in html else html
 
     def prerender(self, site: Site) -> None:
         """Every entry's <article>, for a build that writes every page (a cold one): those
         the cache holds are fetched in one go, and the rest rendered by a pool of forked
         processes when there are many (the same templates, inherited by the fork, so the
-        same bytes). Pages then only join them."""
+        same bytes). Pages then only join them. Those rendered here are kept (and stored) as
+        their UTF-8 bytes: a long liveblog's articles are the largest thing a cold build
+        holds, and as text most take 2 bytes a character (an English time holds U+202F)."""
         wanted: dict[str, tuple[tuple[str, str, str], Entry, Liveblog]] = {}
         base_url = site.config.base_url
         for liveblog in site.liveblogs:
@@ -188,12 +193,12 @@ class Renderer:
         for key, (where, _, _) in wanted.items():
             self._articles[where] = found[key]
 
-    def _render_articles(self, pairs: list[tuple[Entry, Liveblog]], base_url: str) -> list[str]:
+    def _render_articles(self, pairs: list[tuple[Entry, Liveblog]], base_url: str) -> list[bytes]:
         links = MarkedLinks(base_url, "")
 
-        def render(start: int, stop: int) -> list[str]:
-            return [self._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links, self.sizes), t=liveblog.lang.t)
-                    for entry, liveblog in pairs[start:stop]]
+        def render(start: int, stop: int) -> list[bytes]:
+            return [self._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links, self.sizes),
+                                 t=liveblog.lang.t).encode("utf-8") for entry, liveblog in pairs[start:stop]]
 
         workers = pool_size(len(pairs))
         return render(0, len(pairs)) if workers < 2 else fork_map(render, len(pairs), workers)

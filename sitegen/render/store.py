@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 from typing import Protocol
 
-ArticleMemo = dict[tuple[str, str, str], str]  # (liveblog digest, entry digest, base URL) -> <article>
+# (liveblog digest, entry digest, base URL) -> <article>, as text or as its UTF-8 bytes
+ArticleMemo = dict[tuple[str, str, str], str | bytes]
 
 
 class FragmentStore(Protocol):
@@ -23,7 +24,8 @@ class FragmentStore(Protocol):
 
     def get_many(self, keys: list[str]) -> dict[str, str]: ...
 
-    def put(self, key: str, value: str) -> None: ...
+    def put(self, key: str, value: str | bytes) -> None:
+        """Keep `value` (text, or its UTF-8 bytes: `get` gives it back as text)."""
 
     def articles(self, fingerprint: str) -> ArticleMemo:
         """Finished articles kept for the next build while `fingerprint` (templates and
@@ -42,7 +44,7 @@ class NoStore:
     def get_many(self, keys: list[str]) -> dict[str, str]:
         return {}
 
-    def put(self, key: str, value: str) -> None:
+    def put(self, key: str, value: str | bytes) -> None:
         pass
 
     def articles(self, fingerprint: str) -> ArticleMemo:

@@ -1,0 +1,115 @@
+"""What a build holds in memory for the cache: new values are written in batches as
+they come, not all at the end; a value given as UTF-8 bytes (the articles a cold
+build renders) is the same text whichever way it is read back; a forked worker never
+writes through its parent's database connection. The output stays what a build
+without any cache writes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from sitegen.build.pipeline import build, default_options
+from sitegen.core import forking
+from sitegen.incremental import cache as cache_module
+from sitegen.incremental.cache import Cache
+from sitekit import DEFAULT_LIVEBLOG, entry_md, make_site, snapshot
+
+TEXT = "Updated 10:00\u202fAM \u201cquoted\u201d \U0001f4f0 caf\u00e9"  # 1, 2, 3 and 4 bytes a character
+
+
+def _stored(path: Path, key: str) -> object:
+    with sqlite3.connect(path) as db:
+        row = db.execute("SELECT value FROM fragments WHERE key=?", (key,)).fetchone()
+    return None if row is None else row[0]
+
+
+@pytest.mark.parametrize("value", [TEXT, TEXT.encode("utf-8")])
+def test_a_value_is_the_same_text_from_memory_and_from_the_file(tmp_path: Path, value: str | bytes) -> None:
+    path = tmp_path / "cache.sqlite3"
+    cache = Cache(path)
+    cache.put("k", value)
+    assert cache.get("k") == TEXT and cache.get_many(["k"]) == {"k": TEXT}  # (still pending)
+    cache.flush()
+    assert _stored(path, "k") == TEXT  # stored as text, not as a blob
+    cache.close()
+    again = Cache(path)
+    assert again.get("k") == TEXT and again.get_many(["k"]) == {"k": TEXT}
+    again.close()
+    serve = Cache(None, keep_in_memory=True)
+    serve.put("k", value)
+    serve.flush()
+    assert serve.get("k") == TEXT
+
+
+def test_new_values_are_written_in_batches(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "cache.sqlite3"
+    monkeypatch.setattr(cache_module, "FLUSH_CHARS", 10)
+    cache = Cache(path)
+    cache.put("a", "12345")
+    assert cache.pending and _stored(path, "a") is None
+    cache.put("b", TEXT.encode("utf-8"))  # 10 characters reached: both written
+    assert not cache.pending and cache.pending_chars == 0
+    assert (_stored(path, "a"), _stored(path, "b")) == ("12345", TEXT)
+    assert cache.get("b") == TEXT
+    cache.close()
+
+
+def test_a_forked_process_never_writes_through_its_parents_connection(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "cache.sqlite3"
+    monkeypatch.setattr(cache_module, "FLUSH_CHARS", 1)
+    cache = Cache(path)
+    assert forking.can_fork()
+    pid = os.fork()
+    if pid == 0:  # (a pool's worker: it inherits the cache, and must not write)
+        status = 1
+        try:
+            cache.put("child", "value")
+            status = 0 if cache.pending == {"child": "value"} else 2
+        finally:
+            os._exit(status)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    assert _stored(path, "child") is None
+    cache.put("parent", "value")
+    assert _stored(path, "parent") == "value"
+    cache.close()
+
+
+def _site(root: Path) -> Path:
+    entries = {f"e{n:03d}.md": entry_md(f"2025-03-01T{n // 60:02d}:{n % 60:02d}", f"Entry \u201c{n}\u201d, *text*.",
+                                        title=f"Entry {n}", topics="[energy]")
+               for n in range(120)}
+    return make_site(root, liveblogs={"live": {"liveblog.yaml": DEFAULT_LIVEBLOG, **entries}})
+
+
+def test_a_build_writing_its_values_in_small_batches_writes_the_same_bytes(tmp_path: Path, monkeypatch) -> None:
+    """Cold (articles prerendered, kept as bytes), warm from the cache with the output
+    gone (articles read back as text), and after an edit: each as without any cache."""
+    site = _site(tmp_path)
+    reference = tmp_path / "reference"
+    build(default_options(site, reference, use_cache=False))
+    monkeypatch.setattr(cache_module, "FLUSH_CHARS", 1000)
+    monkeypatch.setattr(forking, "POOL_MIN_MISSES", 10)  # articles rendered by forked workers, too
+    largest: list[int] = []
+    put = Cache.put
+
+    def spy(self: Cache, key: str, value: str | bytes) -> None:
+        put(self, key, value)
+        largest.append(self.pending_chars)
+    monkeypatch.setattr(Cache, "put", spy)
+    out = tmp_path / "out"
+    build(default_options(site, out))
+    assert snapshot(out) == snapshot(reference)
+    assert largest and max(largest) < 1000  # never more than a batch waits
+    shutil.rmtree(out)
+    build(default_options(site, out))
+    assert snapshot(out) == snapshot(reference)
+    edited = site / "content/live/e007.md"
+    edited.write_text(edited.read_text("utf-8").replace("*text*", "*edited*"), "utf-8")
+    build(default_options(site, reference, use_cache=False))
+    build(default_options(site, out))
+    assert snapshot(out) == snapshot(reference)
