@@ -296,20 +296,35 @@ def phone_photo(number: int, size: tuple[int, int] = PHOTO_SIZE) -> bytes:
     return out.getvalue()
 
 
+def photo_plan(count: int, photos: int) -> dict[int, int]:
+    """Entry index -> photo number: the `photos` entries, spread evenly over `count`,
+    that `add_photos` gives a phone photo (other tools' sites use the same plan)."""
+    every = max(1, count // max(photos, 1))
+    return {index: number for number, index in enumerate(range(0, count, every)[:photos])}
+
+
+def photo_name(number: int) -> str:
+    return f"photo-{number:04d}.jpg"
+
+
+def photo_entry(index: int, number: int, seed: int = SEED) -> GenEntry:
+    """Entry `index` with photo `number` as its image (alt text, caption, credit)."""
+    rng = random.Random(f"photo-caption-{number}")
+    caption = " ".join(lexicon(seed).some(rng, 6)).capitalize()
+    return replace(make_entry(index, seed), image=f"photos/{photo_name(number)}", caption=caption,
+                   credit="Photo: field desk")
+
+
 def add_photos(site: GeneratedSite, count: int, size: tuple[int, int] = PHOTO_SIZE) -> list[Path]:
     """Give `count` entries, spread evenly, a phone photo of their own (`image:` with
     alt text); the photos are written under static/photos/. Returns the photos."""
-    every = max(1, site.count // max(count, 1))
     photos = []
-    for number, index in enumerate(range(0, site.count, every)[:count]):
-        photo = site.folder / "static" / "photos" / f"photo-{number:04d}.jpg"
+    for index, number in photo_plan(site.count, count).items():
+        photo = site.folder / "static" / "photos" / photo_name(number)
         photo.parent.mkdir(parents=True, exist_ok=True)
         photo.write_bytes(phone_photo(number, size))
         photos.append(photo)
-        entry = make_entry(index, site.seed)
-        rng = random.Random(f"photo-caption-{number}")
-        caption = " ".join(lexicon(site.seed).some(rng, 6)).capitalize()
-        entry = replace(entry, image=f"photos/{photo.name}", caption=caption, credit="Photo: field desk")
+        entry = photo_entry(index, number, site.seed)
         site.entry_path(entry).write_text(entry_markdown(entry), "utf-8")
     return photos
 

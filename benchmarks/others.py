@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import live
-from benchmarks.generate import BASE_URL, GenEntry, entries
+from benchmarks.generate import BASE_URL, GenEntry, entries, photo_entry, photo_plan
 
 PER_PAGE = 50
 FEED_ITEMS = 50
@@ -160,6 +160,7 @@ def hugo_entry(entry: GenEntry) -> str:
              "author": entry.author}
     if entry.image:
         front["image"] = entry.image
+        front["alt"] = entry.caption or ""
     if entry.updated:
         front["lastmod"] = entry.updated.isoformat()
     lines = ["---"] + [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in front.items()] + ["---"]
@@ -179,6 +180,115 @@ def write_hugo_site(folder: Path, count: int, seed: int, static: Path) -> Path:
     for entry in entries(count, seed):
         (posts / f"{entry.id}.md").write_text(hugo_entry(entry), "utf-8")
     shutil.copytree(static, folder / "static")
+    return folder
+
+
+@dataclass(frozen=True)
+class PhotoSettings:
+    """What sitegen makes of each photo, for Hugo to make the same: widths (never up), the
+    formats beside the JPEG fallback, and the encoders' settings (see sitegen.media.images)."""
+
+    widths: tuple[int, ...]
+    formats: tuple[str, ...]  # of "avif", "webp"
+    jpeg_quality: int
+    webp_quality: int
+    webp_method: int
+    avif_quality: int
+    avif_speed: int
+
+    @classmethod
+    def sitegens(cls) -> "PhotoSettings":
+        """sitegen's defaults (media: in sitegen.yaml unset), read from sitegen itself."""
+        from sitegen.config.media_config import MediaConfig
+        from sitegen.media import images
+        from sitegen.model.pictures import SOCIAL_WIDTH
+
+        settings = images.ImageSettings.from_config(MediaConfig())
+        encoder = images.Encoder.for_quality(settings.quality)
+        return cls(tuple(sorted({*settings.widths, SOCIAL_WIDTH})), tuple(f.lower() for f in settings.formats),
+                   encoder.jpeg_quality, encoder.webp_quality, encoder.webp_method, encoder.avif_quality,
+                   encoder.avif_speed)
+
+    def hugo_config(self) -> str:
+        return (f"[imaging]\n  resampleFilter = \"lanczos\"\n  hint = \"photo\"\n"
+                f"[imaging.jpeg]\n  quality = {self.jpeg_quality}\n"
+                f"[imaging.webp]\n  quality = {self.webp_quality}\n  method = {self.webp_method}\n"
+                f"[imaging.avif]\n  quality = {self.avif_quality}\n  encoderSpeed = {self.avif_speed}\n")
+
+
+# A photo as sitegen publishes it: turned upright by its EXIF orientation, then one file per
+# width and format, each made from the original by Hugo's own pipeline (images.Filter with
+# AutoOrient and Process: one decode, orientation, Lanczos resize and encode per file).
+# Hugo's encoders write no EXIF, XMP or GPS. The photos here are all wider than the widest
+# width, so "never up" needs no template logic.
+HUGO_PHOTO_PARTIAL = """{{- $img := resources.Get .src -}}
+{{- $widths := .widths -}}
+{{- $files := dict -}}
+{{- range $fmt := .formats | append "jpg" -}}
+  {{- $made := slice -}}
+  {{- range $widths -}}
+    {{- $made = $made | append ($img | images.Filter images.AutoOrient (images.Process (printf "resize %dx %s" . $fmt))) -}}
+  {{- end -}}
+  {{- $files = merge $files (dict $fmt $made) -}}
+{{- end -}}
+<picture>
+{{- range $fmt := .formats }}<source type="image/{{ $fmt }}" srcset="
+  {{- range $i, $r := index $files $fmt }}{{ if $i }}, {{ end }}{{ $r.RelPermalink }} {{ $r.Width }}w{{ end }}">{{ end -}}
+{{- $jpg := index $files "jpg" -}}{{- $img := index $jpg 1 -}}
+<img src="{{ $img.RelPermalink }}" srcset="
+  {{- range $i, $r := $jpg }}{{ if $i }}, {{ end }}{{ $r.RelPermalink }} {{ $r.Width }}w{{ end }}" width="{{ $img.Width }}" height="{{ $img.Height }}" alt="{{ .alt }}" loading="lazy"></picture>
+"""
+
+
+def write_hugo_photo_site(folder: Path, source: Path, count: int, seed: int, photos: int,
+                          settings: PhotoSettings) -> Path:
+    """The Hugo site of the same `count` entries as sitegen's generated site in `source`, the
+    same `photos` of them with the same phone photo (hard links to `source`'s static/photos,
+    as Hugo assets), each published as sitegen publishes it (`settings`)."""
+    _fresh(folder)
+    (folder / "hugo.toml").write_text(HUGO_CONFIG + settings.hugo_config(), "utf-8")
+    layouts = dict(HUGO_LAYOUTS)
+    widths = " ".join(str(w) for w in settings.widths)
+    formats = " ".join(f'"{f}"' for f in settings.formats)
+    layouts["_partials/entry.html"] = layouts["_partials/entry.html"].replace(
+        '{{ with .Params.image }}<figure><img src="{{ . | relURL }}" alt="" loading="lazy"></figure>{{ end }}',
+        '{{ with .Params.image }}<figure>{{ if hasPrefix . "photos/" }}'
+        f'{{{{ partial "photo.html" (dict "src" . "alt" $.Params.alt "widths" (slice {widths}) '
+        f'"formats" (slice {formats})) }}}}'
+        '{{ else }}<img src="{{ . | relURL }}" alt="" loading="lazy">{{ end }}</figure>{{ end }}')
+    layouts["_partials/photo.html"] = HUGO_PHOTO_PARTIAL
+    for name, text in layouts.items():
+        path = folder / "layouts" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, "utf-8")
+    posts = folder / "content" / "posts"
+    posts.mkdir(parents=True)
+    plan = photo_plan(count, photos)
+    for entry in entries(count, seed):
+        if entry.index in plan:
+            entry = photo_entry(entry.index, plan[entry.index], seed)
+        (posts / f"{entry.id}.md").write_text(hugo_entry(entry), "utf-8")
+    shutil.copytree(source / "static", folder / "static", ignore=shutil.ignore_patterns("photos"))
+    assets = folder / "assets" / "photos"
+    assets.mkdir(parents=True)
+    for photo in sorted((source / "static" / "photos").glob("*.jpg")):
+        (assets / photo.name).hardlink_to(photo)
+    return folder
+
+
+def write_hugo_primer(folder: Path) -> Path:
+    """A Hugo site that encodes one tiny image as WebP and AVIF: building it once compiles
+    Hugo's WebAssembly encoders into its cache folder, so that no timed build pays for it."""
+    from PIL import Image
+    _fresh(folder)
+    (folder / "hugo.toml").write_text('disableKinds = ["robotsTXT", "sitemap", "taxonomy", "term", "rss", '
+                                      '"section", "page"]\n', "utf-8")
+    (folder / "assets").mkdir()
+    Image.new("RGB", (32, 24), (200, 10, 10)).save(folder / "assets" / "a.jpg")
+    (folder / "layouts").mkdir()
+    (folder / "layouts" / "home.html").write_text(
+        '{{ $i := resources.Get "a.jpg" }}{{ range slice "webp" "avif" }}'
+        '{{ ($i.Process (printf "resize 16x %s" .)).RelPermalink }}{{ end }}\n', "utf-8")
     return folder
 
 

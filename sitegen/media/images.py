@@ -129,7 +129,7 @@ def _photo(im: "Image.Image", rel: str, stem: str, settings: ImageSettings, fold
     from PIL import ImageOps
     exif = im.getexif()
     kept = _kept_exif(exif, settings.keep)
-    widest = max(settings.widths)
+    widest = max(*settings.widths, SOCIAL_WIDTH)  # (the social card too: never made from fewer pixels)
     if im.format in ("JPEG", "MPO"):  # decode at a reduced scale: 4x faster for phone photos
         turned = exif.get(0x0112, 1) in (5, 6, 7, 8)
         scale = widest / (im.size[1] if turned else im.size[0])
@@ -139,7 +139,8 @@ def _photo(im: "Image.Image", rel: str, stem: str, settings: ImageSettings, fold
     upright.load()
     upright = _srgb(upright)
     alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
-    upright = upright.convert("RGBA" if alpha else "RGB")
+    if upright.mode != ("RGBA" if alpha else "RGB"):  # (a photo is RGB already: no copy)
+        upright = upright.convert("RGBA" if alpha else "RGB")
     upright.info = {}  # nothing of the source's metadata travels on (EXIF, XMP, ICC, comments)
     base = "PNG" if alpha or im.format == "PNG" else "JPEG"
     width, height = upright.size
@@ -191,17 +192,35 @@ def _srgb(im: "Image.Image") -> "Image.Image":  # noqa: F821
         return im
 
 
+@dataclass(frozen=True)
+class Encoder:
+    """The encoders' settings for one `media.quality` (benchmarks give Hugo the same)."""
+
+    jpeg_quality: int
+    webp_quality: int
+    webp_method: int  # 0 (fastest) .. 6 (smallest)
+    avif_quality: int  # AVIF looks as good as JPEG/WebP at a lower quality figure
+    avif_speed: int  # 0 (slowest, smallest) .. 10
+
+    @classmethod
+    def for_quality(cls, quality: int) -> "Encoder":
+        return cls(quality, quality, 4, max(1, quality - 20), 8)
+
+
 def _encode(im: "Image.Image", fmt: str, quality: int, exif: bytes) -> bytes:  # noqa: F821
     out = io.BytesIO()
     options: dict[str, object] = {"exif": exif} if exif else {}
+    encoder = Encoder.for_quality(quality)
     if fmt == "JPEG":
-        im.save(out, "JPEG", quality=quality, optimize=True, progressive=True, **options)
+        im.save(out, "JPEG", quality=encoder.jpeg_quality, optimize=True, progressive=True, **options)
     elif fmt == "PNG":
         im.save(out, "PNG", optimize=True, **options)
     elif fmt == "WEBP":
-        im.save(out, "WEBP", quality=quality, method=4, **options)
+        im.save(out, "WEBP", quality=encoder.webp_quality, method=encoder.webp_method, **options)
     else:
-        im.save(out, "AVIF", quality=max(1, quality - 20), speed=8, **options)
+        # one thread: libaom's output depends on its thread count (the default is the
+        # machine's cores), and the photos are spread over every core by processes anyway
+        im.save(out, "AVIF", quality=encoder.avif_quality, speed=encoder.avif_speed, max_threads=1, **options)
     return out.getvalue()
 
 

@@ -37,7 +37,7 @@ from sitegen.model.pictures import Picture, Variant, media_route
 from sitegen.model.site import Entry
 
 log = logging.getLogger("sitegen")
-VERSION = "1"  # of the processing: a change here must never reuse old variants
+VERSION = "2"  # of the processing: a change here must never reuse old variants (2: AVIF on one thread)
 POSTER_EXTENSIONS = ("jpg", "jpeg", "png", "webp")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
