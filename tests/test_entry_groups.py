@@ -17,6 +17,7 @@ from sitegen.build.pipeline import build, default_options
 from sitegen.incremental.entries import CachedEntryReader
 from sitegen.incremental.entrygroups import (FIELDS, GroupFile, bucket_of, decode_group, encode_group)
 from sitegen.incremental.filecache import SourceText, Unencodable
+from sitegen.incremental.filestamps import FileStamps
 from sitegen.model.pictures import Picture
 from sitegen.model.site import Attribution, Author, Entry, SourceRef
 from sitekit import DEFAULT_LIVEBLOG, entry_md, make_site, snapshot
@@ -141,3 +142,36 @@ def test_what_the_group_codec_cannot_give_back_is_refused(tmp_path: Path, change
     group = [GroupFile(_source(path), (("e1",), frozenset(), frozenset()), (_entry(path, **changes),), ((0, "e1"),))]
     with pytest.raises(Unencodable):
         encode_group(group, {})
+
+
+def test_a_file_changed_after_its_stamps_were_taken_is_read_as_it_is(tmp_path: Path, monkeypatch) -> None:
+    """The stamps give a file's old text key (it changed after the check looked) while
+    neither its group nor its parse is cached any more: it is read as it is now, and
+    the build goes on with that text (it used to end in a KeyError)."""
+    site = _site(tmp_path / "site")
+    build(default_options(site))
+    edited = site / "content/live/e05.md"
+    old_key: list[str] = []
+    remember, known = FileStamps.remember, FileStamps.known
+
+    def spy(self, path, taken, key):  # type: ignore[no-untyped-def]
+        if path == edited:
+            old_key.append(key)
+        return remember(self, path, taken, key)
+
+    def stale(self, path):  # type: ignore[no-untyped-def]
+        key, now = known(self, path)
+        return (old_key[0], now) if path == edited else (key, now)
+    monkeypatch.setattr(FileStamps, "remember", spy)
+    os.utime(edited, ns=(edited.stat().st_atime_ns, edited.stat().st_mtime_ns + 1_000_000_000))
+    build(default_options(site))  # (read again: its key is recorded)
+    assert old_key
+    edited.write_text(entry_md("2025-03-01T02:15", "Entry 5, changed meanwhile.", title="Entry 5"), "utf-8")
+    db = sqlite3.connect(site / ".sitegen-cache/fragments.sqlite3")
+    with db:
+        assert db.execute("DELETE FROM fragments WHERE value LIKE '[{\"@\":\"Draft\"%' "
+                          "OR value LIKE '[[\"%'").rowcount > COUNT
+    db.close()
+    monkeypatch.setattr(FileStamps, "known", stale)
+    build(default_options(site))
+    _same_as_fresh(site, tmp_path)

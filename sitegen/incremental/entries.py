@@ -128,8 +128,8 @@ class CachedEntryReader:
         problem (reported by the full path, with its neighbours')."""
         scratch: list[Problem] = []
         parsed = list(self.files.parsed(texts, parse_entry_file, scratch))
-        if scratch or len(parsed) != len(texts):
-            return None
+        if scratch or [text.key for text, _ in parsed] != [text.key for text in texts]:
+            return None  # (also a file changed since its stamps were taken, read again now)
         made = self._made(parsed, plan)
         return {text.key: GroupFile.of(text, self._facts(text.key, found), tuple(entries))
                 for (text, found), entries in zip(parsed, made)}
