@@ -23,6 +23,7 @@ from sitegen.model.site import Attribution, Author, Entry, SourceRef
 from sitekit import DEFAULT_LIVEBLOG, entry_md, make_site, snapshot
 
 COUNT = 40  # entry files: spread over many groups
+GROUP_VALUE = "value LIKE '%' || char(10) || '[[\"%'"  # (SQL: a group's value, after its key)
 
 
 @pytest.fixture
@@ -67,6 +68,10 @@ def test_after_an_edit_only_its_group_is_made_again(tmp_path: Path, made: list[l
     build(default_options(site))
     assert len(made) == 2
     _same_as_fresh(site, tmp_path)
+    db = sqlite3.connect(site / ".sitegen-cache/fragments.sqlite3")
+    kept = db.execute(f"SELECT count(*) FROM fragments WHERE {GROUP_VALUE}").fetchone()[0]
+    db.close()
+    assert kept == len({bucket_of(p) for p in folder.glob("e*.md")})  # the edited group replaced, not added
 
 
 def test_a_damaged_group_is_made_afresh(tmp_path: Path, made: list[list[Path]]) -> None:
@@ -74,7 +79,7 @@ def test_a_damaged_group_is_made_afresh(tmp_path: Path, made: list[list[Path]]) 
     build(default_options(site))
     db = sqlite3.connect(site / ".sitegen-cache/fragments.sqlite3")
     with db:
-        damaged = db.execute("UPDATE fragments SET value='[[\"x' WHERE value LIKE '[[\"%'").rowcount
+        damaged = db.execute(f"UPDATE fragments SET value='[[\"x' WHERE {GROUP_VALUE}").rowcount
     db.close()
     assert damaged > 1
     (site / "content/live/e03.md").write_text(entry_md("2025-03-01T01:45", "Entry 3, again.", title="Entry 3"),
@@ -169,8 +174,8 @@ def test_a_file_changed_after_its_stamps_were_taken_is_read_as_it_is(tmp_path: P
     edited.write_text(entry_md("2025-03-01T02:15", "Entry 5, changed meanwhile.", title="Entry 5"), "utf-8")
     db = sqlite3.connect(site / ".sitegen-cache/fragments.sqlite3")
     with db:
-        assert db.execute("DELETE FROM fragments WHERE value LIKE '[{\"@\":\"Draft\"%' "
-                          "OR value LIKE '[[\"%'").rowcount > COUNT
+        assert db.execute(f"DELETE FROM fragments WHERE value LIKE '[{{\"@\":\"Draft\"%' "
+                          f"OR {GROUP_VALUE}").rowcount > COUNT
     db.close()
     monkeypatch.setattr(FileStamps, "known", stale)
     build(default_options(site))

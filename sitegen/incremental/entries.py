@@ -94,14 +94,18 @@ class CachedEntryReader:
         buckets: dict[int, list[SourceText]] = {}
         for text in texts:
             buckets.setdefault(bucket_of(text.path), []).append(text)
-        keys = {b: files.key("entry group", plan.zone.key, str(plan.drafts), *[t.key for t in found])
+        # One value per group, replaced when the group changes (the cache does not grow
+        # by a group per edit), holding the key of what it was made from first.
+        names = {b: files.key("entry group", str(plan.folder), str(plan.drafts), str(b)) for b in buckets}
+        keys = {b: files.key("entry group of", plan.zone.key, *[t.key for t in found]) + "\n"
                 for b, found in buckets.items()}
-        stored = files.cache.get_many(list(keys.values()))
+        stored = files.cache.get_many(list(names.values()))
         kept: list[GroupFile] = []
         missed: dict[int, list[SourceText]] = {}
         for b, found in buckets.items():
-            text = stored.get(keys[b])
-            decoded = None if text is None else decode_group(text, found, people)
+            text = stored.get(names[b])
+            fits = text is not None and text.startswith(keys[b])
+            decoded = decode_group(text[len(keys[b]):], found, people) if fits else None  # type: ignore[index]
             if decoded is None:
                 missed[b] = found
             else:
@@ -113,7 +117,7 @@ class CachedEntryReader:
             for b, found in missed.items():
                 part = [made[t.key] for t in found]
                 try:
-                    files.cache.put(keys[b], encode_group(part, people))
+                    files.cache.put(names[b], keys[b] + encode_group(part, people))
                 except Unencodable as exc:
                     log.debug("cache: %s", exc)
                 kept += part

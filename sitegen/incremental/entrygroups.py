@@ -6,12 +6,13 @@ merges the files its watcher saw change. A new process (a newsroom's cron job or
 publishing after each edit) has only the persistent cache: one value for the whole
 folder would be encoded and stored again after every edit (15 MB at 10,000 entries),
 one per file would mean 10,000 lookups, decodes and `make_entry` calls. So a folder's
-files are spread over `BUCKETS` groups by a hash of their names (a file stays in its
+files are spread over `BUCKETS` groups by a hash of their paths (a file stays in its
 group as the folder grows): each group's value holds its files' finished entries and
-the facts the cross-entry rules read, under a key naming every one of its files'
-texts. After one edit one group misses: its files' entries are made again (the
-unchanged ones from their cached parse) and the group is kept anew; every other
-group is decoded as it was kept.
+the facts the cross-entry rules read, after a key naming every one of its files'
+texts; it is kept under the group's name and replaced when the group changes, so
+the cache holds one copy of the folder, not one group more per edit. After one edit
+one group misses: its files' entries are made again (the unchanged ones from their
+cached parse) and the group is kept anew; every other group is decoded as it was kept.
 
 The encoding is positional JSON made for `Entry` (lists, which the parser hands back
 without calling Python per field). What it cannot give back exactly (a processed
