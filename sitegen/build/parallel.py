@@ -34,7 +34,6 @@ from sitegen.output.writer import OutputWriter, Task
 MIN_TASKS = 8  # groups of pages (about 50 each) below which forking does not pay
 PIPE_BYTES = 1 << 20  # a renderer waits less on a parent busy writing
 _HEADER = struct.Struct("<Q?")  # length of the frame, and whether it is the last one
-_inherited: list[object] = []  # a renderer must not close the parent's database connection
 
 
 def write_split(tasks: list[Task], writer: OutputWriter, cache: Cache) -> None:
@@ -145,9 +144,7 @@ class _Inbox:
 def _child(tasks: list[Task], writer: OutputWriter, cache: Cache, fd: int) -> None:
     status = 1
     try:
-        _inherited.append(cache.db)  # keep it referenced: never closed (or used) in the child
-        cache.db = None
-        cache.pending, cache.pending_chars = {}, 0
+        cache.in_forked_child()
         sink = ForkedSink()  # the pages go to the parent, which writes them
         into = writer.into(sink)
         for task in tasks:

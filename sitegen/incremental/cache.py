@@ -55,6 +55,7 @@ class Cache:
         self.path = path
         self.keep_in_memory = keep_in_memory  # for long-running `serve`
         self.db: sqlite3.Connection | None = None
+        self._parents_db: sqlite3.Connection | None = None  # (see `in_forked_child`)
         self.pending: dict[str, str | bytes] = {}  # (bytes: UTF-8 text, see `put`)
         self.pending_chars = 0  # the length of the values in `pending`
         self.touched: list[str] = []
@@ -64,6 +65,13 @@ class Cache:
         self.pid = os.getpid()  # (a forked process never writes through its parent's connection)
         if path is not None:
             self.db = self._open(path)
+
+    def in_forked_child(self) -> None:
+        """A forked renderer reads what it inherited in memory and writes nothing: the values
+        waiting to be written are the parent's to write, and the parent's connection stays
+        referenced (`_parents_db`), never used nor closed here (either would disturb it)."""
+        self._parents_db, self.db = self.db, None
+        self.pending, self.pending_chars = {}, 0
 
     def _open(self, path: Path) -> sqlite3.Connection | None:
         for attempt in (1, 2):
