@@ -167,14 +167,19 @@ def hugo_entry(entry: GenEntry) -> str:
     return "\n".join(lines) + "\n" + entry.body
 
 
+def _write_layouts(folder: Path, layouts: dict[str, str]) -> None:
+    """A Hugo site's templates, each at its path under layouts/."""
+    for name, text in layouts.items():
+        path = folder / "layouts" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, "utf-8")
+
+
 def write_hugo_site(folder: Path, count: int, seed: int, static: Path) -> Path:
     """A Hugo site with the same `count` entries; `static` is sitegen's static/ folder."""
     _fresh(folder)
     (folder / "hugo.toml").write_text(HUGO_CONFIG, "utf-8")
-    for name, text in HUGO_LAYOUTS.items():
-        path = folder / "layouts" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, "utf-8")
+    _write_layouts(folder, HUGO_LAYOUTS)
     posts = folder / "content" / "posts"
     posts.mkdir(parents=True)
     for entry in entries(count, seed):
@@ -257,10 +262,7 @@ def write_hugo_photo_site(folder: Path, source: Path, count: int, seed: int, pho
         f'"formats" (slice {formats})) }}}}'
         '{{ else }}<img src="{{ . | relURL }}" alt="" loading="lazy">{{ end }}</figure>{{ end }}')
     layouts["_partials/photo.html"] = HUGO_PHOTO_PARTIAL
-    for name, text in layouts.items():
-        path = folder / "layouts" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, "utf-8")
+    _write_layouts(folder, layouts)
     posts = folder / "content" / "posts"
     posts.mkdir(parents=True)
     plan = photo_plan(count, photos)
