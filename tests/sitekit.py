@@ -233,3 +233,19 @@ def check_links(output: Path, base_url: str) -> tuple[int, list[str]]:
                     problems.append(f"{rel}: {what} {raw!r} -> no id {parts.fragment!r} in "
                                     f"{target.relative_to(output)}")
     return checked, problems
+
+
+def failing_move(monkeypatch, at: int, errno: int, strerror: str):  # noqa: ANN001, ANN201 - fixture, function
+    """Make the output's `at`-th file move fail as the system would (errno 13: a refused
+    permission, 28: a full disk) while the others go through; returns the real move, for a
+    test that then 'fixes' it."""
+    from sitegen.output import publish
+    real, moves = publish._move, [0]
+
+    def move(source: str, target: str) -> None:
+        moves[0] += 1
+        if moves[0] == at:
+            raise OSError(errno, strerror, source)  # (errno 13 makes a PermissionError)
+        real(source, target)
+    monkeypatch.setattr(publish, "_move", move)
+    return real

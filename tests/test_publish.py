@@ -23,12 +23,11 @@ import lxml.etree
 import lxml.html
 import pytest
 
-from sitekit import LINK_ATTRS, build, build_ok, entry_md, make_site, snapshot, write
+from sitekit import LINK_ATTRS, build, build_ok, entry_md, failing_move, make_site, snapshot, write
 from sitegen.build.pipeline import build as run_build, default_options, manifest_path
-from sitegen.core.errors import SitegenError
 from sitegen.output import publish
-from sitegen.output.lock import OutputBusy, output_lock
-from sitegen.output.publish import PartlyPublished, journal_path
+from sitegen.output.lock import output_lock
+from sitegen.output.publish import journal_path
 
 BASE = "https://example.org/news/"
 CONFIG = f"title: Faults\nbase_url: {BASE}\ntimezone: UTC\nper_page: 20\n"
@@ -323,15 +322,7 @@ def test_a_move_refused_midway_says_how_much_was_published_and_the_next_build_co
     site = _copy(site_a, tmp_path)
     _change(site)
     out = site / "output"
-    real = publish._move
-    moves = [0]
-
-    def refuse_third(source: str, target: str) -> None:
-        moves[0] += 1
-        if moves[0] == 3:
-            raise PermissionError(13, "Permission denied", source)
-        real(source, target)
-    monkeypatch.setattr(publish, "_move", refuse_third)
+    real = failing_move(monkeypatch, 3, 13, "Permission denied")
     result = build(site)
     assert result.exit_code == 1 and result.exception is None
     assert "Traceback" not in result.stderr

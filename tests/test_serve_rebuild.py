@@ -16,7 +16,7 @@ from typing import Callable, Iterator
 
 import lxml.html
 import pytest
-from sitekit import entry_md, make_site, snapshot, stream_ids, write
+from sitekit import entry_md, failing_move, make_site, snapshot, stream_ids, write
 
 import sitegen.themes
 from sitegen.build.pipeline import BuildOptions, build, default_options
@@ -285,14 +285,7 @@ def test_a_rebuild_published_in_part_does_not_leave_its_records_trusted(site: Pa
     entry = site / "content/desk/b.md"
     before = entry.read_text("utf-8")
     edit(entry, "Bravo body.", "Bravo body, corrected.")
-    real, moves = publish._move, [0]
-
-    def full_after_first(source: str, target: str) -> None:
-        moves[0] += 1
-        if moves[0] == 2:
-            raise OSError(28, "No space left on device", source)
-        real(source, target)
-    monkeypatch.setattr(publish, "_move", full_after_first)
+    real = failing_move(monkeypatch, 2, 28, "No space left on device")
     failed = rebuilder.rebuild()
     assert not failed.ok and "full" in failed.problems[0], failed.problems
     assert snapshot(options.output) != good  # (the first file was moved in)
