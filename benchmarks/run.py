@@ -4,6 +4,7 @@
     python benchmarks/run.py --sizes 10000 --runs 5
     python benchmarks/run.py --compare none        # sitegen only
     python benchmarks/run.py --sizes 1000 --compare hugo --hugo-server full
+    python benchmarks/run.py --sizes 10000 --photos 200     # and the photo rows (photos.py)
 
 For each size it measures, each in a fresh process: a cold full build (no cache,
 no output), a warm full build (cache and output present, nothing changed: sitegen
@@ -41,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import live, others  # noqa: E402
+from benchmarks import live, others, photos  # noqa: E402
 from benchmarks.generate import (SEED, GenEntry, GeneratedSite, append_entry, edit_entry,  # noqa: E402
                                  entry_markdown, make_entry, write_site)
 
@@ -401,6 +402,10 @@ def main(argv: list[str] | None = None) -> None:
                              "list pages wait for a browser to ask), both, or none (default %(default)s)")
     parser.add_argument("--pelican-runs", type=int, default=1, help="Pelican is slow: builds per size (default 1)")
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--photos", type=int, default=0,
+                        help="also time a site with this many 4000x3000 phone photos, cold and warm, against "
+                             "Hugo's image processing of the same photos (benchmarks/photos.py; default: none)")
+    parser.add_argument("--photo-entries", type=int, default=1000, help="entries of the photo site (default %(default)s)")
     parser.add_argument("--workdir", type=Path, help="where sites are generated (default: a temporary folder)")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     parser.add_argument("--serve-child", type=Path, help=argparse.SUPPRESS)
@@ -444,6 +449,21 @@ def main(argv: list[str] | None = None) -> None:
     print(ratios(rows))
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in rows], indent=1), "utf-8")
+    if args.photos:
+        photo_rows(work if args.workdir else Path(tempfile.mkdtemp(prefix="sitegen-photos-")), args,
+                   "hugo" in {t.name for t in tools})
+
+
+def photo_rows(work: Path, args: argparse.Namespace, compare_hugo: bool) -> None:
+    """The photo rows: sitegen and Hugo on the same photos, alternated (photos.py)."""
+    print(f"\nphotos: {args.photos} phone photos in {args.photo_entries:,} entries\n")
+    try:
+        contestants = photos.measure(work / "photos", args.photo_entries, args.photos, args.runs, compare_hugo)
+        photos.report(contestants)
+        photos.check_outputs(contestants)
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
