@@ -20,8 +20,8 @@ from sitegen import __version__
 from sitegen.core.errors import SitegenError
 
 log = logging.getLogger("sitegen")
-_BUILT = False  # a build has finished: nothing is left to tear down (see main)
 ENDS_AFTER_COMMAND = "ends after command"  # in the context's obj: the process ends after the command (main)
+BUILT = "built"  # in the context's obj, set by `build`: a build has finished, nothing is left to tear down (main)
 
 
 class _WarningFormatter(logging.Formatter):
@@ -123,7 +123,8 @@ def build(source: Path, output: Path | None, base_url: str | None, drafts: bool,
     from sitegen.build.start import default_options
     from sitegen.source.schedule import due_text
 
-    if isinstance(obj := click.get_current_context().obj, dict) and obj.get(ENDS_AFTER_COMMAND):
+    obj = click.get_current_context().obj
+    if isinstance(obj, dict) and obj.get(ENDS_AFTER_COMMAND):
         gc.disable()  # (the process ends after the build, see main: a last collection would only cost time)
     options = default_options(source, output, base_url=base_url, drafts=drafts, future=future,
                               use_cache=not no_cache)
@@ -132,8 +133,8 @@ def build(source: Path, output: Path | None, base_url: str | None, drafts: bool,
         result = build_once(options, progress=progress, wait=not no_wait)
     finally:
         progress.clear()
-    global _BUILT
-    _BUILT = True  # (see main)
+    if isinstance(obj, dict):
+        obj[BUILT] = True  # (see main)
     done = result.summary
     changed = "up to date" if result.site is None else f"{result.written} changed"
     click.echo(f"Built {done.liveblogs} liveblog(s), {done.entries} entries, {done.files} files "
@@ -245,10 +246,11 @@ def main() -> None:
     So `build` leaves the cyclic garbage collector off (`ENDS_AFTER_COMMAND`): turned
     back on after a build, its first collection would scan all the build made (a fifth
     of a second for 10,000 entries), and the build itself runs without it anyway."""
+    state: dict[str, bool] = {ENDS_AFTER_COMMAND: True}
     try:
-        cli(prog_name="sitegen", obj={ENDS_AFTER_COMMAND: True})
+        cli(prog_name="sitegen", obj=state)
     except SystemExit as exc:
-        if not _BUILT:
+        if not state.get(BUILT):
             raise
         if exc.code is not None and not isinstance(exc.code, int):
             print(exc.code, file=sys.stderr)  # (as the interpreter would)
