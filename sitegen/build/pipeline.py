@@ -235,36 +235,63 @@ class Sitemap:
     """(route, last change) for every page worth a search engine's visit, gathered as
     pages are made; an entry's page changes when the entry does. A group's part (most
     of a long liveblog's sitemap) is made once while its entries are the same objects
-    (streams.py), so `serve` does not list 10,000 entry pages after each edit."""
+    (streams.py), so `serve` does not list 10,000 entry pages after each edit; the
+    groups' parts kept in the persistent cache are fetched in one query at the end
+    (`_settle`), not one per group."""
 
     def __init__(self, site: Site, streams: Streams, cache: Cache) -> None:
         self.streams = streams
         self.cache = cache
         self.base_url = site.config.base_url
-        self.urls: list[str] = []  # the sitemap's parts (feeds.sitemap_urls), in order
-        self.parts: list[str] = []  # what each says, for `inputs`
+        self._urls: list[str] = []  # the sitemap's parts (feeds.sitemap_urls), in order ("" for a group's, until settled)
+        self._parts: list[str] = []  # what each says, for `inputs`
+        self._groups: list[tuple[int, PageGroup]] = []  # (place in the lists, group) not settled yet
         self.newest = {urls.liveblog(lb.slug): lastmod_text(lb.last_modified) if lb.last_modified else None
                        for lb in site.liveblogs}
 
     def add(self, route: str) -> None:
         if _listed(route):
             pair = (route, self.newest.get(route))
-            self.urls.append(sitemap_urls([pair], self.base_url))
-            self.parts.append(f"{route} {pair[1]}")
+            self._urls.append(sitemap_urls([pair], self.base_url))
+            self._parts.append(f"{route} {pair[1]}")
 
     def add_group(self, group: PageGroup) -> None:
-        text, part = self.streams.derived(("sitemap", group.name), (*group.entries, *group.routes),
-                                          partial(self._kept_part, group), key=self.base_url)
-        self.urls.append(text)
-        self.parts.append(part)
+        self._groups.append((len(self._urls), group))
+        self._urls.append("")
+        self._parts.append("")
 
-    def _kept_part(self, group: PageGroup) -> tuple[str, str]:
+    @property
+    def urls(self) -> list[str]:
+        self._settle()
+        return self._urls
+
+    def inputs(self, fingerprint: str) -> str:
+        """What the sitemap shows: a long liveblog's sitemap is not made again for nothing."""
+        self._settle()
+        return cache_key("sitemap", fingerprint, "\n".join(self._parts))
+
+    def _settle(self) -> None:
+        """Each group's part: kept in `serve`'s memo, else from the persistent cache (all
+        groups' in one query), else made."""
+        groups, self._groups = self._groups, []
+        sources = [(*group.entries, *group.routes) for _, group in groups]
+        keys = {group.name: self._part_key(group) for (_, group), known in zip(groups, sources)
+                if not self.streams.holds(("sitemap", group.name), known, self.base_url)}
+        kept = self.cache.get_many(list(keys.values())) if keys else {}
+        for (at, group), known in zip(groups, sources):
+            self._urls[at], self._parts[at] = self.streams.derived(
+                ("sitemap", group.name), known, partial(self._kept_part, group, keys.get(group.name, ""), kept),
+                key=self.base_url)
+
+    def _part_key(self, group: PageGroup) -> str:
+        return cache_key("sitemap part", self.base_url, "\n".join(group.routes),
+                         " ".join([e.digest for e in group.entries]))
+
+    def _kept_part(self, group: PageGroup, key: str, stored: dict[str, str]) -> tuple[str, str]:
         """A group's part, from the persistent cache when the same routes and entries (by
         digest, which covers their times) made it before: a fresh build after one edit
         does not list 10,000 entry pages again. (Checked under SITEGEN_VERIFY_INPUTS.)"""
-        key = cache_key("sitemap part", self.base_url, "\n".join(group.routes),
-                        " ".join([e.digest for e in group.entries]))
-        kept = self.cache.get(key)
+        kept = stored.get(key)
         made = _group_sitemap(group, self.base_url) if kept is None or verify_inputs() else None
         if kept is not None and made is not None and kept != made[1] + made[0]:
             raise StaleInputs(f"the sitemap part of {group.name!r}: same routes and entries, other text")
@@ -272,10 +299,6 @@ class Sitemap:
             return kept[DIGEST_CHARS:], kept[:DIGEST_CHARS]  # type: ignore[index]
         self.cache.put(key, made[1] + made[0])
         return made
-
-    def inputs(self, fingerprint: str) -> str:
-        """What the sitemap shows: a long liveblog's sitemap is not made again for nothing."""
-        return cache_key("sitemap", fingerprint, "\n".join(self.parts))
 
 
 def _listed(route: str) -> bool:

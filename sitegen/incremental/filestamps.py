@@ -23,6 +23,8 @@ from pathlib import Path
 from sitegen.incremental.cache import Cache
 
 RACY_NS = 2_000_000_000
+STALE_SHARE = 64  # the records are stored again once more than one in this many (or MIN_STALE) are stale
+MIN_STALE = 16
 
 Signature = tuple[int, int, int, int]
 
@@ -55,6 +57,7 @@ class FileStamps:
         self.signatures = stamped.signatures if stamped is not None else {}
         self.old: dict[str, list[object]] = {}
         self.new: dict[str, list[object]] = {}
+        self.hits = 0  # files whose record stood
         stored = cache.get(key)
         try:
             data = json.loads(stored) if stored else {}
@@ -78,6 +81,7 @@ class FileStamps:
         row = self.old.get(name)
         if row is not None and tuple(row[:4]) == now and isinstance(row[4], str):
             self.new[name] = row
+            self.hits += 1
             return row[4], now
         return None, now
 
@@ -88,6 +92,11 @@ class FileStamps:
             self.new[str(path)] = [*taken, key]
 
     def save(self) -> None:
-        """Store the records of this build's files, when they changed."""
-        if self.new != self.old:
+        """Store the records of this build's files, when enough of them changed: after
+        one edit, the 10,000 records of a long liveblog are not encoded and written again
+        for the one file that is then read again by the next build (a file just edited
+        is "racy" for the next build anyway); a missing record costs a read, never a
+        wrong text. A file's record stands as long as the file is as it was."""
+        stale = len(self.old) - self.hits + len(self.new) - self.hits  # (gone or changed; new or changed)
+        if stale > max(MIN_STALE, len(self.new) // STALE_SHARE) or not self.old and self.new:
             self.cache.put(self.key, json.dumps({"taken": self.taken_ns, "files": self.new}, separators=(",", ":")))

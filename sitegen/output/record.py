@@ -15,7 +15,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sitegen.core.memo import Partition
 from sitegen.output.claims import GroupClaims
@@ -24,10 +24,12 @@ from sitegen.output.publish import MARKER
 OUTPUT_RECORDS = "output records"  # the session memo's partition of `OutputRecord`s, by output folder
 
 
-@dataclass(frozen=True)
-class FileRecord:
+class FileRecord(NamedTuple):
     """What a built file was: a digest of its bytes, its size and mtime on disk, and
-    (for files written with `write_lazy`) a digest of everything that shaped it."""
+    (for files written with `write_lazy`) a digest of everything that shaped it.
+    A named tuple, not a dataclass: a fresh build reads and writes one per output file
+    (10,000 and more), and a tuple is made from the manifest's row and written back as
+    one without a call per field."""
 
     digest: str
     size: int
@@ -84,7 +86,8 @@ def last_record(output: Path, manifest: Path | None, memory: Partition[str, Outp
         return None
     try:
         raw = json.loads(manifest.read_text("utf-8"))
-        files = {path: FileRecord(*values) for path, values in raw["files"].items()}
+        make = FileRecord._make  # (a row of any other length is refused: TypeError)
+        files = {path: make(values) for path, values in raw["files"].items()}
         return OutputRecord(files, {str(k): str(v) for k, v in raw.get("groups", {}).items()})
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
@@ -114,8 +117,7 @@ def stage_manifest(path: Path, records: dict[str, FileRecord], groups: dict[str,
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_suffix(f".tmp-{os.getpid()}")
-        files = {k: [r.digest, r.size, r.mtime_ns, r.inputs] for k, r in records.items()}
-        temp.write_text(json.dumps({"files": files, "groups": groups}), "utf-8")
+        temp.write_text(json.dumps({"files": records, "groups": groups}), "utf-8")  # (each record as its row)
     except OSError:
         return None
     return temp

@@ -51,12 +51,16 @@ class Streams:
         """`make()`, or what it gave last time for `name` when it was made from the very
         same `sources` (objects `make` reads, compared by identity: chunks, entries) and an
         equal `key` (the plain values it reads: strings)."""
-        known = self._derived.get(name)
-        if known is not None and known[2] == key and same_objects(known[0], sources):
-            return known[1]  # type: ignore[return-value]
+        if self.holds(name, sources, key):
+            return self._derived[name][1]  # type: ignore[return-value]
         value = make()
         self._derived[name] = (sources, value, key)
         return value
+
+    def holds(self, name: tuple[str, ...], sources: tuple[object, ...], key: object = None) -> bool:
+        """Whether `derived(name, sources, ..., key)` would give what it kept, not make it."""
+        known = self._derived.get(name)
+        return known is not None and known[2] == key and same_objects(known[0], sources)
 
     def places(self, slug: str, chunks: list[Chunk], pinned: tuple[Entry, ...], pinned_route: str,
                route_of: Callable[[int], str]) -> dict[str, str]:
