@@ -243,7 +243,7 @@ class Sitemap:
         self.streams = streams
         self.cache = cache
         self.base_url = site.config.base_url
-        self._urls: list[str] = []  # the sitemap's parts (feeds.sitemap_urls), in order ("" for a group's, until settled)
+        self._urls: list[str] = []  # the parts (feeds.sitemap_urls) in order; "": a group's, until `_settle`
         self._parts: list[str] = []  # what each says, for `inputs`
         self._groups: list[tuple[int, PageGroup]] = []  # (place in the lists, group) not settled yet
         self.newest = {urls.liveblog(lb.slug): lastmod_text(lb.last_modified) if lb.last_modified else None

@@ -177,7 +177,12 @@ class ParsedFiles:
 
     def listing(self, folder: Path, list_files: Callable[[], tuple[list[Path], bool]],
                 wanted: Callable[[Path], bool] | None = None) -> list[Path]:
-        """The paths of `list_files()`; `serve` keeps them (see listings.py)."""
+        """The paths of `list_files()`; `serve` keeps them (see listings.py); a fresh
+        build takes them from what the up-to-date check saw (`Stamped.listed`)."""
+        if self.stamped is not None and wanted is not None and not self.cache.keep_in_memory:
+            known = self.stamped.listed(folder, wanted)
+            if known is not None:
+                return known
         return self.listings.listing(folder, list_files, wanted)
 
     def listed(self, folder: Path, paths: list[Path]) -> frozenset[Path] | None:

@@ -17,10 +17,12 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from sitegen.incremental.cache import Cache
+from sitegen.source.files import is_editor_litter
 
 RACY_NS = 2_000_000_000
 STALE_SHARE = 64  # the records are stored again once more than one in this many (or MIN_STALE) are stale
@@ -45,6 +47,20 @@ class Stamped:
 
     taken_ns: int  # when the check began taking them
     signatures: dict[str, Signature]  # path -> signature
+    names: dict[str, list[str]] = field(default_factory=dict)  # folder -> the names in it (of every kind)
+
+    def listed(self, folder: Path, wanted: Callable[[Path], bool]) -> list[Path] | None:
+        """The paths in `folder` that `wanted` picks, sorted by name, as the check saw the
+        folder; None when it did not look there. What `scan_folder` lists, without a second
+        look at the folder: a check that found a symlink, an editor's file or a name that
+        is not UTF-8 anywhere in the sources gave no stamps at all, so only hidden names
+        (skipped silently) remain to be left out."""
+        found = self.names.get(str(folder))
+        if found is None:
+            return None
+        child = getattr(folder, "_make_child_relpath", folder.joinpath)  # (as scan_folder makes them)
+        paths = [child(name) for name in sorted(found) if not is_editor_litter(name)]
+        return [path for path in paths if wanted(path)]
 
 
 class FileStamps:

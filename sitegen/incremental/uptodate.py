@@ -59,9 +59,10 @@ def source_state(source: Path, themes: Path, options: str) -> SourceState | None
     taken = time.time_ns()
     rows: list[str] = []
     signatures: dict[str, Signature] = {}
+    names: dict[str, list[str]] = {}
     newest = 0
     for folder in [*(source / name for name in SOURCE_FOLDERS), themes]:
-        found = _stamps(folder, rows, signatures)
+        found = _stamps(folder, rows, signatures, names)
         if found is None:
             return None
         newest = max(newest, found)
@@ -82,13 +83,15 @@ def source_state(source: Path, themes: Path, options: str) -> SourceState | None
     rows.sort()
     digest = cache_key("sources", options, engines(), *rows)
     return SourceState(cache_key("up-to-date", options), digest, newest < taken - RACY_NS,
-                       Stamped(taken, signatures))
+                       Stamped(taken, signatures, names))
 
 
-def _stamps(folder: Path, rows: list[str], signatures: dict[str, Signature]) -> int | None:
-    """Append a row per file and folder below `folder`, and put each one's signature in
-    `signatures`; the newest mtime or ctime seen, or None for what the build itself
-    would warn about or resolve (symlinks, litter)."""
+def _stamps(folder: Path, rows: list[str], signatures: dict[str, Signature],
+            names: dict[str, list[str]]) -> int | None:
+    """Append a row per file and folder below `folder`, put each one's signature in
+    `signatures` and each folder's names in `names` (the build lists the folders of
+    entries from them: `Stamped.listed`); the newest mtime or ctime seen, or None for
+    what the build itself would warn about or resolve (symlinks, litter)."""
     newest = 0
     try:
         items = list(os.scandir(folder))
@@ -96,20 +99,24 @@ def _stamps(folder: Path, rows: list[str], signatures: dict[str, Signature]) -> 
         return 0
     except OSError:
         return None
+    names[str(folder)] = [item.name for item in items]
     for item in items:
-        if item.is_symlink() or is_litter(item.name) or not item.name.isascii() and not is_utf8_name(item.name):
+        name = item.name
+        if item.is_symlink() or is_litter(name) or not name.isascii() and not is_utf8_name(name):
             return None  # (a name that is not UTF-8: the build reports it)
-        if item.name == "__pycache__":
+        if name == "__pycache__":
             continue  # (compiled Python beside the bundled themes' package file)
         try:
             stat = item.stat()
         except OSError:
             return None  # (gone since it was listed: an editor saving, say)
-        rows.append(f"{item.path}\0{_stamp(stat)}")
-        signatures[item.path] = signature(stat)
-        newest = max(newest, stat.st_mtime_ns, stat.st_ctime_ns)
+        path, mtime, ctime = item.path, stat.st_mtime_ns, stat.st_ctime_ns
+        rows.append(f"{path}\0{_stamp(stat)}")
+        signatures[path] = (stat.st_ino, stat.st_size, mtime, ctime)  # (`signature`)
+        if mtime > newest or ctime > newest:
+            newest = max(mtime, ctime)
         if item.is_dir():
-            inside = _stamps(Path(item.path), rows, signatures)
+            inside = _stamps(Path(path), rows, signatures, names)
             if inside is None:
                 return None
             newest = max(newest, inside)

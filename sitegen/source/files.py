@@ -22,6 +22,10 @@ log = logging.getLogger("sitegen")
 
 # Locks (`.#x`, `#x#`), swap/backup/partial files; hidden files are skipped silently.
 _EDITOR_LITTER = re.compile(r"(^\.?#|~$|\.(swp|swo|swx|tmp|bak|orig|part|crdownload)$|^4913$)")
+# What every name the pattern finds begins or ends with (`$` also matches before a final
+# newline): a name with none of these is not litter, without a regex search (the
+# up-to-date check asks of every source file's name).
+_LITTER_ENDINGS = ("~", "\n", ".swp", ".swo", ".swx", ".tmp", ".bak", ".orig", ".part", ".crdownload")
 _FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$", re.MULTILINE)
 
 
@@ -32,11 +36,13 @@ _PUBLISHED_HIDDEN = frozenset({".well-known"})
 def is_editor_litter(name: str) -> bool:
     """Lock, swap, backup and hidden files that editors write next to real ones."""
     hidden = name.startswith(".") and name not in _PUBLISHED_HIDDEN
-    return hidden or bool(_EDITOR_LITTER.search(name))
+    return hidden or is_litter(name)
 
 
 def is_litter(name: str) -> bool:
     """An editor's lock, swap or backup file: skipped with a warning."""
+    if not name.startswith(("#", ".#", "4")) and not name.endswith(_LITTER_ENDINGS):
+        return False
     return bool(_EDITOR_LITTER.search(name))
 
 
