@@ -137,6 +137,19 @@ def test_the_group_codec_gives_back_every_field(tmp_path: Path) -> None:
     assert decode_group("[[", [_source(path)], people) is None
 
 
+def test_the_bodies_after_the_groups_json_come_back_whole_or_not_at_all(tmp_path: Path) -> None:
+    """Bodies follow the JSON by their lengths in characters (newlines, astral
+    characters and all); a value cut short or padded is made afresh."""
+    path = tmp_path / "a.md"
+    entries = (_entry(path, body_html="<p>one\ntwo \U0001F600 \u2014</p>\n", correction_html="\n", authors=()),
+               _entry(path, id="e2", body_html="", correction_html=None, authors=()))
+    group = [GroupFile.of(_source(path), (("e1", "e2"), frozenset(), frozenset()), entries)]
+    text = encode_group(group, {})
+    assert decode_group(text, [_source(path)], {}) == group
+    assert decode_group(text[:-1], [_source(path)], {}) is None
+    assert decode_group(text + "x", [_source(path)], {}) is None
+
+
 @pytest.mark.parametrize("changes", [
     {"authors": (Author("ann", "Ann", role="Reporter"),)},  # not the profile of `authors:`
     {"picture": Picture("a.jpg", "photo", (), ())},  # set by a later stage, never by the reader

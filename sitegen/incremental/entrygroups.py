@@ -62,10 +62,15 @@ class GroupFile:
 
 
 def encode_group(files: list[GroupFile], people: dict[str, Author]) -> str:
-    """The group's value; `Unencodable` when any entry would not come back the same."""
+    """The group's value; `Unencodable` when any entry would not come back the same.
+    The entries' bodies (most of its bytes) follow the JSON as they are, one after the
+    other, the JSON giving each one's length: decoding slices them out instead of
+    scanning them for escapes (`decode_group`)."""
+    bodies: list[str] = []
     data = [[f.source.key, list(f.facts[0]), sorted(f.facts[1]), sorted(f.facts[2]),
-             [_row(e, f.source.path, people) for e in f.entries], [k[0] for k in f.keys]] for f in files]
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+             [_without_bodies(_row(e, f.source.path, people), bodies) for e in f.entries], [k[0] for k in f.keys]]
+            for f in files]
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n" + "".join(bodies)
     if os.environ.get("SITEGEN_VERIFY_INPUTS") == "1":
         back = decode_group(text, [f.source for f in files], people)  # (equal, and the entries written the same)
         if back != files or repr([f.entries for f in back]) != repr([f.entries for f in files]):
@@ -77,17 +82,21 @@ def decode_group(text: str, sources: list[SourceText], people: dict[str, Author]
     """The group kept for exactly these files (in this order), or None: a value that
     does not fit (written by other code, damaged) is made afresh instead."""
     try:
-        data = json.loads(text)
+        head, _, bodies = text.partition("\n")  # (JSON holds no raw newline: see encode_group)
+        data = json.loads(head)
         if type(data) is not list or len(data) != len(sources):
             return None
         found = []
+        at = 0
         for (key, ids, topics, images, rows, moments), source in zip(data, sources):
             if key != source.key or len(moments) != len(rows):  # (the key names the path and its text)
                 return None
+            for row in rows:
+                at = _with_bodies(row, bodies, at)
             entries = tuple([_entry(row, source.path, people) for row in rows])
             keys = tuple([(moment, entry.id) for moment, entry in zip(moments, entries)])
             found.append(GroupFile(source, (tuple(ids), frozenset(topics), frozenset(images)), entries, keys))
-        return found
+        return found if at == len(bodies) else None
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         return None
 
@@ -101,6 +110,30 @@ def _row(e: Entry, path: Path, people: dict[str, Author]) -> list[Any]:
             e.caption, e.credit, None if e.source is None else [e.source.name, e.source.url],
             None if e.updated is None else _time(e.updated), e.body_html, e.digest, e.origin.line,
             e.correction_html, [_author(a, people) for a in e.authors], e.alt]
+
+
+BODY, CORRECTION = 13, 16  # where `_row` puts body_html and correction_html
+
+
+def _without_bodies(row: list[Any], bodies: list[str]) -> list[Any]:
+    """The row with its body and correction (if any) moved to `bodies`, their lengths left."""
+    for at in (BODY, CORRECTION):
+        if row[at] is not None:
+            bodies.append(row[at])
+            row[at] = len(row[at])
+    return row
+
+
+def _with_bodies(row: list[Any], bodies: str, at: int) -> int:
+    """Put back what `_without_bodies` took, from `bodies` at `at`; where the next begins."""
+    for field in (BODY, CORRECTION):
+        length = row[field]
+        if length is not None:
+            if type(length) is not int or length < 0 or at + length > len(bodies):
+                raise ValueError("a body's length that does not fit")
+            row[field] = bodies[at:at + length]
+            at += length
+    return at
 
 
 def _entry(row: list[Any], path: Path, people: dict[str, Author]) -> Entry:
