@@ -34,6 +34,10 @@ def _policy(path: Path) -> dict[str, list[str]]:
     return {d.split()[0]: d.split()[1:] for d in metas[0].get("content").split(";")}
 
 
+# Pages sitegen.js adds live entries to: any provider's embed may arrive, so all are allowed.
+LIVE_PAGES = ("night/index.html", "night/embed/index.html")
+
+
 def test_every_page_allows_only_the_sites_own_scripts(tmp_path):
     out = build_ok(_site(tmp_path))
     pages = html_files(out)
@@ -42,8 +46,72 @@ def test_every_page_allows_only_the_sites_own_scripts(tmp_path):
         policy = _policy(path)
         assert policy["script-src"] == ["'self'"], path
         assert policy["object-src"] == ["'none'"] and policy["base-uri"] == ["'self'"]
-        assert policy["frame-src"] == EMBED_FRAMES and policy["style-src"] == ["'self'"]
+        live = path.relative_to(out).as_posix() in LIVE_PAGES
+        # (no embed on the page: no frame at all, not even the site's own, which default-src would allow)
+        assert policy["frame-src"] == (EMBED_FRAMES if live else ["'none'"]), path
+        assert policy["style-src"] == ["'self'"]
         assert policy["default-src"] == ["'self'"]
+
+
+YOUTUBE = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+TOOT = "https://mastodon.social/@reporter/112233445566778899"
+
+
+def _embedding_site(tmp_path: Path, status: str = "live") -> Path:
+    """Four entries on two stream pages; `v` embeds a video, `m` a Mastodon post, both in topic t."""
+    entries = {"liveblog.yaml": LIVEBLOG + f"status: {status}\n",
+               "a.md": entry_md("2025-03-01T09:00", "Plain.", title="A", topics="[t]"),
+               "v.md": entry_md("2025-03-01T10:00", f"Watch:\n\n{YOUTUBE}\n", title="V", topics="[t]",
+                                key_event="true"),
+               "m.md": entry_md("2025-03-01T11:00", f"{TOOT}\n", title="M", topics="[t]"),
+               "z.md": entry_md("2025-03-01T12:00", "Newest.", title="Z")}
+    return make_site(tmp_path, CONFIG + "per_page: 2\n", {"night": entries})
+
+
+def test_a_page_that_gets_no_live_entries_allows_only_the_frames_of_its_own_embeds(tmp_path):
+    out = build_ok(_embedding_site(tmp_path))
+    video, toot = "https://www.youtube-nocookie.com", "https://mastodon.social"
+    assert video in EMBED_FRAMES and toot in EMBED_FRAMES
+    expected = {
+        "night/entries/v/index.html": [video], "night/entries/m/index.html": [toot],
+        "night/entries/a/index.html": ["'none'"], "night/entries/z/index.html": ["'none'"],
+        "night/page/1/index.html": [video],  # (a and v; m and z are on the front page)
+        "night/topics/t/index.html": [video, toot],  # (in the allow-list's order)
+        "night/key-events/index.html": [video],
+        "index.html": ["'none'"], "404.html": ["'none'"],
+        "night/index.html": EMBED_FRAMES, "night/embed/index.html": EMBED_FRAMES,  # (live)
+    }
+    for route, frames in expected.items():
+        assert _policy(out / route)["frame-src"] == frames, route
+    assert html_page(out / "night/page/1/index.html").xpath("//figure[@data-embed-src]")  # (the card is there)
+
+
+def test_an_ended_liveblogs_front_page_allows_only_its_own_embeds(tmp_path):
+    out = build_ok(_embedding_site(tmp_path, status="ended"))
+    assert _policy(out / "night/index.html")["frame-src"] == ["https://mastodon.social"]
+    assert _policy(out / "night/embed/index.html")["frame-src"] == ["https://www.youtube-nocookie.com",
+                                                                     "https://mastodon.social"]
+
+
+def test_a_frame_address_off_the_allow_list_never_widens_the_policy():
+    from sitegen.config.site_config import SiteConfig
+    from sitegen.site.csp import content_security_policy, embedded_frames
+    found = embedded_frames('<figure data-embed-src="https://evil.example/x">', 'data-embed-src="https://t.me/a/1"')
+    assert found == {"https://evil.example", "https://t.me"}
+    config = SiteConfig(title="x", base_url="https://example.org/")
+    policy = dict(d.split(" ", 1) for d in content_security_policy(config, found).split("; "))
+    assert policy["frame-src"] == "https://t.me"
+
+
+def test_a_cached_rebuild_after_an_embed_comes_and_goes_writes_a_fresh_builds_policies(tmp_path):
+    site = _embedding_site(tmp_path)
+    build_ok(site)
+    for body in (f"Now a video:\n\n{YOUTUBE}\n", "Plain again."):
+        write(site / "content/night/a.md", entry_md("2025-03-01T09:00", body, title="A", topics="[t]"))
+        cached = snapshot(build_ok(site))
+        fresh = snapshot(build_ok(site, "--no-cache", output=tmp_path / "fresh"))
+        assert cached == fresh
+    assert _policy(site / "output/night/entries/a/index.html")["frame-src"] == ["'none'"]
 
 
 @pytest.mark.parametrize("comments, scripts, frames", [
@@ -59,6 +127,7 @@ def test_the_configured_comment_provider_is_allowed_and_nothing_else(tmp_path, c
     policy = _policy(out / "night/index.html")
     assert policy["script-src"] == scripts
     assert policy["frame-src"] == frames + EMBED_FRAMES
+    assert _policy(out / "night/entries/a/index.html")["frame-src"] == frames  # (no embed on it)
 
 
 def test_a_clean_static_svg_is_copied_as_it_is(tmp_path):

@@ -17,7 +17,8 @@ from sitegen.core.urls import Links
 from sitegen.model.site import Author, Entry, Liveblog, Site
 from sitegen.site.plan import PageSpec
 from sitegen.site.structured import person
-from sitegen.site.views import Head, SiteView, head, headline, portrait_url, script_json, site_view
+from sitegen.site.views import (Head, SiteView, head, headline, portrait_url, script_json, site_alternates,
+                                site_view)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,8 @@ def author_page(site: Site, author: Author, entries: list[tuple[Entry, Liveblog]
                "mainEntity": person(author, links)}
     return AuthorPage(
         head=head(site.config, links, route, f"{author.name} — {site.config.title}", description, og_type="profile",
-                  json_ld=script_json(profile), lang=site.lang),
+                  alternates=site_alternates(site.config, links), json_ld=script_json(profile), lang=site.lang,
+                  embedded=frozenset()),
         site=site_view(site.config, links),
         name=author.name,
         role=author.role,

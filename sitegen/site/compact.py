@@ -18,6 +18,7 @@ from markupsafe import Markup
 from sitegen.core import urls
 from sitegen.core.urls import Links
 from sitegen.model.site import Entry, Liveblog, Site
+from sitegen.site.csp import embedded_frames
 from sitegen.site.header import LiveblogHeader, liveblog_header
 from sitegen.site.live import stream_data
 from sitegen.site.plan import Fragment, PageSpec
@@ -67,15 +68,16 @@ def key_events_page(site: Site, liveblog: Liveblog, chosen: tuple[Entry, ...], f
     route = urls.key_events(liveblog.slug)
     links = Links.from_page(site.config.base_url, route)
     title = liveblog.lang.t.text("key_events_feed_title", liveblog=liveblog.title)
+    stream = Markup("".join(fragment(e, liveblog, links) for e in chosen))
     return KeyEventsPage(
         head=head(site.config, links, route, title, liveblog.description,
                   alternates=feed_alternates(links, urls.key_events_feed(liveblog.slug), title), og_type="article",
-                  lang=liveblog.lang),
+                  lang=liveblog.lang, embedded=embedded_frames(stream)),
         site=site_view(site.config, links),
         header=liveblog_header(site, liveblog, links, archive=True, shown=chosen[:1]),
         is_front=False,
         count=len(chosen),
-        stream=Markup("".join(fragment(e, liveblog, links) for e in chosen)),
+        stream=stream,
         liveblog_url=links.to(urls.liveblog(liveblog.slug)),
         stream_data=stream_data(site, liveblog, links, urls.liveblog(liveblog.slug)),
     )
@@ -84,14 +86,16 @@ def key_events_page(site: Site, liveblog: Liveblog, chosen: tuple[Entry, ...], f
 def embed_page(site: Site, liveblog: Liveblog, newest: tuple[Entry, ...], fragment: Fragment) -> EmbedPage:
     route = urls.embed(liveblog.slug)
     links = Links.from_page(site.config.base_url, route)
+    stream = Markup("".join(fragment(e, liveblog, links) for e in newest))
+    # (a live liveblog's embed receives its new entries: any provider's embed may come)
     shown = head(site.config, links, route, liveblog.title, liveblog.description, robots="noindex",
-                 lang=liveblog.lang)
+                 lang=liveblog.lang, embedded=None if liveblog.is_live else embedded_frames(stream))
     data = stream_data(site, liveblog, links, None, poll=True)
     return EmbedPage(
         head=replace(shown, canonical=links.absolute(urls.liveblog(liveblog.slug))),
         site=site_view(site.config, links),
         header=liveblog_header(site, liveblog, links, shown=newest[:1]),
-        stream=Markup("".join(fragment(e, liveblog, links) for e in newest)),
+        stream=stream,
         liveblog_url=links.absolute(urls.liveblog(liveblog.slug)),
         stream_data=(*(pair for pair in data if pair[0] != "liveblog"), ("embed", str(EMBED_ENTRIES))),
     )

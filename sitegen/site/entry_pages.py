@@ -24,9 +24,10 @@ from sitegen.core import urls
 from sitegen.model.pictures import media_route
 from sitegen.model.site import Entry, Liveblog, Site
 from sitegen.core.text import truncate
+from sitegen.site.csp import embedded_frames
 from sitegen.site.structured import entry_posting, part_of, publisher
 from sitegen.core.urls import Links
-from sitegen.site.views import Head, SiteView, feed_alternates, head, headline, plain_text, site_view
+from sitegen.site.views import Head, SiteView, feed_alternates, head, headline, page_policy, plain_text, site_view
 from sitegen.site.plan import Fragment, PageGroup, PageSpec, SitePlan
 
 
@@ -126,19 +127,21 @@ def entry_page(site: Site, plan: SitePlan, liveblog: Liveblog, entry: Entry, sha
     if social:  # the photo at 1200 px, with its size (the publisher logo otherwise)
         image = links.absolute(media_route(social))
     location = plan.route_of(liveblog, entry)
+    article = fragment(entry, liveblog, links)
     return EntryPage(
         head=replace(shared.head, title=f"{title} — {liveblog.title}",
                      description=truncate(text, DESCRIPTION_LIMIT) or title, canonical=url, image=image,
                      image_width=social.width if social else None, image_height=social.height if social else None,
                      image_alt=entry.alt if entry.picture and entry.alt else None,
                      json_ld=entry_posting(site.config, entry, links, url, shared.org, shared.part_of,
-                                              liveblog.lang.tag)),
+                                              liveblog.lang.tag),
+                     csp=page_policy(site.config, embedded_frames(article))),
         site=shared.site,
         liveblog_title=liveblog.title,
         liveblog_url=shared.liveblog_url,
         is_live=liveblog.is_live,
         status_label=liveblog.lang.t.live if liveblog.is_live else liveblog.lang.t.ended,
-        article=Markup(fragment(entry, liveblog, links)),
+        article=Markup(article),
         stream_url=links.to(location) + "#" + urls.entry_anchor(entry.id),
         stream_label=shared.stream_label,
     )

@@ -23,12 +23,13 @@ from sitegen.site.plan import (EntryLink, Fragment, PageGroup, PageSpec, SitePla
 from sitegen.model.site import Entry, Liveblog, Site, Topic
 from sitegen.site.page_inputs import (CARD_ENTRIES, TOPIC_PREVIEW, cards_inputs, corrections, front_inputs,
                                       key_events, span, stream_archive_inputs, topic_front_inputs)
+from sitegen.site.csp import embedded_frames
 from sitegen.site.structured import liveblog_posting
 from sitegen.model.pagination import Chunk
 from sitegen.site.pager import Pager, chunk_label, pager
 from sitegen.core.urls import Links
 from sitegen.site.views import (Alternate, Head, SiteView, SummaryView, feed_alternates, head, plain_text,
-                                site_view, summary_view)
+                                site_alternates, site_view, summary_view)
 
 ARCHIVE_BLOCK = 20  # archive pages per group (see `archive_group`)
 
@@ -171,23 +172,27 @@ def liveblog_page(site: Site, plan: SitePlan, liveblog: Liveblog, chunk: Chunk, 
     title = liveblog.title if front else t.text("archive_title", liveblog=liveblog.title,
                                                 date=chunk_label(chunk, liveblog.lang))
     pinned = liveblog.pinned if front else ()
+    pinned_html, stream_html = _join(pinned, liveblog, links, fragment), _join(chunk.items, liveblog, links, fragment)
+    summary = summary_view(liveblog) if front else None
+    live = front and liveblog.is_live  # (sitegen.js adds new entries to it: any embed may come)
     return LiveblogPage(
         head=head(config, links, route, title, liveblog.description,
                   alternates=liveblog_alternates(liveblog, links), og_type="article",
                   json_ld=liveblog_posting(config, liveblog, links, route,
                                            [(e, plan.route_of(liveblog, e)) for e in pinned + chunk.items], front),
-                  robots=None if front else "noindex, follow", lang=liveblog.lang),
+                  robots=None if front else "noindex, follow", lang=liveblog.lang,
+                  embedded=None if live else embedded_frames(pinned_html, stream_html, summary and summary.html or "")),
         site=site_view(config, links),
         header=liveblog_header(site, liveblog, links, archive=not front, shown=chunk.items[:1]),
         is_front=front,
         stream_heading=t.latest_updates if front else t.text("updates_from", date=chunk_label(chunk, liveblog.lang)),
-        summary=summary_view(liveblog) if front else None,
+        summary=summary,
         key_events=tuple(plan.entry_link(liveblog, e, links, route) for e in key_events(liveblog)) if front else (),
         key_events_url=links.to(urls.key_events(liveblog.slug)),
         corrections=_corrections(plan, liveblog, links, route) if front else (),
         topics=_topic_summaries(plan, liveblog, links, route) if front else (),
-        pinned=_join(pinned, liveblog, links, fragment),
-        stream=_join(chunk.items, liveblog, links, fragment),
+        pinned=pinned_html,
+        stream=stream_html,
         pager=pager(chunks, chunk.number, lambda n: stream_route(liveblog.slug, n), links, liveblog.lang),
         comments=comments_view(site, liveblog, links),
         stream_data=stream_data(site, liveblog, links, None if front else urls.liveblog(liveblog.slug),
@@ -256,17 +261,19 @@ def topic_page(site: Site, liveblog: Liveblog, topic: Topic, chunk: Chunk, chunk
     route = topic_stream_route(liveblog.slug, topic_slug, chunk.number)
     t = liveblog.lang.t
     title = t.text("topic_title", topic=topic.title, liveblog=liveblog.title)
+    stream = _join(chunk.items, liveblog, links, fragment)
     return TopicPage(
         head=head(site.config, links, route, title,
                   t.text("topic_description", topic=topic.title, description=liveblog.description),
                   alternates=feed_alternates(links, urls.topic_feed(liveblog.slug, topic_slug), title),
-                  robots=None if chunk.is_front else "noindex, follow", lang=liveblog.lang),
+                  robots=None if chunk.is_front else "noindex, follow", lang=liveblog.lang,
+                  embedded=embedded_frames(stream)),
         site=site_view(site.config, links),
         header=liveblog_header(site, liveblog, links, archive=not chunk.is_front, shown=chunk.items[:1]),
         topic_title=topic.title,
         topic_index_url=links.to(urls.liveblog(liveblog.slug)) + "#" + urls.topic_anchor(topic_slug),
         topic_feed_url=links.to(urls.topic_feed(liveblog.slug, topic_slug)),
-        stream=_join(chunk.items, liveblog, links, fragment),
+        stream=stream,
         pager=pager(chunks, chunk.number,
                      lambda n: topic_stream_route(liveblog.slug, topic_slug, n), links, liveblog.lang),
         stream_data=stream_data(site, liveblog, links,
@@ -288,7 +295,8 @@ def _home(site: Site, plan: SitePlan) -> HomePage:
     links = Links.from_page(site.config.base_url, urls.home())
     config = site.config
     return HomePage(
-        head=head(config, links, urls.home(), config.title, config.description, lang=site.lang),
+        head=head(config, links, urls.home(), config.title, config.description,
+                  alternates=site_alternates(config, links), lang=site.lang, embedded=frozenset()),
         site=site_view(config, links),
         liveblogs=_cards(site, plan, links, urls.home()),
     )
@@ -303,7 +311,8 @@ def _not_found(site: Site, plan: SitePlan) -> HomePage:
     config = site.config
     return HomePage(
         head=head(config, links, "404.html", site.lang.t.text("page_not_found_title", site=config.title),
-                  config.description, robots="noindex", lang=site.lang),
+                  config.description, alternates=site_alternates(config, links), robots="noindex", lang=site.lang,
+                  embedded=frozenset()),
         site=site_view(config, links),
         liveblogs=_cards(site, plan, links, "404.html"),
     )

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sitegen.core import urls
 from sitegen.config.media_config import MediaConfig
 from sitegen.core.text import truncate
-from sitegen.site.csp import content_security_policy
+from sitegen.site.csp import ThirdParty, page_third_parties, policy
 from sitegen.config.site_config import SiteConfig
 from sitegen.media.markup import picture_html
 from sitegen.model.pictures import media_route
@@ -243,6 +243,16 @@ class Head:
     image_alt: str | None = None
 
 
+def page_policy(config: SiteConfig, embedded: frozenset[str] | None = None) -> Markup:
+    """The page's Content-Security-Policy as attribute text (see csp.page_third_parties)."""
+    return _policy_attribute(page_third_parties(config, embedded))
+
+
+@lru_cache(maxsize=64)
+def _policy_attribute(extra: ThirdParty) -> Markup:
+    return policy_attribute(policy(extra))
+
+
 def policy_attribute(policy: str) -> Markup:
     """The policy escaped for a double-quoted attribute, its single quotes (`'self'`) left
     as they are: autoescaping would write each as `&#39;`, 14 times on every page."""
@@ -269,10 +279,19 @@ def site_view(config: SiteConfig, links: Links) -> SiteView:
     )
 
 
+def site_alternates(config: SiteConfig, links: Links) -> tuple[Alternate, ...]:
+    """The site's own feeds: announced by the site's pages (home, authors, 404); a
+    liveblog's pages announce only their liveblog's (a reader there subscribes to it)."""
+    return feed_alternates(links, urls.site_feed(), config.title)
+
+
 def head(config: SiteConfig, links: Links, route: str, title: str, description: str,
          alternates: tuple[Alternate, ...] = (), og_type: str = "website",
-         json_ld: Markup | None = None, robots: str | None = None, *, lang: Lang) -> Head:
-    """`lang`: the page's language (its liveblog's, or the site's)."""
+         json_ld: Markup | None = None, robots: str | None = None, *, lang: Lang,
+         embedded: frozenset[str] | None = None) -> Head:
+    """`lang`: the page's language (its liveblog's, or the site's); `embedded`: the embed
+    frames its entries show (csp.embedded_frames), None on a page that receives live
+    entries; `alternates`: the feeds it announces."""
     logo = config.publisher.logo if config.publisher else None
     return Head(
         lang=lang.tag,
@@ -286,10 +305,10 @@ def head(config: SiteConfig, links: Links, route: str, title: str, description: 
         stylesheet=links.to(urls.asset("sitegen.css", config.assets)),
         script=links.to(urls.asset("sitegen.js", config.assets)),
         assets={name: links.to(urls.asset(name, config.assets)) for name, _ in config.assets},
-        alternates=feed_alternates(links, urls.site_feed(), config.title) + alternates,
+        alternates=alternates,
         og_type=og_type,
         image=links.absolute_static(logo) if logo else None,
         json_ld=json_ld,
         robots=robots,
-        csp=policy_attribute(content_security_policy(config)),
+        csp=page_policy(config, embedded),
     )
