@@ -159,8 +159,8 @@ def test_a_static_svg_that_can_run_code_is_refused_at_its_line(tmp_path, svg, li
 
 # ------------------------------------------------------------------ in a browser
 
-HOSTILE = ('<article class="entry" id="entry-zz" data-entry-id="zz" data-version="1" '
-           'data-time="2025-03-01T12:00:00+00:00"><p>Poisoned</p>'
+HOSTILE = ('<article class="entry" id="entry-zz" data-version="1"><header class="entry__meta">'
+           '<time class="entry__time" datetime="2025-03-01T12:00:00+00:00">12:00</time></header><p>Poisoned</p>'
            '<img src="missing.png" onerror="window.__pwned=(window.__pwned||0)+1" alt="">'
            '<a href="javascript:window.__pwned=1" id="bad-link">link</a>'
            '<svg><a href="javascript:window.__pwned=1"><text>s</text></a><animate attributeName="href" '

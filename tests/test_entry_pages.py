@@ -79,9 +79,11 @@ def test_share_links_point_at_entry_pages(tmp_path):
     out = build_ok(_site(tmp_path))
     for route in ("l/", "l/page/3/", "l/topics/energy/"):
         page = html_page(out / route / "index.html")
-        for art in page.xpath("//article[@data-entry-id]"):
+        found = page.xpath("//article[starts-with(@id, 'entry-')]")
+        assert found, route
+        for art in found:
             [share] = art.xpath(".//a[contains(concat(' ', @class, ' '), ' entry__share ')]/@href")
-            assert urljoin(BASE + route, share) == BASE + f"l/entries/{art.get('data-entry-id')}/"
+            assert urljoin(BASE + route, share) == BASE + f"l/entries/{art.get('id')[len('entry-'):]}/"
 
 
 def test_a_new_entry_rewrites_only_the_entry_page_that_moved(tmp_path):

@@ -58,7 +58,7 @@ def _top(page, entry_id: str) -> float:
 
 
 def _stream(page) -> list[str]:
-    return page.eval_on_selector_all(".stream__entries > article", "els => els.map(e => e.dataset.entryId)")
+    return page.eval_on_selector_all(".stream__entries > article", "els => els.map(e => e.id.slice(6))")
 
 
 def _in_view(page, entry_id: str) -> None:

@@ -46,7 +46,7 @@ def _site(tmp_path: Path, count: int, poll: int = 1, liveblog: str = LIVEBLOG) -
 
 def _shown(page) -> list[str]:
     return page.eval_on_selector_all(".stream__entries > article",
-                                     "els => els.filter(e => !e.hidden).map(e => e.dataset.entryId)")
+                                     "els => els.filter(e => !e.hidden).map(e => e.id.slice(6))")
 
 
 def _open(page, url: str) -> None:

@@ -10,7 +10,7 @@ import html5lib
 import pytest
 
 from sitegen.build.pipeline import build, default_options
-from sitekit import build_ok, entry_md, make_site
+from sitekit import build_ok, entry_md, html_page, make_site
 
 NS = {"h": "http://www.w3.org/1999/xhtml"}
 BASE = "https://example.org/news/"
@@ -119,11 +119,17 @@ def test_entry_pages_carry_a_blog_posting(tmp_path):
     [data] = _json_ld(out / "l/entries/b/index.html")
     assert data["@type"] == "BlogPosting"
     assert data["headline"] == "Second"
-    assert data["url"] == data["mainEntityOfPage"] == BASE + "l/entries/b/"
+    assert data["url"] == BASE + "l/entries/b/"
     assert data["dateModified"] == "2025-03-01T11:15:00+00:00"
     assert data["isPartOf"]["url"] == BASE + "l/"
-    assert data["publisher"]["name"] == "The Courier"
     assert "articleBody" not in data  # the page itself is the text (not in Google's Article properties)
+    # Not Google's Article properties, and said by the page already: the canonical link,
+    # <html lang>, the footer's publisher.
+    assert not {"mainEntityOfPage", "inLanguage", "publisher"} & set(data)
+    page = html_page(out / "l/entries/b/index.html")
+    assert page.xpath("//link[@rel='canonical']/@href") == [data["url"]]
+    assert page.get("lang") == "en"
+    assert page.xpath("//footer[@class='site-footer']//bdi/text()")[0] == "The Courier"
 
 
 class _Records(logging.Handler):

@@ -172,8 +172,12 @@
   var oldestFirst = false;
   var embed = stream && stream.hasAttribute("data-embed");
 
-  function articles(scope) { return all("article[data-entry-id]", scope || stream); }
-  function timeOf(el) { return Date.parse(el.getAttribute("data-time")) || 0; }
+  /* An entry is an <article id="entry-E">; its time is its <time class="entry__time" datetime>. */
+  function articles(scope) { return all("article[id^='entry-']", scope || stream); }
+  function timeOf(el) {
+    var t = one("time.entry__time", el);
+    return (t && Date.parse(t.getAttribute("datetime"))) || 0;
+  }
 
   function applyFilter(scope) {
     var shown = 0;
