@@ -133,7 +133,7 @@ class EntryView:
     share_url: str  # the entry's own page (L/entries/E/), which never moves
     share_label: str
     version: str  # changes with any edit: lets an open page replace the entry in place
-    topic_slugs: str  # space-separated, for the reader's topic filter
+    topic_slugs: str  # space-separated (themes may still write data-topics; sitegen.js reads the topic links)
     scheduled: bool  # a preview of an entry whose time lies ahead
     draft: bool  # in a preview (`--drafts`, `serve`): badged, never mistaken for a published one
     correction_html: Markup | None

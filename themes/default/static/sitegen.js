@@ -178,11 +178,18 @@
     var t = one("time.entry__time", el);
     return (t && Date.parse(t.getAttribute("datetime"))) || 0;
   }
+  /* Its topics: the slugs of its topic links (L/topics/SLUG/), in order. */
+  function topicsOf(el) {
+    return all(".entry__topics a", el).map(function (link) {
+      var m = /\/topics\/([^\/]+)\/$/.exec(link.pathname);
+      return m ? decodeURIComponent(m[1]) : "";
+    });
+  }
 
   function applyFilter(scope) {
     var shown = 0;
     articles(scope).forEach(function (a) {
-      var topics = (a.getAttribute("data-topics") || "").split(" ");
+      var topics = topicsOf(a);
       a.hidden = (!!filter && topics.indexOf(filter) < 0) || (keyOnly && !a.classList.contains("entry--key"));
       if (!a.hidden) shown++;
     });
@@ -358,7 +365,7 @@
     });
     articles().forEach(function (a) {
       var links = all(".entry__topics a", a);
-      (a.getAttribute("data-topics") || "").split(" ").forEach(function (slug, i) {
+      topicsOf(a).forEach(function (slug, i) {
         add(slug, links[i] && links[i].textContent.trim());
       });
     });
