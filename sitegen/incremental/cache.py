@@ -70,8 +70,15 @@ class Cache:
         """A forked renderer reads what it inherited in memory and writes nothing: the values
         waiting to be written are the parent's to write, and the parent's connection stays
         referenced (`_parents_db`), never used nor closed here (either would disturb it)."""
-        self._parents_db, self.db = self.db, None
+        if self.db is not None:  # (a pool's worker may be told again: keep the parent's connection)
+            self._parents_db, self.db = self.db, None
         self.pending, self.pending_chars = {}, 0
+
+    def take_pending(self) -> dict[str, str | bytes]:
+        """The values put since the last call (or `in_forked_child`), no longer waiting
+        here: a forked worker hands them to its parent, which writes them."""
+        pending, self.pending, self.pending_chars = self.pending, {}, 0
+        return pending
 
     def _open(self, path: Path) -> sqlite3.Connection | None:
         for attempt in (1, 2):

@@ -21,6 +21,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from sitegen.core.errors import Problem
+from sitegen.core.forking import fork_chunks, pool_size
 from sitegen.incremental.cache import Cache
 from sitegen.incremental.entrygroups import GroupFile, bucket_of, decode_group, encode_group
 from sitegen.incremental.filecache import Codec, ParsedFiles, SourceText, Unencodable
@@ -110,7 +111,13 @@ class CachedEntryReader:
                 missed[b] = found
             else:
                 kept += decoded
-        if missed:
+        workers = pool_size(sum(len(found) for found in missed.values()))
+        if workers >= 2:  # (a cold build: the groups made by forked workers)
+            made_apart = self._groups_forked(missed, names, keys, plan, workers)
+            if made_apart is None:
+                return None
+            kept += made_apart
+        elif missed:
             made = self._group_files([t for found in missed.values() for t in found], plan)
             if made is None:
                 return None
@@ -127,6 +134,57 @@ class CachedEntryReader:
                        key=_first, reverse=True)  # (by stream_key, kept with each entry: ids are unique)
         return tuple([entry for _, entry in order])
 
+    def _groups_forked(self, missed: dict[int, list[SourceText]], names: dict[int, str], keys: dict[int, str],
+                       plan: FolderPlan, workers: int) -> list[GroupFile] | None:
+        """The missed groups' files, made (read, parsed, rendered, encoded) by forked
+        workers a group at a time, so that no process ever holds every file's text, drafts
+        and cache values at once and the load runs on every core; None as `_group_files`.
+        Each group comes back as its cache value, which this process stores and decodes
+        (its entries then allocated together, the authors the very `authors:` profiles,
+        as a fresh build after an edit decodes them), with what the worker put in the
+        cache meanwhile (parses, bodies); a group the codec refuses comes back pickled."""
+        files, people = self.files, plan.people or {}
+        order = list(missed)
+        files.cache.get_many([t.key for b in order for t in missed[b]])  # (cached parses, which the workers inherit)
+        work = partial(self._make_groups, [(b, missed[b], keys[b]) for b in order], plan)
+        kept: list[GroupFile] = []
+        failed = False
+        for chunk in fork_chunks(work, len(order), workers, 1):
+            for b, value, part, pending in chunk:
+                for key, made in pending.items():
+                    files.cache.put(key, made)
+                if value is not None:
+                    files.cache.put(names[b], value)
+                    text = value.decode("utf-8")
+                    part = decode_group(text[len(keys[b]):], missed[b], people)
+                if part is None:
+                    failed = True  # (what the others' files put above still spares the full path work)
+                else:
+                    kept += part
+        return None if failed else kept
+
+    def _make_groups(self, groups: list[tuple[int, list[SourceText], str]], plan: FolderPlan,
+                     start: int, stop: int) -> list[tuple[int, bytes | None, list[GroupFile] | None,
+                                                       dict[str, str | bytes]]]:
+        """In a forked worker: (bucket, cache value, or the files' parts when the codec
+        refuses them, what was put in the cache) for each group from `start` to `stop`;
+        neither value nor parts when a file has a problem."""
+        cache = self.files.cache
+        cache.in_forked_child()  # (its values go to the parent, which writes them)
+        done = []
+        for b, found, key in groups[start:stop]:
+            made = self._group_files(found, plan)
+            value, part = None, None
+            if made is not None:
+                part = [made[t.key] for t in found]
+                try:
+                    value = (key + encode_group(part, plan.people or {})).encode("utf-8")
+                    part = None
+                except Unencodable as exc:
+                    log.debug("cache: %s", exc)
+            done.append((b, value, part, cache.take_pending()))
+        return done
+
     def _group_files(self, texts: list[SourceText], plan: FolderPlan) -> dict[str, GroupFile] | None:
         """Each file's part of its group, by text key, from its (cached) parse; None on any
         problem (reported by the full path, with its neighbours')."""
@@ -136,7 +194,7 @@ class CachedEntryReader:
             return None  # (also a file changed since its stamps were taken, read again now)
         made = self._made(parsed, plan)
         return {text.key: GroupFile.of(text, self._facts(text.key, found), tuple(entries))
-                for (text, found), entries in zip(parsed, made)}
+                for text, (_, found), entries in zip(texts, parsed, made)}  # (`texts`: without the text read)
 
     def _facts(self, key: str, drafts: list[Draft]) -> Facts:
         """One file's facts for the cross-entry rules; `serve` keeps them per file version."""

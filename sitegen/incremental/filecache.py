@@ -214,18 +214,40 @@ class ParsedFiles:
         return texts
 
     def _read_stamped(self, paths: list[Path], problems: list[Problem], stamps: FileStamps) -> list[SourceText]:
-        texts = []
+        """Each file's key, from its stamps or read. When many files must be read (a cold
+        build of a long liveblog), forked workers read them and send back only their keys:
+        the reading runs on every core and no process holds every text at once; what must
+        be parsed is then read again where it is parsed (the page cache's copy; entries.py
+        has forked workers do most of it), and a text changed meanwhile shows as a key not
+        the one asked for."""
+        texts: list[SourceText | None] = []
+        unread: list[tuple[int, Path, Signature | None]] = []
         for path in paths:
             key, taken = stamps.known(path)
-            if key is not None:
-                texts.append(SourceText(path, None, key))
-                continue
-            source = self._read(path, problems)
+            texts.append(None if key is None else SourceText(path, None, key))
+            if key is None:
+                unread.append((len(texts) - 1, path, taken))
+        workers = pool_size(len(unread))
+        keys = None if workers < 2 else fork_map(lambda start, stop: [self._key_of(path) for _, path, _ in unread[start:stop]],
+                                                 len(unread), workers)
+        for n, (at, path, taken) in enumerate(unread):
+            if keys is None:
+                source = self._read(path, problems)  # (its text kept: it is parsed in this process)
+            else:
+                key, found = keys[n]
+                problems += found
+                source = None if key is None else SourceText(path, None, key)
             if source is not None:
-                texts.append(source)
+                texts[at] = source
                 stamps.remember(path, taken, source.key)
         stamps.save()
-        return texts
+        return [text for text in texts if text is not None]
+
+    def _key_of(self, path: Path) -> tuple[str | None, list[Problem]]:
+        """In a forked worker: the key of the file's text (None, and why, when it cannot be read)."""
+        problems: list[Problem] = []
+        source = self._read(path, problems)
+        return (None if source is None else source.key), problems
 
     def _read(self, path: Path, problems: list[Problem]) -> SourceText | None:
         try:

@@ -1,0 +1,141 @@
+"""A cold build of a long liveblog loads it on every core (incremental/entries.py
+`_groups_forked`, filecache.py `_read_stamped`): forked workers read the entry files
+and make whole groups of entries, the parent keeps only keys, entries and facts.
+Same bytes as in one process, every problem reported as in one process, and the
+groups the workers made are what later builds decode."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from sitegen.build import parallel
+from sitegen.build.pipeline import build, default_options
+from sitegen.core import forking
+from sitegen.core.errors import SitegenError
+from sitegen.incremental import filecache
+from sitegen.incremental.cache import Cache
+from sitegen.incremental.entries import CachedEntryReader
+from sitegen.incremental.entrygroups import bucket_of
+from sitekit import DEFAULT_LIVEBLOG, entry_md, make_site, snapshot
+
+COUNT = 60
+PEOPLE = "authors:\n  ann:\n    name: Ann Reporter\n    role: Reporter\n"
+
+
+def _site(root: Path) -> Path:
+    entries = {f"e{n:02d}.md": entry_md(f"2025-03-01T{n // 4 + 1:02d}:{n % 4 * 15:02d}", f"Entry *{n}* \u2014 text.",
+                                        title=f"Entry {n}", topics="[energy]" if n % 3 else "[]",
+                                        author="ann" if n % 2 else "Bob Stringer")
+               for n in range(COUNT)}
+    entries["list.yaml"] = ("- id: listed-one\n  time: 2025-03-02T09:00\n  body: One *listed*.\n"
+                            "- id: listed-two\n  time: 2025-03-02T09:30\n  title: Two\n  body: Two.\n")
+    site = make_site(root, liveblogs={"live": {"liveblog.yaml": DEFAULT_LIVEBLOG, **entries}})
+    config = site / "sitegen.yaml"
+    config.write_text(config.read_text("utf-8") + PEOPLE, "utf-8")
+    return site
+
+
+@pytest.fixture
+def forked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pools for a few dozen files (a long liveblog's cold build, in small)."""
+    monkeypatch.setattr(forking, "POOL_MIN_MISSES", 10)
+    monkeypatch.setattr(forking, "CHUNK", 8)
+    monkeypatch.setattr(parallel, "MIN_TASKS", 2)
+    assert forking.can_fork()
+
+
+def _reference(site: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """The same site built without a cache, in this one process."""
+    with monkeypatch.context() as alone:
+        alone.setattr(forking, "can_fork", lambda: False)
+        alone.setattr(parallel, "can_fork", lambda: False)
+        build(default_options(site, out, use_cache=False))
+    return snapshot(out)
+
+
+def test_a_cold_load_by_forked_workers_writes_the_same_bytes_and_keeps_its_groups(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forked: None) -> None:
+    site = _site(tmp_path / "site")
+    reads = tmp_path / "reads.log"
+    real_read = filecache.read_text
+
+    def logged(path: Path) -> str:
+        with open(reads, "a", encoding="utf-8") as log:
+            log.write(f"{os.getpid()} {path.name}\n")
+        return real_read(path)
+    monkeypatch.setattr(filecache, "read_text", logged)
+    made: list[list[Path]] = []
+    original = CachedEntryReader._group_files
+    monkeypatch.setattr(CachedEntryReader, "_group_files",
+                        lambda self, texts, plan: made.append([t.path for t in texts]) or original(self, texts, plan))
+    out = tmp_path / "out"
+    build(default_options(site, out))
+    readers = [line.split() for line in reads.read_text("utf-8").splitlines()]
+    assert made == []  # (made in the workers: this process's spy saw nothing)
+    files = {p.name for p in (site / "content/live").iterdir() if p.name != "liveblog.yaml"}
+    assert {name for _, name in readers} == files
+    assert str(os.getpid()) not in {pid for pid, _ in readers}  # this process held no file's text
+    assert snapshot(out) == _reference(site, tmp_path / "reference", monkeypatch)
+    edited = site / "content/live/e07.md"
+    edited.write_text(edited.read_text("utf-8").replace("Entry *7*", "Entry *7*, corrected"), "utf-8")
+    made.clear()
+    build(default_options(site, out))  # one group made again, in process; the others decoded as the workers kept them
+    assert [{bucket_of(p) for p in paths} for paths in made] == [{bucket_of(edited)}]
+    assert edited in made[0]
+    assert snapshot(out) == _reference(site, tmp_path / "reference", monkeypatch)
+
+
+def test_problems_found_by_forked_workers_are_reported_as_in_one_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forked: None) -> None:
+    site = _site(tmp_path / "site")
+    folder = site / "content/live"
+    (folder / "e03.md").write_text("---\ntime: [unclosed\n---\nText.\n", "utf-8")
+    (folder / "e21.md").write_text(entry_md("2025-03-01T06:15", "Text.", topics="[enrgy]"), "utf-8")
+    (folder / "e40.md").write_text(entry_md("2025-03-01T11:00", "Twin.", id="e41"), "utf-8")
+    (folder / "e50.md").write_bytes(b"---\ntime: 2025-03-01T13:30\n---\n\xff\xfe not UTF-8\n")
+    with pytest.raises(SitegenError) as forked_build:
+        build(default_options(site, tmp_path / "out"))
+    with monkeypatch.context() as alone:
+        alone.setattr(forking, "can_fork", lambda: False)
+        with pytest.raises(SitegenError) as alone_build:
+            build(default_options(site, tmp_path / "out", use_cache=False))
+    found = [(p.path.name, p.line, p.message) for p in forked_build.value.problems]
+    assert found == [(p.path.name, p.line, p.message) for p in alone_build.value.problems]
+    assert {"e03.md", "e21.md", "e50.md"} <= {name for name, _, _ in found}
+    assert {"e40.md", "e41.md"} & {name for name, _, _ in found}  # (the id twice)
+
+
+def test_a_worker_told_twice_leaves_its_parents_connection_alone(tmp_path: Path) -> None:
+    """A pool's worker makes many groups and is told it is a forked child each time:
+    the parent's SQLite connection must stay referenced in it (dropping it would close
+    it there, and SQLite may then checkpoint and remove the parent's write-ahead log)."""
+    if not forking.can_fork():
+        pytest.skip("cannot fork here")
+    path = tmp_path / "cache.sqlite3"
+    cache = Cache(path)
+    cache.put("a", "1")
+    cache.flush()
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            cache.in_forked_child()
+            cache.put("b", "2")
+            cache.in_forked_child()
+            kept = cache._parents_db is not None  # (referenced, so never closed here)
+            status = 0 if kept and cache.take_pending() == {} and cache.db is None else 2
+        finally:
+            os._exit(status)
+    assert os.waitpid(pid, 0)[1] == 0
+    assert Path(str(path) + "-wal").exists()  # (still the parent's)
+    cache.put("c", "3")
+    cache.flush()
+    assert cache.get_many(["a", "c"]) == {"a": "1", "c": "3"}
+    cache.close()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.close()
