@@ -88,12 +88,13 @@ def decode_group(text: str, sources: list[SourceText], people: dict[str, Author]
             return None
         found = []
         at = 0
+        shared: tuple[dict[Any, Any], ...] = ({}, {}, {}, {})  # (see `_entry`)
         for (key, ids, topics, images, rows, moments), source in zip(data, sources):
             if key != source.key or len(moments) != len(rows):  # (the key names the path and its text)
                 return None
             for row in rows:
                 at = _with_bodies(row, bodies, at)
-            entries = tuple([_entry(row, source.path, people) for row in rows])
+            entries = tuple([_entry(row, source.path, people, shared) for row in rows])
             keys = tuple([(moment, entry.id) for moment, entry in zip(moments, entries)])
             found.append(GroupFile(source, (tuple(ids), frozenset(topics), frozenset(images)), entries, keys))
         return found if at == len(bodies) else None
@@ -136,21 +137,31 @@ def _with_bodies(row: list[Any], bodies: str, at: int) -> int:
     return at
 
 
-def _entry(row: list[Any], path: Path, people: dict[str, Author]) -> Entry:
+def _entry(row: list[Any], path: Path, people: dict[str, Author], shared: tuple[dict[Any, Any], ...]) -> Entry:
     """The entry `_row` wrote, made without the frozen __init__ setting one field at a
-    time (a fresh build after an edit decodes thousands)."""
+    time (a fresh build after an edit decodes thousands). The values many entries repeat
+    (their topics, authors, byline, source) are one object for all of them, from
+    `shared`: a 50,000-entry liveblog's entries are what its build holds longest."""
     (entry_id, time, title, topics, author, pinned, key_event, draft, image, caption, credit, source, updated,
      body_html, digest, line, correction_html, authors, alt) = row
+    same_topics, same_authors, same_sources, same_bylines = shared
     origin = object.__new__(SourceRef)
     origin.__dict__.update(path=path, line=line)
+    topics = tuple(topics)
+    names = tuple([a if type(a) is str else (a[0],) for a in authors])  # (a profile as a 1-tuple: not a name)
+    made = same_authors.get(names)
+    if made is None:
+        made = same_authors[names] = tuple([people[a[0]] if type(a) is list else _named(a) for a in authors])
+    if source is not None:
+        pair = (source[0], source[1])
+        source = same_sources.get(pair) or same_sources.setdefault(pair, _attribution(*pair))
     entry = object.__new__(Entry)
     entry.__dict__.update(
-        id=entry_id, time=_when(time), title=title, topics=tuple(topics), author=author, pinned=pinned,
-        key_event=key_event, draft=draft, image=image, caption=caption, credit=credit,
-        source=None if source is None else _attribution(*source), updated=None if updated is None else _when(updated),
+        id=entry_id, time=_when(time), title=title, topics=same_topics.setdefault(topics, topics),
+        author=author and same_bylines.setdefault(author, author), pinned=pinned, key_event=key_event, draft=draft,
+        image=image, caption=caption, credit=credit, source=source, updated=None if updated is None else _when(updated),
         body_html=body_html, digest=digest, origin=origin, scheduled=False, correction_html=correction_html,
-        authors=tuple([people[a[0]] if type(a) is list else _named(a) for a in authors]), alt=alt,
-        picture=None, media=())
+        authors=made, alt=alt, picture=None, media=())
     return entry
 
 

@@ -2,7 +2,10 @@
 `_groups_forked`, filecache.py `_read_stamped`): forked workers read the entry files
 and make whole groups of entries, the parent keeps only keys, entries and facts.
 Same bytes as in one process, every problem reported as in one process, and the
-groups the workers made are what later builds decode."""
+groups the workers made are what later builds decode.
+
+(Named to run beside test_cache.py, before the browser tests: playwright leaves threads
+behind, and a process with threads never forks, see forking.can_fork.)"""
 
 from __future__ import annotations
 
