@@ -1,7 +1,8 @@
 """A cold build of a long liveblog loads it on every core (incremental/entries.py
 `_groups_forked`, filecache.py `_read_stamped`): forked workers read the entry files
 and make whole groups of entries, the parent keeps only keys, entries and facts.
-Same bytes as in one process, every problem reported as in one process, and the
+The parent lets go of the prerendered articles once its
+renderers are forked. Same bytes as in one process, every problem reported as in one process, and the
 groups the workers made are what later builds decode.
 
 (Named to run beside test_cache.py, before the browser tests: playwright leaves threads
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.build import parallel
+from sitegen.build import parallel, pipeline
 from sitegen.build.pipeline import build, default_options
 from sitegen.core import forking
 from sitegen.core.errors import SitegenError
@@ -23,6 +24,7 @@ from sitegen.incremental import filecache
 from sitegen.incremental.cache import Cache
 from sitegen.incremental.entries import CachedEntryReader
 from sitegen.incremental.entrygroups import bucket_of
+from sitegen.render.renderer import Renderer
 from sitekit import DEFAULT_LIVEBLOG, entry_md, make_site, snapshot
 
 COUNT = 60
@@ -48,6 +50,7 @@ def forked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(forking, "POOL_MIN_MISSES", 10)
     monkeypatch.setattr(forking, "CHUNK", 8)
     monkeypatch.setattr(parallel, "MIN_TASKS", 2)
+    monkeypatch.setattr(pipeline, "FEW_PAGES", 10)
     assert forking.can_fork()
 
 
@@ -75,10 +78,14 @@ def test_a_cold_load_by_forked_workers_writes_the_same_bytes_and_keeps_its_group
     original = CachedEntryReader._group_files
     monkeypatch.setattr(CachedEntryReader, "_group_files",
                         lambda self, texts, plan: made.append([t.path for t in texts]) or original(self, texts, plan))
+    let_go: list[int] = []
+    forget = Renderer.forget_articles
+    monkeypatch.setattr(Renderer, "forget_articles", lambda self: let_go.append(len(self._articles)) or forget(self))
     out = tmp_path / "out"
     build(default_options(site, out))
     readers = [line.split() for line in reads.read_text("utf-8").splitlines()]
     assert made == []  # (made in the workers: this process's spy saw nothing)
+    assert let_go == [COUNT + 2]  # every prerendered article let go once the renderers were forked
     files = {p.name for p in (site / "content/live").iterdir() if p.name != "liveblog.yaml"}
     assert {name for _, name in readers} == files
     assert str(os.getpid()) not in {pid for pid, _ in readers}  # this process held no file's text

@@ -113,3 +113,34 @@ def test_a_build_writing_its_values_in_small_batches_writes_the_same_bytes(tmp_p
     build(default_options(site, reference, use_cache=False))
     build(default_options(site, out))
     assert snapshot(out) == snapshot(reference)
+
+
+def test_without_a_file_a_batch_is_let_go_and_the_build_is_the_same(tmp_path: Path, monkeypatch) -> None:
+    """--no-cache: values wait no longer than a batch (writing them would go nowhere); a
+    value let go is made again when asked for, so the bytes are the same. `serve` (in
+    memory) keeps them all."""
+    monkeypatch.setattr(cache_module, "FLUSH_CHARS", 10)
+    alone, serve = Cache(None), Cache(None, keep_in_memory=True)
+    for cache in (alone, serve):
+        cache.put("a", "12345")
+        cache.put("b", "123456")  # 11 characters wait: a batch
+    assert alone.get("a") is None and alone.pending == {} and alone.pending_chars == 0
+    assert serve.get("a") == "12345" and serve.get("b") == "123456"
+    site = _site(tmp_path)
+    reference = tmp_path / "reference"
+    monkeypatch.setattr(cache_module, "FLUSH_CHARS", 1 << 40)  # (everything kept until the end)
+    build(default_options(site, reference, use_cache=False))
+    monkeypatch.setattr(cache_module, "FLUSH_CHARS", 1000)
+    monkeypatch.setattr(forking, "POOL_MIN_MISSES", 10)
+    monkeypatch.setattr(forking, "CHUNK", 8)  # (entries and articles made by forked workers)
+    largest: list[int] = []
+    put = Cache.put
+
+    def spy(self: Cache, key: str, value: str | bytes) -> None:
+        put(self, key, value)
+        largest.append(self.pending_chars)
+    monkeypatch.setattr(Cache, "put", spy)
+    out = tmp_path / "out"
+    build(default_options(site, out, use_cache=False))
+    assert snapshot(out) == snapshot(reference)
+    assert largest and max(largest) < 1000

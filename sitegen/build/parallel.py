@@ -23,6 +23,7 @@ import pickle
 import select
 import struct
 from dataclasses import dataclass
+from typing import Callable
 
 from sitegen.core.forking import can_fork
 from sitegen.core.memory import release_freed
@@ -36,9 +37,11 @@ PIPE_BYTES = 1 << 20  # a renderer waits less on a parent busy writing
 _HEADER = struct.Struct("<Q?")  # length of the frame, and whether it is the last one
 
 
-def write_split(tasks: list[Task], writer: OutputWriter, cache: Cache) -> None:
+def write_split(tasks: list[Task], writer: OutputWriter, cache: Cache,
+                forked: Callable[[], None] | None = None) -> None:
     """Run the tasks (each renders and writes some pages, deferred by `writer.deferring`:
-    their paths are claimed already), rendering on every core."""
+    their paths are claimed already), rendering on every core. `forked` is called once
+    renderers are forked: what only they need (they inherited it) can go here."""
     writer = writer.making_deferred()
     cores = os.cpu_count() or 1
     if len(tasks) < MIN_TASKS or cores < 2 or not can_fork():
@@ -46,7 +49,7 @@ def write_split(tasks: list[Task], writer: OutputWriter, cache: Cache) -> None:
             task(writer)
         return
     renderers = min(cores, 4)
-    _render_in_children([tasks[i::renderers] for i in range(renderers)], writer, cache)
+    _render_in_children([tasks[i::renderers] for i in range(renderers)], writer, cache, forked)
 
 
 @dataclass
@@ -56,12 +59,16 @@ class _Renderer:
     share: list[Task]
 
 
-def _render_in_children(shares: list[list[Task]], writer: OutputWriter, cache: Cache) -> None:
+def _render_in_children(shares: list[list[Task]], writer: OutputWriter, cache: Cache,
+                        forked: Callable[[], None] | None) -> None:
     children: list[_Renderer] = []
     release_freed()  # (each renderer starts as large as this process is resident)
     try:
         for share in shares:
             children.append(_fork_renderer(share, writer, cache))
+        if forked is not None:
+            forked()
+            release_freed()  # (this process writes on, with the records of every file)
         _write_arrivals([child.inbox for child in children])
     finally:
         for child in children:

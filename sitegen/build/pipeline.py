@@ -178,7 +178,7 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
             sitemap.add(item.route)
         if progress:
             progress("Rendering pages", len(routes), 0)
-    write_split(_bundled(deferred.tasks, deferred.pages), writer, cache)
+    write_split(_bundled(deferred.tasks, deferred.pages), writer, cache, renderer.forget_articles)
     count = len(routes)
     for feed in site_feeds(site):
         count += write_feed(writer, renderer, feed, site)

@@ -158,16 +158,17 @@ class Cache:
         batches as they come (a cold build of a long liveblog makes hundreds of megabytes
         of them, which need not wait in memory for the end of the build): every value is
         named by its content, so one written by a build that fails later is still right.
-        `serve` keeps them all in memory."""
+        Without a file (--no-cache) a batch is let go instead, as writing it would: a miss
+        only means making the value again. `serve` keeps them all in memory."""
         self.pending[key] = value
         self.pending_chars += len(value)
-        if self.pending_chars >= FLUSH_CHARS and not self.keep_in_memory and self.db is not None \
-                and os.getpid() == self.pid:
+        if self.pending_chars >= FLUSH_CHARS and not self.keep_in_memory and os.getpid() == self.pid:
             self._write_pending()
 
     def _write_pending(self) -> None:
         pending, self.pending, self.pending_chars = self.pending, {}, 0
-        assert self.db is not None
+        if self.db is None:
+            return
         try:
             with self.db:
                 self.db.execute("BEGIN")
