@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from sitegen.config.site_config import SiteConfig
+from sitegen.config.media_config import EmbedsConfig
+from sitegen.config.site_config import CommentsConfig, SiteConfig
 from sitegen.media.embeds import frame_hosts
 
 
@@ -55,7 +56,10 @@ GISCUS = ThirdParty(scripts=("https://giscus.app",), frames=("https://giscus.app
 
 def comment_hosts(config: SiteConfig) -> ThirdParty:
     """What the configured comment provider loads (sitegen.js adds its script on request)."""
-    comments = config.comments
+    return _comment_hosts(config.comments)
+
+
+def _comment_hosts(comments: CommentsConfig) -> ThirdParty:
     if comments.provider == "disqus":
         return DISQUS
     if comments.provider == "giscus":
@@ -69,7 +73,11 @@ def comment_hosts(config: SiteConfig) -> ThirdParty:
 def embed_hosts(config: SiteConfig) -> ThirdParty:
     """What the site's embed providers load once a reader asks to see a post (or with
     the page, in `load` mode): their frames only, no script in the site's pages."""
-    return ThirdParty(frames=tuple(f"https://{host}" for host in frame_hosts(config.media.embeds)))
+    return _embed_hosts(config.media.embeds)
+
+
+def _embed_hosts(embeds: EmbedsConfig) -> ThirdParty:
+    return ThirdParty(frames=tuple(f"https://{host}" for host in frame_hosts(embeds)))
 
 
 def third_parties(config: SiteConfig) -> ThirdParty:
@@ -90,11 +98,17 @@ def embedded_frames(*markup: str) -> frozenset[str]:
 def page_third_parties(config: SiteConfig, embedded: frozenset[str] | None = None) -> ThirdParty:
     """What a page's policy allows beyond the site; `embedded`: the embed frames the page
     shows (`embedded_frames`), None for a page that receives live entries (every
-    provider's frames)."""
-    if embedded is None:
-        return third_parties(config)
-    frames = tuple(f for f in embed_hosts(config).frames if f in embedded)
-    return comment_hosts(config) + ThirdParty(frames=frames)
+    provider's frames). Made once per page kind and set of frames (the config's parts
+    are hashable; the whole config, with its `authors` mapping, is not)."""
+    return _page_hosts(config.comments, config.media.embeds, embedded)
+
+
+@lru_cache(maxsize=64)
+def _page_hosts(comments: CommentsConfig, embeds: EmbedsConfig, embedded: frozenset[str] | None) -> ThirdParty:
+    everyone = _embed_hosts(embeds)
+    if embedded is not None:
+        everyone = ThirdParty(frames=tuple(f for f in everyone.frames if f in embedded))
+    return _comment_hosts(comments) + everyone
 
 
 def content_security_policy(config: SiteConfig, embedded: frozenset[str] | None = None) -> str:
