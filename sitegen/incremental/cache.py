@@ -37,7 +37,7 @@ def code_digest(package: Path = PACKAGE_ROOT) -> str:
 
 _BASE = hashlib.sha256(code_digest().encode())
 BATCH = 500  # keys per SELECT: below SQLite's limit on bound parameters
-FLUSH_CHARS = 16 << 20  # new values held before they are written (see `put`)
+FLUSH_CHARS = 4 << 20  # new values held before they are written (see `put`)
 
 
 def cache_key(*parts: str) -> str:

@@ -39,6 +39,7 @@ from sitegen.source.entry_rules import Facts
 
 BUCKETS = 64  # groups per folder: after an edit, one 64th of the folder is encoded again
 FIELDS = tuple(f.name for f in fields(Entry))  # (a test holds `_entry` and `_row` to them)
+_set = object.__setattr__  # (how a frozen, slotted dataclass's __init__ sets its fields)
 
 
 def bucket_of(path: Path) -> int:
@@ -156,12 +157,12 @@ def _entry(row: list[Any], path: Path, people: dict[str, Author], shared: tuple[
         pair = (source[0], source[1])
         source = same_sources.get(pair) or same_sources.setdefault(pair, _attribution(*pair))
     entry = object.__new__(Entry)
-    entry.__dict__.update(
-        id=entry_id, time=_when(time), title=title, topics=same_topics.setdefault(topics, topics),
-        author=author and same_bylines.setdefault(author, author), pinned=pinned, key_event=key_event, draft=draft,
-        image=image, caption=caption, credit=credit, source=source, updated=None if updated is None else _when(updated),
-        body_html=body_html, digest=digest, origin=origin, scheduled=False, correction_html=correction_html,
-        authors=made, alt=alt, picture=None, media=())
+    for name, value in zip(FIELDS, (
+            entry_id, _when(time), title, same_topics.setdefault(topics, topics),
+            author and same_bylines.setdefault(author, author), pinned, key_event, draft,
+            image, caption, credit, source, None if updated is None else _when(updated),
+            body_html, digest, origin, False, correction_html, made, alt, None, ())):
+        _set(entry, name, value)
     return entry
 
 

@@ -116,7 +116,11 @@ class Codec:
         if values.keys() != self.field_sets[cls]:
             raise TypeError(f"{cls.__name__}: fields {sorted(values)} do not match")
         instance = object.__new__(cls)
-        instance.__dict__.update(values)
+        if hasattr(instance, "__dict__"):
+            instance.__dict__.update(values)
+        else:  # (a slotted class: Entry)
+            for name, value in values.items():
+                object.__setattr__(instance, name, value)
         return instance
 
 

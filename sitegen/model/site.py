@@ -57,7 +57,7 @@ class Author:
     picture: Picture | None = None  # the local `image`, processed (sitegen.media)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # (no instance dict: a 50,000-entry build holds 50,000 entries throughout)
 class Entry:
     id: str
     time: datetime  # timezone-aware

@@ -48,7 +48,7 @@ def has_mark(value: object) -> bool:
         return any(has_mark(v) for v in value)
     if hasattr(value, "__dataclass_fields__"):
         return any(ROOT_MARK in v if type(v) is str else v is not None and has_mark(v)
-                   for v in vars(value).values())
+                   for v in [getattr(value, name) for name in value.__dataclass_fields__])
     return False
 
 
