@@ -86,6 +86,18 @@ def _site(root: Path) -> Path:
     return make_site(root, liveblogs={"live": {"liveblog.yaml": DEFAULT_LIVEBLOG, **entries}})
 
 
+def _waiting_sizes(monkeypatch) -> list[int]:
+    """The characters waiting to be written after each `Cache.put`, as the build goes."""
+    largest: list[int] = []
+    put = Cache.put
+
+    def spy(self: Cache, key: str, value: str | bytes) -> None:
+        put(self, key, value)
+        largest.append(self.pending_chars)
+    monkeypatch.setattr(Cache, "put", spy)
+    return largest
+
+
 def test_a_build_writing_its_values_in_small_batches_writes_the_same_bytes(tmp_path: Path, monkeypatch) -> None:
     """Cold (articles prerendered, kept as bytes), warm from the cache with the output
     gone (articles read back as text), and after an edit: each as without any cache."""
@@ -94,13 +106,7 @@ def test_a_build_writing_its_values_in_small_batches_writes_the_same_bytes(tmp_p
     build(default_options(site, reference, use_cache=False))
     monkeypatch.setattr(cache_module, "FLUSH_CHARS", 1000)
     monkeypatch.setattr(forking, "POOL_MIN_MISSES", 10)  # articles rendered by forked workers, too
-    largest: list[int] = []
-    put = Cache.put
-
-    def spy(self: Cache, key: str, value: str | bytes) -> None:
-        put(self, key, value)
-        largest.append(self.pending_chars)
-    monkeypatch.setattr(Cache, "put", spy)
+    largest = _waiting_sizes(monkeypatch)
     out = tmp_path / "out"
     build(default_options(site, out))
     assert snapshot(out) == snapshot(reference)
@@ -133,13 +139,7 @@ def test_without_a_file_a_batch_is_let_go_and_the_build_is_the_same(tmp_path: Pa
     monkeypatch.setattr(cache_module, "FLUSH_CHARS", 1000)
     monkeypatch.setattr(forking, "POOL_MIN_MISSES", 10)
     monkeypatch.setattr(forking, "CHUNK", 8)  # (entries and articles made by forked workers)
-    largest: list[int] = []
-    put = Cache.put
-
-    def spy(self: Cache, key: str, value: str | bytes) -> None:
-        put(self, key, value)
-        largest.append(self.pending_chars)
-    monkeypatch.setattr(Cache, "put", spy)
+    largest = _waiting_sizes(monkeypatch)
     out = tmp_path / "out"
     build(default_options(site, out, use_cache=False))
     assert snapshot(out) == snapshot(reference)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from sitegen.incremental.cache import Cache
-from sitegen.source.files import is_editor_litter
+from sitegen.source.files import child_path_maker, is_editor_litter
 
 RACY_NS = 2_000_000_000
 STALE_SHARE = 64  # the records are stored again once more than one in this many (or MIN_STALE) are stale
@@ -58,7 +58,7 @@ class Stamped:
         found = self.names.get(str(folder))
         if found is None:
             return None
-        child = getattr(folder, "_make_child_relpath", folder.joinpath)  # (as scan_folder makes them)
+        child = child_path_maker(folder)  # (as scan_folder makes them)
         paths = [child(name) for name in sorted(found) if not is_editor_litter(name)]
         return [path for path in paths if wanted(path)]
 

@@ -110,11 +110,10 @@ def _stamps(folder: Path, rows: list[str], signatures: dict[str, Signature],
             stat = item.stat()
         except OSError:
             return None  # (gone since it was listed: an editor saving, say)
-        path, mtime, ctime = item.path, stat.st_mtime_ns, stat.st_ctime_ns
+        path = item.path
         rows.append(f"{path}\0{_stamp(stat)}")
-        signatures[path] = (stat.st_ino, stat.st_size, mtime, ctime)  # (`signature`)
-        if mtime > newest or ctime > newest:
-            newest = max(mtime, ctime)
+        signatures[path] = signature(stat)
+        newest = max(newest, stat.st_mtime_ns, stat.st_ctime_ns)
         if item.is_dir():
             inside = _stamps(Path(path), rows, signatures, names)
             if inside is None:

@@ -78,22 +78,13 @@ class SkipDecider:
         return kept
 
     def group_current(self, name: str, inputs: str, listed: list[tuple[str, str]]) -> bool:
-        """Whether a group's inputs are as last time and each of its files is intact
-        (`intact`, in one loop: a fresh build after an edit looks at every entry page)."""
+        """Whether a group's inputs are as last time and each of its files is intact."""
         if self._groups.get(name) != inputs:
             return False
-        if self._trusted:
-            return all(rel in self._files for rel, _ in listed)
-        files, root, stat = self._files, self._root, os.stat
+        files = self._files
         for rel, _ in listed:
             old = files.get(rel)
-            if old is None:
-                return False
-            try:
-                found = stat(root + rel)
-            except OSError:
-                return False
-            if found.st_mtime_ns != old.mtime_ns or found.st_size != old.size:
+            if old is None or not self.intact(rel, old):
                 return False
         return True
 

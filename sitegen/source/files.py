@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from sitegen.core import yamlsafe
 from sitegen.config.site_config import read_text
@@ -21,11 +21,13 @@ from sitegen.core.errors import ContentError, Problem, raise_all
 log = logging.getLogger("sitegen")
 
 # Locks (`.#x`, `#x#`), swap/backup/partial files; hidden files are skipped silently.
-_EDITOR_LITTER = re.compile(r"(^\.?#|~$|\.(swp|swo|swx|tmp|bak|orig|part|crdownload)$|^4913$)")
+_LITTER_EXTENSIONS = ("swp", "swo", "swx", "tmp", "bak", "orig", "part", "crdownload")
+_EDITOR_LITTER = re.compile(rf"(^\.?#|~$|\.({'|'.join(_LITTER_EXTENSIONS)})$|^4913$)")
 # What every name the pattern finds begins or ends with (`$` also matches before a final
 # newline): a name with none of these is not litter, without a regex search (the
 # up-to-date check asks of every source file's name).
-_LITTER_ENDINGS = ("~", "\n", ".swp", ".swo", ".swx", ".tmp", ".bak", ".orig", ".part", ".crdownload")
+_LITTER_STARTS = ("#", ".#", "4")
+_LITTER_ENDINGS = ("~", "\n", *(f".{extension}" for extension in _LITTER_EXTENSIONS))
 _FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$", re.MULTILINE)
 
 
@@ -41,7 +43,7 @@ def is_editor_litter(name: str) -> bool:
 
 def is_litter(name: str) -> bool:
     """An editor's lock, swap or backup file: skipped with a warning."""
-    if not name.startswith(("#", ".#", "4")) and not name.endswith(_LITTER_ENDINGS):
+    if not name.startswith(_LITTER_STARTS) and not name.endswith(_LITTER_ENDINGS):
         return False
     return bool(_EDITOR_LITTER.search(name))
 
@@ -76,6 +78,12 @@ def listed_files(folder: Path, root: Path, strict: bool = True) -> list[Path]:
     return scan_folder(folder, root, strict)[0]
 
 
+def child_path_maker(folder: Path) -> Callable[[str], Path]:
+    """What makes `folder / name` for many names: the maker `iterdir()` uses (fast), where
+    this Python's pathlib has it, else `joinpath` (the same paths either way)."""
+    return getattr(folder, "_make_child_relpath", folder.joinpath)
+
+
 def scan_folder(folder: Path, root: Path, strict: bool = True) -> tuple[list[Path], bool]:
     """`listed_files`, and whether any of them is a symlink (scandir knows without a stat).
 
@@ -87,7 +95,7 @@ def scan_folder(folder: Path, root: Path, strict: bool = True) -> tuple[list[Pat
     problems: list[Problem] = []
     with os.scandir(folder) as found:
         items = sorted(found, key=lambda item: item.name)  # the order of sorted(iterdir())
-    child = getattr(folder, "_make_child_relpath", folder.joinpath)  # what iterdir() uses: fast
+    child = child_path_maker(folder)
     for item in items:
         if not item.name.isascii() and not is_utf8_name(item.name):
             problems.append(Problem(folder / readable_name(item.name), None,
