@@ -4,7 +4,8 @@
 
 Writes the generated site (benchmarks/generate.py) and Hugo's site of the same entries
 (others.py), then runs cold builds in turn: sitegen (no cache, no output), Hugo (no
-output), sitegen, Hugo, ...: a machine whose load drifts drifts for both. Each build
+output), then Hugo, sitegen, ...: each tool goes first in turn, so a machine that slows
+down run after run (this VM does, by far more than its load drifts) slows all alike. Each build
 is a fresh process; its wall time and its CPU time (user + system of it and its
 children, from wait4) are recorded, and the medians printed with their ratios, then
 the output bytes by kind of file (kinds.py) of the last build of each. A second
@@ -58,8 +59,10 @@ def main() -> None:
         tools["hugo"] = (hugo.argv(hugo_site, work / "out-hugo"), hugo_site, work / "out-hugo")
     wall: dict[str, list[float]] = {name: [] for name in tools}
     cpu: dict[str, list[float]] = {name: [] for name in tools}
+    order = list(tools)
     for n in range(args.runs):
-        for name, (argv, source, output) in tools.items():
+        for name in order[n % len(order):] + order[:n % len(order)]:  # each tool first in turn
+            argv, source, output = tools[name]
             shutil.rmtree(output, ignore_errors=True)
             shutil.rmtree(source / ".sitegen-cache", ignore_errors=True)
             settle()

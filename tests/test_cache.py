@@ -261,16 +261,25 @@ def _many_entries(site: Path, count: int) -> None:
               f"---\ntime: 2024-09-{1 + n // 24:02d}T{n % 24:02d}:00\ntopics: {topics}\n---\nEntry *{n}*.\n")
 
 
-@pytest.mark.parametrize("child_fails", [False, True])
-def test_forked_rendering_writes_the_same_bytes(site: Path, tmp_path: Path, monkeypatch, child_fails: bool) -> None:
-    """Markdown in a pool, entry pages split with a forked child; or, when the child
-    fails, all written by the parent."""
+def _renderer_failing_midway(tasks, writer, cache, fd) -> None:  # type: ignore[no-untyped-def]
+    """A forked renderer that stages its first group of pages, then dies without a report."""
+    tasks[0](writer.making_deferred().into(writer.staged.share()))
+    os._exit(3)
+
+
+@pytest.mark.parametrize("child_fails", [False, True, "midway"])
+def test_forked_rendering_writes_the_same_bytes(site: Path, tmp_path: Path, monkeypatch, child_fails) -> None:
+    """Markdown in a pool, entry pages split between forked renderers, each staging its
+    own; or, when a renderer fails (at once, or after staging some pages), its share
+    made again by the parent."""
     _many_entries(site, 60)
     want = reference(site, tmp_path)
     monkeypatch.setattr(parallel, "MIN_TASKS", 2)
     monkeypatch.setattr(forking, "POOL_MIN_MISSES", 10)
     monkeypatch.setattr(forking, "CHUNK", 8)
-    if child_fails:
+    if child_fails == "midway":
+        monkeypatch.setattr(parallel, "_child", _renderer_failing_midway)
+    elif child_fails:
         monkeypatch.setattr(parallel, "_child", lambda *args: os._exit(3))
     assert forking.can_fork()
     assert_same(built(site, tmp_path / "out"), want)
@@ -278,9 +287,9 @@ def test_forked_rendering_writes_the_same_bytes(site: Path, tmp_path: Path, monk
 
 def test_a_disk_error_writing_forked_renderers_pages_fails_the_build_cleanly(site: Path, tmp_path: Path,
                                                                              monkeypatch) -> None:
-    """Pages rendered by forked renderers are written by the parent as they arrive: a full
-    disk there is the build's located error, the renderers are reaped, and the previous
-    output stays as it was."""
+    """Pages rendered by forked renderers are staged by them: a full disk there fails the
+    renderers, the parent making their shares again meets it too and reports it, located,
+    and the previous output stays as it was."""
     _many_entries(site, 60)
     out = tmp_path / "out"
     before = built(site, out)

@@ -1,6 +1,6 @@
 """The output writer's parts, each on its own (sitegen/output): what the last build left
 that stands (skip.py), the claims `serve` checks in one go (claims.py), a forked
-renderer's sink (sink.py) and deferred pages (writer.py). Whole builds through them are
+renderer's share of the staged build (staged.py) and deferred pages (writer.py). Whole builds through them are
 tested everywhere else (test_cache, test_serve_rebuild, test_publish...)."""
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import pytest
 from sitegen.core.errors import SitegenError
 from sitegen.output.claims import Claims
 from sitegen.output.record import FileRecord, OutputRecord, digest
-from sitegen.output.sink import ForkedSink
 from sitegen.output.skip import SkipDecider, StaleInputs
 from sitegen.output.writer import Deferred, OutputWriter
 
@@ -76,18 +75,22 @@ def test_a_group_claimed_last_time_is_claimed_in_one_go_and_still_clashes(tmp_pa
         clashing.claim_group("entries", "in", lambda: paths)
 
 
-def test_a_forked_renderers_writer_stages_nothing_and_hands_each_file_to_its_parent(tmp_path: Path) -> None:
+def test_a_forked_renderers_share_stages_into_the_build_and_its_records_reach_the_parent_only_when_adopted(
+        tmp_path: Path) -> None:
     output = tmp_path / "out"
     writer = OutputWriter.open(output, None)
-    sink = ForkedSink()
-    child = writer.making_deferred().into(sink)
+    writer.write("feed.xml", b"<rss/>", "the feed")
+    part = writer.staged.share()
+    child = writer.making_deferred().into(part)
     child.write("a/index.html", b"<p>a</p>", "page a")
-    assert not any(writer.staged.staging.iterdir()) and writer.written == 0
-    made = sink.take()
-    assert made == [("a/index.html", b"<p>a</p>", digest(b"<p>a</p>"), None)] and sink.take() == []
-    for rel, data, data_digest, inputs in made:  # the parent, as build/parallel.py does
-        writer.put(rel, data, data_digest, inputs)
-    assert (writer.staged.staging / "a/index.html").read_bytes() == b"<p>a</p>" and writer.written == 1
+    staging = writer.staged.staging
+    assert (staging / "a/index.html").read_bytes() == b"<p>a</p>"  # staged where the parent stages
+    assert list(part.files) == ["a/index.html"] and set(part.records) == {"a/index.html"}
+    assert writer.staged_files == ["feed.xml"] and "a/index.html" not in writer.staged.records
+    writer.staged.adopt(part.records, part.files)
+    assert writer.staged_files == ["feed.xml", "a/index.html"] and writer.written == 2
+    assert writer.staged.records["a/index.html"] == FileRecord(
+        digest(b"<p>a</p>"), 8, (staging / "a/index.html").stat().st_mtime_ns, None)
     writer.abort()
 
 

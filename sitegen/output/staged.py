@@ -9,6 +9,7 @@ into place, and delete files that are no longer built (publish.py does the moves
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 from pathlib import Path
@@ -45,6 +46,18 @@ class StagedBuild:
         self.staging = staging_path(output)
         shutil.rmtree(self.staging, ignore_errors=True)
         self.staging.mkdir(parents=True)
+
+    def share(self) -> StagedBuild:
+        """A forked renderer's part of this build: it stages files into the same folder
+        and records what it staged and kept apart, for the parent to `adopt`."""
+        part = copy.copy(self)
+        part.records, part.files, part._made = {}, {}, set(self._made)
+        return part
+
+    def adopt(self, records: dict[str, FileRecord], files: dict[str, None]) -> None:
+        """What a forked renderer's `share` recorded: the files it kept and staged."""
+        self.records.update(records)
+        self.files.update(files)
 
     def put(self, rel: str, data: bytes, digest: str, inputs: str | None) -> None:
         """Stage a file known to have changed: a few system calls, as a cold build of a

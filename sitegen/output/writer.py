@@ -6,14 +6,14 @@ that each answer one question:
 - `claims.Claims`: may this path be written (no two sources write one file)?
 - `skip.SkipDecider`: does the last build's file still stand (not written, perhaps
   not even rendered)?
-- a `sink.Sink` takes what must be written: the `staged.StagedBuild` (staged beside the
-  output, published whole by `commit`), or in a forked renderer a `sink.ForkedSink`
-  whose files its parent writes (build/parallel.py).
+- `staged.StagedBuild` takes what must be written: staged beside the output, published
+  whole by `commit`; in a forked renderer, its `share` of the parent's staged build,
+  whose records go to the parent (build/parallel.py).
 
 The writer's modes are separate writers over the same parts, made once: one that
 defers pages to make them later on every core (`deferring`), one that makes deferred
-pages whose paths were claimed already (`preclaimed`), one that sends them to a
-forked renderer's parent (`into`).
+pages whose paths were claimed already (`preclaimed`), one that stages them into a
+forked renderer's share of the staged build (`into`).
 """
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ from sitegen.core.errors import Problem, SitegenError
 from sitegen.core.memo import Partition
 from sitegen.output.claims import Claims
 from sitegen.output.publish import MARKER
-from sitegen.output.record import FileRecord, OutputRecord, digest, last_record
-from sitegen.output.sink import Sink
+from sitegen.output.record import OutputRecord, digest, last_record
 from sitegen.output.skip import SkipDecider, verify_inputs
 from sitegen.output.staged import StagedBuild
 
@@ -49,12 +48,11 @@ class Deferred:
 @dataclass(frozen=True)
 class OutputWriter:
     """What the build writes its files through: each path claimed, each file the last
-    build left kept when it stands, the rest handed to the sink (see the module doc)."""
+    build left kept when it stands, the rest staged (see the module doc)."""
 
     skip: SkipDecider
     claims: Claims
     staged: StagedBuild
-    sink: Sink
     deferred: Deferred | None = None  # pages that must be made are added here, not made
     preclaimed: bool = False  # deferred pages: their paths were claimed when they were deferred
 
@@ -69,7 +67,7 @@ class OutputWriter:
         previous = last_record(output, manifest, memory) if marked else None
         staged = StagedBuild(output, manifest, previous, memory)
         return cls(SkipDecider(output, previous, verify_inputs()), Claims(previous.group_claims if previous else {}),
-                   staged, staged)
+                   staged)
 
     def deferring(self, deferred: Deferred) -> OutputWriter:
         """This writer, but pages that must be made are added to `deferred` (claimed now)."""
@@ -79,9 +77,9 @@ class OutputWriter:
         """The writer for deferred work: its files were claimed when it was deferred."""
         return replace(self, deferred=None, preclaimed=True)
 
-    def into(self, sink: Sink) -> OutputWriter:
-        """This writer, its files handed to `sink` (a forked renderer's `ForkedSink`)."""
-        return replace(self, sink=sink)
+    def into(self, part: StagedBuild) -> OutputWriter:
+        """This writer, staging into `part` (a forked renderer's `StagedBuild.share`)."""
+        return replace(self, staged=part)
 
     @property
     def output(self) -> Path:
@@ -116,7 +114,7 @@ class OutputWriter:
         self.claim(rel, origin)
         kept = self.skip.same_inputs(rel, inputs, produce)
         if kept is not None:
-            self.sink.keep(rel, kept)
+            self.staged.keep(rel, kept)
         elif self.deferred is not None:  # made later, on every core (parallel.py)
             self.deferred.add(lambda into: into._write_claimed(rel, produce(), inputs), 1)
         else:
@@ -133,21 +131,21 @@ class OutputWriter:
         kept = self.skip.kept_whole(name, inputs)
         if kept is not None:
             self.claims.claim_group(name, inputs, rels)
-            self.sink.keep_all(kept)
+            self.staged.keep_all(kept)
             self.staged.record_group(name, inputs, kept_whole=True)
             return
         listed = rels()
         current = self.skip.group_current(name, inputs, listed)
         if current and not self.skip.verify:
             self.claims.claim_group(name, inputs, lambda: listed)
-            self.sink.keep_all(self.skip.records_of(listed))
+            self.staged.keep_all(self.skip.records_of(listed))
         elif self.deferred is not None and not current and whole:
             self.claims.claim_group(name, inputs, lambda: listed)
             self.deferred.add(write_all, len(listed))
         else:
             write_all(self)
             if current:
-                self.skip.check_group(name, listed, self.sink.records)
+                self.skip.check_group(name, listed, self.staged.records)
         self.staged.record_group(name, inputs)
 
     def copy(self, rel: str, source: Path, origin: str) -> None:
@@ -157,25 +155,17 @@ class OutputWriter:
         data_digest = f"file:{stat.st_size}:{stat.st_mtime_ns}"
         kept = self.skip.unchanged(rel, data_digest)
         if kept is not None:
-            self.sink.keep(rel, kept)
+            self.staged.keep(rel, kept)
         else:
             self.staged.copy(rel, source, data_digest)
-
-    def put(self, rel: str, data: bytes, data_digest: str, inputs: str | None) -> None:
-        """A file made elsewhere (by a forked renderer) and known to have changed."""
-        self.sink.put(rel, data, data_digest, inputs)
-
-    def keep_all(self, records: dict[str, FileRecord]) -> None:
-        """The records of files a forked renderer found standing."""
-        self.sink.keep_all(records)
 
     def _write_claimed(self, rel: str, data: bytes, inputs: str | None) -> None:
         data_digest = digest(data)
         kept = self.skip.unchanged(rel, data_digest, inputs)
         if kept is not None:
-            self.sink.keep(rel, kept)
+            self.staged.keep(rel, kept)
         else:
-            self.sink.put(rel, data, data_digest, inputs)
+            self.staged.put(rel, data, data_digest, inputs)
 
     def abort(self) -> None:
         self.staged.abort()
