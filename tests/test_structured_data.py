@@ -80,15 +80,12 @@ def test_liveblog_front_page_describes_live_coverage(tmp_path):
     assert second["articleBody"] == "Second body."  # (Google's live blog guidance: each update's text)
 
 
-def test_archive_pages_link_updates_where_they_live(tmp_path):
+def test_archive_pages_which_search_engines_do_not_index_carry_no_structured_data(tmp_path):
     out = build_ok(_site(tmp_path))
-    [data] = _json_ld(out / "l/page/1/index.html")
-    assert data["url"] == BASE + "l/page/1/"
-    [first] = data["liveBlogUpdate"]
-    assert first["url"] == BASE + "l/page/1/#entry-a"
-    assert first["author"] == {"@type": "Person", "name": "Ann"}
-    assert "articleBody" not in first  # a noindex page: no search engine reads its structured data
-    assert data["dateModified"] == "2025-03-01T08:00:00+00:00"  # its own entries: stable as others arrive
+    archive = html_page(out / "l/page/1/index.html")
+    assert archive.xpath("//meta[@name='robots']/@content") == ["noindex, follow"]
+    assert _json_ld(out / "l/page/1/index.html") == []
+    assert [d["@type"] for d in _json_ld(out / "l/index.html")] == ["LiveBlogPosting"]
 
 
 def test_an_ended_liveblog_has_a_coverage_end(tmp_path):

@@ -179,7 +179,8 @@ def liveblog_page(site: Site, plan: SitePlan, liveblog: Liveblog, chunk: Chunk, 
         head=head(config, links, route, title, liveblog.description,
                   alternates=liveblog_alternates(liveblog, links), og_type="article",
                   json_ld=liveblog_posting(config, liveblog, links, route,
-                                           [(e, plan.route_of(liveblog, e)) for e in pinned + chunk.items], front),
+                                           [(e, plan.route_of(liveblog, e)) for e in pinned + chunk.items])
+                  if front else None,  # (an archive page is not indexed: see liveblog_posting)
                   robots=None if front else "noindex, follow", lang=liveblog.lang,
                   embedded=None if live else embedded_frames(pinned_html, stream_html, summary and summary.html or "")),
         site=site_view(config, links),

@@ -105,14 +105,10 @@ def coverage(liveblog: Liveblog) -> Coverage:
 
 
 def liveblog_posting(config: SiteConfig, liveblog: Liveblog, links: Links, route: str,
-                     shown: list[tuple[Entry, str]], front: bool) -> Markup:
-    """LiveBlogPosting JSON-LD for one liveblog page; `shown` is (entry, route where it lives).
-
-    An archive page (not `front`) takes its dateModified from its own entries:
-    its bytes must not change when a new entry arrives elsewhere. Its updates carry
-    no `articleBody`: an archive page is `noindex` (search engines use none of its
-    structured data), and 50 bodies a page were a quarter of its bytes.
-    """
+                     shown: list[tuple[Entry, str]]) -> Markup:
+    """LiveBlogPosting JSON-LD for a liveblog's front page; `shown` is (entry, route where
+    it lives). Its archive pages carry none: they are `noindex`, and search engines use
+    no structured data of a page they do not index (it was 15 kB an archive page)."""
     org = publisher(config, links)
     data: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -125,16 +121,15 @@ def liveblog_posting(config: SiteConfig, liveblog: Liveblog, links: Links, route
         "publisher": org,
     }
     span = coverage(liveblog)
-    modified = span.modified if front else max((e.last_modified for e, _ in shown), default=None)
-    if span.start and modified:
+    if span.start and span.modified:
         data["datePublished"] = data["coverageStartTime"] = span.start.isoformat()
-        data["dateModified"] = modified.isoformat()
+        data["dateModified"] = span.modified.isoformat()
     if span.end:
         data["coverageEndTime"] = span.end.isoformat()
     if config.publisher and config.publisher.logo:
         data["image"] = links.absolute_static(config.publisher.logo)
     data["liveBlogUpdate"] = [
-        blog_posting(e, config, links, links.absolute(where) + "#" + urls.entry_anchor(e.id), org, body=front)
+        blog_posting(e, config, links, links.absolute(where) + "#" + urls.entry_anchor(e.id), org)
         for e, where in shown
     ]
     return script_json(data)
