@@ -24,7 +24,7 @@ import sitegen.incremental.cache
 from sitegen.core import forking
 from sitegen.incremental import filecache
 from sitegen.incremental import filestamps
-from sitegen.build import parallel
+from sitegen.build import parallel, pipeline
 from sitegen.output import staged as staged_module
 from sitegen.core.errors import SitegenError
 from sitegen.build.pipeline import build, default_options, open_cache
@@ -261,6 +261,33 @@ def _many_entries(site: Path, count: int) -> None:
               f"---\ntime: 2024-09-{1 + n // 24:02d}T{n % 24:02d}:00\ntopics: {topics}\n---\nEntry *{n}*.\n")
 
 
+def _forked_renderers(monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
+    """Pages made by forked renderers even on a small site; their pids, as they are forked."""
+    monkeypatch.setattr(parallel, "MIN_TASKS", 2)
+    monkeypatch.setattr(pipeline, "FEW_PAGES", 10)
+    pids: list[int] = []
+    real = parallel._fork_renderer
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        renderer = real(*args)
+        pids.append(renderer.pid)
+        return renderer
+    monkeypatch.setattr(parallel, "_fork_renderer", counted)
+    assert forking.can_fork()
+    return pids
+
+
+def _all_reaped(pids: list[int]) -> bool:
+    """Every one of these children was waited for (none left running or a zombie)."""
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            continue
+        return False
+    return True
+
+
 def _renderer_failing_midway(tasks, writer, cache, fd) -> None:  # type: ignore[no-untyped-def]
     """A forked renderer that stages its first group of pages, then dies without a report."""
     tasks[0](writer.making_deferred().into(writer.staged.share()))
@@ -274,15 +301,15 @@ def test_forked_rendering_writes_the_same_bytes(site: Path, tmp_path: Path, monk
     made again by the parent."""
     _many_entries(site, 60)
     want = reference(site, tmp_path)
-    monkeypatch.setattr(parallel, "MIN_TASKS", 2)
+    renderers = _forked_renderers(monkeypatch)
     monkeypatch.setattr(forking, "POOL_MIN_MISSES", 10)
     monkeypatch.setattr(forking, "CHUNK", 8)
     if child_fails == "midway":
         monkeypatch.setattr(parallel, "_child", _renderer_failing_midway)
     elif child_fails:
         monkeypatch.setattr(parallel, "_child", lambda *args: os._exit(3))
-    assert forking.can_fork()
     assert_same(built(site, tmp_path / "out"), want)
+    assert len(renderers) >= 2 and _all_reaped(renderers)
 
 
 def test_a_disk_error_writing_forked_renderers_pages_fails_the_build_cleanly(site: Path, tmp_path: Path,
@@ -295,7 +322,7 @@ def test_a_disk_error_writing_forked_renderers_pages_fails_the_build_cleanly(sit
     before = built(site, out)
     (site / "content/live/dst.md").write_text(ENTRIES["dst.md"].replace("First", "Changed"), "utf-8")
     shutil.rmtree(site / ".sitegen-cache")  # no record of the last output: every page is made again
-    monkeypatch.setattr(parallel, "MIN_TASKS", 2)
+    renderers = _forked_renderers(monkeypatch)
     real = staged_module.StagedBuild.put
 
     def full_disk(self, rel, *args):  # type: ignore[no-untyped-def]
@@ -303,9 +330,27 @@ def test_a_disk_error_writing_forked_renderers_pages_fails_the_build_cleanly(sit
             raise OSError(errno.ENOSPC, "No space left on device", rel)
         return real(self, rel, *args)
     monkeypatch.setattr(staged_module.StagedBuild, "put", full_disk)
-    assert forking.can_fork()  # so the pages are rendered by forked renderers
     with pytest.raises(SitegenError, match="No space left on device"):
         build(default_options(site, out))
+    assert renderers and _all_reaped(renderers)
+    assert snapshot(out) == before
+    assert not list(tmp_path.glob(".out.staging-*"))
+
+
+def test_a_clash_met_while_forked_renderers_make_the_pages_fails_the_build_cleanly(site: Path, tmp_path: Path,
+                                                                                  monkeypatch) -> None:
+    """The feeds, live updates and static files are written while the renderers make the
+    pages: a static file clashing with a feed is the build's error all the same, the
+    renderers are reaped, and the previous output stays as it was."""
+    _many_entries(site, 60)
+    out = tmp_path / "out"
+    before = built(site, out)
+    shutil.rmtree(site / ".sitegen-cache")  # every page made again, by forked renderers
+    write(site / "static/live/feed.xml", "<rss/>")
+    renderers = _forked_renderers(monkeypatch)
+    with pytest.raises(SitegenError, match="live/feed.xml"):
+        build(default_options(site, out))
+    assert renderers and _all_reaped(renderers)
     assert snapshot(out) == before
     assert not list(tmp_path.glob(".out.staging-*"))
 
@@ -333,6 +378,20 @@ def test_an_entry_holding_the_root_mark_is_rendered_on_its_own(site: Path, tmp_p
     links = Links.from_page(config.base_url, "live/page/1/")
     assert renderer.fragment(entry, liveblog, links) == renderer._render(
         ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links), t=liveblog.lang.t)
+
+
+def test_a_cold_builds_prerendering_leaves_an_entry_holding_the_root_mark_to_each_page(site: Path) -> None:
+    config = load_config(site)
+    loaded = load_site(site, config, False,
+                       lambda pairs: [("<p>\x01" if n == 0 else "<p>") + f"{body}</p>" for n, (_, body) in enumerate(pairs)])
+    renderer = Renderer(find_theme(site, config.theme), config, NoStore())
+    renderer.prerender(loaded)
+    links = Links.from_page(config.base_url, "live/page/1/")
+    liveblog = loaded.liveblogs[0]
+    assert any("\x01" in entry.body_html for entry in liveblog.entries)
+    for entry in liveblog.entries:
+        assert renderer.fragment(entry, liveblog, links) == renderer._render(
+            ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links), t=liveblog.lang.t)
 
 
 def test_the_sitemap_is_what_elementtree_would_write() -> None:

@@ -21,7 +21,7 @@ import os
 import pickle
 import select
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, TypeVar
 
 from sitegen.core.forking import can_fork
 from sitegen.core.memory import release_freed
@@ -29,23 +29,26 @@ from sitegen.incremental.cache import Cache
 from sitegen.output.record import FileRecord
 from sitegen.output.writer import OutputWriter, Task
 
+R = TypeVar("R")
+
 MIN_TASKS = 8  # groups of pages (about 50 each) below which forking does not pay
 PIPE_BYTES = 1 << 20  # a renderer's report is read in pieces of this size
 
 
-def write_split(tasks: list[Task], writer: OutputWriter, cache: Cache,
-                forked: Callable[[], None] | None = None) -> None:
+def write_split(tasks: list[Task], writer: OutputWriter, cache: Cache, meanwhile: Callable[[], R],
+                forked: Callable[[], None] | None = None) -> R:
     """Run the tasks (each renders and writes some pages, deferred by `writer.deferring`:
-    their paths are claimed already), rendering on every core. `forked` is called once
+    their paths are claimed already), rendering on every core, and `meanwhile()` (the
+    build's other files) in this process as they run; its result. `forked` is called once
     renderers are forked: what only they need (they inherited it) can go here."""
     writer = writer.making_deferred()
     cores = os.cpu_count() or 1
     if len(tasks) < MIN_TASKS or cores < 2 or not can_fork():
         for task in tasks:
             task(writer)
-        return
+        return meanwhile()
     renderers = min(cores, 4)
-    _render_in_children([tasks[i::renderers] for i in range(renderers)], writer, cache, forked)
+    return _render_in_children([tasks[i::renderers] for i in range(renderers)], writer, cache, meanwhile, forked)
 
 
 @dataclass
@@ -55,8 +58,8 @@ class _Renderer:
     share: list[Task]
 
 
-def _render_in_children(shares: list[list[Task]], writer: OutputWriter, cache: Cache,
-                        forked: Callable[[], None] | None) -> None:
+def _render_in_children(shares: list[list[Task]], writer: OutputWriter, cache: Cache, meanwhile: Callable[[], R],
+                        forked: Callable[[], None] | None) -> R:
     children: list[_Renderer] = []
     release_freed()  # (each renderer starts as large as this process is resident)
     try:
@@ -64,7 +67,8 @@ def _render_in_children(shares: list[list[Task]], writer: OutputWriter, cache: C
             children.append(_fork_renderer(share, writer, cache))
         if forked is not None:
             forked()
-            release_freed()  # (this process waits on, with the records of every file)
+            release_freed()  # (this process goes on, with the records of every file)
+        result = meanwhile()  # (a renderer done first waits for its report to be read: it is small)
         _read_reports([child.inbox for child in children])
     finally:
         for child in children:
@@ -80,6 +84,7 @@ def _render_in_children(shares: list[list[Task]], writer: OutputWriter, cache: C
         writer.staged.adopt(records, files)
         for key, value in pending.items():
             cache.put(key, value)
+    return result
 
 
 def _fork_renderer(share: list[Task], writer: OutputWriter, cache: Cache) -> _Renderer:

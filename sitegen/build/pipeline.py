@@ -178,8 +178,16 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
             sitemap.add(item.route)
         if progress:
             progress("Rendering pages", len(routes), 0)
-    write_split(_bundled(deferred.tasks, deferred.pages), writer, cache, renderer.forget_articles)
-    count = len(routes)
+    rest = partial(write_the_rest, site, plan, renderer, writer, sitemap, statics)  # (while the pages are made)
+    return len(routes) + write_split(_bundled(deferred.tasks, deferred.pages), writer, cache, rest,
+                                     renderer.forget_articles)
+
+
+def write_the_rest(site: Site, plan: SitePlan, renderer: Renderer, writer: OutputWriter, sitemap: "Sitemap",
+                   statics: list[tuple[str, Path, str]]) -> int:
+    """Every file but the pages: feeds, live updates, interface texts, the sitemap and
+    the static files; how many."""
+    count = 0
     for feed in site_feeds(site):
         count += write_feed(writer, renderer, feed, site)
     for route, data in manifest_files(site, plan, renderer.fragment, writer.output):

@@ -191,21 +191,27 @@ class Renderer:
         for liveblog in site.liveblogs:
             for entry in liveblog.entries:
                 where = (liveblog.digest, entry.digest, base_url)
-                if where not in self._articles and not has_mark(entry):
+                if where not in self._articles:
                     wanted[self._article_key(entry, liveblog, ROOT_MARK, base_url)] = (where, entry, liveblog)
-        found = self.store.get_many(list(wanted))
+        found = self.store.get_many(list(wanted))  # (never one whose text holds the mark: see `fragment`)
         missing = [(key, entry, liveblog) for key, (_, entry, liveblog) in wanted.items() if key not in found]
         for (key, _, _), html in zip(missing, self._render_articles([(e, lb) for _, e, lb in missing], base_url)):
-            self.store.put(key, html)
-            found[key] = html
+            if html is not None:
+                self.store.put(key, html)
+                found[key] = html
         for key, (where, _, _) in wanted.items():
-            self._articles[where] = found[key]
+            if key in found:
+                self._articles[where] = found[key]
 
-    def _render_articles(self, pairs: list[tuple[Entry, Liveblog]], base_url: str) -> list[bytes]:
+    def _render_articles(self, pairs: list[tuple[Entry, Liveblog]], base_url: str) -> list[bytes | None]:
+        """The articles with marked links; None for an entry whose own text holds the
+        mark (`fragment` renders those for each depth). The workers ask `has_mark`, which
+        looks at every text of an entry, so that the parent does not, alone, for all."""
         links = MarkedLinks(base_url, "")
 
-        def render(start: int, stop: int) -> list[bytes]:
-            return [self._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links, self.sizes),
+        def render(start: int, stop: int) -> list[bytes | None]:
+            return [None if has_mark(entry) else
+                    self._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links, self.sizes),
                                  t=liveblog.lang.t).encode("utf-8") for entry, liveblog in pairs[start:stop]]
 
         workers = pool_size(len(pairs))
