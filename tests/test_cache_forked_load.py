@@ -77,7 +77,8 @@ def test_a_cold_load_by_forked_workers_writes_the_same_bytes_and_keeps_its_group
     made: list[list[Path]] = []
     original = CachedEntryReader._group_files
     monkeypatch.setattr(CachedEntryReader, "_group_files",
-                        lambda self, texts, plan: made.append([t.path for t in texts]) or original(self, texts, plan))
+                        lambda self, texts, plan, last=None: made.append([t.path for t in texts])
+                        or original(self, texts, plan, last))
     let_go: list[int] = []
     forget = Renderer.forget_articles
     monkeypatch.setattr(Renderer, "forget_articles", lambda self: let_go.append(len(self._articles)) or forget(self))

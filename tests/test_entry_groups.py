@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from sitegen.build.pipeline import build, default_options
+from sitegen.incremental import entries as entries_module
 from sitegen.incremental.entries import CachedEntryReader
-from sitegen.incremental.entrygroups import (FIELDS, GroupFile, bucket_of, decode_group, encode_group)
+from sitegen.incremental.entrygroups import (BUCKETS, FIELDS, GroupFile, bucket_of, decode_group, encode_group)
 from sitegen.incremental.filecache import SourceText, Unencodable
 from sitegen.incremental.filestamps import FileStamps
 from sitegen.model.pictures import Picture
@@ -32,9 +33,9 @@ def made(monkeypatch) -> list[list[Path]]:
     calls: list[list[Path]] = []
     original = CachedEntryReader._group_files
 
-    def spy(self, texts, plan):  # type: ignore[no-untyped-def]
+    def spy(self, texts, plan, last=None):  # type: ignore[no-untyped-def]
         calls.append([t.path for t in texts])
-        return original(self, texts, plan)
+        return original(self, texts, plan, last)
     monkeypatch.setattr(CachedEntryReader, "_group_files", spy)
     return calls
 
@@ -186,10 +187,75 @@ def test_a_file_changed_after_its_stamps_were_taken_is_read_as_it_is(tmp_path: P
     assert old_key
     edited.write_text(entry_md("2025-03-01T02:15", "Entry 5, changed meanwhile.", title="Entry 5"), "utf-8")
     db = sqlite3.connect(site / ".sitegen-cache/fragments.sqlite3")
-    with db:
-        assert db.execute(f"DELETE FROM fragments WHERE value LIKE '[{{\"@\":\"Draft\"%' "
-                          f"OR {GROUP_VALUE}").rowcount > COUNT
+    with db:  # (no file's parse is kept: each group's value holds its files' entries)
+        assert db.execute("SELECT count(*) FROM fragments WHERE value LIKE '[{\"@\":\"Draft\"%'").fetchone() == (0,)
+        groups = len({bucket_of(p) for p in (site / "content/live").glob("e*.md")})
+        assert db.execute(f"DELETE FROM fragments WHERE {GROUP_VALUE}").rowcount == groups
     db.close()
     monkeypatch.setattr(FileStamps, "known", stale)
     build(default_options(site))
+    _same_as_fresh(site, tmp_path)
+
+
+def _parses(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
+    """The names of the entry files this process parses from now on."""
+    names: list[str] = []
+    real = entries_module.parse_entry_file
+
+    def counted(path, text, problems):  # type: ignore[no-untyped-def]
+        names.append(path.name)
+        return real(path, text, problems)
+    monkeypatch.setattr(entries_module, "parse_entry_file", counted)
+    return names
+
+
+def test_after_an_edit_the_groups_other_files_come_from_its_last_value_not_parsed_again(
+        tmp_path: Path, monkeypatch, made: list[list[Path]]) -> None:
+    monkeypatch.delenv("SITEGEN_VERIFY_INPUTS")  # (which would parse them, to compare)
+    site = _site(tmp_path / "site")
+    folder = site / "content/live"
+    for n in range(BUCKETS + 1 - COUNT):  # (more files than groups: some group holds two)
+        (folder / f"f{n:02d}.md").write_text(entry_md(f"2025-03-02T{n % 24:02d}:00", f"More {n}."), "utf-8")
+    build(default_options(site))
+    files = sorted(folder.glob("[ef]*.md"))
+    edited = next(p for p in files if sum(bucket_of(q) == bucket_of(p) for q in files) > 1)
+    neighbours = [p for p in files if bucket_of(p) == bucket_of(edited) and p != edited]
+    edited.write_text(edited.read_text("utf-8").replace(".\n", ", corrected.\n"), "utf-8")
+    parsed = _parses(monkeypatch)
+    build(default_options(site))
+    assert sorted(made[1]) == sorted([edited, *neighbours]) and parsed == [edited.name]
+    _same_as_fresh(site, tmp_path)
+
+
+def test_a_groups_last_value_made_in_another_time_zone_is_not_taken(tmp_path: Path, monkeypatch) -> None:
+    site = _site(tmp_path / "site")
+    folder = site / "content/live"
+    build(default_options(site))
+    (site / "sitegen.yaml").write_text((site / "sitegen.yaml").read_text("utf-8").replace(
+        "timezone: UTC", "timezone: Asia/Tokyo"), "utf-8")
+    edited = folder / "e07.md"
+    edited.write_text(edited.read_text("utf-8").replace("Entry 7.", "Entry 7, corrected."), "utf-8")
+    parsed = _parses(monkeypatch)
+    build(default_options(site))
+    assert len(parsed) >= COUNT  # every group made again: its last value's entries are in UTC
+    _same_as_fresh(site, tmp_path)
+
+
+def test_a_group_whose_value_cannot_be_kept_keeps_its_files_parses(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("SITEGEN_VERIFY_INPUTS")
+    site = _site(tmp_path / "site")
+
+    def refused(files, people):  # type: ignore[no-untyped-def]
+        raise Unencodable("as a processed picture would be")
+    monkeypatch.setattr(entries_module, "encode_group", refused)
+    build(default_options(site))
+    db = sqlite3.connect(site / ".sitegen-cache/fragments.sqlite3")
+    drafts = db.execute("SELECT count(*) FROM fragments WHERE value LIKE '[{\"@\":\"Draft\"%'").fetchone()[0]
+    db.close()
+    assert drafts == COUNT
+    edited = site / "content/live/e07.md"
+    edited.write_text(edited.read_text("utf-8").replace("Entry 7.", "Entry 7, corrected."), "utf-8")
+    parsed = _parses(monkeypatch)
+    build(default_options(site))
+    assert set(parsed) == {"e07.md"}  # the others' parses from the cache
     _same_as_fresh(site, tmp_path)

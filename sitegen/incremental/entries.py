@@ -5,10 +5,12 @@ Three strategies, fastest first, each falling back to the next:
 - `serve` merges the files its watcher saw change into the last build's entries
   (folderstate.py);
 - a fresh `sitegen build` takes the folder's finished entries from the persistent
-  cache in groups of files (entrygroups.py): after one edit, one group is made again;
+  cache in groups of files (entrygroups.py): after one edit, one group is made again,
+  its unchanged files' entries taken from the group's last value;
 - otherwise each file's parse comes from the cache (filecache.py) when its text is
-  the same, and only the others are parsed; `serve` also keeps each file's finished
-  entries, so one edit renders one entry.
+  the same, and only the others are parsed (the parses of files that a group's value
+  holds are not kept: the value holds their entries); `serve` also keeps each file's
+  finished entries, so one edit renders one entry.
 All of them end in the same entries as sitegen.source.entries.FullReader.
 """
 
@@ -23,11 +25,12 @@ from pathlib import Path
 from sitegen.core.errors import Problem
 from sitegen.core.forking import fork_chunks, pool_size
 from sitegen.incremental.cache import Cache
-from sitegen.incremental.entrygroups import GroupFile, bucket_of, decode_group, encode_group
+from sitegen.incremental.entrygroups import GroupFile, bucket_of, decode_files, decode_group, encode_group
 from sitegen.incremental.filecache import Codec, ParsedFiles, SourceText, Unencodable
 from sitegen.incremental.filestamps import Stamped
 from sitegen.incremental.folderstate import FileRecord, merged_entries, remember
 from sitegen.incremental.successor import successor
+from sitegen.output.skip import StaleInputs, verify_inputs
 from sitegen.model.site import Entry, Liveblog, SourceRef, stream_key
 from sitegen.source.entries import (FolderPlan, entry_files, is_entry_file, parse_entry_file, render_drafts,
                                     shown)
@@ -103,22 +106,25 @@ class CachedEntryReader:
         stored = files.cache.get_many(list(names.values()))
         kept: list[GroupFile] = []
         missed: dict[int, list[SourceText]] = {}
+        last: dict[int, str] = {}  # a missed group's last value: its unchanged files are taken from it
         for b, found in buckets.items():
             text = stored.get(names[b])
             fits = text is not None and text.startswith(keys[b])
             decoded = decode_group(text[len(keys[b]):], found, people) if fits else None  # type: ignore[index]
             if decoded is None:
                 missed[b] = found
+                if text is not None:
+                    last[b] = text
             else:
                 kept += decoded
         workers = pool_size(sum(len(found) for found in missed.values()))
         if workers >= 2:  # (a cold build: the groups made by forked workers)
-            made_apart = self._groups_forked(missed, names, keys, plan, workers)
+            made_apart = self._groups_forked(missed, names, keys, last, plan, workers)
             if made_apart is None:
                 return None
             kept += made_apart
         elif missed:
-            made = self._group_files([t for found in missed.values() for t in found], plan)
+            made = self._group_files([t for found in missed.values() for t in found], plan, list(last.values()))
             if made is None:
                 return None
             for b, found in missed.items():
@@ -127,6 +133,7 @@ class CachedEntryReader:
                     files.cache.put(names[b], keys[b] + encode_group(part, people))
                 except Unencodable as exc:
                     log.debug("cache: %s", exc)
+                    self._keep_parses(found)
                 kept += part
         if not all_well([f.facts for f in kept], plan.topics, plan.source):
             return None
@@ -135,18 +142,19 @@ class CachedEntryReader:
         return tuple([entry for _, entry in order])
 
     def _groups_forked(self, missed: dict[int, list[SourceText]], names: dict[int, str], keys: dict[int, str],
-                       plan: FolderPlan, workers: int) -> list[GroupFile] | None:
+                       last: dict[int, str], plan: FolderPlan, workers: int) -> list[GroupFile] | None:
         """The missed groups' files, made (read, parsed, rendered, encoded) by forked
         workers a group at a time, so that no process ever holds every file's text, drafts
         and cache values at once and the load runs on every core; None as `_group_files`.
         Each group comes back as its cache value, which this process stores and decodes
         (its entries then allocated together, the authors the very `authors:` profiles,
         as a fresh build after an edit decodes them), with what the worker put in the
-        cache meanwhile (parses, bodies); a group the codec refuses comes back pickled."""
+        cache meanwhile (bodies; parses only for a group the codec refuses, which comes back
+        pickled)."""
         files, people = self.files, plan.people or {}
         order = list(missed)
-        files.cache.get_many([t.key for b in order for t in missed[b]])  # (cached parses, which the workers inherit)
-        work = partial(self._make_groups, [(b, missed[b], keys[b]) for b in order], plan)
+        files.cache.get_many([t.key for b in order for t in missed[b]])  # (any cached parses, which the workers inherit)
+        work = partial(self._make_groups, [(b, missed[b], keys[b], last.get(b)) for b in order], plan)
         kept: list[GroupFile] = []
         failed = False
         for chunk in fork_chunks(work, len(order), workers, 1):
@@ -163,7 +171,7 @@ class CachedEntryReader:
                     kept += part
         return None if failed else kept
 
-    def _make_groups(self, groups: list[tuple[int, list[SourceText], str]], plan: FolderPlan,
+    def _make_groups(self, groups: list[tuple[int, list[SourceText], str, str | None]], plan: FolderPlan,
                      start: int, stop: int) -> list[tuple[int, bytes | None, list[GroupFile] | None,
                                                        dict[str, str | bytes]]]:
         """In a forked worker: (bucket, cache value, or the files' parts when the codec
@@ -172,8 +180,8 @@ class CachedEntryReader:
         cache = self.files.cache
         cache.in_forked_child()  # (its values go to the parent, which writes them)
         done = []
-        for b, found, key in groups[start:stop]:
-            made = self._group_files(found, plan)
+        for b, found, key, last in groups[start:stop]:
+            made = self._group_files(found, plan, [] if last is None else [last])
             value, part = None, None
             if made is not None:
                 part = [made[t.key] for t in found]
@@ -182,19 +190,56 @@ class CachedEntryReader:
                     part = None
                 except Unencodable as exc:
                     log.debug("cache: %s", exc)
+                    self._keep_parses(found)
             done.append((b, value, part, cache.take_pending()))
         return done
 
-    def _group_files(self, texts: list[SourceText], plan: FolderPlan) -> dict[str, GroupFile] | None:
-        """Each file's part of its group, by text key, from its (cached) parse; None on any
-        problem (reported by the full path, with its neighbours')."""
+    def _group_files(self, texts: list[SourceText], plan: FolderPlan,
+                     last: list[str] | None = None) -> dict[str, GroupFile] | None:
+        """Each file's part of its group, by text key: an unchanged file's from its group's
+        `last` value (of those missed), the others from their parse (cached only for files
+        no group value holds: see `_keep_parses`); None on any problem (reported by the
+        full path, with its neighbours')."""
+        kept: dict[str, GroupFile] = {}
+        for value in last or ():
+            kept.update(self._still_made(value, texts, plan))
+        made = self._parts_made([text for text in texts if text.key not in kept], plan)
+        if made is None:
+            return None
+        kept.update(made)
+        return {text.key: kept[text.key] for text in texts}
+
+    def _parts_made(self, texts: list[SourceText], plan: FolderPlan) -> dict[str, GroupFile] | None:
+        """The files' parts from their parse (not kept: see `_group_files`); None on any problem."""
         scratch: list[Problem] = []
-        parsed = list(self.files.parsed(texts, parse_entry_file, scratch))
+        parsed = list(self.files.parsed(texts, parse_entry_file, scratch, keep=False))
         if scratch or [text.key for text, _ in parsed] != [text.key for text in texts]:
             return None  # (also a file changed since its stamps were taken, read again now)
         made = self._made(parsed, plan)
         return {text.key: GroupFile.of(text, self._facts(text.key, found), tuple(entries))
                 for text, (_, found), entries in zip(texts, parsed, made)}  # (`texts`: without the text read)
+
+    def _still_made(self, last: str, texts: list[SourceText], plan: FolderPlan) -> dict[str, GroupFile]:
+        """The parts of `texts` that the group's last value holds, when it was made the same
+        way (its key line names the zone, the salt and every file's text): after an edit,
+        the group's other files are neither parsed nor made again. Checked, under
+        SITEGEN_VERIFY_INPUTS, against the parts made afresh."""
+        line, _, value = last.partition("\n")
+        decoded = decode_files(value, texts, plan.people or {})
+        if decoded is None or self.files.key("entry group of", plan.zone.key, *decoded[0]) != line:
+            return {}
+        kept = decoded[1]
+        if kept and verify_inputs():
+            fresh = self._parts_made([text for text in texts if text.key in kept], plan)
+            if fresh != kept or repr([f.entries for f in fresh.values()]) != repr([kept[k].entries for k in fresh]):
+                raise StaleInputs(f"a group's last value holds other entries than its unchanged files make: "
+                                  f"{sorted(kept)[:3]}")
+        return kept
+
+    def _keep_parses(self, texts: list[SourceText]) -> None:
+        """The files' parses, kept in the cache for a group whose value cannot be kept
+        (entrygroups.Unencodable): the next build then does not parse them again."""
+        list(self.files.parsed(texts, parse_entry_file, []))
 
     def _facts(self, key: str, drafts: list[Draft]) -> Facts:
         """One file's facts for the cross-entry rules; `serve` keeps them per file version."""

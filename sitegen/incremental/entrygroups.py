@@ -11,13 +11,17 @@ group as the folder grows): each group's value holds its files' finished entries
 the facts the cross-entry rules read, after a key naming every one of its files'
 texts; it is kept under the group's name and replaced when the group changes, so
 the cache holds one copy of the folder, not one group more per edit. After one edit
-one group misses: its files' entries are made again (the unchanged ones from their
-cached parse) and the group is kept anew; every other group is decoded as it was kept.
+one group misses: the edited file's entries are made, its unchanged files' taken from
+the group's last value (`decode_files`, when its key says it was made with the same
+zone and settings), and the group is kept anew; every other group is decoded as it was
+kept. No file's parse is kept beside its group's value (it would be 10,000 more values
+written by a cold build), only for a group the codec refuses.
 
 The encoding is positional JSON made for `Entry` (lists, which the parser hands back
 without calling Python per field). What it cannot give back exactly (a processed
 picture, an author with more than a name who is not one of `authors:`, a time whose
-zone has no name) is refused with `Unencodable`: that group is then made every time.
+zone has no name) is refused with `Unencodable`: that group is then made every time,
+from its files' kept parses.
 The test suite checks every value kept against its decoded copy (SITEGEN_VERIFY_INPUTS).
 JSON, never pickle: a cache file cannot run code.
 """
@@ -82,23 +86,40 @@ def encode_group(files: list[GroupFile], people: dict[str, Author]) -> str:
 def decode_group(text: str, sources: list[SourceText], people: dict[str, Author]) -> list[GroupFile] | None:
     """The group kept for exactly these files (in this order), or None: a value that
     does not fit (written by other code, damaged) is made afresh instead."""
+    decoded = decode_files(text, sources, people)
+    if decoded is None or decoded[0] != [source.key for source in sources]:
+        return None
+    return list(decoded[1].values())
+
+
+def decode_files(text: str, sources: list[SourceText],
+                 people: dict[str, Author]) -> tuple[list[str], dict[str, GroupFile]] | None:
+    """(the key of every file the value holds, in order; the parts of those among
+    `sources`, by key), or None for a value that does not fit. After an edit, the
+    group's other files are taken from its last value (entries.py), not parsed again."""
+    wanted = {source.key: source for source in sources}
     try:
         head, _, bodies = text.partition("\n")  # (JSON holds no raw newline: see encode_group)
         data = json.loads(head)
-        if type(data) is not list or len(data) != len(sources):
+        if type(data) is not list:
             return None
-        found = []
+        keys: list[str] = []
+        found: dict[str, GroupFile] = {}
         at = 0
         shared: tuple[dict[Any, Any], ...] = ({}, {}, {}, {})  # (see `_entry`)
-        for (key, ids, topics, images, rows, moments), source in zip(data, sources):
-            if key != source.key or len(moments) != len(rows):  # (the key names the path and its text)
+        for key, ids, topics, images, rows, moments in data:
+            if type(key) is not str or len(moments) != len(rows):  # (the key names the path and its text)
                 return None
             for row in rows:
                 at = _with_bodies(row, bodies, at)
-            entries = tuple([_entry(row, source.path, people, shared) for row in rows])
-            keys = tuple([(moment, entry.id) for moment, entry in zip(moments, entries)])
-            found.append(GroupFile(source, (tuple(ids), frozenset(topics), frozenset(images)), entries, keys))
-        return found if at == len(bodies) else None
+            keys.append(key)
+            source = wanted.get(key)
+            if source is not None:
+                entries = tuple([_entry(row, source.path, people, shared) for row in rows])
+                stream_keys = tuple([(moment, entry.id) for moment, entry in zip(moments, entries)])
+                found[key] = GroupFile(source, (tuple(ids), frozenset(topics), frozenset(images)), entries,
+                                       stream_keys)
+        return (keys, found) if at == len(bodies) else None
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         return None
 

@@ -124,14 +124,15 @@ class Codec:
         return instance
 
 
-def _parse_many(items: list[tuple[Path, str]], parse: Parse, codec: Codec) -> list[tuple[Any, list[Problem], str | None]]:
-    """(result, problems, JSON of the result or None) for each (path, text)."""
+def _parse_many(items: list[tuple[Path, str]], parse: Parse,
+                codec: Codec | None) -> list[tuple[Any, list[Problem], str | None]]:
+    """(result, problems, JSON of the result or None: not to be kept, or not `codec`) for each (path, text)."""
     out = []
     for path, text in items:
         problems: list[Problem] = []
         result = parse(path, text, problems)
         encoded = None
-        if not problems:
+        if not problems and codec is not None:
             try:
                 encoded = codec.dumps(result)
             except Unencodable as exc:
@@ -290,27 +291,32 @@ class ParsedFiles:
         racy = signature[3] >= started_ns - RACY_NS
         self.memory[f"read:{path}"] = (None if racy else signature, plain, source)
 
-    def parsed(self, texts: list[SourceText], parse: Parse, problems: list[Problem]) -> Iterator[tuple[SourceText, list[Any]]]:
-        """(file, parse(path, text, problems)) for each file, from the cache when possible."""
+    def parsed(self, texts: list[SourceText], parse: Parse, problems: list[Problem],
+               keep: bool = True) -> Iterator[tuple[SourceText, list[Any]]]:
+        """(file, parse(path, text, problems)) for each file, from the cache when possible;
+        new parses are kept in it unless not `keep` (a file whose finished entries its
+        group's value keeps: entrygroups.py)."""
         known = self._lookup([t.key for t in texts])
         if any(t.text is None and t.key not in known for t in texts):  # not read, and needed now
             texts = [t if t.text is not None or t.key in known else self._read(t.path, problems) for t in texts]
             texts = [t for t in texts if t is not None]
         misses = [t for t in texts if t.key not in known]
-        for source, (result, found, encoded) in zip(misses, self._parse_all(misses, parse)):
+        for source, (result, found, encoded) in zip(misses, self._parse_all(misses, parse, keep)):
             problems += found
             if not found:
                 self._keep_encoded(source.key, result, encoded)
             known[source.key] = result
         return ((source, known[source.key]) for source in texts)
 
-    def _parse_all(self, misses: list[SourceText], parse: Parse) -> list[tuple[Any, list[Problem], str | None]]:
-        """Parse (and encode) the files, in a pool of forked processes when there are many."""
+    def _parse_all(self, misses: list[SourceText], parse: Parse,
+                   keep: bool) -> list[tuple[Any, list[Problem], str | None]]:
+        """Parse (and encode, to `keep`) the files, in a pool of forked processes when there are many."""
         items = [(s.path, s.text) for s in misses]  # every miss has been read (see `parsed`)
+        codec = self.codec if keep else None
         workers = pool_size(len(items))
         if workers < 2:
-            return _parse_many(items, parse, self.codec)
-        return fork_map(lambda start, stop: _parse_many(items[start:stop], parse, self.codec), len(items), workers)
+            return _parse_many(items, parse, codec)
+        return fork_map(lambda start, stop: _parse_many(items[start:stop], parse, codec), len(items), workers)
 
     def _keep_encoded(self, key: str, value: Any, encoded: str | None) -> None:
         if encoded is not None:
