@@ -145,9 +145,8 @@ def _child(tasks: list[Task], writer: OutputWriter, cache: Cache, fd: int) -> No
         for task in tasks:
             task(into)
         report: Report = (part.records, part.files, cache.pending)
-        data = memoryview(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
-        while data:
-            data = data[os.write(fd, data):]
+        with os.fdopen(fd, "wb", PIPE_BYTES) as pipe:  # (pickled in frames as it goes: no copy of it whole)
+            pickle.dump(report, pipe, protocol=pickle.HIGHEST_PROTOCOL)
         status = 0
     except BaseException:  # noqa: BLE001 - reported by the parent doing the work again
         pass

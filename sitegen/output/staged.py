@@ -42,7 +42,6 @@ class StagedBuild:
         self.groups: dict[str, str] = {}  # group name -> inputs (see OutputWriter.write_group)
         self.kept_groups: set[str] = set()  # groups kept whole from the last build
         self.files: dict[str, None] = {}  # files staged this build, in order (each once)
-        self._made: set[Path] = set()  # staging folders known to exist
         self.staging = staging_path(output)
         shutil.rmtree(self.staging, ignore_errors=True)
         self.staging.mkdir(parents=True)
@@ -51,7 +50,7 @@ class StagedBuild:
         """A forked renderer's part of this build: it stages files into the same folder
         and records what it staged and kept apart, for the parent to `adopt`."""
         part = copy.copy(self)
-        part.records, part.files, part._made = {}, {}, set(self._made)
+        part.records, part.files = {}, {}
         return part
 
     def adopt(self, records: dict[str, FileRecord], files: dict[str, None]) -> None:
@@ -62,9 +61,10 @@ class StagedBuild:
     def put(self, rel: str, data: bytes, digest: str, inputs: str | None) -> None:
         """Stage a file known to have changed: a few system calls, as a cold build of a
         long liveblog stages thousands."""
-        folder, _, _ = rel.rpartition("/")
-        self._folder(self.staging / folder if folder else self.staging)
-        fd = os.open(os.path.join(self.staging, rel), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | O_CLOEXEC, 0o666)
+        path = os.path.join(self.staging, rel)
+        if "/" in rel:
+            _make_folder(os.path.dirname(path))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | O_CLOEXEC, 0o666)
         try:
             view = memoryview(data)
             while view:
@@ -77,7 +77,7 @@ class StagedBuild:
     def copy(self, rel: str, source: Path, digest: str) -> None:
         """Stage a copy of a static file known to have changed."""
         target = self.staging / rel
-        self._folder(target.parent)
+        _make_folder(str(target.parent))
         shutil.copyfile(source, target)
         stat = target.stat()
         self._record_staged(rel, FileRecord(digest, stat.st_size, stat.st_mtime_ns, None))
@@ -94,16 +94,6 @@ class StagedBuild:
         if kept_whole:
             self.kept_groups.add(name)
         self.groups[name] = inputs
-
-    def _folder(self, folder: Path) -> None:
-        if folder not in self._made:
-            try:
-                os.mkdir(folder)  # its parent is usually there already (entries/ for an entry page)
-            except FileNotFoundError:
-                folder.mkdir(parents=True, exist_ok=True)
-            except FileExistsError:
-                pass
-            self._made.add(folder)
 
     def _record_staged(self, rel: str, record: FileRecord) -> None:
         self.records[rel] = record
@@ -169,3 +159,15 @@ class StagedBuild:
             return None, None  # nothing changed (a warm build): the record on disk is this build's
         staged = stage_manifest(self.manifest, self.records, self.groups)
         return str(self.manifest), None if staged is None else str(staged)
+
+
+def _make_folder(folder: str) -> None:
+    """A staging folder for a file, made if missing: its parent is usually there already
+    (entries/ for an entry page). Not remembered: most pages have a folder of their own,
+    and a set of them was 50,000 paths held by each renderer of a long liveblog."""
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)

@@ -59,6 +59,10 @@ def _shaping(liveblog: Liveblog) -> str:
                         repr(liveblog.lang)))
 
 
+# Articles a pool worker renders before sending them (about 1 MB): larger slices arrive
+# as a few large pickles at once, each briefly held twice (~12 MB a slice at 50,000 entries).
+ARTICLES_A_TASK = 500
+
 LAZY = ' loading="lazy"'
 
 
@@ -193,15 +197,15 @@ class Renderer:
                 where = (liveblog.digest, entry.digest, base_url)
                 if where not in self._articles:
                     wanted[self._article_key(entry, liveblog, ROOT_MARK, base_url)] = (where, entry, liveblog)
-        found = self.store.get_many(list(wanted))  # (never one whose text holds the mark: see `fragment`)
-        missing = [(key, entry, liveblog) for key, (_, entry, liveblog) in wanted.items() if key not in found]
-        for (key, _, _), html in zip(missing, self._render_articles([(e, lb) for _, e, lb in missing], base_url)):
+        for key, html in self.store.get_many(list(wanted)).items():  # (never one holding the mark: see `fragment`)
+            self._articles[wanted.pop(key)[0]] = html
+        missing = list(wanted.items())  # (no more copies of a long liveblog's 50,000 entries than this)
+        wanted.clear()
+        for (key, (where, _, _)), html in zip(missing, self._render_articles([(e, lb) for _, (_, e, lb) in missing],
+                                                                             base_url)):
             if html is not None:
                 self.store.put(key, html)
-                found[key] = html
-        for key, (where, _, _) in wanted.items():
-            if key in found:
-                self._articles[where] = found[key]
+                self._articles[where] = html
 
     def _render_articles(self, pairs: list[tuple[Entry, Liveblog]], base_url: str) -> list[bytes | None]:
         """The articles with marked links; None for an entry whose own text holds the
@@ -215,7 +219,7 @@ class Renderer:
                                  t=liveblog.lang.t).encode("utf-8") for entry, liveblog in pairs[start:stop]]
 
         workers = pool_size(len(pairs))
-        return render(0, len(pairs)) if workers < 2 else fork_map(render, len(pairs), workers)
+        return render(0, len(pairs)) if workers < 2 else fork_map(render, len(pairs), workers, ARTICLES_A_TASK)
 
     def _article(self, entry: Entry, liveblog: Liveblog, links: Links, root: str) -> str:
         key = self._article_key(entry, liveblog, root, links.base_url)
