@@ -124,7 +124,10 @@ class CachedEntryReader:
                 return None
             kept += made_apart
         elif missed:
-            made = self._group_files([t for found in missed.values() for t in found], plan, list(last.values()))
+            known: dict[str, GroupFile] = {}
+            for b, value in last.items():
+                known.update(self._still_made(value, missed[b], plan))
+            made = self._group_files([t for found in missed.values() for t in found], plan, known)
             if made is None:
                 return None
             for b, found in missed.items():
@@ -150,10 +153,10 @@ class CachedEntryReader:
         (its entries then allocated together, the authors the very `authors:` profiles,
         as a fresh build after an edit decodes them), with what the worker put in the
         cache meanwhile (bodies; parses only for a group the codec refuses, which comes back
-        pickled)."""
+        pickled). Nothing is fetched for the workers beforehand: a file's parse is kept only
+        for such a group, and a build that makes groups on every core parses anyway."""
         files, people = self.files, plan.people or {}
         order = list(missed)
-        files.cache.get_many([t.key for b in order for t in missed[b]])  # (any cached parses, which the workers inherit)
         work = partial(self._make_groups, [(b, missed[b], keys[b], last.get(b)) for b in order], plan)
         kept: list[GroupFile] = []
         failed = False
@@ -181,7 +184,7 @@ class CachedEntryReader:
         cache.in_forked_child()  # (its values go to the parent, which writes them)
         done = []
         for b, found, key, last in groups[start:stop]:
-            made = self._group_files(found, plan, [] if last is None else [last])
+            made = self._group_files(found, plan, None if last is None else self._still_made(last, found, plan))
             value, part = None, None
             if made is not None:
                 part = [made[t.key] for t in found]
@@ -195,14 +198,12 @@ class CachedEntryReader:
         return done
 
     def _group_files(self, texts: list[SourceText], plan: FolderPlan,
-                     last: list[str] | None = None) -> dict[str, GroupFile] | None:
-        """Each file's part of its group, by text key: an unchanged file's from its group's
-        `last` value (of those missed), the others from their parse (cached only for files
-        no group value holds: see `_keep_parses`); None on any problem (reported by the
-        full path, with its neighbours')."""
-        kept: dict[str, GroupFile] = {}
-        for value in last or ():
-            kept.update(self._still_made(value, texts, plan))
+                     known: dict[str, GroupFile] | None = None) -> dict[str, GroupFile] | None:
+        """Each file's part of its group, by text key: an unchanged file's as `known` (from
+        its group's last value: `_still_made`), the others from their parse (cached only for
+        files no group value holds: see `_keep_parses`); None on any problem (reported by
+        the full path, with its neighbours')."""
+        kept = dict(known or {})
         made = self._parts_made([text for text in texts if text.key not in kept], plan)
         if made is None:
             return None
