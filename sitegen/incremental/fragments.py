@@ -1,12 +1,28 @@
 """The renderer's store (sitegen.render.store.FragmentStore) backed by the persistent
 cache: articles and page keys named by content hash and sitegen's code; in `serve`,
-finished articles also kept in memory while templates and config are the same."""
+finished articles also kept in memory while templates and config are the same.
+
+Compiled templates are Python code, so they are never kept in the site's cache folder
+(which a CI cache or a shared disk may hand from one build machine to the next: a value
+there may change output, never run code). They go where Jinja keeps them by default: a
+folder of the system's temporary one that only this user may enter (Jinja creates it
+mode 0700 and refuses it when another user owns it), as Python's own compiled modules
+sit beside the code they come from. Their file names carry sitegen's code digest: the
+code that shapes a compiled template (the environment's options, its filters) changes
+only with sitegen's code.
+"""
 
 from __future__ import annotations
+
+import logging
+
+import jinja2
 
 from sitegen.core.memo import Partition
 from sitegen.incremental.cache import Cache, cache_key
 from sitegen.render.store import ArticleMemo
+
+log = logging.getLogger("sitegen")
 
 
 class CachedFragments:
@@ -33,3 +49,12 @@ class CachedFragments:
         if known is None:
             known = kept[fingerprint] = {}
         return known
+
+    def compiled_templates(self) -> jinja2.BytecodeCache | None:
+        if self.cache.path is None:  # (--no-cache: nothing outlives the build)
+            return None
+        try:
+            return jinja2.FileSystemBytecodeCache(pattern=f"sitegen-{cache_key('compiled templates')[:24]}-%s")
+        except (OSError, RuntimeError) as exc:  # (no private temporary folder: compiled each time)
+            log.debug("compiled templates are not kept: %s", exc)
+            return None

@@ -105,23 +105,38 @@ class _Loader(jinja2.FileSystemLoader):
 
 
 class _CompiledTemplates(jinja2.BytecodeCache):
-    """Compiled templates kept for the life of the process, so that each of `serve`'s
-    rebuilds does not parse and compile every template again. Jinja checks each
-    entry against a checksum of the template's source: an edit is never missed."""
+    """Compiled templates kept for the life of the process (`codes`), so that each of
+    `serve`'s rebuilds does not parse and compile every template again, and in the
+    store's `kept` cache when it has one, so that a fresh process (a newsroom's cron job
+    publishing one edit) loads them instead of compiling them: a tenth of a second.
+    Jinja checks each one against a checksum of the template's source: an edit is
+    never missed. A kept one that cannot be read is compiled again; one that cannot be
+    kept is only not kept."""
 
-    def __init__(self) -> None:
-        self.codes: dict[str, bytes] = {}
+    def __init__(self, codes: dict[str, bytes], kept: jinja2.BytecodeCache | None) -> None:
+        self.codes = codes
+        self.kept = kept
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         code = self.codes.get(bucket.key)
         if code is not None:
             bucket.bytecode_from_string(code)
+        elif self.kept is not None:
+            try:
+                self.kept.load_bytecode(bucket)
+            except Exception:  # (damaged: Jinja unpickles its checksum, unmarshals its code)
+                bucket.reset()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         self.codes[bucket.key] = bucket.bytecode_to_string()
+        if self.kept is not None:
+            try:
+                self.kept.dump_bytecode(bucket)
+            except OSError:  # (a full or read-only disk: compiled again next time)
+                pass
 
 
-COMPILED_TEMPLATES = _CompiledTemplates()
+_PROCESS_CODES: dict[str, bytes] = {}  # (by Jinja's key for a template's name and file; never stale)
 
 
 class Renderer:
@@ -140,7 +155,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
-            bytecode_cache=COMPILED_TEMPLATES,
+            bytecode_cache=_CompiledTemplates(_PROCESS_CODES, store.compiled_templates()),
             auto_reload=False,  # a Renderer lives for one build: no stat of every template per page
         )
         self._templates: dict[str, jinja2.Template] = {}

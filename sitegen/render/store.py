@@ -10,7 +10,10 @@ nothing kept, the same bytes.
 from __future__ import annotations
 
 import hashlib
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from jinja2 import BytecodeCache
 
 # (liveblog digest, entry digest, base URL) -> <article>, as text or as its UTF-8 bytes
 ArticleMemo = dict[tuple[str, str, str], str | bytes]
@@ -31,6 +34,10 @@ class FragmentStore(Protocol):
         """Finished articles kept for the next build while `fingerprint` (templates and
         config) is the same; a fresh dict when nothing is kept between builds."""
 
+    def compiled_templates(self) -> "BytecodeCache | None":
+        """Where compiled templates outlive the process (Jinja checks each against its
+        template's source), or None."""
+
 
 class NoStore:
     """Remembers nothing: every fragment is rendered."""
@@ -49,3 +56,6 @@ class NoStore:
 
     def articles(self, fingerprint: str) -> ArticleMemo:
         return {}
+
+    def compiled_templates(self) -> "BytecodeCache | None":
+        return None
