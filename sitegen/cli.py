@@ -21,7 +21,7 @@ from sitegen.core.errors import SitegenError
 
 log = logging.getLogger("sitegen")
 ENDS_AFTER_COMMAND = "ends after command"  # in the context's obj: the process ends after the command (main)
-BUILT = "built"  # in the context's obj, set by `build`: a build has finished, nothing is left to tear down (main)
+BUILT = "built"  # in the context's obj, set by `build` to its result: nothing is left to tear down (main)
 
 
 class _WarningFormatter(logging.Formatter):
@@ -134,7 +134,7 @@ def build(source: Path, output: Path | None, base_url: str | None, drafts: bool,
     finally:
         progress.clear()
     if isinstance(obj, dict):
-        obj[BUILT] = True  # (see main)
+        obj[BUILT] = result  # (held to the end, which frees it with the process: see main)
     done = result.summary
     changed = "up to date" if result.site is None else f"{result.written} changed"
     click.echo(f"Built {done.liveblogs} liveblog(s), {done.entries} entries, {done.files} files "
@@ -245,12 +245,14 @@ def main() -> None:
     more, for nothing (the output is committed, the cache closed, the streams flushed).
     So `build` leaves the cyclic garbage collector off (`ENDS_AFTER_COMMAND`): turned
     back on after a build, its first collection would scan all the build made (a fifth
-    of a second for 10,000 entries), and the build itself runs without it anyway."""
-    state: dict[str, bool] = {ENDS_AFTER_COMMAND: True}
+    of a second for 10,000 entries), and the build itself runs without it anyway; and it
+    hands its result (the model) to `state`, so that even returning from the command
+    frees none of it."""
+    state: dict[str, object] = {ENDS_AFTER_COMMAND: True}
     try:
         cli(prog_name="sitegen", obj=state)
     except SystemExit as exc:
-        if not state.get(BUILT):
+        if state.get(BUILT) is None:
             raise
         if exc.code is not None and not isinstance(exc.code, int):
             print(exc.code, file=sys.stderr)  # (as the interpreter would)
