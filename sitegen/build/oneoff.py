@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from sitegen.build.start import (BuildOptions, BuildResult, Progress, check, check_folders, open_cache,
-                                 settled_output, skipped)
+from sitegen.build.start import (BuildOptions, BuildResult, Progress, check, check_folders, look_apart,
+                                 open_cache, settled_output, skipped)
 from sitegen.output.skip import verify_inputs
 
 
@@ -25,8 +25,9 @@ def build_once(options: BuildOptions, progress: Progress | None = None, wait: bo
     check_folders(options)
     with settled_output(options.output, wait):
         cache = open_cache(options)
+        output = look_apart(options)  # (the output's files looked at on the other core meanwhile)
         try:
-            checked = check(options, cache)
+            checked = check(options, cache, output)
             if checked.skip and not verify_inputs():
                 return skipped(options, checked.skip, started)
             from sitegen.build.pipeline import build  # (the work: see the module doc)
@@ -35,3 +36,5 @@ def build_once(options: BuildOptions, progress: Progress | None = None, wait: bo
             return replace(result, seconds=time.perf_counter() - started)  # (the check included)
         finally:
             cache.close()
+            if output is not None:
+                output.close()

@@ -124,7 +124,8 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
         # 2. Render into a staging folder; 3. swap it in.
         with output_errors(options.output):
             writer = OutputWriter.open(options.output, manifest_path(options),
-                                       cache.memo.partition(OUTPUT_RECORDS) if cache.keep_in_memory else None)
+                                       cache.memo.partition(OUTPUT_RECORDS) if cache.keep_in_memory else None,
+                                       checked.output_look())
             try:
                 files = render_site(site, Renderer(theme, config, CachedFragments(cache), translations.digest), writer, statics, progress,
                                     cache)

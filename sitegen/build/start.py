@@ -11,18 +11,21 @@ from __future__ import annotations
 import hashlib
 import time
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator
 
 from sitegen.config.site_config import SOURCE_FOLDERS, load_config
 from sitegen.core.errors import Problem, SitegenError
+from sitegen.core.forking import Forked, can_fork
 from sitegen.incremental.cache import Cache
 from sitegen.incremental.uptodate import SourceState, Summary, source_state, unchanged
 from sitegen.model.site import Due, Site
 from sitegen.output.lock import output_lock
 from sitegen.output.publish import describe, recover, remove_leftovers
+from sitegen.output.record import OutputLook, look_at_output
 from sitegen.render.themes import BUNDLED_THEMES
 from sitegen.site.required import warn_missing
 from sitegen.source.schedule import utc_now
@@ -69,6 +72,11 @@ class Check:
     now: datetime  # the build's clock
     state: SourceState | None  # the sources' state (None: not to be trusted, or `serve`)
     skip: Summary | None  # the last build's summary, when nothing changed since
+    output: Forked[OutputLook] | None = None  # the output's files, looked at meanwhile (`look_apart`)
+
+    def output_look(self) -> OutputLook | None:
+        """What the look at the output found (waiting for it), if one was taken."""
+        return self.output.result() if self.output is not None else None
 
 
 def default_options(source: Path, output: Path | None = None, **kwargs: object) -> BuildOptions:
@@ -107,13 +115,29 @@ def check_folders(options: BuildOptions) -> None:
                                                      "which the build reads"))
 
 
-def check(options: BuildOptions, cache: Cache) -> Check:
+def check(options: BuildOptions, cache: Cache, output: Forked[OutputLook] | None = None) -> Check:
     """Whether sources and output are as the last build left them (step 0 of a build;
-    the caller has checked the folders and holds the output: `settled_output`)."""
+    the caller has checked the folders and holds the output: `settled_output`);
+    `output`: the look at the output's files taken meanwhile (`look_apart`), if any."""
     now = options.now or utc_now()
     state = _source_state(options, cache)
-    skip = unchanged(cache, state, options.output, manifest_path(options), now) if state else None
-    return Check(now, state, skip)
+    check = Check(now, state, None, output)
+    if state is None:
+        return check
+    return replace(check, skip=unchanged(cache, state, options.output, manifest_path(options), now,
+                                         check.output_look))
+
+
+def look_apart(options: BuildOptions) -> Forked[OutputLook] | None:
+    """A look at every file the last build left (are they as it recorded them?), taken by
+    a forked child on the other core while this process checks and reads the sources:
+    a fresh build after one edit (a newsroom's cron job) would otherwise stat 10,000
+    pages itself, and so would a build with nothing to do. None when there is no record
+    to go by or this process may not fork (see forking.can_fork)."""
+    manifest = manifest_path(options)
+    if manifest is None or not manifest.is_file() or not can_fork():
+        return None
+    return Forked(partial(look_at_output, options.output, manifest))
 
 
 @contextmanager

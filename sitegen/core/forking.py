@@ -1,4 +1,5 @@
-"""Forked worker processes for CPU-bound batches (bodies, parses, articles, pages).
+"""Forked worker processes for CPU-bound batches (bodies, parses, articles, pages), and
+`Forked`, one piece of work done on another core meanwhile.
 
 A pool costs a few tens of milliseconds to start, so small batches stay in process.
 Workers inherit the job by fork, so nothing is sent to them but two numbers; only
@@ -8,10 +9,11 @@ lock at fork time would leave the child deadlocked): `serve` never does.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import pickle
+import signal
 import threading
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Generic, Iterator, TypeVar
 
 R = TypeVar("R")
 
@@ -28,7 +30,7 @@ def _run_job(start: int, stop: int) -> Any:
 
 def can_fork() -> bool:
     """Forking is safe: the platform has it and no other thread (serve's) could hold a lock."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    return hasattr(os, "fork") and threading.active_count() == 1
 
 
 def pool_size(misses: int) -> int:
@@ -52,7 +54,8 @@ def fork_chunks(work: Callable[[int, int], R], count: int, workers: int, step: i
     in order as the workers finish them: the caller can store or drop a slice's result
     while the workers make the next ones, instead of holding every result at once.
     Consume it whole (the pool ends with the last slice)."""
-    from concurrent.futures import ProcessPoolExecutor  # (only a cold build of a long liveblog needs one)
+    import multiprocessing  # (only a cold build of a long liveblog needs a pool)
+    from concurrent.futures import ProcessPoolExecutor
 
     global _job
     step = step or -(-count // (workers * 4))
@@ -68,3 +71,56 @@ def fork_chunks(work: Callable[[int, int], R], count: int, workers: int, step: i
 def in_worker() -> bool:
     """This process is a pool's worker (which never starts a pool of its own)."""
     return _job is not None
+
+
+class Forked(Generic[R]):
+    """`work()` done by a forked child on another core while this process goes on (the
+    caller has checked `can_fork`); `result()` waits for it: what it returned (pickled
+    back through a pipe), or None when it failed. `close()` ends a child whose result
+    is not wanted (a build that stopped early); it is safe to call after `result()`."""
+
+    def __init__(self, work: Callable[[], R]) -> None:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_end)
+            _send_and_exit(work, write_end)
+        os.close(write_end)
+        self._pid, self._fd = pid, read_end
+        self._result: R | None = None
+
+    def result(self) -> R | None:
+        if self._fd >= 0:
+            with os.fdopen(self._fd, "rb") as pipe:
+                self._fd = -1
+                data = pipe.read()
+            status = os.waitpid(self._pid, 0)[1]
+            try:
+                self._result = pickle.loads(data) if status == 0 else None
+            except Exception:  # noqa: BLE001 - cut short: as if it had failed
+                self._result = None
+        return self._result
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(self._pid, 0)
+
+
+def _send_and_exit(work: Callable[[], Any], fd: int) -> None:
+    """In a `Forked` child: pickle what `work` returns into `fd`, and end at once (no
+    cleanup: the parent's open files and caches are the parent's)."""
+    status = 1
+    try:
+        with os.fdopen(fd, "wb") as pipe:
+            pickle.dump(work(), pipe, protocol=pickle.HIGHEST_PROTOCOL)
+        status = 0
+    except BaseException:  # noqa: BLE001 - the parent does without the result
+        pass
+    finally:
+        os._exit(status)

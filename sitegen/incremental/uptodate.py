@@ -24,13 +24,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 from sitegen.config.site_config import CONFIG_FILE, SOURCE_FOLDERS
 from sitegen.incremental.cache import Cache, cache_key
 from sitegen.incremental.filestamps import RACY_NS, Signature, Stamped, signature
 from sitegen.markdown.renderer import engines
 from sitegen.model.site import Due
-from sitegen.output.record import intact_files
+from sitegen.output.record import OutputLook, intact_files
 from sitegen.source.files import is_litter, is_utf8_name
 
 AUTHORS_FILE = "authors.yaml"  # (config.site_config.AUTHORS_FILE)
@@ -127,9 +128,10 @@ def _stamp(stat: os.stat_result) -> str:
 
 
 def unchanged(cache: Cache, state: SourceState, output: Path, manifest: Path | None,
-              now: datetime) -> Summary | None:
+              now: datetime, look: Callable[[], OutputLook | None] = lambda: None) -> Summary | None:
     """The last build's summary when it had the same sources, its output is intact and
-    nothing has come due since (a scheduled entry, a liveblog's end: see schedule.py)."""
+    nothing has come due since (a scheduled entry, a liveblog's end: see schedule.py);
+    `look` gives a look at the output's files taken meanwhile, if any."""
     stored = cache.get(state.key)
     if stored is None or manifest is None:
         return None
@@ -144,7 +146,7 @@ def unchanged(cache: Cache, state: SourceState, output: Path, manifest: Path | N
         return None
     if summary.due is not None and summary.due.time <= now:
         return None  # the clock has passed something the last build held back
-    return summary if intact_files(output, manifest) else None
+    return summary if intact_files(output, manifest, look()) else None
 
 
 def remember(cache: Cache, state: SourceState | None, manifest: Path | None, summary: Summary) -> None:

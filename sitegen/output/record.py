@@ -54,9 +54,60 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def intact_files(output: Path, manifest: Path) -> bool:
+@dataclass(frozen=True)
+class OutputLook:
+    """What a look at every file a manifest records found (`look_at_output`): a fresh
+    build has another core look at 10,000 files while it reads its sources
+    (build/start.py), and then asks no file again."""
+
+    manifest: tuple[int, int, int]  # the manifest read: its inode, size and mtime then
+    changed: frozenset[str]  # its files not as recorded: gone, or of another size or mtime
+
+
+def manifest_signature(manifest: Path) -> tuple[int, int, int] | None:
+    try:
+        stat = os.stat(manifest)
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def look_at_output(output: Path, manifest: Path) -> OutputLook | None:
+    """Each file of the manifest's build still in `output` as it left it, or not; None
+    for a folder sitegen did not write or a manifest that cannot be read."""
+    if not (output / MARKER).is_file():
+        return None
+    try:
+        signature = manifest_signature(manifest)
+        files = json.loads(manifest.read_text("utf-8"))["files"]
+        root = os.path.join(output, "")
+        changed = frozenset([rel for rel, (_, size, mtime_ns, *_) in files.items()
+                             if not _as_recorded(root + rel, size, mtime_ns)])
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return None if signature is None else OutputLook(signature, changed)
+
+
+def _as_recorded(path: str, size: int, mtime_ns: int) -> bool:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return False
+    return (stat.st_size, stat.st_mtime_ns) == (size, mtime_ns)
+
+
+def looked(look: OutputLook | None, manifest: Path) -> frozenset[str] | None:
+    """What `look` found changed, when it went by the manifest as it is now (else None:
+    look again). Sound while the output's lock is held: no other build writes either."""
+    return look.changed if look is not None and look.manifest == manifest_signature(manifest) else None
+
+
+def intact_files(output: Path, manifest: Path, look: OutputLook | None = None) -> bool:
     """Whether the output holds exactly what the manifest's build wrote there: each
     file with the size and mtime it had (a file deleted or edited since means no)."""
+    changed = looked(look, manifest)
+    if changed is not None:
+        return not changed
     return intact_records(output, manifest) is not None
 
 
@@ -67,9 +118,9 @@ def intact_records(output: Path, manifest: Path) -> dict[str, list[Any]] | None:
         return None
     try:
         files = json.loads(manifest.read_text("utf-8"))["files"]
+        root = os.path.join(output, "")
         for rel, (_, size, mtime_ns, *_) in files.items():
-            stat = os.stat(os.path.join(output, rel))
-            if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
+            if not _as_recorded(root + rel, size, mtime_ns):
                 return None
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None

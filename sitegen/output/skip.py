@@ -30,10 +30,14 @@ class SkipDecider:
     """What of the last build's output this build may keep, so that an unchanged page
     is neither written nor (when its inputs say so) even rendered."""
 
-    def __init__(self, output: Path, previous: OutputRecord | None, verify: bool) -> None:
+    def __init__(self, output: Path, previous: OutputRecord | None, verify: bool,
+                 changed: frozenset[str] | None = None) -> None:
         """`previous`: the last build's record of `output` (None: every file is written);
-        `verify`: produce each file anyway and check the claim (`verify_inputs`)."""
+        `verify`: produce each file anyway and check the claim (`verify_inputs`);
+        `changed`: what a look at every file of `previous` found changed since
+        (record.OutputLook), None to look at each file when it is asked about."""
         self.output = output
+        self._changed = changed
         self.previous = previous
         self.verify = verify
         self._files = previous.files if previous else {}
@@ -104,6 +108,8 @@ class SkipDecider:
         """The file on disk is still the one last built (same size and mtime)."""
         if self._trusted:
             return True
+        if self._changed is not None:
+            return rel not in self._changed
         try:
             stat = os.stat(self._root + rel)
         except OSError:

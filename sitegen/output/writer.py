@@ -26,7 +26,7 @@ from sitegen.core.errors import Problem, SitegenError
 from sitegen.core.memo import Partition
 from sitegen.output.claims import Claims
 from sitegen.output.publish import MARKER
-from sitegen.output.record import OutputRecord, digest, last_record
+from sitegen.output.record import OutputLook, OutputRecord, digest, last_record, looked
 from sitegen.output.skip import SkipDecider, verify_inputs
 from sitegen.output.staged import StagedBuild
 
@@ -58,16 +58,18 @@ class OutputWriter:
 
     @classmethod
     def open(cls, output: Path, manifest: Path | None,
-             memory: Partition[str, OutputRecord] | None = None) -> OutputWriter:
+             memory: Partition[str, OutputRecord] | None = None, look: OutputLook | None = None) -> OutputWriter:
         """A writer for a new build of `output`, the last build known from its record
         (`manifest`, or `memory` for `serve`, whose output folder is private: there the
-        records of the last build are trusted without a look at each file)."""
+        records of the last build are trusted without a look at each file); `look`: a
+        look at each of the manifest's files taken already (build/start.py)."""
         marked = (output / MARKER).is_file()  # (a record describes only a folder sitegen wrote)
         _check_output_folder(output, marked)
         previous = last_record(output, manifest, memory) if marked else None
+        changed = looked(look, manifest) if manifest is not None and previous is not None else None
         staged = StagedBuild(output, manifest, previous, memory)
-        return cls(SkipDecider(output, previous, verify_inputs()), Claims(previous.group_claims if previous else {}),
-                   staged)
+        return cls(SkipDecider(output, previous, verify_inputs(), changed),
+                   Claims(previous.group_claims if previous else {}), staged)
 
     def deferring(self, deferred: Deferred) -> OutputWriter:
         """This writer, but pages that must be made are added to `deferred` (claimed now)."""
