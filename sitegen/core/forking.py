@@ -86,7 +86,7 @@ class Forked(Generic[R]):
             os.close(read_end)
             _send_and_exit(work, write_end)
         os.close(write_end)
-        self._pid, self._fd = pid, read_end
+        self.pid, self._fd = pid, read_end
         self._result: R | None = None
 
     def result(self) -> R | None:
@@ -94,7 +94,7 @@ class Forked(Generic[R]):
             with os.fdopen(self._fd, "rb") as pipe:
                 self._fd = -1
                 data = pipe.read()
-            status = os.waitpid(self._pid, 0)[1]
+            status = os.waitpid(self.pid, 0)[1]
             try:
                 self._result = pickle.loads(data) if status == 0 else None
             except Exception:  # noqa: BLE001 - cut short: as if it had failed
@@ -106,10 +106,10 @@ class Forked(Generic[R]):
             os.close(self._fd)
             self._fd = -1
             try:
-                os.kill(self._pid, signal.SIGKILL)
+                os.kill(self.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            os.waitpid(self._pid, 0)
+            os.waitpid(self.pid, 0)
 
 
 def _send_and_exit(work: Callable[[], Any], fd: int) -> None:
