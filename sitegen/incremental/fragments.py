@@ -9,7 +9,8 @@ folder of the system's temporary one that only this user may enter (Jinja create
 mode 0700 and refuses it when another user owns it), as Python's own compiled modules
 sit beside the code they come from. Their file names carry sitegen's code digest: the
 code that shapes a compiled template (the environment's options, its filters) changes
-only with sitegen's code.
+only with sitegen's code. `serve` compiles them once for its life (and, like its
+preview folder, leaves nothing in the temporary folder when it stops).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class CachedFragments:
         return known
 
     def compiled_templates(self) -> jinja2.BytecodeCache | None:
-        if self.cache.path is None:  # (--no-cache: nothing outlives the build)
+        if self.cache.path is None or self.cache.keep_in_memory:  # (--no-cache; `serve`, which lives long)
             return None
         try:
             return jinja2.FileSystemBytecodeCache(pattern=f"sitegen-{cache_key('compiled templates')[:24]}-%s")
