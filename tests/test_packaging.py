@@ -4,7 +4,10 @@ And the cache's code digest covers every module of every subpackage."""
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -56,3 +59,61 @@ def test_the_installed_wheel_builds_the_sample_site(wheel: Path, tmp_path: Path)
         page = html_page(output / folder.name / "index.html")
         assert len(page.xpath("//*[starts-with(@id, 'entry-')]")) >= min(entries, 1)
         assert page.xpath("//link[@rel='stylesheet']/@href")
+
+
+# Imported by sitegen only where it is optional (inside a `try` that does without it),
+# with the extra that installs it.
+OPTIONAL_IMPORTS = {"markdown_it_pyrs": "fast"}
+
+
+def _third_party_imports() -> dict[str, str]:
+    """Every top-level module sitegen's code imports that is neither the standard
+    library's nor sitegen's own -> the first file importing it."""
+    found: dict[str, str] = {}
+    for path in sorted((REPO_ROOT / "sitegen").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top != "sitegen" and top not in sys.stdlib_module_names:
+                    found.setdefault(top, str(path.relative_to(REPO_ROOT)))
+    return found
+
+
+def _requirements(metadata: str) -> dict[str | None, set[str]]:
+    """The wheel's Requires-Dist names, by extra (None: what `pip install .` installs)."""
+    wanted: dict[str | None, set[str]] = {}
+    for line in metadata.splitlines():
+        if line.startswith("Requires-Dist:"):
+            spec, _, marker = line.partition(":")[2].partition(";")
+            name = re.split(r"[\s<>=!~\[(]", spec.strip(), maxsplit=1)[0]
+            extra = re.search(r"extra\s*==\s*['\"]([^'\"]+)['\"]", marker)
+            wanted.setdefault(extra.group(1) if extra else None, set()).add(canonical(name))
+    return wanted
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_what_sitegen_imports_is_what_pip_install_installs(wheel: Path) -> None:
+    """`pip install .` (the README's first command) must install every library the
+    code imports: one declared only for the tests (lxml, once) passes every test and
+    fails on a newsroom's fresh machine."""
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        wanted = _requirements(archive.read(name).decode("utf-8"))
+    providers = importlib.metadata.packages_distributions()
+    missing = []
+    for module, where in sorted(_third_party_imports().items()):
+        distributions = {canonical(d) for d in providers.get(module, [module])}
+        declared = wanted.get(OPTIONAL_IMPORTS.get(module), set())
+        if not distributions & declared:
+            missing.append(f"{module} (imported by {where}; from {sorted(distributions)})")
+    assert missing == [], "imported but not installed by `pip install .`: " + "; ".join(missing)
+    assert "lxml" in wanted[None] and "markdown-it-pyrs" in wanted["fast"]
