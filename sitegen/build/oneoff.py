@@ -25,9 +25,9 @@ def build_once(options: BuildOptions, progress: Progress | None = None, wait: bo
     check_folders(options)
     with settled_output(options.output, wait):
         cache = open_cache(options)
-        output = look_apart(options)  # (the output's files looked at on the other core meanwhile)
+        look = look_apart(options)  # (the output's files looked at on the other core meanwhile)
         try:
-            checked = check(options, cache, output)
+            checked = check(options, cache, look)
             if checked.skip and not verify_inputs():
                 return skipped(options, checked.skip, started)
             from sitegen.build.pipeline import build  # (the work: see the module doc)
@@ -36,5 +36,5 @@ def build_once(options: BuildOptions, progress: Progress | None = None, wait: bo
             return replace(result, seconds=time.perf_counter() - started)  # (the check included)
         finally:
             cache.close()
-            if output is not None:
-                output.close()
+            if look is not None:
+                look.close()

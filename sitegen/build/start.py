@@ -72,11 +72,11 @@ class Check:
     now: datetime  # the build's clock
     state: SourceState | None  # the sources' state (None: not to be trusted, or `serve`)
     skip: Summary | None  # the last build's summary, when nothing changed since
-    output: Forked[OutputLook] | None = None  # the output's files, looked at meanwhile (`look_apart`)
+    look: Forked[OutputLook] | None = None  # the output's files, looked at meanwhile (`look_apart`)
 
     def output_look(self) -> OutputLook | None:
         """What the look at the output found (waiting for it), if one was taken."""
-        return self.output.result() if self.output is not None else None
+        return self.look.result() if self.look is not None else None
 
 
 def default_options(source: Path, output: Path | None = None, **kwargs: object) -> BuildOptions:
@@ -115,17 +115,17 @@ def check_folders(options: BuildOptions) -> None:
                                                      "which the build reads"))
 
 
-def check(options: BuildOptions, cache: Cache, output: Forked[OutputLook] | None = None) -> Check:
+def check(options: BuildOptions, cache: Cache, look: Forked[OutputLook] | None = None) -> Check:
     """Whether sources and output are as the last build left them (step 0 of a build;
     the caller has checked the folders and holds the output: `settled_output`);
-    `output`: the look at the output's files taken meanwhile (`look_apart`), if any."""
+    `look`: the look at the output's files taken meanwhile (`look_apart`), if any."""
     now = options.now or utc_now()
     state = _source_state(options, cache)
-    check = Check(now, state, None, output)
+    found = Check(now, state, None, look)
     if state is None:
-        return check
-    return replace(check, skip=unchanged(cache, state, options.output, manifest_path(options), now,
-                                         check.output_look))
+        return found
+    return replace(found, skip=unchanged(cache, state, options.output, manifest_path(options), now,
+                                         found.output_look))
 
 
 def look_apart(options: BuildOptions) -> Forked[OutputLook] | None:
