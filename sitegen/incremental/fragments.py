@@ -7,10 +7,11 @@ Compiled templates are Python code, so they are never kept in the site's cache f
 there may change output, never run code). They go where Jinja keeps them by default: a
 folder of the system's temporary one that only this user may enter (Jinja creates it
 mode 0700 and refuses it when another user owns it), as Python's own compiled modules
-sit beside the code they come from. Their file names carry sitegen's code digest: the
-code that shapes a compiled template (the environment's options, its filters) changes
-only with sitegen's code. `serve` compiles them once for its life (and, like its
-preview folder, leaves nothing in the temporary folder when it stops).
+sit beside the code they come from. Their file names carry sitegen's code digest and
+Jinja's version: what shapes a compiled template (the environment's options, its
+filters, Jinja's compiler) changes only with them. `serve` compiles them once for its
+life (and, like its preview folder, leaves nothing in the temporary folder when it
+stops).
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ class CachedFragments:
         if self.cache.path is None or self.cache.keep_in_memory:  # (--no-cache; `serve`, which lives long)
             return None
         try:
-            return jinja2.FileSystemBytecodeCache(pattern=f"sitegen-{cache_key('compiled templates')[:24]}-%s")
+            named = cache_key("compiled templates", jinja2.__version__)[:24]  # (Jinja's compiler changes too)
+            return jinja2.FileSystemBytecodeCache(pattern=f"sitegen-{named}-%s")
         except (OSError, RuntimeError) as exc:  # (no private temporary folder: compiled each time)
             log.debug("compiled templates are not kept: %s", exc)
             return None
