@@ -343,10 +343,13 @@ def test_a_real_panic_falls_back(fast: fastmd.FastRenderer, reference: MarkdownR
 
 @pytest.mark.parametrize("with_fast", [True, False])
 def test_the_pool_is_asked_for_every_body_then_for_those_the_fast_engine_declines(
-        monkeypatch: pytest.MonkeyPatch, reference: MarkdownRenderer, with_fast: bool) -> None:
+        monkeypatch: pytest.MonkeyPatch, reference: MarkdownRenderer, with_fast: bool,
+        request: pytest.FixtureRequest) -> None:
     """Without a pool (here refused), the bodies the fast engine declines could still
     fill one of their own: markdown-it-py is ~15x slower."""
-    if not with_fast:
+    if with_fast:
+        request.getfixturevalue("fast")  # (fails, or skips, without the fast engine: see `fast`)
+    else:
         monkeypatch.setitem(sys.modules, "markdown_it_pyrs", None)
     asked: list[int] = []
 

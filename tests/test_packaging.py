@@ -43,8 +43,16 @@ def test_the_wheel_holds_every_subpackage_and_the_theme(wheel: Path) -> None:
 
 def test_the_installed_wheel_builds_the_sample_site(wheel: Path, tmp_path: Path) -> None:
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=120)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
+    # sitegen's libraries from the environment running the tests (the base Python's, which
+    # `--system-site-packages` would give, need not have them: a Python 3.13 here had none),
+    # after the venv's own folder, where the wheel goes; a .pth line only adds a folder to
+    # the path (that folder's own .pth files, an editable sitegen's among them, are not run).
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+    libraries = [entry for entry in sys.path if Path(entry).name in ("site-packages", "dist-packages")]
+    Path(purelib, "test-environment.pth").write_text("\n".join(libraries) + "\n", "utf-8")
     subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True, timeout=300,
                    stdout=subprocess.DEVNULL)
     where = subprocess.run([str(python), "-c", "import sitegen, sitegen.themes, json; "
