@@ -19,6 +19,9 @@ from sitegen.incremental import uptodate
 from sitegen.output.record import OutputLook, look_at_output, looked, manifest_signature
 from sitekit import DEFAULT_LIVEBLOG, entry_md, make_site, snapshot
 
+# (The `looks` fixture forks beside the suite's browser thread, which Python 3.12+ warns of.)
+pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+
 
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
