@@ -9,6 +9,8 @@ import errno
 import os
 import shutil
 import stat
+import sys
+import types
 import tempfile
 from pathlib import Path
 
@@ -143,3 +145,20 @@ def test_a_full_disk_where_templates_are_kept_does_not_stop_the_build(
     output = build_ok(site)
     assert compiles and not _kept(private_temp)
     assert html_page(output / "live/entries/a/index.html").xpath("string(//article//p)") == "First."
+
+
+def test_two_pythons_keep_their_compiled_templates_apart(tmp_path: Path, private_temp: Path, compiles: list[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jinja refuses (and compiles again) what another Python compiled: a CI matrix on one
+    machine would otherwise overwrite the other's at every build."""
+    site = _site(tmp_path)
+    build_ok(site)
+    first = {path: path.read_bytes() for path in _kept(private_temp)}
+    other = types.SimpleNamespace(**vars(sys.implementation))
+    other.cache_tag = "cpython-399"
+    monkeypatch.setattr(sys, "implementation", other)
+    renderer_module._PROCESS_CODES.clear()
+    shutil.rmtree(site / ".sitegen-cache")  # (every template used again)
+    build_ok(site, output=tmp_path / "other")
+    kept = _kept(private_temp)
+    assert len(kept) == 2 * len(first) and all(path.read_bytes() == data for path, data in first.items())

@@ -7,16 +7,18 @@ Compiled templates are Python code, so they are never kept in the site's cache f
 there may change output, never run code). They go where Jinja keeps them by default: a
 folder of the system's temporary one that only this user may enter (Jinja creates it
 mode 0700 and refuses it when another user owns it), as Python's own compiled modules
-sit beside the code they come from. Their file names carry sitegen's code digest and
-Jinja's version: what shapes a compiled template (the environment's options, its
-filters, Jinja's compiler) changes only with them. `serve` compiles them once for its
-life (and, like its preview folder, leaves nothing in the temporary folder when it
-stops).
+sit beside the code they come from. Their file names carry sitegen's code digest,
+Jinja's version and Python's (as `__pycache__` names do): what shapes a compiled
+template (the environment's options, its filters, Jinja's compiler, Python's bytecode)
+changes only with them, and two Pythons on one machine (a CI matrix) do not overwrite
+each other's. `serve` compiles them once for its life (and, like its preview folder,
+leaves nothing in the temporary folder when it stops).
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 
 import jinja2
 
@@ -56,7 +58,7 @@ class CachedFragments:
         if self.cache.path is None or self.cache.keep_in_memory:  # (--no-cache; `serve`, which lives long)
             return None
         try:
-            named = cache_key("compiled templates", jinja2.__version__)[:24]  # (Jinja's compiler changes too)
+            named = cache_key("compiled templates", jinja2.__version__, str(sys.implementation.cache_tag))[:24]
             return jinja2.FileSystemBytecodeCache(pattern=f"sitegen-{named}-%s")
         except (OSError, RuntimeError) as exc:  # (no private temporary folder: compiled each time)
             log.debug("compiled templates are not kept: %s", exc)
