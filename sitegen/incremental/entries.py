@@ -110,7 +110,7 @@ class CachedEntryReader:
         for b, found in buckets.items():
             text = stored.get(names[b])
             fits = text is not None and text.startswith(keys[b])
-            decoded = decode_group(text[len(keys[b]):], found, people) if fits else None  # type: ignore[index]
+            decoded = decode_group(text, found, people, len(keys[b])) if fits else None  # type: ignore[arg-type]
             if decoded is None:
                 missed[b] = found
                 if text is not None:
@@ -167,7 +167,7 @@ class CachedEntryReader:
                 if value is not None:
                     files.cache.put(names[b], value)
                     text = value.decode("utf-8")
-                    part = decode_group(text[len(keys[b]):], missed[b], people)
+                    part = decode_group(text, missed[b], people, len(keys[b]))
                 if part is None:
                     failed = True  # (what the others' files put above still spares the full path work)
                 else:
@@ -225,8 +225,11 @@ class CachedEntryReader:
         way (its key line names the zone, the salt and every file's text): after an edit,
         the group's other files are neither parsed nor made again. Checked, under
         SITEGEN_VERIFY_INPUTS, against the parts made afresh."""
-        line, _, value = last.partition("\n")
-        decoded = decode_files(value, texts, plan.people or {})
+        newline = last.find("\n")  # (the key line; the value is read where it stands)
+        if newline < 0:
+            return {}
+        line = last[:newline]
+        decoded = decode_files(last, texts, plan.people or {}, newline + 1)
         if decoded is None or self.files.key("entry group of", plan.zone.key, *decoded[0]) != line:
             return {}
         kept = decoded[1]
