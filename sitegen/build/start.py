@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -121,11 +121,9 @@ def check(options: BuildOptions, cache: Cache, look: Forked[OutputLook] | None =
     `look`: the look at the output's files taken meanwhile (`look_apart`), if any."""
     now = options.now or utc_now()
     state = _source_state(options, cache)
-    found = Check(now, state, None, look)
-    if state is None:
-        return found
-    return replace(found, skip=unchanged(cache, state, options.output, manifest_path(options), now,
-                                         found.output_look))
+    looked = look.result if look is not None else (lambda: None)
+    skip = unchanged(cache, state, options.output, manifest_path(options), now, looked) if state else None
+    return Check(now, state, skip, look)
 
 
 def look_apart(options: BuildOptions) -> Forked[OutputLook] | None:

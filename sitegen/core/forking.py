@@ -91,9 +91,13 @@ class Forked(Generic[R]):
 
     def result(self) -> R | None:
         if self._fd >= 0:
-            with os.fdopen(self._fd, "rb") as pipe:
-                self._fd = -1
-                data = pipe.read()
+            fd, self._fd = self._fd, -1
+            try:
+                with os.fdopen(fd, "rb") as pipe:
+                    data = pipe.read()
+            except BaseException:  # (Ctrl-C while waiting: the child must not outlive us)
+                self._end()
+                raise
             status = os.waitpid(self.pid, 0)[1]
             try:
                 self._result = pickle.loads(data) if status == 0 else None
@@ -105,11 +109,15 @@ class Forked(Generic[R]):
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            os.waitpid(self.pid, 0)
+            self._end()
+
+    def _end(self) -> None:
+        """Stop the child (its result not read) and reap it."""
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(self.pid, 0)
 
 
 def _send_and_exit(work: Callable[[], Any], fd: int) -> None:

@@ -75,17 +75,25 @@ def manifest_signature(manifest: Path) -> tuple[int, int, int] | None:
 def look_at_output(output: Path, manifest: Path) -> OutputLook | None:
     """Each file of the manifest's build still in `output` as it left it, or not; None
     for a folder sitegen did not write or a manifest that cannot be read."""
-    if not (output / MARKER).is_file():
-        return None
     try:
         signature = manifest_signature(manifest)
-        files = json.loads(manifest.read_text("utf-8"))["files"]
+        files = _recorded(output, manifest)
+        if files is None or signature is None:
+            return None
         root = os.path.join(output, "")
         changed = frozenset([rel for rel, (_, size, mtime_ns, *_) in files.items()
                              if not _as_recorded(root + rel, size, mtime_ns)])
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
-    return None if signature is None else OutputLook(signature, changed)
+    return OutputLook(signature, changed)
+
+
+def _recorded(output: Path, manifest: Path) -> dict[str, list[Any]] | None:
+    """The manifest's records (path -> [digest, size, mtime_ns, ...]) of `output`, None
+    when it is not a folder sitegen wrote; raises what reading and parsing raise."""
+    if not (output / MARKER).is_file():
+        return None
+    return json.loads(manifest.read_text("utf-8"))["files"]  # type: ignore[no-any-return]
 
 
 def _as_recorded(path: str, size: int, mtime_ns: int) -> bool:
@@ -114,17 +122,17 @@ def intact_files(output: Path, manifest: Path, look: OutputLook | None = None) -
 def intact_records(output: Path, manifest: Path) -> dict[str, list[Any]] | None:
     """The manifest's records (path -> [digest, size, mtime_ns, ...]) when the output
     is intact (`intact_files`), else None: the manifest read once."""
-    if not (output / MARKER).is_file():
-        return None
     try:
-        files = json.loads(manifest.read_text("utf-8"))["files"]
+        files = _recorded(output, manifest)
+        if files is None:
+            return None
         root = os.path.join(output, "")
         for rel, (_, size, mtime_ns, *_) in files.items():
             if not _as_recorded(root + rel, size, mtime_ns):
                 return None
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
-    return files  # type: ignore[no-any-return]
+    return files
 
 
 def last_record(output: Path, manifest: Path | None, memory: Partition[str, OutputRecord] | None) -> OutputRecord | None:
