@@ -20,7 +20,7 @@ from sitegen.build import parallel, pipeline
 from sitegen.build.pipeline import build, default_options
 from sitegen.core import forking
 from sitegen.core.errors import SitegenError
-from sitegen.incremental import filecache
+from sitegen.incremental import entrygroups, filecache
 from sitegen.incremental.cache import Cache
 from sitegen.incremental.entries import CachedEntryReader
 from sitegen.incremental.entrygroups import bucket_of
@@ -98,6 +98,36 @@ def test_a_cold_load_by_forked_workers_writes_the_same_bytes_and_keeps_its_group
     assert [{bucket_of(p) for p in paths} for paths in made] == [{bucket_of(edited)}]
     assert edited in made[0]
     assert snapshot(out) == _reference(site, tmp_path / "reference", monkeypatch)
+
+
+def test_workers_are_forked_for_what_must_be_parsed_not_for_a_groups_known_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forked: None) -> None:
+    """One edit in a long liveblog misses one group of hundreds of files, all but one
+    known from the group's last value: made in process (a pool would cost more than the
+    one parse). Many edits in it are still made by forked workers. Same bytes either way."""
+    monkeypatch.setattr(entrygroups, "BUCKETS", 2)  # (~31 files a group: a long liveblog's groups, in small)
+    site = _site(tmp_path / "site")
+    out = tmp_path / "out"
+    build(default_options(site, out))
+    made: list[list[Path]] = []
+    original = CachedEntryReader._group_files
+    monkeypatch.setattr(CachedEntryReader, "_group_files",
+                        lambda self, texts, plan, known=None: made.append([t.path for t in texts])
+                        or original(self, texts, plan, known))
+    folder = site / "content/live"
+    edited = folder / "e07.md"
+    edited.write_text(edited.read_text("utf-8").replace("Entry *7*", "Entry *7*, corrected"), "utf-8")
+    build(default_options(site, out))
+    assert len(made) == 1 and edited in made[0] and len(made[0]) >= forking.POOL_MIN_MISSES  # (in this process)
+    assert snapshot(out) == _reference(site, tmp_path / "reference", monkeypatch)
+    same_group = [path for path in sorted(folder.glob("e*.md")) if bucket_of(path) == bucket_of(edited)]
+    assert len(same_group) >= 2 * forking.CHUNK
+    for path in same_group[:2 * forking.CHUNK]:  # (enough for two workers)
+        path.write_text(path.read_text("utf-8").replace(" \u2014 text.", " \u2014 text, revised."), "utf-8")
+    made.clear()
+    build(default_options(site, out))
+    assert made == []  # (made in the workers)
+    assert snapshot(out) == _reference(site, tmp_path / "reference2", monkeypatch)
 
 
 def test_problems_found_by_forked_workers_are_reported_as_in_one_process(

@@ -106,7 +106,7 @@ class CachedEntryReader:
         stored = files.cache.get_many(list(names.values()))
         kept: list[GroupFile] = []
         missed: dict[int, list[SourceText]] = {}
-        last: dict[int, str] = {}  # a missed group's last value: its unchanged files are taken from it
+        known: dict[str, GroupFile] = {}  # a missed group's unchanged files, from its last value
         for b, found in buckets.items():
             text = stored.get(names[b])
             fits = text is not None and text.startswith(keys[b])
@@ -114,19 +114,19 @@ class CachedEntryReader:
             if decoded is None:
                 missed[b] = found
                 if text is not None:
-                    last[b] = text
+                    known.update(self._still_made(text, found, plan))
             else:
                 kept += decoded
-        workers = pool_size(sum(len(found) for found in missed.values()))
+        # Workers only for what must be parsed: one edit in a long liveblog misses one
+        # group of hundreds of files, all but one of them known (forking a pool would
+        # cost more than the one parse).
+        workers = pool_size(sum(len(found) for found in missed.values()) - len(known))
         if workers >= 2:  # (a cold build: the groups made by forked workers)
-            made_apart = self._groups_forked(missed, names, keys, last, plan, workers)
+            made_apart = self._groups_forked(missed, names, keys, known, plan, workers)
             if made_apart is None:
                 return None
             kept += made_apart
         elif missed:
-            known: dict[str, GroupFile] = {}
-            for b, value in last.items():
-                known.update(self._still_made(value, missed[b], plan))
             made = self._group_files([t for found in missed.values() for t in found], plan, known)
             if made is None:
                 return None
@@ -145,7 +145,7 @@ class CachedEntryReader:
         return tuple([entry for _, entry in order])
 
     def _groups_forked(self, missed: dict[int, list[SourceText]], names: dict[int, str], keys: dict[int, str],
-                       last: dict[int, str], plan: FolderPlan, workers: int) -> list[GroupFile] | None:
+                       known: dict[str, GroupFile], plan: FolderPlan, workers: int) -> list[GroupFile] | None:
         """The missed groups' files, made (read, parsed, rendered, encoded) by forked
         workers a group at a time, so that no process ever holds every file's text, drafts
         and cache values at once and the load runs on every core; None as `_group_files`.
@@ -154,14 +154,17 @@ class CachedEntryReader:
         as a fresh build after an edit decodes them), with what the worker put in the
         cache meanwhile (bodies; parses only for a group the codec refuses, which comes back
         pickled). Nothing is fetched for the workers beforehand: a file's parse is kept only
-        for such a group, and a build that makes groups on every core parses anyway."""
+        for such a group, and a build that makes groups on every core parses anyway. `known`
+        (unchanged files' parts, which the workers inherit) is let go group by group."""
         files, people = self.files, plan.people or {}
         order = list(missed)
-        work = partial(self._make_groups, [(b, missed[b], keys[b], last.get(b)) for b in order], plan)
+        work = partial(self._make_groups, [(b, missed[b], keys[b]) for b in order], known, plan)
         kept: list[GroupFile] = []
         failed = False
         for chunk in fork_chunks(work, len(order), workers, 1):
             for b, value, part, pending in chunk:
+                for text in missed[b]:
+                    known.pop(text.key, None)
                 for key, made in pending.items():
                     files.cache.put(key, made)
                 if value is not None:
@@ -174,17 +177,17 @@ class CachedEntryReader:
                     kept += part
         return None if failed else kept
 
-    def _make_groups(self, groups: list[tuple[int, list[SourceText], str, str | None]], plan: FolderPlan,
-                     start: int, stop: int) -> list[tuple[int, bytes | None, list[GroupFile] | None,
-                                                       dict[str, str | bytes]]]:
+    def _make_groups(self, groups: list[tuple[int, list[SourceText], str]], known: dict[str, GroupFile],
+                     plan: FolderPlan, start: int, stop: int) -> list[tuple[int, bytes | None, list[GroupFile] | None,
+                                                                         dict[str, str | bytes]]]:
         """In a forked worker: (bucket, cache value, or the files' parts when the codec
         refuses them, what was put in the cache) for each group from `start` to `stop`;
         neither value nor parts when a file has a problem."""
         cache = self.files.cache
         cache.in_forked_child()  # (its values go to the parent, which writes them)
         done = []
-        for b, found, key, last in groups[start:stop]:
-            made = self._group_files(found, plan, None if last is None else self._still_made(last, found, plan))
+        for b, found, key in groups[start:stop]:
+            made = self._group_files(found, plan, known)
             value, part = None, None
             if made is not None:
                 part = [made[t.key] for t in found]
@@ -203,12 +206,11 @@ class CachedEntryReader:
         its group's last value: `_still_made`), the others from their parse (cached only for
         files no group value holds: see `_keep_parses`); None on any problem (reported by
         the full path, with its neighbours')."""
-        kept = dict(known or {})
-        made = self._parts_made([text for text in texts if text.key not in kept], plan)
+        known = known or {}
+        made = self._parts_made([text for text in texts if text.key not in known], plan)
         if made is None:
             return None
-        kept.update(made)
-        return {text.key: kept[text.key] for text in texts}
+        return {text.key: made[text.key] if text.key in made else known[text.key] for text in texts}
 
     def _parts_made(self, texts: list[SourceText], plan: FolderPlan) -> dict[str, GroupFile] | None:
         """The files' parts from their parse (not kept: see `_group_files`); None on any problem."""
