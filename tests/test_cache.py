@@ -289,13 +289,18 @@ def _all_reaped(pids: list[int]) -> bool:
     return True
 
 
-def _renderer_failing_midway(tasks, writer, cache, fd) -> None:  # type: ignore[no-untyped-def]
+def _renderer_failing_midway(tasks, writer, cache) -> None:  # type: ignore[no-untyped-def]
     """A forked renderer that stages its first group of pages, then dies without a report."""
     tasks[0](writer.making_deferred().into(writer.staged.share()))
     os._exit(3)
 
 
-@pytest.mark.parametrize("child_fails", [False, True, "midway"])
+def _renderer_raising(tasks, writer, cache) -> None:  # type: ignore[no-untyped-def]
+    """A forked renderer that meets an error of its own (its share made again, where it is reported)."""
+    raise OSError("renderer's own error")
+
+
+@pytest.mark.parametrize("child_fails", [False, True, "midway", "raises"])
 def test_forked_rendering_writes_the_same_bytes(site: Path, tmp_path: Path, monkeypatch, child_fails) -> None:
     """Markdown in a pool, entry pages split between forked renderers, each staging its
     own; or, when a renderer fails (at once, or after staging some pages), its share
@@ -306,9 +311,11 @@ def test_forked_rendering_writes_the_same_bytes(site: Path, tmp_path: Path, monk
     monkeypatch.setattr(forking, "POOL_MIN_MISSES", 10)
     monkeypatch.setattr(forking, "CHUNK", 8)
     if child_fails == "midway":
-        monkeypatch.setattr(parallel, "_child", _renderer_failing_midway)
+        monkeypatch.setattr(parallel, "_rendered", _renderer_failing_midway)
+    elif child_fails == "raises":
+        monkeypatch.setattr(parallel, "_rendered", _renderer_raising)
     elif child_fails:
-        monkeypatch.setattr(parallel, "_child", lambda *args: os._exit(3))
+        monkeypatch.setattr(parallel, "_rendered", lambda *args: os._exit(3))
     assert_same(built(site, tmp_path / "out"), want)
     assert len(renderers) >= 2 and _all_reaped(renderers)
 
