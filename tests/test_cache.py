@@ -32,7 +32,8 @@ from sitegen.incremental.cache import Cache
 from sitegen.source.loader import load_site
 from sitegen.render.store import NoStore
 from sitegen.config.site_config import load_config
-from sitegen.feeds.rss import sitemap, sitemap_tree
+from sitegen.feeds.rss import sitemap
+from sitegen.feeds.trees import sitemap_tree
 from sitegen.model.site import Entry
 from sitegen.render.renderer import ENTRY_TEMPLATE, Renderer, find_theme
 from sitegen.core.urls import Links

@@ -26,8 +26,9 @@ from sitegen.incremental.cache import Cache
 from sitegen.config.site_config import load_config
 from sitegen.source.loader import load_site
 from sitegen.feeds.items import Feed, FeedItem
-from sitegen.feeds.rss import clear_feed_caches, rss, rss_tree, site_feeds
-from sitegen.feeds.formats import atom, atom_tree, json_feed, json_feed_dumps
+from sitegen.feeds.rss import clear_feed_caches, rss, site_feeds
+from sitegen.feeds.formats import atom, json_feed, json_feed_dumps
+from sitegen.feeds.trees import atom_tree, rss_tree
 from sitegen.markdown.renderer import MarkdownRenderer
 from sitegen.model.site import Site
 from sitekit import tiny_png, REPO_ROOT, entry_md, make_site, write

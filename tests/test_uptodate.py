@@ -83,6 +83,21 @@ def test_a_fresh_process_with_nothing_to_do_imports_no_renderer(site: Path) -> N
     assert "sitegen.build.pipeline" not in json.loads(fresh.stdout)
 
 
+def test_a_fresh_rebuild_imports_no_svg_checker_nor_the_tests_feed_references(site: Path) -> None:
+    """lxml checks static SVGs (a site without any never needs it) and ElementTree only
+    writes the feeds the tests compare against (feeds/trees.py): neither is a build's
+    start-up cost."""
+    assert cli_build(site).exit_code == 0
+    _edit_entry(site)
+    fresh = subprocess.run([sys.executable, "-c", _FRESH_BUILD, str(site)], capture_output=True, text=True,
+                           timeout=120, stdin=subprocess.DEVNULL)
+    assert fresh.returncode == 0, fresh.stderr
+    assert "(up to date)" not in fresh.stderr
+    imported = set(json.loads(fresh.stdout))
+    assert "sitegen.build.pipeline" in imported and "sitegen.core.svgsafe" in imported  # (the rebuild ran)
+    assert {"lxml", "xml.etree.ElementTree", "sitegen.feeds.trees"} & imported == set()
+
+
 def _edit_entry(site: Path) -> None:
     path = site / "content/live/a.md"
     path.write_text(path.read_text("utf-8").replace("First entry.", "Fixed entry."), "utf-8")  # same size

@@ -14,8 +14,6 @@ import re
 from pathlib import Path
 from typing import Iterable
 
-import lxml.etree
-
 from sitegen.core.errors import ContentError, Problem, raise_all
 
 ACTIVE_ELEMENTS = {"script", "foreignObject", "iframe", "embed", "object", "handler", "listener"}
@@ -27,7 +25,10 @@ _IGNORED = re.compile(r"[\x00-\x20]")
 
 def svg_dangers(data: bytes) -> list[tuple[int | None, str]]:
     """(line, what) for everything in the SVG that could run code (also when it is not
-    well-formed XML at all: a browser would not show it either)."""
+    well-formed XML at all: a browser would not show it either). lxml is imported
+    here, by the builds of sites that have an SVG, not by every build."""
+    import lxml.etree
+
     parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
         root = lxml.etree.fromstring(data, parser)

@@ -1,8 +1,8 @@
 """Atom 1.0 and JSON Feed 1.1 beside every RSS feed (`X/atom.xml`, `X/feed.json`).
 
 Each is made from the same `Feed` as the RSS and, like it, joined from each item's
-kept text (see feedtext.py): `atom_tree` (ElementTree) and `json_feed_dumps` (one
-`json.dumps`) are the references the tests hold them to, byte for byte. An
+kept text (see feedtext.py): `atom_tree` (ElementTree, in trees.py) and `json_feed_dumps`
+(one `json.dumps`) are the references the tests hold them to, byte for byte. An
 entry's id is its RSS guid (the absolute anchor URL, never changing), its link
 is its own page, and a correction carries its `updated` time.
 """
@@ -10,7 +10,6 @@ is its own page, and a correction carries its `updated` time.
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 
@@ -38,21 +37,21 @@ def other_makers(feed: Feed) -> list[tuple[str, Callable[[Feed, Site], bytes]]]:
     return [(urls.atom_beside(feed.route), atom), (urls.json_feed_beside(feed.route), json_feed)]
 
 
-def _stamp(moment: datetime) -> str:
+def rfc3339(moment: datetime) -> str:
     """RFC 3339 in UTC, as both formats expect."""
     return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def _feed_author(site: Site) -> str:
+def feed_author(site: Site) -> str:
     config = site.config
     return config.publisher.name if config.publisher else config.author or config.title
 
 
-def _links(site: Site) -> Links:
+def feed_links(site: Site) -> Links:
     return Links.from_page(site.config.base_url, "")
 
 
-def _entry_page(item: FeedItem, links: Links) -> str:
+def entry_page_url(item: FeedItem, links: Links) -> str:
     return links.absolute(urls.entry_page(item.liveblog.slug, item.entry.id))
 
 
@@ -60,7 +59,7 @@ def atom(feed: Feed, site: Site) -> bytes:
     """The Atom document as text, the same bytes as `atom_tree` (tests compare); each
     entry's text is made once per content (`_ATOM_ENTRIES`), as for RSS."""
     config = site.config
-    links = _links(site)
+    links = feed_links(site)
     own = links.absolute(urls.atom_beside(feed.route))
     newest = max((i.entry.last_modified for i in feed.items), default=EPOCH)
     parts = [f'{feedtext.XML_DECLARATION}<feed xmlns="{ATOM_NS}" xml:lang="{feedtext.attribute(feed.language)}"'
@@ -68,10 +67,10 @@ def atom(feed: Feed, site: Site) -> bytes:
              feedtext.element("  ", "id", own),
              feedtext.element("  ", "title", feed.title),
              feedtext.element("  ", "subtitle", feed.description),
-             feedtext.element("  ", "updated", _stamp(newest)),
+             feedtext.element("  ", "updated", rfc3339(newest)),
              _link_text("  ", "self", "application/atom+xml", own),
              _link_text("  ", "alternate", "text/html", links.absolute(feed.page_route)),
-             _author_text("  ", _feed_author(site)),
+             _author_text("  ", feed_author(site)),
              feedtext.element("  ", "generator", "sitegen")]
     entries = [_ATOM_ENTRIES.get(item, config.base_url, _atom_entry_text) for item in feed.items]
     return b"".join([feedtext.xml_bytes(parts), *entries, b"\n</feed>\n"])
@@ -81,14 +80,14 @@ _ATOM_ENTRIES = feedtext.item_texts()
 
 
 def _atom_entry_text(item: FeedItem, base_url: str) -> bytes:
-    """One `<entry>` as `atom_tree` writes it inside the feed (indented as by `ET.indent`)."""
+    """One `<entry>` as `trees.atom_tree` writes it inside the feed (indented as ElementTree does)."""
     entry, links, ind = item.entry, Links.from_page(base_url, ""), "    "
     parts = ["\n  <entry>",
              feedtext.element(ind, "id", permalink(entry, item.liveblog, links)),
              feedtext.element(ind, "title", headline(entry)),
-             _link_text(ind, "alternate", "text/html", _entry_page(item, links)),
-             feedtext.element(ind, "published", _stamp(entry.time)),
-             feedtext.element(ind, "updated", _stamp(entry.last_modified))]
+             _link_text(ind, "alternate", "text/html", entry_page_url(item, links)),
+             feedtext.element(ind, "published", rfc3339(entry.time)),
+             feedtext.element(ind, "updated", rfc3339(entry.last_modified))]
     if entry.author:
         parts.append(_author_text(ind, entry.author))
     parts += [feedtext.element(ind, "category", None, (("term", slug), ("label", item.liveblog.topic(slug).title)))
@@ -108,59 +107,10 @@ def _author_text(indent: str, name: str) -> str:
     return f"\n{indent}<author>{feedtext.element(indent + '  ', 'name', name)}\n{indent}</author>"
 
 
-def atom_tree(feed: Feed, site: Site) -> bytes:
-    """`atom` written with ElementTree: the reference the tests hold it to."""
-    links = _links(site)
-    root = ET.Element("feed", {"xmlns": ATOM_NS, f"{{{XML_NS}}}lang": feed.language,
-                                           f"{{{XML_NS}}}base": site.config.base_url})
-    _sub(root, "id", links.absolute(urls.atom_beside(feed.route)))
-    _sub(root, "title", feed.title)
-    _sub(root, "subtitle", feed.description)
-    newest = max((i.entry.last_modified for i in feed.items), default=EPOCH)
-    _sub(root, "updated", _stamp(newest))
-    _link(root, "self", "application/atom+xml", links.absolute(urls.atom_beside(feed.route)))
-    _link(root, "alternate", "text/html", links.absolute(feed.page_route))
-    ET.SubElement(_sub(root, "author"), "name").text = _feed_author(site)
-    _sub(root, "generator", "sitegen")
-    for item in feed.items:
-        _atom_entry(root, item, links)
-    ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
-
-
-def _atom_entry(root: ET.Element, item: FeedItem, links: Links) -> None:
-    entry = item.entry
-    node = _sub(root, "entry")
-    _sub(node, "id", permalink(entry, item.liveblog, links))
-    _sub(node, "title", headline(entry))
-    _link(node, "alternate", "text/html", _entry_page(item, links))
-    _sub(node, "published", _stamp(entry.time))
-    _sub(node, "updated", _stamp(entry.last_modified))
-    if entry.author:
-        ET.SubElement(_sub(node, "author"), "name").text = entry.author
-    for slug in entry.topics:
-        ET.SubElement(node, "category", {"term": slug, "label": item.liveblog.topic(slug).title})
-    if entry.image:
-        _link(node, "enclosure", *entry_image(entry, links))
-    content = _sub(node, "content", links.absolute_html(entry.body_html))
-    content.set("type", "html")
-
-
-def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
-    node = ET.SubElement(parent, tag)  # in the default (Atom) namespace the root declares
-    if text is not None:
-        node.text = text
-    return node
-
-
-def _link(parent: ET.Element, rel: str, kind: str, href: str) -> None:
-    ET.SubElement(parent, "link", {"rel": rel, "type": kind, "href": href})
-
-
 def json_feed(feed: Feed, site: Site) -> bytes:
     """The JSON Feed as text, the same bytes as `json_feed_dumps` (tests compare): the
     document without its items through `json.dumps`, each item's text kept as for RSS."""
-    links = _links(site)
+    links = feed_links(site)
     head = json.dumps(_json_head(feed, site, links), ensure_ascii=False, indent=1)
     items = b",".join([_JSON_ITEMS.get(item, site.config.base_url, _json_item_text) for item in feed.items])
     tail = "\n ]" if items else "]"
@@ -190,13 +140,13 @@ def _json_head(feed: Feed, site: Site, links: Links) -> dict[str, Any]:
         "feed_url": links.absolute(urls.json_feed_beside(feed.route)),
         "description": feed.description,
         "language": feed.language,
-        "authors": [{"name": _feed_author(site)}],
+        "authors": [{"name": feed_author(site)}],
     }
 
 
 def json_feed_dumps(feed: Feed, site: Site) -> bytes:
     """`json_feed` as one `json.dumps` of the whole document: the reference the tests hold it to."""
-    links = _links(site)
+    links = feed_links(site)
     data = _json_head(feed, site, links)
     data["items"] = [_json_item(item, links) for item in feed.items]
     if site.config.publisher and site.config.publisher.logo:
@@ -208,11 +158,11 @@ def _json_item(item: FeedItem, links: Links) -> dict[str, Any]:
     entry = item.entry
     data: dict[str, Any] = {
         "id": permalink(entry, item.liveblog, links),
-        "url": _entry_page(item, links),
+        "url": entry_page_url(item, links),
         "title": headline(entry),
         "content_html": links.absolute_html(entry.body_html),
-        "date_published": _stamp(entry.time),
-        "date_modified": _stamp(entry.last_modified),
+        "date_published": rfc3339(entry.time),
+        "date_modified": rfc3339(entry.last_modified),
     }
     if entry.author:
         data["authors"] = [{"name": entry.author}]

@@ -2,17 +2,15 @@
 
 Both are made often (a sitemap lists every entry page; `serve` remakes the feeds
 that list an edited entry), so they are joined from kept strings rather than built
-as trees; `rss_tree` and `sitemap_tree` are the ElementTree references the tests
-hold them to, byte for byte. An item's `guid` is the entry's absolute anchor URL,
+as trees; `rss_tree` and `sitemap_tree` (trees.py) are the ElementTree references
+the tests hold them to, byte for byte. An item's `guid` is the entry's absolute anchor URL,
 which never changes once published; content has already lost the control
 characters XML forbids.
 """
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
-from email.utils import format_datetime
 from functools import lru_cache
 from itertools import islice
 from typing import Iterable, Iterator
@@ -28,10 +26,6 @@ CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 MEDIA_NS = "http://search.yahoo.com/mrss/"  # Media RSS: an image needs no byte length, unlike <enclosure>
-ET.register_namespace("content", CONTENT_NS)
-ET.register_namespace("media", MEDIA_NS)
-ET.register_namespace("dc", DC_NS)
-ET.register_namespace("atom", ATOM_NS)
 
 
 def site_feeds(site: Site) -> Iterator[Feed]:
@@ -78,7 +72,7 @@ def rss(feed: Feed, site: Site) -> bytes:
                                                           ("type", "application/rss+xml")))]
     newest = max((i.entry.last_modified for i in feed.items), default=None)
     if newest:
-        parts.append(feedtext.element("    ", "lastBuildDate", _rfc822(newest)))
+        parts.append(feedtext.element("    ", "lastBuildDate", rfc822(newest)))
     parts.append(feedtext.element("    ", "generator", "sitegen"))
     items = [_RSS_ITEMS.get(item, config.base_url, _item_text) for item in feed.items]
     return b"".join([feedtext.xml_bytes(parts), *items, b"\n  </channel>\n</rss>\n"])
@@ -88,7 +82,7 @@ _RSS_ITEMS = feedtext.item_texts()
 
 
 def _item_text(item: FeedItem, base_url: str) -> bytes:
-    """One `<item>` as `rss_tree` writes it inside its channel (indented as by `ET.indent`)."""
+    """One `<item>` as `trees.rss_tree` writes it inside its channel (indented as ElementTree does)."""
     entry = item.entry
     links = Links.from_page(base_url, "")
     anchor = permalink(entry, item.liveblog, links)
@@ -97,13 +91,13 @@ def _item_text(item: FeedItem, base_url: str) -> bytes:
              feedtext.element(ind, "title", headline(entry)),
              feedtext.element(ind, "link", links.absolute(urls.entry_page(item.liveblog.slug, entry.id))),
              feedtext.element(ind, "guid", anchor, (("isPermaLink", "true"),)),
-             feedtext.element(ind, "pubDate", _rfc822(entry.time)),
+             feedtext.element(ind, "pubDate", rfc822(entry.time)),
              feedtext.element(ind, "description", Links.from_page(base_url, "").absolute_html(entry.body_html))]
     if entry.author:
         parts.append(feedtext.element(ind, "dc:creator", entry.author))
     parts += [feedtext.element(ind, "category", item.liveblog.topic(slug).title) for slug in entry.topics]
     if entry.image:
-        parts.append(feedtext.element(ind, "media:content", None, _media(entry, links)))
+        parts.append(feedtext.element(ind, "media:content", None, media_of(entry, links)))
     parts.append("\n    </item>")
     return feedtext.xml_bytes(parts)
 
@@ -113,58 +107,16 @@ def clear_feed_caches() -> None:
     feedtext.clear_all()
 
 
-def rss_tree(feed: Feed, site: Site) -> bytes:
-    """`rss` written with ElementTree: the reference the tests hold it to."""
-    links = Links.from_page(site.config.base_url, "")
-    root = ET.Element("rss", {"version": "2.0"})
-    channel = ET.SubElement(root, "channel")
-    _text(channel, "title", feed.title)
-    _text(channel, "link", links.absolute(feed.page_route))
-    _text(channel, "description", feed.description)
-    _text(channel, "language", feed.language)
-    ET.SubElement(channel, f"{{{ATOM_NS}}}link",
-                  {"href": links.absolute(feed.route), "rel": "self", "type": "application/rss+xml"})
-    newest = max((i.entry.last_modified for i in feed.items), default=None)
-    if newest:
-        _text(channel, "lastBuildDate", format_datetime(newest.astimezone(timezone.utc)))
-    _text(channel, "generator", "sitegen")
-    for item in feed.items:
-        _item(channel, item, links)
-    ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
-
-
-def _item(channel: ET.Element, item: FeedItem, links: Links) -> None:
-    entry = item.entry
-    node = ET.SubElement(channel, "item")
-    _text(node, "title", headline(entry))
-    anchor = permalink(entry, item.liveblog, links)
-    _text(node, "link", links.absolute(urls.entry_page(item.liveblog.slug, entry.id)))  # its own page
-    ET.SubElement(node, "guid", {"isPermaLink": "true"}).text = anchor  # (never changes: the contract)
-    _text(node, "pubDate", _rfc822(entry.time))
-    _text(node, "description", links.absolute_html(entry.body_html))
-    if entry.author:
-        _text(node, f"{{{DC_NS}}}creator", entry.author)
-    for slug in entry.topics:
-        _text(node, "category", item.liveblog.topic(slug).title)
-    if entry.image:
-        ET.SubElement(node, f"{{{MEDIA_NS}}}content", dict(_media(entry, links)))
-
-
-def _media(entry: Entry, links: Links) -> tuple[tuple[str, str], ...]:
+def media_of(entry: Entry, links: Links) -> tuple[tuple[str, str], ...]:
     """The entry's image as Media RSS describes it (Atom and JSON Feed carry the same)."""
     kind, url = entry_image(entry, links)
     return (("url", url), ("medium", "image"), ("type", kind))
 
 
-def _rfc822(moment: datetime) -> str:
+def rfc822(moment: datetime) -> str:
+    """RFC 822 (RSS's dates); `email.utils` is imported only by a build that writes an item."""
+    from email.utils import format_datetime
     return format_datetime(moment.astimezone(timezone.utc))
-
-
-def _text(parent: ET.Element, tag: str, value: str) -> ET.Element:
-    node = ET.SubElement(parent, tag)
-    node.text = value
-    return node
 
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -210,17 +162,3 @@ def sitemap_document(urls: list[str]) -> bytes:
 @lru_cache(maxsize=1 << 17)  # `serve` writes the same thousands of lines after each edit
 def _sitemap_loc(base_url: str, route: str) -> str:
     return f"\n  <url>\n    <loc>{feedtext.text(Links.from_page(base_url, '').absolute(route))}</loc>"
-
-
-def sitemap_tree(routes: Iterable[tuple[str, datetime | None]], base_url: str) -> bytes:
-    """`sitemap` written with ElementTree: the reference the tests hold it to."""
-    links = Links.from_page(base_url, "")
-    root = ET.Element("urlset", {"xmlns": SITEMAP_NS})
-    for route, modified in routes:
-        node = ET.SubElement(root, "url")
-        _text(node, "loc", links.absolute(route))
-        if modified:
-            _text(node, "lastmod", modified.astimezone(timezone.utc).isoformat(timespec="seconds"))
-    ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
-
