@@ -144,3 +144,70 @@ def test_without_a_file_a_batch_is_let_go_and_the_build_is_the_same(tmp_path: Pa
     build(default_options(site, out, use_cache=False))
     assert snapshot(out) == snapshot(reference)
     assert largest and max(largest) < 1000
+
+
+def test_values_read_once_come_one_at_a_time_and_are_not_held(tmp_path: Path) -> None:
+    """`each` hands stored values (and those still waiting to be written) out one at a
+    time and keeps none: a fresh build decodes a long liveblog's entry groups, ~1 MB
+    each at 50,000 entries, and lets each go before the next."""
+    path = tmp_path / "cache.sqlite3"
+    cache = Cache(path)
+    cache.put("a", TEXT)
+    cache.put("b", "two")
+    cache.flush()
+    cache.put("c", TEXT.encode("utf-8"))  # (still waiting)
+    values = cache.each(["a", "missing", "b", "c", "a"])
+    assert next(values) == ("c", TEXT)  # (what is held comes first, as it is)
+    first = next(values)
+    assert first in {("a", TEXT), ("b", "two")} and cache.loaded == {}
+    assert dict([first, *values]) == {"a": TEXT, "b": "two"}
+    assert cache.loaded == {} and sorted(cache.touched) == ["a", "b"]  # (their use is still recorded)
+    cache.close()
+    serve = Cache(path, keep_in_memory=True)  # `serve` keeps every value it sees, these too
+    assert dict(serve.each(["a", "b"])) == {"a": TEXT, "b": "two"} and set(serve.memory) == {"a", "b"}
+    serve.close()
+
+
+def test_a_cache_file_found_damaged_value_by_value_is_set_aside(tmp_path: Path) -> None:
+    """A file that opens but fails while its values are read one by one (a disk error
+    in the middle of it): what was read stands, the rest counts as not stored (made
+    again), and the file is replaced, never an exception."""
+    path = tmp_path / "cache.sqlite3"
+    cache = Cache(path)
+    values = {key: key * 300_000 for key in "abc"}  # (each on pages of its own)
+    for key, value in values.items():
+        cache.put(key, value)
+    cache.flush()
+    cache.close()
+    with open(path, "r+b") as damaged:
+        damaged.seek(path.stat().st_size // 2)
+        damaged.write(b"\xff" * 50_000)
+    damaged_size = path.stat().st_size
+    again = Cache(path)
+    assert again.db is not None  # (it opens)
+    read = dict(again.each(list(values)))
+    assert len(read) < len(values) and all(values[key] == value for key, value in read.items())
+    assert path.stat().st_size < damaged_size / 4 and again.db is not None  # (a new, empty file in its place)
+    again.close()
+
+
+def test_a_fresh_build_holds_no_entry_group_after_decoding_it(tmp_path: Path, monkeypatch) -> None:
+    """After an edit, a fresh build reads every group of the liveblog's entries through
+    `each`: none of them is still held when the build's values are flushed."""
+    entries = {f"e{n:02d}.md": entry_md(f"2025-03-01T{n // 4 + 1:02d}:{n % 4 * 15:02d}", f"Entry {n}.")
+               for n in range(30)}
+    site = make_site(tmp_path / "site", liveblogs={"live": {"liveblog.yaml": DEFAULT_LIVEBLOG, **entries}})
+    out = tmp_path / "out"
+    build(default_options(site, out))
+    (site / "content/live/e07.md").write_text(entry_md("2025-03-01T02:45", "Entry 7, corrected."), "utf-8")
+    asked: list[str] = []
+    held: list[str] = []
+    real_each, real_flush = Cache.each, Cache.flush
+    monkeypatch.setattr(Cache, "each", lambda self, keys: asked.extend(keys) or real_each(self, keys))
+    monkeypatch.setattr(Cache, "flush", lambda self: held.extend(self.loaded) or real_flush(self))
+    build(default_options(site, out))
+    assert len(asked) > 10  # (the groups' names, and the folder's file stamps)
+    assert set(asked) & set(held) == set()
+    reference = tmp_path / "reference"
+    build(default_options(site, reference, use_cache=False))
+    assert snapshot(out) == snapshot(reference)

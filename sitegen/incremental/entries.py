@@ -103,20 +103,21 @@ class CachedEntryReader:
         names = {b: files.key("entry group", str(plan.folder), str(plan.drafts), str(b)) for b in buckets}
         keys = {b: files.key("entry group of", plan.zone.key, *[t.key for t in found]) + "\n"
                 for b, found in buckets.items()}
-        stored = files.cache.get_many(list(names.values()))
+        named = {name: b for b, name in names.items()}
         kept: list[GroupFile] = []
         missed: dict[int, list[SourceText]] = {}
         known: dict[str, GroupFile] = {}  # a missed group's unchanged files, from its last value
-        for b, found in buckets.items():
-            text = stored.get(names[b])
-            fits = text is not None and text.startswith(keys[b])
-            decoded = decode_group(text, found, people, len(keys[b])) if fits else None  # type: ignore[arg-type]
+        for name, text in files.cache.each(list(named)):  # (each value decoded, then let go)
+            b = named.pop(name)
+            found = buckets[b]
+            decoded = decode_group(text, found, people, len(keys[b])) if text.startswith(keys[b]) else None
             if decoded is None:
                 missed[b] = found
-                if text is not None:
-                    known.update(self._still_made(text, found, plan))
+                known.update(self._still_made(text, found, plan))
             else:
                 kept += decoded
+        for b in named.values():  # (never kept)
+            missed[b] = buckets[b]
         # Workers only for what must be parsed: one edit in a long liveblog misses one
         # group of hundreds of files, all but one of them known (forking a pool would
         # cost more than the one parse).
