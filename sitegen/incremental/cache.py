@@ -161,19 +161,17 @@ class Cache:
                 wanted.append(key)
             else:
                 yield key, _text(held)
-        for start in range(0, len(wanted), BATCH):
+        for key in wanted:  # (a query each: no statement stays open while the caller decodes)
             if self.db is None:  # (also once a damaged file was set aside, below)
                 return
-            batch = wanted[start:start + BATCH]
             try:
-                rows = self.db.execute(f"SELECT key, value FROM fragments WHERE key IN ({','.join('?' * len(batch))})",
-                                       batch)
-                for key, value in rows:  # (a row at a time: one value held, not the batch)
-                    if isinstance(value, str):
-                        self.touched.append(key)
-                        yield key, value
+                row = self.db.execute("SELECT value FROM fragments WHERE key=?", (key,)).fetchone()
             except sqlite3.Error as exc:
                 self._broken(exc)
+                return
+            if row is not None and isinstance(row[0], str):
+                self.touched.append(key)
+                yield key, row[0]
 
     def _broken(self, exc: sqlite3.Error) -> None:
         """A file that fails to read (truncated, corrupted) is replaced by a new one."""
