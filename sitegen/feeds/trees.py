@@ -41,8 +41,7 @@ def rss_tree(feed: Feed, site: Site) -> bytes:
     _text(channel, "generator", "sitegen")
     for item in feed.items:
         _rss_item(channel, item, links)
-    ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    return _written(root)
 
 
 def _rss_item(channel: ET.Element, item: FeedItem, links: Links) -> None:
@@ -77,8 +76,7 @@ def sitemap_tree(routes: Iterable[tuple[str, datetime | None]], base_url: str) -
         _text(node, "loc", links.absolute(route))
         if modified:
             _text(node, "lastmod", modified.astimezone(timezone.utc).isoformat(timespec="seconds"))
-    ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    return _written(root)
 
 
 def atom_tree(feed: Feed, site: Site) -> bytes:
@@ -97,8 +95,7 @@ def atom_tree(feed: Feed, site: Site) -> bytes:
     _sub(root, "generator", "sitegen")
     for item in feed.items:
         _atom_entry(root, item, links)
-    ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    return _written(root)
 
 
 def _atom_entry(root: ET.Element, item: FeedItem, links: Links) -> None:
@@ -128,3 +125,9 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
 
 def _link(parent: ET.Element, rel: str, kind: str, href: str) -> None:
     ET.SubElement(parent, "link", {"rel": rel, "type": kind, "href": href})
+
+
+def _written(root: ET.Element) -> bytes:
+    """The document as the text writers write it: indented, declared UTF-8, a final newline."""
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
