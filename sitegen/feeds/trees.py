@@ -26,7 +26,7 @@ ET.register_namespace("atom", ATOM_NS)
 
 def rss_tree(feed: Feed, site: Site) -> bytes:
     """`rss` written with ElementTree: the reference the tests hold it to."""
-    links = Links.from_page(site.config.base_url, "")
+    links = feed_links(site)
     root = ET.Element("rss", {"version": "2.0"})
     channel = ET.SubElement(root, "channel")
     _text(channel, "title", feed.title)

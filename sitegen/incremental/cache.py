@@ -113,10 +113,17 @@ class Cache:
             except OSError:
                 pass
 
-    def get(self, key: str) -> str | None:
+    def _held(self, key: str) -> str | None:
+        """The value of `key` if this process holds it (kept, fetched, or waiting to be written)."""
         for found in (self.memory, self.loaded, self.pending):
             if key in found:
                 return _text(found[key])
+        return None
+
+    def get(self, key: str) -> str | None:
+        held = self._held(key)
+        if held is not None:
+            return held
         if self.db is None:
             return None
         return self.get_many([key]).get(key)
@@ -125,10 +132,9 @@ class Cache:
         """The values of those keys that are stored, fetched with few queries."""
         result = {}
         for key in keys:
-            for found in (self.memory, self.loaded, self.pending):
-                if key in found:
-                    result[key] = _text(found[key])
-                    break
+            held = self._held(key)
+            if held is not None:
+                result[key] = held
         wanted = [k for k in dict.fromkeys(keys) if k not in result]
         if self.db is None or not wanted:
             return result
@@ -156,11 +162,11 @@ class Cache:
             return
         wanted = []
         for key in dict.fromkeys(keys):
-            held = next((found[key] for found in (self.memory, self.loaded, self.pending) if key in found), None)
+            held = self._held(key)
             if held is None:
                 wanted.append(key)
             else:
-                yield key, _text(held)
+                yield key, held
         for key in wanted:  # (a query each: no statement stays open while the caller decodes)
             if self.db is None:  # (also once a damaged file was set aside, below)
                 return

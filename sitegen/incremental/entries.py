@@ -154,9 +154,10 @@ class CachedEntryReader:
         (its entries then allocated together, the authors the very `authors:` profiles,
         as a fresh build after an edit decodes them), with what the worker put in the
         cache meanwhile (bodies; parses only for a group the codec refuses, which comes back
-        pickled). Nothing is fetched for the workers beforehand: a file's parse is kept only
-        for such a group, and a build that makes groups on every core parses anyway. `known`
-        (unchanged files' parts, which the workers inherit) is let go group by group."""
+        pickled). No file's parse is fetched for the workers beforehand: one is kept only for
+        such a group, and a build that makes groups on every core parses anyway. `known`
+        (unchanged files' parts, decoded here from their groups' last values and inherited
+        by the workers) is let go group by group."""
         files, people = self.files, plan.people or {}
         order = list(missed)
         work = partial(self._make_groups, [(b, missed[b], keys[b]) for b in order], known, plan)
