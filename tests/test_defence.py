@@ -155,6 +155,9 @@ def test_a_static_svg_that_can_run_code_is_refused_at_its_line(tmp_path, svg, li
     located = [ln for ln in result.stderr.splitlines() if ln.startswith(f"{site / 'static/logo.svg'}:{line}: ")]
     assert located and words in located[0], result.stderr
     assert snapshot(out) == before
+    again = build(site)  # (a refused file is not remembered as checked)
+    assert again.exit_code == 1 and again.stderr == result.stderr
+    assert snapshot(out) == before
 
 
 # ------------------------------------------------------------------ in a browser

@@ -14,8 +14,11 @@ import importlib.util
 import json
 import sys
 import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Callable
+from zoneinfo import ZoneInfo
 
 import lxml.etree
 import pytest
@@ -26,7 +29,7 @@ from sitegen.incremental.cache import Cache
 from sitegen.config.site_config import load_config
 from sitegen.source.loader import load_site
 from sitegen.feeds.items import Feed, FeedItem
-from sitegen.feeds.rss import clear_feed_caches, rss, site_feeds
+from sitegen.feeds.rss import clear_feed_caches, rfc822, rss, site_feeds
 from sitegen.feeds.formats import atom, json_feed, json_feed_dumps
 from sitegen.feeds.trees import atom_tree, rss_tree
 from sitegen.markdown.renderer import MarkdownRenderer
@@ -131,6 +134,21 @@ def test_text_and_attribute_escaping_is_elementtrees_for_every_character() -> No
     want = ET.tostring(node, encoding="utf-8")
     got = f'<x a="{feedtext.attribute(chars)}">{feedtext.text(chars)}</x>'.encode("utf-8")
     assert got == want
+
+
+def test_rss_dates_are_what_email_utils_writes() -> None:
+    """`rfc822` writes RSS's dates itself (importing email.utils cost more than the dates):
+    every weekday and month, both sides of a daylight-saving change, a fold, a leap day,
+    a fixed offset that moves the date, years with fewer digits."""
+    paris, auckland = ZoneInfo("Europe/Paris"), ZoneInfo("Pacific/Auckland")
+    moments = [datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(days=d, hours=d % 24, minutes=d % 60, seconds=d % 7)
+               for d in range(0, 800, 3)]
+    moments += [datetime(2026, 10, 25, 2, 30, fold=fold, tzinfo=paris) for fold in (0, 1)]
+    moments += [datetime(2028, 2, 29, 23, 59, 59, tzinfo=auckland), datetime(99, 12, 31, 23, 0, tzinfo=timezone.utc),
+                datetime(2026, 12, 31, 22, 0, tzinfo=timezone(timedelta(hours=-5, minutes=-30))),
+                datetime(2026, 3, 29, 1, 59, 59, 999999, tzinfo=paris)]
+    for moment in moments:
+        assert rfc822(moment) == format_datetime(moment.astimezone(timezone.utc)), moment
 
 
 @pytest.mark.parametrize("value", [None, "", " ", "x", HOSTILE, "\ud800 lone surrogate"])

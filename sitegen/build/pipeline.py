@@ -16,6 +16,7 @@ from sitegen.core.memory import release_freed
 from sitegen.core.svgsafe import refuse_scripted_svgs
 from sitegen.incremental.bodies import CachedBodies
 from sitegen.incremental.fragments import CachedFragments
+from sitegen.incremental.svgchecks import CheckedSvgs
 from sitegen.incremental.cache import Cache, cache_key
 from sitegen.config.site_config import CONFIG_FILE, load_config
 from sitegen.source.loader import load_site
@@ -118,7 +119,7 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
                          translations=translations)
         translations.warn_missing({site.lang.tag} | {lb.lang.tag for lb in site.liveblogs})
         statics = without_processed(static_files(options.source, theme, config.assets), site, media)
-        refuse_scripted_svgs(path for _, path, _ in statics)
+        refuse_scripted_svgs((path for _, path, _ in statics), CheckedSvgs(cache))
         release_freed()  # (what loading freed: file texts, parsed drafts, written cache values)
         timings["load"] = time.perf_counter() - started
         # 2. Render into a staging folder; 3. swap it in.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Protocol
 
 from sitegen.core.errors import ContentError, Problem, raise_all
 
@@ -53,8 +53,18 @@ def svg_dangers(data: bytes) -> list[tuple[int | None, str]]:
     return found
 
 
-def refuse_scripted_svgs(files: Iterable[Path]) -> None:
-    """Raise one problem per danger in any of these SVG files (other files are skipped)."""
+class CleanSvgs(Protocol):
+    """The SVGs found clean before, by their bytes (incremental.svgchecks keeps them in the
+    cache): a logo checked once is not parsed again, nor lxml imported, by every build."""
+
+    def known(self, data: bytes) -> bool: ...
+
+    def remember(self, data: bytes) -> None: ...
+
+
+def refuse_scripted_svgs(files: Iterable[Path], clean: CleanSvgs | None = None) -> None:
+    """Raise one problem per danger in any of these SVG files (other files are skipped);
+    `clean`: the files found clean before, and this check's clean ones for the next."""
     problems = []
     for path in files:
         if path.suffix.lower() != ".svg":
@@ -63,7 +73,12 @@ def refuse_scripted_svgs(files: Iterable[Path]) -> None:
             data = path.read_bytes()
         except OSError:
             continue  # (the copy reports it)
-        for line, what in svg_dangers(data):
+        if clean is not None and clean.known(data):
+            continue
+        dangers = svg_dangers(data)
+        for line, what in dangers:
             problems.append(Problem(path, line, f"{what} can run code when a reader opens this SVG by itself "
                                                 "(on the site's address); remove it"))
+        if not dangers and clean is not None:
+            clean.remember(data)
     raise_all(problems, ContentError)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
+from email.utils import format_datetime
 from typing import Iterable
 
 from sitegen.core import urls
 from sitegen.core.urls import Links
 from sitegen.feeds.formats import EPOCH, XML_NS, entry_page_url, feed_author, feed_links, rfc3339
 from sitegen.feeds.items import Feed, FeedItem, entry_image
-from sitegen.feeds.rss import ATOM_NS, CONTENT_NS, DC_NS, MEDIA_NS, SITEMAP_NS, media_of, rfc822
+from sitegen.feeds.rss import ATOM_NS, CONTENT_NS, DC_NS, MEDIA_NS, SITEMAP_NS, media_of
 from sitegen.model.site import Site
 from sitegen.site.views import headline, permalink
 
@@ -37,7 +38,7 @@ def rss_tree(feed: Feed, site: Site) -> bytes:
                   {"href": links.absolute(feed.route), "rel": "self", "type": "application/rss+xml"})
     newest = max((i.entry.last_modified for i in feed.items), default=None)
     if newest:
-        _text(channel, "lastBuildDate", rfc822(newest))
+        _text(channel, "lastBuildDate", format_datetime(newest.astimezone(timezone.utc)))
     _text(channel, "generator", "sitegen")
     for item in feed.items:
         _rss_item(channel, item, links)
@@ -51,7 +52,7 @@ def _rss_item(channel: ET.Element, item: FeedItem, links: Links) -> None:
     anchor = permalink(entry, item.liveblog, links)
     _text(node, "link", links.absolute(urls.entry_page(item.liveblog.slug, entry.id)))  # its own page
     ET.SubElement(node, "guid", {"isPermaLink": "true"}).text = anchor  # (never changes: the contract)
-    _text(node, "pubDate", rfc822(entry.time))
+    _text(node, "pubDate", format_datetime(entry.time.astimezone(timezone.utc)))
     _text(node, "description", links.absolute_html(entry.body_html))
     if entry.author:
         _text(node, f"{{{DC_NS}}}creator", entry.author)

@@ -21,6 +21,7 @@ import logging
 import os
 import re
 from dataclasses import asdict, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Protocol
 from urllib.parse import unquote, urlsplit
@@ -70,13 +71,22 @@ class MediaLibrary:
         kept across builds) gives back the same resolved Entry objects for unchanged entries."""
         self.static = static
         self.config = config
-        self.settings = ImageSettings.from_config(config)
         self.store = store
         self.folder = folder
         self.memo: Partition[object, object] = memo if memo is not None else Partition(None)
-        self.fingerprint = hashlib.sha256(f"{VERSION}/{self.settings.fingerprint}".encode()).hexdigest()[:16]
         self.processed = 0  # images processed by this build (a warm build: none)
         self.extra: list[Picture] = []  # pictures outside entries (a liveblog's summary)
+
+    @cached_property
+    def settings(self) -> ImageSettings:
+        """What shapes the variants, asked of Pillow (which formats it can write) only when
+        a picture is looked up or made: a liveblog without local images never imports it."""
+        return ImageSettings.from_config(self.config)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """The settings in every picture's key: other settings, other variants."""
+        return hashlib.sha256(f"{VERSION}/{self.settings.fingerprint}".encode()).hexdigest()[:16]
 
     # -- Entries -------------------------------------------------------------
 
@@ -258,8 +268,11 @@ class MediaLibrary:
 
     def _process_all(self, todo: list[tuple[str, Path, str]]) -> list[Picture | str]:
         """Process the images on every core when there are several (forked workers inherit
-        the settings; only the results come back)."""
+        the settings, asked of Pillow here first; only the results come back)."""
+        if not todo:
+            return []
         self.processed += len(todo)
+        self.fingerprint  # (so that no worker asks again)
 
         def work(start: int, stop: int) -> list[Picture | str]:
             return [self._process_one(*item) for item in todo[start:stop]]
