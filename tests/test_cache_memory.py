@@ -163,9 +163,17 @@ def test_values_read_once_come_one_at_a_time_and_are_not_held(tmp_path: Path) ->
     assert dict([first, *values]) == {"a": TEXT, "b": "two"}
     assert cache.loaded == {} and sorted(cache.touched) == ["a", "b"]  # (their use is still recorded)
     cache.close()
-    serve = Cache(path, keep_in_memory=True)  # `serve` keeps every value it sees, these too
-    assert dict(serve.each(["a", "b"])) == {"a": TEXT, "b": "two"} and set(serve.memory) == {"a", "b"}
+    serve = Cache(path, keep_in_memory=True)  # `serve` reads them back from its file too, holding none
+    assert dict(serve.each(["a", "b"])) == {"a": TEXT, "b": "two"} and serve.memory == serve.loaded == {}
     serve.close()
+    again = Cache(path)  # (values fetched in bulk to be kept in a form of the caller's own: not held)
+    assert again.get_many(["a", "b"], keep=False) == {"a": TEXT, "b": "two"} and again.loaded == {}
+    assert again.get_many(["a"]) == {"a": TEXT} and set(again.loaded) == {"a"}
+    again.close()
+    unfiled = Cache(None, keep_in_memory=True)  # (a session whose file cannot be opened keeps every value)
+    unfiled.put("a", TEXT)
+    unfiled.flush()
+    assert dict(unfiled.each(["a", "b"])) == {"a": TEXT} and set(unfiled.memory) == {"a"}
 
 
 def test_a_cache_file_found_damaged_value_by_value_is_set_aside(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ import pytest
 from sitekit import entry_md, failing_move, make_site, snapshot, stream_ids, write
 
 import sitegen.themes
+from sitegen.incremental import bodies, entries
 from sitegen.build.pipeline import BuildOptions, build, default_options
 from sitegen.serve.session import Rebuilder
 
@@ -239,15 +240,28 @@ def test_changes_reported_to_a_failed_build_still_count(site: Path, rebuilder: R
     assert page(options.output).xpath("boolean(//*[@id='entry-b'][contains(., 'edited again')])")
 
 
-def test_rebuild_reuses_cached_entries(site: Path, rebuilder: Rebuilder) -> None:
-    """The long-lived cache keeps rendered entries in memory across rebuilds."""
+def test_a_rebuild_renders_only_the_edited_entry_and_holds_no_stored_value(site: Path, rebuilder: Rebuilder,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """`serve`'s first build reads a folder as a fresh build does (its entry groups) and
+    keeps each file's part as its record (folderstate.py), not the cache's values, which
+    stay in the cache file. After an edit, the rebuild merges the one file: one body is
+    rendered and no group is read or made."""
+    groups: list[str] = []
+    for name in ("decode_group", "encode_group"):
+        monkeypatch.setattr(entries, name, lambda *args, _use=getattr(entries, name): groups.append(_use.__name__)
+                            or _use(*args))
     assert rebuilder.rebuild().ok
-    remembered = dict(rebuilder.cache.memory)
-    assert remembered, "nothing was kept in memory"
+    assert "encode_group" in groups and rebuilder.cache.memory == {} and rebuilder.cache.loaded == {}
+    groups.clear()
+    rendered: list[tuple[str, str]] = []
+    render = bodies.render_bodies
+    monkeypatch.setattr(bodies, "render_bodies",
+                        lambda markdown, pairs: rendered.extend(pairs) or render(markdown, pairs))
     edit(site / "content/desk/b.md", "Bravo body.", "Bravo body, again.")
-    assert rebuilder.rebuild().ok
-    kept = set(remembered) & set(rebuilder.cache.memory)
-    assert kept and len(rebuilder.cache.memory) > len(remembered)
+    assert rebuilder.rebuild(frozenset({site / "content/desk/b.md"})).ok
+    assert len(rendered) == 1 and "Bravo body, again." in rendered[0][1] and not groups
+    assert rebuilder.cache.memory == {} and rebuilder.cache.loaded == {}
+    assert page(rebuilder.options.output).xpath("boolean(//*[@id='entry-b'][contains(., 'Bravo body, again.')])")
 
 
 @pytest.mark.parametrize("rel, words", [

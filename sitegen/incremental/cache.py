@@ -54,18 +54,23 @@ class Cache:
 
     def __init__(self, path: Path | None, keep_in_memory: bool = False) -> None:
         self.path = path
-        self.keep_in_memory = keep_in_memory  # for long-running `serve`
+        self.keep_in_memory = keep_in_memory  # a long-lived session (`serve`): see `keeps_values`
         self.db: sqlite3.Connection | None = None
         self._parents_db: sqlite3.Connection | None = None  # (see `in_forked_child`)
         self.pending: dict[str, str | bytes] = {}  # (bytes: UTF-8 text, see `put`)
         self.pending_chars = 0  # the length of the values in `pending`
         self.touched: list[str] = []
-        self.memory: dict[str, str | bytes] = {}  # every value seen, kept across builds (`serve`)
+        self.memory: dict[str, str | bytes] = {}  # every value seen, kept across builds (see `keeps_values`)
         self.loaded: dict[str, str] = {}  # values fetched in bulk for the current build
         self.memo = Memo()  # the session's derived values (serve keeps its cache, and so this, between builds)
         self.pid = os.getpid()  # (a forked process never writes through its parent's connection)
         if path is not None:
             self.db = self._open(path)
+        # A long-lived session (`serve`) holds every value in memory only when it has no
+        # file to read them back from: with one, what a rebuild needs again is read from
+        # it as a fresh build reads it (at 50,000 entries the values are ~300 MB of text
+        # a rebuild never reads again: each file's parse and body, every <article>).
+        self.keeps_values = keep_in_memory and self.db is None
 
     def in_forked_child(self) -> None:
         """A forked renderer reads what it inherited in memory and writes nothing: the values
@@ -128,8 +133,10 @@ class Cache:
             return None
         return self.get_many([key]).get(key)
 
-    def get_many(self, keys: list[str]) -> dict[str, str]:
-        """The values of those keys that are stored, fetched with few queries."""
+    def get_many(self, keys: list[str], keep: bool = True) -> dict[str, str]:
+        """The values of those keys that are stored, fetched with few queries; those
+        fetched are held until the build's end (`flush`) unless not `keep` (the caller
+        keeps what it needs in a form of its own)."""
         result = {}
         for key in keys:
             held = self._held(key)
@@ -149,15 +156,16 @@ class Cache:
             return result
         found = {k: v for k, v in rows if isinstance(v, str)}
         self.touched += found
-        (self.memory if self.keep_in_memory else self.loaded).update(found)
+        if keep:
+            (self.memory if self.keeps_values else self.loaded).update(found)
         return result | found
 
     def each(self, keys: list[str]) -> Iterator[tuple[str, str]]:
         """(key, value) of those keys that are stored, one at a time and not kept: for
         values a build reads once and decodes (a folder's entry groups, 65 of ~1 MB at
         50,000 entries, most 2 bytes a character as text), which `get_many` would hold
-        until the build ends. `serve` keeps every value it sees, these too."""
-        if self.keep_in_memory:
+        until the build ends. A session without a file keeps every value, these too."""
+        if self.keeps_values:
             yield from self.get_many(keys).items()
             return
         wanted = []
@@ -193,10 +201,11 @@ class Cache:
         of them, which need not wait in memory for the end of the build): every value is
         named by its content, so one written by a build that fails later is still right.
         Without a file (--no-cache) a batch is let go instead, as writing it would: a miss
-        only means making the value again. `serve` keeps them all in memory."""
+        only means making the value again. A session without a file keeps them all in
+        memory (`keeps_values`)."""
         self.pending[key] = value
         self.pending_chars += len(value)
-        if self.pending_chars >= FLUSH_CHARS and not self.keep_in_memory and os.getpid() == self.pid:
+        if self.pending_chars >= FLUSH_CHARS and not self.keeps_values and os.getpid() == self.pid:
             self._write_pending()
 
     def _write_pending(self) -> None:
@@ -222,7 +231,7 @@ class Cache:
         """Write new values, mark used ones, forget values unused for a month."""
         now = time.time()
         pending, touched = self.pending, self.touched
-        if self.keep_in_memory:
+        if self.keeps_values:
             self.memory.update(pending)
         self.pending, self.pending_chars, self.touched, self.loaded = {}, 0, [], {}
         if self.db is None or not (pending or touched):

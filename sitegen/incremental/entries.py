@@ -4,13 +4,15 @@ reads, parses and renders only what changed.
 Three strategies, fastest first, each falling back to the next:
 - `serve` merges the files its watcher saw change into the last build's entries
   (folderstate.py);
-- a fresh `sitegen build` takes the folder's finished entries from the persistent
-  cache in groups of files (entrygroups.py): after one edit, one group is made again,
-  its unchanged files' entries taken from the group's last value;
-- otherwise each file's parse comes from the cache (filecache.py) when its text is
-  the same, and only the others are parsed (the parses of files that a group's value
-  holds are not kept: the value holds their entries); `serve` also keeps each file's
-  finished entries, so one edit renders one entry.
+- a fresh `sitegen build` (and `serve`'s first) takes the folder's finished entries
+  from the persistent cache in groups of files (entrygroups.py): after one edit, one
+  group is made again, its unchanged files' entries taken from the group's last value;
+  `serve` keeps each file's part as the record its next rebuild merges into;
+- otherwise (a problem in a file, or a session without a cache file) each file's parse
+  comes from the cache (filecache.py) when its text is the same, and only the others
+  are parsed (the parses of files that a group's value holds are not kept: the value
+  holds their entries); `serve` also keeps each file's finished entries, so one edit
+  renders one entry.
 All of them end in the same entries as sitegen.source.entries.FullReader.
 """
 
@@ -73,8 +75,8 @@ class CachedEntryReader:
         if quick is not None:
             return quick
         texts = files.read_all(paths, problems, folder)
-        if not files.cache.keep_in_memory:  # (`serve` keeps each file's part in memory instead)
-            grouped = self._grouped(texts, plan)
+        if not files.cache.keeps_values:  # (a session without a cache file keeps each file's part instead)
+            grouped = self._grouped(texts, plan, shape)
             if grouped is not None:
                 return grouped
         before = len(problems)
@@ -89,11 +91,13 @@ class CachedEntryReader:
                                             for (text, _), fact, kept in zip(parsed, facts, made)}, entries)
         return entries
 
-    def _grouped(self, texts: list[SourceText], plan: FolderPlan) -> tuple[Entry, ...] | None:
+    def _grouped(self, texts: list[SourceText], plan: FolderPlan,
+                 shape: tuple[object, ...]) -> tuple[Entry, ...] | None:
         """The folder's entries from the groups the persistent cache keeps (see
         entrygroups.py), the groups that miss made (and kept) from their files; None when
         any file has a problem or a cross-entry rule is broken: the full path then says
-        what, and where."""
+        what, and where. `serve` keeps each file's part as its record (folderstate.py),
+        into which its next rebuild merges the files its watcher saw change."""
         files, people = self.files, plan.people or {}
         buckets: dict[int, list[SourceText]] = {}
         for text in texts:
@@ -143,7 +147,10 @@ class CachedEntryReader:
             return None
         order = sorted(zip(chain.from_iterable(f.keys for f in kept), chain.from_iterable(f.entries for f in kept)),
                        key=_first, reverse=True)  # (by stream_key, kept with each entry: ids are unique)
-        return tuple([entry for _, entry in order])
+        entries = tuple([entry for _, entry in order])
+        if files.cache.keep_in_memory:
+            remember(files, plan.folder, shape, {f.source.path: FileRecord(f.entries, f.facts) for f in kept}, entries)
+        return entries
 
     def _groups_forked(self, missed: dict[int, list[SourceText]], names: dict[int, str], keys: dict[int, str],
                        known: dict[str, GroupFile], plan: FolderPlan, workers: int) -> list[GroupFile] | None:

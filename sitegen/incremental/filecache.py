@@ -5,8 +5,8 @@ cost of loading a long liveblog. Keys name the files' paths and texts (and,
 through `cache_key`, sitegen's code and `salt`, the Markdown renderer's
 fingerprint), so a hit is what parsing would give:
 
-- each file's parse result: in memory for `serve`, as JSON in the persistent
-  cache for the next `sitegen build`;
+- each file's parse result: as JSON in the persistent cache for the next build
+  (and, decoded, in memory for a `serve` without a cache file);
 - in `serve`, each file's finished entries, so one edit rebuilds one entry (a
   fresh build keeps them in groups of files: entrygroups.py).
 
@@ -289,7 +289,8 @@ class ParsedFiles:
         except OSError:
             return
         racy = signature[3] >= started_ns - RACY_NS
-        self.memory[f"read:{path}"] = (None if racy else signature, plain, source)
+        unread = dataclasses.replace(source, text=None)  # (its parse is found by key; a text is read again if needed)
+        self.memory[f"read:{path}"] = (None if racy else signature, plain, unread)
 
     def parsed(self, texts: list[SourceText], parse: Parse, problems: list[Problem],
                keep: bool = True) -> Iterator[tuple[SourceText, list[Any]]]:
@@ -346,7 +347,10 @@ class ParsedFiles:
         self._remember(key, value)
 
     def _remember(self, key: str, value: Any) -> None:
-        if self.cache.keep_in_memory:
+        """Keep a decoded parse for the session's next build, when it keeps every value
+        (`Cache.keeps_values`): otherwise one is decoded again from the cache when needed
+        (the full path), as `serve`'s merges need only the changed files'."""
+        if self.cache.keeps_values:
             self.memory[key] = value
 
     def derived(self, key: object) -> Any | None:

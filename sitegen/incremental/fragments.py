@@ -1,6 +1,7 @@
 """The renderer's store (sitegen.render.store.FragmentStore) backed by the persistent
 cache: articles and page keys named by content hash and sitegen's code; in `serve`,
-finished articles also kept in memory while templates and config are the same.
+finished articles also kept in memory (as their UTF-8 bytes: see render.renderer) while
+templates and config are the same.
 
 Compiled templates are Python code, so they are never kept in the site's cache folder
 (which a CI cache or a shared disk may hand from one build machine to the next: a value
@@ -40,7 +41,7 @@ class CachedFragments:
         return self.cache.get(key)
 
     def get_many(self, keys: list[str]) -> dict[str, str]:
-        return self.cache.get_many(keys)
+        return self.cache.get_many(keys, keep=False)  # (the renderer keeps what it needs, as bytes)
 
     def put(self, key: str, value: str | bytes) -> None:
         self.cache.put(key, value)

@@ -62,6 +62,7 @@ def _shaping(liveblog: Liveblog) -> str:
 # Articles a pool worker renders before sending them (about 1 MB): larger slices arrive
 # as a few large pickles at once, each briefly held twice (~12 MB a slice at 50,000 entries).
 ARTICLES_A_TASK = 500
+KEPT_A_FETCH = 1000  # articles fetched from the store at once, then kept as bytes (see `prerender`)
 
 LAZY = ' loading="lazy"'
 
@@ -184,11 +185,9 @@ class Renderer:
         if html is None:
             if has_mark(entry):  # its own text holds the mark: rendered for each depth
                 return self._article(entry, liveblog, links, links.root)
-            html = self._article(entry, liveblog, MarkedLinks(links.base_url, ""), ROOT_MARK)
-            self._articles[where] = html
-        if type(html) is bytes:  # (prerendered: see `prerender`)
-            return html.replace(ROOT_MARK_BYTES, quote(links.root).encode()).decode("utf-8")
-        return html.replace(ROOT_MARK, quote(links.root)) if ROOT_MARK in html else html
+            made = self._article(entry, liveblog, MarkedLinks(links.base_url, ""), ROOT_MARK)
+            html = self._articles[where] = made.encode("utf-8")  # (kept as bytes: see `prerender`)
+        return html.replace(ROOT_MARK_BYTES, quote(links.root).encode()).decode("utf-8")
 
     def forget_articles(self) -> None:
         """Let go of the articles kept for this build's pages once the forked renderers,
@@ -199,12 +198,13 @@ class Renderer:
         self._articles = {}
 
     def prerender(self, site: Site) -> None:
-        """Every entry's <article>, for a build that writes every page (a cold one): those
-        the cache holds are fetched in one go, and the rest rendered by a pool of forked
-        processes when there are many (the same templates, inherited by the fork, so the
-        same bytes). Pages then only join them. Those rendered here are kept (and stored) as
-        their UTF-8 bytes: a long liveblog's articles are the largest thing a cold build
-        holds, and as text most take 2 bytes a character (an English time holds U+202F)."""
+        """Every entry's <article>, for a build that writes every page (a cold one, or
+        `serve`'s first): those the cache holds are fetched a thousand at a time, and the
+        rest rendered by a pool of forked processes when there are many (the same templates,
+        inherited by the fork, so the same bytes). Pages then only join them. Every article
+        is kept as its UTF-8 bytes (`fragment` keeps them so too): a long liveblog's articles
+        are the largest thing a cold build holds, and `serve` keeps them for its life; as
+        text most take 2 bytes a character (an English time holds U+202F)."""
         wanted: dict[str, tuple[tuple[str, str, str], Entry, Liveblog]] = {}
         base_url = site.config.base_url
         for liveblog in site.liveblogs:
@@ -212,8 +212,10 @@ class Renderer:
                 where = (liveblog.digest, entry.digest, base_url)
                 if where not in self._articles:
                     wanted[self._article_key(entry, liveblog, ROOT_MARK, base_url)] = (where, entry, liveblog)
-        for key, html in self.store.get_many(list(wanted)).items():  # (never one holding the mark: see `fragment`)
-            self._articles[wanted.pop(key)[0]] = html
+        keys = list(wanted)
+        for start in range(0, len(keys), KEPT_A_FETCH):  # (never one holding the mark: see `fragment`)
+            for key, html in self.store.get_many(keys[start:start + KEPT_A_FETCH]).items():
+                self._articles[wanted.pop(key)[0]] = html.encode("utf-8")
         missing = list(wanted.items())  # (no more copies of a long liveblog's 50,000 entries than this)
         wanted.clear()
         for (key, (where, _, _)), html in zip(missing, self._render_articles([(e, lb) for _, (_, e, lb) in missing],

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from jinja2 import BytecodeCache
 
-# (liveblog digest, entry digest, base URL) -> <article>, as text or as its UTF-8 bytes
-ArticleMemo = dict[tuple[str, str, str], str | bytes]
+# (liveblog digest, entry digest, base URL) -> the <article>'s UTF-8 bytes
+ArticleMemo = dict[tuple[str, str, str], bytes]
 
 
 class FragmentStore(Protocol):
