@@ -141,8 +141,8 @@ def test_rss_dates_are_what_email_utils_writes() -> None:
     every weekday and month, both sides of a daylight-saving change, a fold, a leap day,
     a fixed offset that moves the date, years with fewer digits."""
     paris, auckland = ZoneInfo("Europe/Paris"), ZoneInfo("Pacific/Auckland")
-    moments = [datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(days=d, hours=d % 24, minutes=d % 60, seconds=d % 7)
-               for d in range(0, 800, 3)]
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    moments = [start + timedelta(days=d, hours=d % 24, minutes=d % 60, seconds=d % 7) for d in range(0, 800, 3)]
     moments += [datetime(2026, 10, 25, 2, 30, fold=fold, tzinfo=paris) for fold in (0, 1)]
     moments += [datetime(2028, 2, 29, 23, 59, 59, tzinfo=auckland), datetime(99, 12, 31, 23, 0, tzinfo=timezone.utc),
                 datetime(2026, 12, 31, 22, 0, tzinfo=timezone(timedelta(hours=-5, minutes=-30))),
