@@ -101,6 +101,23 @@ def test_a_fresh_rebuild_imports_no_svg_checker_nor_the_tests_feed_references(si
     assert (site / "output/logo.svg").is_file() and (site / "output/live/feed.xml").is_file()
 
 
+def test_a_fresh_rebuild_of_a_liveblog_showing_only_svgs_imports_no_pillow(site: Path) -> None:
+    """An SVG is cleaned and published as it is: nothing of Pillow's shapes it, so neither
+    its cache key nor its file name asks Pillow which formats it writes."""
+    write(site / "static/chart.svg", '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 3"><rect/></svg>')
+    write(site / "content/live/b.md", entry_md("2025-03-01T11:00", "Second entry.", title="Second",
+                                               image="/chart.svg", alt="A chart"))
+    assert cli_build(site).exit_code == 0
+    _edit_entry(site)
+    fresh = subprocess.run([sys.executable, "-c", _FRESH_BUILD, str(site)], capture_output=True, text=True,
+                           timeout=120, stdin=subprocess.DEVNULL)
+    assert fresh.returncode == 0, fresh.stderr
+    imported = set(json.loads(fresh.stdout))
+    assert "sitegen.media.library" in imported and "PIL" not in imported
+    published = [p.name for p in (site / "output/media").iterdir()]
+    assert len(published) == 1 and published[0].startswith("chart-") and published[0].endswith(".svg")
+
+
 def _edit_entry(site: Path) -> None:
     path = site / "content/live/a.md"
     path.write_text(path.read_text("utf-8").replace("First entry.", "Fixed entry."), "utf-8")  # same size

@@ -80,7 +80,7 @@ def process(source: Path, rel: str, digest: str, settings: ImageSettings, folder
     """Publish `source` (`rel` under static/, content hash `digest`) into `folder`."""
     stem = _stem(rel) + "-" + digest[:12]
     if extension(rel) == "svg":
-        return _svg(source, rel, stem, folder)
+        return process_svg(source, rel, digest, folder)
     if extension(rel) not in EXTENSIONS:
         raise MediaProblem(f"cannot publish .{extension(rel) or '(no extension)'} images; "
                            "export the photo as JPEG or PNG")
@@ -101,6 +101,11 @@ def process(source: Path, rel: str, digest: str, settings: ImageSettings, folder
         # TypeError for a TIFF page without its size)
         raise MediaProblem(f"image {rel!r} cannot be read ({_reason(exc)}); it may be damaged or "
                            "incompletely copied: export or copy it again") from None
+
+
+def process_svg(source: Path, rel: str, digest: str, folder: Path) -> Picture:
+    """Publish an SVG (`_svg`): cleaned, never through Pillow, so no setting of Pillow's shapes it."""
+    return _svg(source, rel, _stem(rel) + "-" + digest[:12], folder)
 
 
 def _reason(exc: BaseException) -> str:

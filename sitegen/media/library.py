@@ -33,12 +33,14 @@ from sitegen.core.memo import Partition
 from sitegen.core.errors import ContentError, Problem, raise_all
 from sitegen.i18n.messages import Messages
 from sitegen.media import markup
-from sitegen.media.images import VIDEO_TYPES, ImageSettings, MediaProblem, extension, is_publishable, process
+from sitegen.media.images import (VIDEO_TYPES, ImageSettings, MediaProblem, extension, is_publishable, process,
+                                   process_svg)
 from sitegen.model.pictures import Picture, Variant, media_route
 from sitegen.model.site import Entry
 
 log = logging.getLogger("sitegen")
 VERSION = "2"  # of the processing: a change here must never reuse old variants (2: AVIF on one thread)
+SVG_FINGERPRINT = hashlib.sha256(f"{VERSION}/svg".encode()).hexdigest()[:16]  # (see `_shaped_by`)
 POSTER_EXTENSIONS = ("jpg", "jpeg", "png", "webp")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -251,7 +253,13 @@ class MediaLibrary:
         return digest
 
     def _key(self, digest: str, rel: str) -> str:
-        return f"media:picture:{self.fingerprint}:{digest}:{rel}"
+        return f"media:picture:{self._shaped_by(rel)}:{digest}:{rel}"
+
+    def _shaped_by(self, rel: str) -> str:
+        """What shapes the files published for `rel`: Pillow's settings for a picture it
+        makes; nothing of Pillow's for an SVG (cleaned and published as it is), so that a
+        liveblog whose only images are SVGs (charts, maps) never imports Pillow."""
+        return SVG_FINGERPRINT if extension(rel) == "svg" else self.fingerprint
 
     def _known(self, rel: str, digest: str) -> Picture | None:
         """A picture processed before, whose files are all still in the folder."""
@@ -272,7 +280,8 @@ class MediaLibrary:
         if not todo:
             return []
         self.processed += len(todo)
-        self.fingerprint  # (so that no worker asks again)
+        if any(extension(rel) != "svg" for rel, _, _ in todo):
+            self.fingerprint  # (so that no worker asks again)
 
         def work(start: int, stop: int) -> list[Picture | str]:
             return [self._process_one(*item) for item in todo[start:stop]]
@@ -283,8 +292,10 @@ class MediaLibrary:
         return forking.fork_map(work, len(todo), workers, 1)
 
     def _process_one(self, rel: str, path: Path, digest: str) -> Picture | str:
-        content = hashlib.sha256(f"{digest}/{self.fingerprint}".encode()).hexdigest()
+        content = hashlib.sha256(f"{digest}/{self._shaped_by(rel)}".encode()).hexdigest()
         try:
+            if extension(rel) == "svg":
+                return process_svg(path, rel, content, self.folder)
             return process(path, rel, content, self.settings, self.folder)
         except MediaProblem as exc:
             return str(exc)
