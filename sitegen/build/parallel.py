@@ -9,8 +9,8 @@ the files it staged and kept, and its new cache values. Creating a file is kerne
 work that both cores can do at once (measured on this project's 2-core VM: 10,000
 folders with a page each took 10-20 s from one process and 10 s from two, each its
 half), so a single writing process would cap a build at one core's worth of file
-creation. The parent
-claimed every path first, so clashes are reported exactly as without the fork.
+creation. The parent claimed every path first, so clashes are reported exactly as
+without the fork.
 If a renderer fails for any reason, the parent renders its share itself (files
 a renderer left half-written are written again): a template error or a full
 disk then surfaces in the parent, with its usual message.

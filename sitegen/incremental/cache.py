@@ -125,13 +125,14 @@ class Cache:
                 return _text(found[key])
         return None
 
-    def get(self, key: str) -> str | None:
+    def get(self, key: str, keep: bool = True) -> str | None:
+        """The value of `key` if stored (held to the build's end unless not `keep`: see `get_many`)."""
         held = self._held(key)
         if held is not None:
             return held
         if self.db is None:
             return None
-        return self.get_many([key]).get(key)
+        return self.get_many([key], keep).get(key)
 
     def get_many(self, keys: list[str], keep: bool = True) -> dict[str, str]:
         """The values of those keys that are stored, fetched with few queries; those
@@ -164,10 +165,7 @@ class Cache:
         """(key, value) of those keys that are stored, one at a time and not kept: for
         values a build reads once and decodes (a folder's entry groups, 65 of ~1 MB at
         50,000 entries, most 2 bytes a character as text), which `get_many` would hold
-        until the build ends. A session without a file keeps every value, these too."""
-        if self.keeps_values:
-            yield from self.get_many(keys).items()
-            return
+        until the build ends. What this process holds comes first."""
         wanted = []
         for key in dict.fromkeys(keys):
             held = self._held(key)
@@ -175,17 +173,10 @@ class Cache:
                 wanted.append(key)
             else:
                 yield key, held
-        for key in wanted:  # (a query each: no statement stays open while the caller decodes)
-            if self.db is None:  # (also once a damaged file was set aside, below)
-                return
-            try:
-                row = self.db.execute("SELECT value FROM fragments WHERE key=?", (key,)).fetchone()
-            except sqlite3.Error as exc:
-                self._broken(exc)
-                return
-            if row is not None and isinstance(row[0], str):
-                self.touched.append(key)
-                yield key, row[0]
+        for key in wanted:  # (a query each, fetched whole: no statement stays open while the caller decodes)
+            value = self.get(key, keep=False)
+            if value is not None:
+                yield key, value
 
     def _broken(self, exc: sqlite3.Error) -> None:
         """A file that fails to read (truncated, corrupted) is replaced by a new one."""

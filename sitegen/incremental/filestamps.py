@@ -74,7 +74,7 @@ class FileStamps:
         self.old: dict[str, list[object]] = {}
         self.new: dict[str, list[object]] = {}
         self.hits = 0  # files whose record stood
-        stored = dict(cache.each([key])).get(key)  # (not kept: 10,000 records are read once)
+        stored = cache.get(key, keep=False)  # (not kept: 10,000 records are read once)
         try:
             data = json.loads(stored) if stored else {}
             trusted_before = int(data.get("taken", 0)) - RACY_NS

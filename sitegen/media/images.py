@@ -77,10 +77,9 @@ def is_publishable(path: str) -> bool:
 
 
 def process(source: Path, rel: str, digest: str, settings: ImageSettings, folder: Path) -> Picture:
-    """Publish `source` (`rel` under static/, content hash `digest`) into `folder`."""
+    """Publish `source` (`rel` under static/, content hash `digest`) into `folder` through
+    Pillow (an SVG goes to `process_svg`, which needs none of its settings)."""
     stem = _stem(rel) + "-" + digest[:12]
-    if extension(rel) == "svg":
-        return process_svg(source, rel, digest, folder)
     if extension(rel) not in EXTENSIONS:
         raise MediaProblem(f"cannot publish .{extension(rel) or '(no extension)'} images; "
                            "export the photo as JPEG or PNG")

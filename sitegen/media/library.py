@@ -277,8 +277,6 @@ class MediaLibrary:
     def _process_all(self, todo: list[tuple[str, Path, str]]) -> list[Picture | str]:
         """Process the images on every core when there are several (forked workers inherit
         the settings, asked of Pillow here first; only the results come back)."""
-        if not todo:
-            return []
         self.processed += len(todo)
         if any(extension(rel) != "svg" for rel, _, _ in todo):
             self.fingerprint  # (so that no worker asks again)
