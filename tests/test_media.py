@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -16,7 +17,8 @@ import pytest
 from PIL import Image
 
 import sitegen.media.library
-from sitegen.build.pipeline import build as run_build, default_options
+from sitegen.build.pipeline import BuildOptions, build as run_build, default_options
+from sitegen.serve.session import Rebuilder
 from sitekit import DEFAULT_CONFIG, DEFAULT_LIVEBLOG, build, build_ok, entry_md, make_site, snapshot
 
 T = "2025-03-22T09:30"
@@ -234,6 +236,38 @@ def test_a_changed_photo_gets_new_names_and_a_warm_build_touches_no_image(tmp_pa
     run_build(options)
     second = sorted(p.name for p in (site / "output/media").iterdir())
     assert len(first) == len(second) and not set(first) & set(second)  # new names, old ones gone
+
+
+def test_serve_looks_for_a_photos_files_only_when_its_folder_changed(tmp_path: Path, monkeypatch) -> None:
+    """`serve` keeps the pictures it found: an edit's rebuild looks for none of their files
+    while the media folder is as it was; a file deleted from it (which changes the folder)
+    is noticed, and the photo made again, so the preview stays what a fresh build writes."""
+    site = _site(tmp_path, {"a.md": entry_md(T, image="p.jpg", alt="x"), "b.md": entry_md("2025-03-22T08:00")},
+                 {"static/p.jpg": jpeg(900, 600)})
+    rebuilder = Rebuilder(default_options(site, tmp_path / "preview"))
+    try:
+        assert rebuilder.rebuild().ok
+        media = site / ".sitegen-cache/media"
+        looked: list[str] = []
+        isfile = os.path.isfile
+        monkeypatch.setattr(os.path, "isfile", lambda p: looked.append(str(p)) or isfile(p))
+        edit = site / "content/war/b.md"
+        edit.write_text(entry_md("2025-03-22T08:00", "Edited."))
+        assert rebuilder.rebuild(frozenset({edit})).ok
+        assert not [p for p in looked if p.startswith(str(media))]
+        made = sitegen.media.library.process
+        processed: list[str] = []
+        monkeypatch.setattr(sitegen.media.library, "process", lambda path, *a: processed.append(path.name) or made(path, *a))
+        gone = sorted(media.iterdir())[0]
+        gone.unlink()
+        edit.write_text(entry_md("2025-03-22T08:00", "Edited again."))
+        assert rebuilder.rebuild(frozenset({edit})).ok
+        assert processed == ["p.jpg"] and gone.is_file()
+        served = snapshot(tmp_path / "preview")
+    finally:
+        rebuilder.close()
+    run_build(BuildOptions(site, tmp_path / "fresh", use_cache=False))
+    assert served == snapshot(tmp_path / "fresh")
 
 
 def test_alt_is_its_own_field_and_missing_alt_is_warned_per_entry(tmp_path: Path) -> None:

@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
-from sitekit import entry_md, html_page, make_site, snapshot, write
+from sitekit import article, entry_md, html_page, make_site, snapshot, write
 from test_serve_rebuild import BASE, LISTED, LIVEBLOG, assert_same, edit, what_changed
 
 import sitegen.build.pipeline
 import sitegen.incremental.entries
+import sitegen.media.library
 from sitegen.build.pipeline import BuildOptions, build, default_options
 from sitegen.core.errors import SitegenError
 from sitegen.serve.session import Rebuilder
@@ -185,6 +186,30 @@ def test_a_told_rebuild_reads_and_parses_only_the_changed_files(site_and_rebuild
     assert listed == [desk]
 
 
+def test_a_told_rebuild_looks_for_images_only_in_the_changed_entries(site_and_rebuilder: tuple[Path, Rebuilder],
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whether an entry shows a local image (or holds markers to replace) is a matter of the
+    entry alone: a rebuild asks it of the entries it made, not of every entry again."""
+    site, rebuilder = site_and_rebuilder
+    desk = site / "content/desk"
+    assert rebuilder.rebuild().ok
+    looked: list[str] = []
+    needs_media = sitegen.media.library._needs_media
+    monkeypatch.setattr(sitegen.media.library, "_needs_media", lambda entry: looked.append(entry.id) or needs_media(entry))
+    edit(desk / "e3.md", "Body 3.", "Body 3, edited.")
+    assert rebuilder.rebuild(frozenset({desk / "e3.md"})).ok
+    assert looked == ["e3"]
+    edit(desk / "e4.md", "title:", "image: photo.svg\nalt: A drawing\ntitle:")
+    assert rebuilder.rebuild(frozenset({desk / "e4.md"})).ok
+    assert looked == ["e3", "e4"]
+    shown = html_page(rebuilder.options.output / "desk/entries/e4/index.html")
+    assert [img.get("alt") for img in article(shown, "e4").iter("img")] == ["A drawing"]
+    edit(desk / "e2.md", "Body 2.", "Body 2, edited.")  # (the entry that showed a photo from the start)
+    assert rebuilder.rebuild(frozenset({desk / "e2.md"})).ok
+    assert looked == ["e3", "e4", "e2"]
+    assert len(list(article(html_page(rebuilder.options.output / "desk/entries/e2/index.html"), "e2").iter("img"))) == 1
+
+
 def test_an_unchanged_liveblog_is_the_last_builds_object(tmp_path: Path) -> None:
     """What pages derive from it (its pinned entries, topics, last change) is then known."""
     site = make_site(tmp_path, config=CONFIG, liveblogs={"desk": entries()},
@@ -254,3 +279,4 @@ def test_a_linked_entry_is_read_again_when_its_target_changes(site_and_rebuilder
     entry_id = "linked" if how == "linked from the start" else "e3"
     shown = html_page(rebuilder.options.output / f"desk/entries/{entry_id}/index.html")
     assert shown.xpath("normalize-space(//article//p)") == "Linked body, edited."
+

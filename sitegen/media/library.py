@@ -30,18 +30,20 @@ from sitegen.config.media_config import MediaConfig
 from sitegen.config.site_config import missing_from_static
 from sitegen.core import forking
 from sitegen.core.memo import Partition
+from sitegen.core.sequences import places_again
 from sitegen.core.errors import ContentError, Problem, raise_all
 from sitegen.i18n.messages import Messages
 from sitegen.media import markup
 from sitegen.media.images import (VIDEO_TYPES, ImageSettings, MediaProblem, extension, is_publishable, process,
                                    process_svg)
 from sitegen.model.pictures import Picture, Variant, media_route
-from sitegen.model.site import Entry
+from sitegen.model.site import Entry, same_objects
 
 log = logging.getLogger("sitegen")
 VERSION = "2"  # of the processing: a change here must never reuse old variants (2: AVIF on one thread)
 SVG_FINGERPRINT = hashlib.sha256(f"{VERSION}/svg".encode()).hexdigest()[:16]  # (see `_shaped_by`)
 POSTER_EXTENSIONS = ("jpg", "jpeg", "png", "webp")
+VERIFIED = "verified pictures"  # (the memo's key: see `MediaLibrary._verified`)
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -92,31 +94,43 @@ class MediaLibrary:
 
     # -- Entries -------------------------------------------------------------
 
-    def resolve(self, entries: tuple[Entry, ...], t: Messages) -> tuple[Entry, ...]:
+    def resolve(self, entries: tuple[Entry, ...], t: Messages, liveblog: object = None) -> tuple[Entry, ...]:
         """The entries with their pictures and final body markup, its words in the language
         of `t` (the liveblog's texts); problems with any image are reported together, each
-        at its entry."""
+        at its entry. `liveblog` names the liveblog (see `_wanted`)."""
         _warn_missing_alt(entries)
-        wanted = [e for e in entries if _local(e.image) or _marked(e.body_html) or _marked(e.correction_html)]
+        wanted = {n: entries[n] for n in self._wanted(entries, liveblog)}  # (by place in `entries`)
         if not wanted:
             return entries
+        sources = {n: self._sources(entry) for n, entry in wanted.items()}
         needs: dict[str, list[Entry]] = {}
-        for entry in wanted:
-            for rel in self._sources(entry):
+        for n, entry in wanted.items():
+            for rel in sources[n]:
                 needs.setdefault(rel, []).append(entry)
         pictures, problems = self.pictures(needs)
-        failed = {rel for rel in needs if rel not in pictures}  # (each already a problem at its entries)
-        done: dict[int, Entry] = {}
-        for entry in wanted:
-            if failed.intersection(self._sources(entry)):
-                continue
+        made = list(entries)
+        for n, entry in wanted.items():
+            if not all(rel in pictures for rel in sources[n]):
+                continue  # (each file that failed is already a problem at its entries)
             try:
-                done[id(entry)] = self._resolved(entry, pictures, t)
+                made[n] = self._resolved(entry, sources[n], pictures, t)
             except MediaProblem as exc:
                 problems.append(_at(entry, str(exc)))
         raise_all(problems, ContentError)
-        made = tuple(done.get(id(e), e) for e in entries)
-        return self._same_as_last(entries, made)
+        return self._same_as_last(entries, tuple(made))
+
+    def _wanted(self, entries: tuple[Entry, ...], liveblog: object) -> list[int]:
+        """Where the entries are that show a local image or hold markers to replace.
+        Whether one does is a matter of the entry alone: `serve` resolves a liveblog again
+        after each edit, and the entries it had last time (the very same objects, not
+        equal ones) are not looked through again (every body: 50,000 at each edit)."""
+        last = self.memo.get(("wanted", liveblog))
+        if isinstance(last, tuple) and len(last) == 2:
+            wanted = places_again(entries, *last, _needs_media)
+        else:
+            wanted = [n for n, e in enumerate(entries) if _needs_media(e)]
+        self.memo[("wanted", liveblog)] = (entries, wanted)
+        return wanted
 
     def _same_as_last(self, entries: tuple[Entry, ...], made: tuple[Entry, ...]) -> tuple[Entry, ...]:
         """The tuple the last build made from these very entries when it holds the same
@@ -127,8 +141,7 @@ class MediaLibrary:
             self.memo["media-entries"] = lasts
         key = id(entries)
         last = lasts.get(key)
-        if isinstance(last, tuple) and last[0] is entries and len(last[1]) == len(made) \
-                and all(a is b for a, b in zip(last[1], made)):
+        if isinstance(last, tuple) and last[0] is entries and same_objects(last[1], made):
             return last[1]  # type: ignore[no-any-return]
         if len(lasts) >= 16:  # (a long `serve` session: only the last few matter)
             lasts.clear()
@@ -151,9 +164,9 @@ class MediaLibrary:
         stem = video.rsplit(".", 1)[0]
         return next((f"{stem}.{ext}" for ext in POSTER_EXTENSIONS if not missing_from_static(self.static, f"{stem}.{ext}")), None)
 
-    def _resolved(self, entry: Entry, pictures: dict[str, Picture], t: Messages) -> Entry:
+    def _resolved(self, entry: Entry, sources: list[str], pictures: dict[str, Picture], t: Messages) -> Entry:
         picture = pictures.get(entry.image.lstrip("/")) if entry.image and _local(entry.image) else None
-        used = tuple(pictures.get(rel) for rel in self._sources(entry))
+        used = tuple(pictures.get(rel) for rel in sources)
         key = ("media-entry", entry.digest, entry.origin, picture, used, repr(t))  # (t: language and texts)
         known = self.memo.get(key)
         if isinstance(known, Entry):
@@ -213,6 +226,7 @@ class MediaLibrary:
         problems: list[Problem] = []
         found: dict[str, Picture] = {}
         todo: list[tuple[str, Path, str]] = []
+        verified = self._verified()
         for rel, users in needs.items():
             path = self.static / rel
             why = self._unusable(rel)
@@ -220,18 +234,32 @@ class MediaLibrary:
                 problems += [_at(entry, why) for entry in dict.fromkeys(users)]
                 continue
             digest = self._content_digest(path)
-            known = self._known(rel, digest)
+            known = self._known(rel, digest, verified)
             if known is None:
                 todo.append((rel, path, digest))
             else:
                 found[rel] = known
         for (rel, _, digest), outcome in zip(todo, self._process_all(todo)):
             if isinstance(outcome, Picture):
-                self.store.put(self._key(digest, rel), json.dumps(asdict(outcome)))
+                key = self._key(digest, rel)
+                self.store.put(key, json.dumps(asdict(outcome)))
+                self.memo[key] = outcome
+                verified.add(key)
                 found[rel] = outcome
             else:
                 problems += [_at(entry, outcome) for entry in dict.fromkeys(needs[rel])]
+        self.memo[VERIFIED] = (_folder_stamp(self.folder), verified)
         return found, problems
+
+    def _verified(self) -> set[str]:
+        """The keys of the pictures whose files this session found in the folder (or made),
+        while the folder is as it then was: no name has come or gone since (its mtime,
+        which a deleted file changes, is the same). Their files are not looked for again."""
+        last = self.memo.get(VERIFIED)
+        stamp = _folder_stamp(self.folder)
+        if isinstance(last, tuple) and stamp is not None and last[0] == stamp:
+            return set(last[1])
+        return set()
 
     def _unusable(self, rel: str) -> str | None:
         if missing_from_static(self.static, rel):
@@ -242,14 +270,19 @@ class MediaLibrary:
         return None
 
     def _content_digest(self, path: Path) -> str:
-        """The file's content hash, remembered by its stat signature (no read when known)."""
+        """The file's content hash, remembered by its stat signature (no read when known;
+        `serve` asks its memo before the store)."""
         stat = path.stat()
         key = f"media:stat:{path}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}:{stat.st_ctime_ns}"
+        digest = self.memo.get(key)
+        if isinstance(digest, str):
+            return digest
         digest = self.store.get(key)
         if digest is None or not _HEX64.fullmatch(digest):
             with path.open("rb") as handle:
                 digest = hashlib.file_digest(handle, "sha256").hexdigest()
             self.store.put(key, digest)
+        self.memo[key] = digest
         return digest
 
     def _key(self, digest: str, rel: str) -> str:
@@ -261,17 +294,25 @@ class MediaLibrary:
         liveblog whose only images are SVGs (charts, maps) never imports Pillow."""
         return SVG_FINGERPRINT if extension(rel) == "svg" else self.fingerprint
 
-    def _known(self, rel: str, digest: str) -> Picture | None:
-        """A picture processed before, whose files are all still in the folder."""
-        raw = self.store.get(self._key(digest, rel))
-        try:
-            picture = _decode(json.loads(raw)) if raw is not None else None
-        except (ValueError, TypeError, KeyError):  # not what this code stored: made again
+    def _known(self, rel: str, digest: str, verified: set[str]) -> Picture | None:
+        """A picture processed before, whose files are all still in the folder (looked at
+        unless `verified`, which it joins). `serve` keeps it in its memo: the next rebuild
+        neither reads nor decodes it again, and hands on the same object."""
+        key = self._key(digest, rel)
+        picture = self.memo.get(key)
+        if isinstance(picture, Picture) and key in verified:
+            return picture
+        if not isinstance(picture, Picture):
+            raw = self.store.get(key)
+            try:
+                picture = _decode(json.loads(raw)) if raw is not None else None
+            except (ValueError, TypeError, KeyError):  # not what this code stored: made again
+                return None
+        folder = os.path.join(self.folder, "")
+        if picture is None or not all(os.path.isfile(folder + v.name) for v in picture.files):
             return None
-        if picture is None:
-            return None
-        if not all((self.folder / v.name).is_file() for v in picture.files):
-            return None
+        self.memo[key] = picture
+        verified.add(key)
         return picture
 
     def _process_all(self, todo: list[tuple[str, Path, str]]) -> list[Picture | str]:
@@ -308,6 +349,15 @@ class MediaLibrary:
         return {p.source for e in entries for p in e.media} | {p.source for p in self.extra}
 
 
+def _folder_stamp(folder: Path) -> tuple[int, int] | None:
+    """What changes when a name comes or goes in `folder` (None: it cannot be looked at)."""
+    try:
+        stat = os.stat(folder)
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_mtime_ns)
+
+
 def _warn_missing_alt(entries: tuple[Entry, ...]) -> None:
     """One warning per entry whose image (local or remote) has no `alt:`."""
     for entry in entries:
@@ -315,6 +365,11 @@ def _warn_missing_alt(entries: tuple[Entry, ...]) -> None:
             log.warning("%s:%s: entry %r: its image has no alt text; describe it with `alt:` "
                         "(or write `alt: \"\"` for a decorative image)", entry.origin.path,
                         entry.origin.line, entry.id)
+
+
+def _needs_media(entry: Entry) -> bool:
+    """Whether the entry shows a local image or its body holds markers to replace."""
+    return _local(entry.image) or _marked(entry.body_html) or _marked(entry.correction_html)
 
 
 def _marked(html: str | None) -> bool:

@@ -103,7 +103,7 @@ def _load_liveblog(folder: Path, source: Path, config: SiteConfig,
     entries = reader.entries(FolderPlan(folder, source, topics, zone, *rendering), problems)
     entries = clock.hold_back(slug, entries)
     if not problems:  # processed images, final body markup in the liveblog's language (sitegen.media)
-        entries = media.resolve(entries, lang.t)
+        entries = media.resolve(entries, lang.t, folder)
     render_bodies = rendering[1]
     summary = render_bodies([(f"summary-{slug}", clean_text(fields.summary))])[0] if fields.summary else None
     summary = media.resolve_html(summary, meta_path, lang.t) if summary else None
