@@ -11,6 +11,7 @@ from sitegen.config.site_config import SiteConfig
 from sitegen.incremental.cache import Cache, cache_key
 from sitegen.media.library import MediaLibrary
 from sitegen.model.site import Site
+from sitegen.output.skip import StaleInputs, verify_inputs
 from sitegen.output.writer import OutputWriter
 
 
@@ -43,15 +44,24 @@ def without_processed(statics: Iterable[tuple[str, Path, str]], site: Site,
                       media: MediaLibrary) -> list[tuple[str, Path, str]]:
     """The static files but the images entries use: those are published processed, and
     their originals (with GPS positions and camera serials) never. A logo stays."""
-    used = media.sources(e for lb in site.liveblogs for e in lb.entries)
+    if verify_inputs():  # (the test suite: what the library resolved is what the site shows)
+        _check_shown(site, media)
+    used = media.sources()
     logo = site.config.publisher.logo if site.config.publisher else None
     used.discard((logo or "").lstrip("/"))
     return [item for item in statics if item[0] not in used]
 
 
+def _check_shown(site: Site, media: MediaLibrary) -> None:
+    """The pictures the library says its build resolved are those the site's entries show,
+    looked up entry by entry (which `sources` and `published` spare a long liveblog)."""
+    if set(media.shown) != {p for lb in site.liveblogs for e in lb.entries for p in e.media}:
+        raise StaleInputs("the media library's record of the pictures shown is not what the entries show")
+
+
 def publish_media(site: Site, media: MediaLibrary, writer: OutputWriter) -> int:
     """Copy the processed variants the entries show (unchanged ones are not touched)."""
-    files = media.published(e for lb in site.liveblogs for e in lb.entries)
+    files = media.published()
     for rel, path in sorted(files.items()):
         writer.copy(rel, path, f"processed image {rel}")
     return len(files)

@@ -23,7 +23,7 @@ import re
 from dataclasses import asdict, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from sitegen.config.media_config import MediaConfig
@@ -80,6 +80,7 @@ class MediaLibrary:
         self.memo: Partition[object, object] = memo if memo is not None else Partition(None)
         self.processed = 0  # images processed by this build (a warm build: none)
         self.extra: list[Picture] = []  # pictures outside entries (a liveblog's summary)
+        self.shown: list[Picture] = []  # the pictures of the entries resolved by this build (`resolve`)
 
     @cached_property
     def settings(self) -> ImageSettings:
@@ -117,6 +118,7 @@ class MediaLibrary:
             except MediaProblem as exc:
                 problems.append(_at(entry, str(exc)))
         raise_all(problems, ContentError)
+        self.shown += [picture for n in wanted for picture in made[n].media]
         return self._same_as_last(entries, tuple(made))
 
     def _wanted(self, entries: tuple[Entry, ...], liveblog: object) -> list[int]:
@@ -339,14 +341,14 @@ class MediaLibrary:
         except MediaProblem as exc:
             return str(exc)
 
-    def published(self, entries: Iterable[Entry]) -> dict[str, Path]:
-        """Output path -> kept file, for every variant the entries show."""
-        pictures = [p for e in entries for p in e.media] + self.extra
-        return {media_route(v): self.folder / v.name for p in pictures for v in p.files}
+    def published(self) -> dict[str, Path]:
+        """Output path -> kept file, for every variant the resolved entries (`shown`) and the
+        rest (`extra`) show: only entries with images are looked at, not 50,000."""
+        return {media_route(v): self.folder / v.name for p in [*self.shown, *self.extra] for v in p.files}
 
-    def sources(self, entries: Iterable[Entry]) -> set[str]:
+    def sources(self) -> set[str]:
         """The static/ paths published processed (the originals are never copied as they are)."""
-        return {p.source for e in entries for p in e.media} | {p.source for p in self.extra}
+        return {p.source for p in self.shown} | {p.source for p in self.extra}
 
 
 def _folder_stamp(folder: Path) -> tuple[int, int] | None:
