@@ -15,7 +15,8 @@ from sitegen.output.skip import StaleInputs, verify_inputs
 from sitegen.output.writer import OutputWriter
 
 
-MEMO_LIMIT = 20_000  # resolved entries kept for serve's next build (a long session starts afresh)
+MEMO_LIMIT = 100_000  # resolved entries, pictures and their digests kept for serve's next build
+# (a liveblog of 50,000 entries and 20,000 photos fits; a longer session starts afresh)
 
 
 class CachedMedia:

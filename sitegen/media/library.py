@@ -30,8 +30,8 @@ from sitegen.config.media_config import MediaConfig
 from sitegen.config.site_config import missing_from_static
 from sitegen.core import forking
 from sitegen.core.memo import Partition
-from sitegen.core.sequences import places_again
 from sitegen.core.errors import ContentError, Problem, raise_all
+from sitegen.core.sequences import places_again
 from sitegen.i18n.messages import Messages
 from sitegen.media import markup
 from sitegen.media.images import (VIDEO_TYPES, ImageSettings, MediaProblem, extension, is_publishable, process,
