@@ -238,7 +238,8 @@ def test_a_changed_photo_gets_new_names_and_a_warm_build_touches_no_image(tmp_pa
     assert len(first) == len(second) and not set(first) & set(second)  # new names, old ones gone
 
 
-def test_serve_looks_for_a_photos_files_only_when_its_folder_changed(tmp_path: Path, monkeypatch) -> None:
+def test_serve_looks_for_a_photos_files_only_when_its_folder_changed(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """`serve` keeps the pictures it found: an edit's rebuild looks for none of their files
     while the media folder is as it was; a file deleted from it (which changes the folder)
     is noticed, and the photo made again, so the preview stays what a fresh build writes."""
@@ -255,9 +256,10 @@ def test_serve_looks_for_a_photos_files_only_when_its_folder_changed(tmp_path: P
         edit.write_text(entry_md("2025-03-22T08:00", "Edited."))
         assert rebuilder.rebuild(frozenset({edit})).ok
         assert not [p for p in looked if p.startswith(str(media))]
-        made = sitegen.media.library.process
+        make = sitegen.media.library.process
         processed: list[str] = []
-        monkeypatch.setattr(sitegen.media.library, "process", lambda path, *a: processed.append(path.name) or made(path, *a))
+        monkeypatch.setattr(sitegen.media.library, "process",
+                            lambda path, *rest: processed.append(path.name) or make(path, *rest))
         gone = sorted(media.iterdir())[0]
         gone.unlink()
         edit.write_text(entry_md("2025-03-22T08:00", "Edited again."))

@@ -10,6 +10,8 @@ from sitegen.core.sequences import places_again
 
 
 class Item:
+    """Something a sequence holds: flagged or not, and told apart from its equals by identity."""
+
     def __init__(self, flagged: bool) -> None:
         self.flagged = flagged
 

@@ -195,7 +195,8 @@ def test_a_told_rebuild_looks_for_images_only_in_the_changed_entries(site_and_re
     assert rebuilder.rebuild().ok
     looked: list[str] = []
     needs_media = sitegen.media.library._needs_media
-    monkeypatch.setattr(sitegen.media.library, "_needs_media", lambda entry: looked.append(entry.id) or needs_media(entry))
+    monkeypatch.setattr(sitegen.media.library, "_needs_media",
+                        lambda entry: looked.append(entry.id) or needs_media(entry))
     edit(desk / "e3.md", "Body 3.", "Body 3, edited.")
     assert rebuilder.rebuild(frozenset({desk / "e3.md"})).ok
     assert looked == ["e3"]
