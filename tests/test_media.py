@@ -10,6 +10,7 @@ import io
 import json
 import os
 import re
+import time
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -18,8 +19,11 @@ from PIL import Image
 
 import sitegen.media.library
 from sitegen.build.pipeline import BuildOptions, build as run_build, default_options
+from sitegen.core.memo import Partition
+from sitegen.media.records import VERIFIED, MemoryStore, PictureRecords
+from sitegen.model.pictures import Picture, Variant
 from sitegen.serve.session import Rebuilder
-from sitekit import DEFAULT_CONFIG, DEFAULT_LIVEBLOG, build, build_ok, entry_md, make_site, snapshot
+from sitekit import DEFAULT_CONFIG, DEFAULT_LIVEBLOG, build, build_ok, entry_md, make_site, snapshot, write
 
 T = "2025-03-22T09:30"
 GPS_IFD = 0x8825
@@ -238,6 +242,29 @@ def test_a_changed_photo_gets_new_names_and_a_warm_build_touches_no_image(tmp_pa
     assert len(first) == len(second) and not set(first) & set(second)  # new names, old ones gone
 
 
+def _age(folder: Path) -> None:
+    """Set `folder`'s mtime a minute back: changed long enough ago for its stamp to be trusted
+    (one taken within two seconds of a change is not: see media/records.py)."""
+    past = time.time_ns() - 60_000_000_000
+    os.utime(folder, ns=(past, past))
+
+
+def _looked_for(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every path `os.path.isfile` is asked about from now on."""
+    looked: list[str] = []
+    isfile = os.path.isfile
+    monkeypatch.setattr(os.path, "isfile", lambda p: looked.append(str(p)) or isfile(p))
+    return looked
+
+
+def _processed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of every photo processed from now on."""
+    make, names = sitegen.media.library.process, []
+    monkeypatch.setattr(sitegen.media.library, "process",
+                        lambda path, *rest: names.append(path.name) or make(path, *rest))
+    return names
+
+
 def test_serve_looks_for_a_photos_files_only_when_its_folder_changed(tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """`serve` keeps the pictures it found: an edit's rebuild looks for none of their files
@@ -245,21 +272,17 @@ def test_serve_looks_for_a_photos_files_only_when_its_folder_changed(tmp_path: P
     is noticed, and the photo made again, so the preview stays what a fresh build writes."""
     site = _site(tmp_path, {"a.md": entry_md(T, image="p.jpg", alt="x"), "b.md": entry_md("2025-03-22T08:00")},
                  {"static/p.jpg": jpeg(900, 600)})
+    media, edit = site / ".sitegen-cache/media", site / "content/war/b.md"
     rebuilder = Rebuilder(default_options(site, tmp_path / "preview"))
     try:
         assert rebuilder.rebuild().ok
-        media = site / ".sitegen-cache/media"
-        looked: list[str] = []
-        isfile = os.path.isfile
-        monkeypatch.setattr(os.path, "isfile", lambda p: looked.append(str(p)) or isfile(p))
-        edit = site / "content/war/b.md"
-        edit.write_text(entry_md("2025-03-22T08:00", "Edited."))
-        assert rebuilder.rebuild(frozenset({edit})).ok
-        assert not [p for p in looked if p.startswith(str(media))]
-        make = sitegen.media.library.process
-        processed: list[str] = []
-        monkeypatch.setattr(sitegen.media.library, "process",
-                            lambda path, *rest: processed.append(path.name) or make(path, *rest))
+        _age(media)
+        for n in range(3):
+            looked = _looked_for(monkeypatch)
+            edit.write_text(entry_md("2025-03-22T08:00", f"Edited {n}."))
+            assert rebuilder.rebuild(frozenset({edit})).ok
+            assert bool([p for p in looked if p.startswith(str(media))]) == (n == 0)  # (the stamp was racy)
+        processed = _processed(monkeypatch)
         gone = sorted(media.iterdir())[0]
         gone.unlink()
         edit.write_text(entry_md("2025-03-22T08:00", "Edited again."))
@@ -270,6 +293,49 @@ def test_serve_looks_for_a_photos_files_only_when_its_folder_changed(tmp_path: P
         rebuilder.close()
     run_build(BuildOptions(site, tmp_path / "fresh", use_cache=False))
     assert served == snapshot(tmp_path / "fresh")
+
+
+def test_a_fresh_build_trusts_the_photos_found_while_their_folder_is_unchanged(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `serve` keeps in memory a new process gets from the cache: a publish after an
+    edit looks for no photo's files while the media folder is as a build found it, and
+    one whose file went missing is made again."""
+    site = _site(tmp_path, {"a.md": entry_md(T, image="p.jpg", alt="x"), "b.md": entry_md("2025-03-22T08:00")},
+                 {"static/p.jpg": jpeg(900, 600)})
+    media, edit, options = site / ".sitegen-cache/media", site / "content/war/b.md", default_options(site)
+    run_build(options)
+    _age(media)
+    for n in range(3):
+        looked = _looked_for(monkeypatch)
+        edit.write_text(entry_md("2025-03-22T08:00", f"Edited {n}."))
+        run_build(options)
+        assert bool([p for p in looked if p.startswith(str(media))]) == (n == 0)
+    processed = _processed(monkeypatch)
+    sorted(media.iterdir())[0].unlink()
+    edit.write_text(entry_md("2025-03-22T08:00", "Edited again."))
+    run_build(options)
+    assert processed == ["p.jpg"]
+    published = snapshot(site / "output")
+    run_build(BuildOptions(site, tmp_path / "fresh", use_cache=False))
+    assert published == snapshot(tmp_path / "fresh")
+
+
+def test_a_folder_changed_just_now_is_not_trusted_next_time(tmp_path: Path) -> None:
+    """A deletion in the same clock tick as the last change would leave the folder's mtime
+    as it was: a stamp taken within two seconds of a change is not kept (git's rule)."""
+    folder = tmp_path / "media"
+    write(folder / "p-1.jpg", b"variant")
+    picture = Picture("p.jpg", "jpeg", (Variant("p-1.jpg", 1, 1, "image/jpeg"),), ())
+    records = PictureRecords(MemoryStore(), Partition(None), folder)
+    records.made("key", picture)
+    records.settle()
+    assert records.memo.get(VERIFIED) == (None, frozenset({"key"}))
+    _age(folder)
+    again = PictureRecords(records.store, Partition(None), folder)  # (a new process: the store's record)
+    assert again.verified() == set() and again.known({"p.jpg": "key"}) == {"p.jpg": picture}
+    again.settle()
+    stamp = again.memo.get(VERIFIED)[0]
+    assert stamp is not None and PictureRecords(records.store, Partition(None), folder).verified() == {"key"}
 
 
 def test_alt_is_its_own_field_and_missing_alt_is_warned_per_entry(tmp_path: Path) -> None:

@@ -25,8 +25,9 @@ class CachedMedia:
     def __init__(self, cache: Cache) -> None:
         self.cache = cache
 
-    def get(self, key: str) -> str | None:
-        return self.cache.get(cache_key("media", key))
+    def get_many(self, keys: list[str]) -> dict[str, str]:
+        named = {cache_key("media", key): key for key in keys}
+        return {named[name]: value for name, value in self.cache.get_many(list(named)).items()}
 
     def put(self, key: str, value: str) -> None:
         self.cache.put(cache_key("media", key), value)

@@ -2,8 +2,8 @@
 
 An image is named by the hash of its bytes and the settings that shape its variants;
 its processed variants are kept in a folder and described in a store (the build
-hands the persistent cache; `MemoryStore` otherwise). A file's hash is itself
-remembered by its stat signature, so a warm build reads no image: it looks at
+hands the persistent cache; `MemoryStore` otherwise: records.py). A file's hash is
+itself remembered by its stat signature, so a warm build reads no image: it looks at
 each one's size and times and finds everything known. Misses are processed by
 forked workers on every core (a cold build of a photo-heavy liveblog).
 
@@ -16,14 +16,11 @@ as it is.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
-import re
-from dataclasses import asdict, replace
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from sitegen.config.media_config import MediaConfig
@@ -36,36 +33,14 @@ from sitegen.i18n.messages import Messages
 from sitegen.media import markup
 from sitegen.media.images import (VIDEO_TYPES, ImageSettings, MediaProblem, extension, is_publishable, process,
                                    process_svg)
-from sitegen.model.pictures import Picture, Variant, media_route
+from sitegen.media.records import MediaStore, PictureRecords
+from sitegen.model.pictures import Picture, media_route
 from sitegen.model.site import Entry, same_objects
 
 log = logging.getLogger("sitegen")
 VERSION = "2"  # of the processing: a change here must never reuse old variants (2: AVIF on one thread)
 SVG_FINGERPRINT = hashlib.sha256(f"{VERSION}/svg".encode()).hexdigest()[:16]  # (see `_shaped_by`)
 POSTER_EXTENSIONS = ("jpg", "jpeg", "png", "webp")
-VERIFIED = "verified pictures"  # (the memo's key: see `MediaLibrary._verified`)
-_HEX64 = re.compile(r"[0-9a-f]{64}")
-
-
-class MediaStore(Protocol):
-    """Where processed images are described between builds (the build's cache fits)."""
-
-    def get(self, key: str) -> str | None: ...
-
-    def put(self, key: str, value: str) -> None: ...
-
-
-class MemoryStore:
-    """A store for one build (no persistent cache)."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, str] = {}
-
-    def get(self, key: str) -> str | None:
-        return self.values.get(key)
-
-    def put(self, key: str, value: str) -> None:
-        self.values[key] = value
 
 
 class MediaLibrary:
@@ -75,9 +50,9 @@ class MediaLibrary:
         kept across builds) gives back the same resolved Entry objects for unchanged entries."""
         self.static = static
         self.config = config
-        self.store = store
         self.folder = folder
         self.memo: Partition[object, object] = memo if memo is not None else Partition(None)
+        self.records = PictureRecords(store, self.memo, folder)  # (what was processed before)
         self.processed = 0  # images processed by this build (a warm build: none)
         self.extra: list[Picture] = []  # pictures outside entries (a liveblog's summary)
         self.shown: list[Picture] = []  # the pictures of the entries resolved by this build (`resolve`)
@@ -223,45 +198,28 @@ class MediaLibrary:
     # -- Images --------------------------------------------------------------
 
     def pictures(self, needs: dict[str, list[Entry]]) -> tuple[dict[str, Picture], list[Problem]]:
-        """Each needed image's Picture, processing those not known yet; problems name the
-        entries that use a file that cannot be published."""
+        """Each needed image's Picture, processing those not known yet (see records.py);
+        problems name the entries that use a file that cannot be published."""
         problems: list[Problem] = []
-        found: dict[str, Picture] = {}
-        todo: list[tuple[str, Path, str]] = []
-        verified = self._verified()
+        usable: dict[str, Path] = {}
         for rel, users in needs.items():
-            path = self.static / rel
             why = self._unusable(rel)
             if why:
                 problems += [_at(entry, why) for entry in dict.fromkeys(users)]
-                continue
-            digest = self._content_digest(path)
-            known = self._known(rel, digest, verified)
-            if known is None:
-                todo.append((rel, path, digest))
             else:
-                found[rel] = known
-        for (rel, _, digest), outcome in zip(todo, self._process_all(todo)):
+                usable[rel] = self.static / rel
+        digests = self.records.digests(usable)
+        keys = {rel: self._key(digest, rel) for rel, digest in digests.items()}
+        found = self.records.known(keys)
+        todo = [(rel, path, digests[rel]) for rel, path in usable.items() if rel not in found]
+        for (rel, _, _), outcome in zip(todo, self._process_all(todo)):
             if isinstance(outcome, Picture):
-                key = self._key(digest, rel)
-                self.store.put(key, json.dumps(asdict(outcome)))
-                self.memo[key] = outcome
-                verified.add(key)
+                self.records.made(keys[rel], outcome)
                 found[rel] = outcome
             else:
                 problems += [_at(entry, outcome) for entry in dict.fromkeys(needs[rel])]
-        self.memo[VERIFIED] = (_folder_stamp(self.folder), verified)
+        self.records.settle()
         return found, problems
-
-    def _verified(self) -> set[str]:
-        """The keys of the pictures whose files this session found in the folder (or made),
-        while the folder is as it then was: no name has come or gone since (its mtime,
-        which a deleted file changes, is the same). Their files are not looked for again."""
-        last = self.memo.get(VERIFIED)
-        stamp = _folder_stamp(self.folder)
-        if isinstance(last, tuple) and stamp is not None and last[0] == stamp:
-            return set(last[1])
-        return set()
 
     def _unusable(self, rel: str) -> str | None:
         if missing_from_static(self.static, rel):
@@ -271,22 +229,6 @@ class MediaLibrary:
                     f"(or {', '.join('.' + e for e in VIDEO_TYPES)} video in a body)")
         return None
 
-    def _content_digest(self, path: Path) -> str:
-        """The file's content hash, remembered by its stat signature (no read when known;
-        `serve` asks its memo before the store)."""
-        stat = path.stat()
-        key = f"media:stat:{path}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}:{stat.st_ctime_ns}"
-        digest = self.memo.get(key)
-        if isinstance(digest, str):
-            return digest
-        digest = self.store.get(key)
-        if digest is None or not _HEX64.fullmatch(digest):
-            with path.open("rb") as handle:
-                digest = hashlib.file_digest(handle, "sha256").hexdigest()
-            self.store.put(key, digest)
-        self.memo[key] = digest
-        return digest
-
     def _key(self, digest: str, rel: str) -> str:
         return f"media:picture:{self._shaped_by(rel)}:{digest}:{rel}"
 
@@ -295,27 +237,6 @@ class MediaLibrary:
         makes; nothing of Pillow's for an SVG (cleaned and published as it is), so that a
         liveblog whose only images are SVGs (charts, maps) never imports Pillow."""
         return SVG_FINGERPRINT if extension(rel) == "svg" else self.fingerprint
-
-    def _known(self, rel: str, digest: str, verified: set[str]) -> Picture | None:
-        """A picture processed before, whose files are all still in the folder (looked at
-        unless `verified`, which it joins). `serve` keeps it in its memo: the next rebuild
-        neither reads nor decodes it again, and hands on the same object."""
-        key = self._key(digest, rel)
-        picture = self.memo.get(key)
-        if isinstance(picture, Picture) and key in verified:
-            return picture
-        if not isinstance(picture, Picture):
-            raw = self.store.get(key)
-            try:
-                picture = _decode(json.loads(raw)) if raw is not None else None
-            except (ValueError, TypeError, KeyError):  # not what this code stored: made again
-                return None
-        folder = os.path.join(self.folder, "")
-        if picture is None or not all(os.path.isfile(folder + v.name) for v in picture.files):
-            return None
-        self.memo[key] = picture
-        verified.add(key)
-        return picture
 
     def _process_all(self, todo: list[tuple[str, Path, str]]) -> list[Picture | str]:
         """Process the images on every core when there are several (forked workers inherit
@@ -351,15 +272,6 @@ class MediaLibrary:
         return {p.source for p in self.shown} | {p.source for p in self.extra}
 
 
-def _folder_stamp(folder: Path) -> tuple[int, int] | None:
-    """What changes when a name comes or goes in `folder` (None: it cannot be looked at)."""
-    try:
-        stat = os.stat(folder)
-    except OSError:
-        return None
-    return (stat.st_ino, stat.st_mtime_ns)
-
-
 def _warn_missing_alt(entries: tuple[Entry, ...]) -> None:
     """One warning per entry whose image (local or remote) has no `alt:`."""
     for entry in entries:
@@ -393,10 +305,3 @@ def _static_path(src: str) -> str | None:
 
 def _at(entry: Entry, message: str) -> Problem:
     return Problem(entry.origin.path, entry.origin.line, f"entry {entry.id!r}: {message}")
-
-
-def _decode(data: dict[str, object]) -> Picture:
-    fallback = tuple(Variant(**v) for v in data["fallback"])  # type: ignore[arg-type, union-attr]
-    modern = tuple((mime, tuple(Variant(**v) for v in variants))
-                   for mime, variants in data["modern"])  # type: ignore[union-attr, misc]
-    return Picture(str(data["source"]), str(data["kind"]), fallback, modern)

@@ -21,7 +21,8 @@ from sitegen.core.schema import parse
 from sitegen.core.text import clean_text, normalise_slug, slug_problem
 from sitegen.core.yamlsafe import YamlMap
 from sitegen.markdown.bodies import RenderBodies
-from sitegen.media.library import MediaLibrary, MemoryStore
+from sitegen.media.library import MediaLibrary
+from sitegen.media.records import MemoryStore
 from sitegen.model.site import Author, Liveblog, Site, SourceRef, Topic
 from sitegen.source.entries import EntryReader, FolderPlan, FullReader, aware
 from sitegen.source.people import profiles
