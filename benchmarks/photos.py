@@ -11,7 +11,9 @@ widths, formats and encoder settings, turned upright, without metadata). For eac
 - cold: no cache and no output (sitegen: no .sitegen-cache; Hugo: no resources/_gen and
   no cache folder), every photo processed;
 - warm: everything kept (sitegen: up to date, then one entry file touched so that every
-  check runs; Hugo has no up-to-date check: a whole build from its image cache).
+  check runs; Hugo has no up-to-date check: a whole build from its image cache);
+- sitegen's `serve`: its rebuild after an edit and after a new entry, to output on disk
+  (run.py's serve child), with the photos known (`serve_edits`).
 
 The tools take turns in every run (the order rotates), and the table gives medians of
 wall seconds and CPU seconds (the process and its forked workers and threads, from
@@ -32,10 +34,10 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from benchmarks import others
-from benchmarks.generate import add_photos, write_site
+from benchmarks.generate import GeneratedSite, add_photos, write_site
 
 Steps = list[tuple[str, Callable[[], None]]]  # (what, prepare) before each timed build
 
@@ -160,7 +162,7 @@ def measure(work: Path, entries: int, photos: int, runs: int, compare_hugo: bool
     """Every contestant's cold and warm builds of the photo site, the tools taking turns
     (benchmarks/run.py --photos calls this too)."""
     work.mkdir(parents=True, exist_ok=True)
-    photos_folder = work / f"photos-{entries}-{photos}"
+    photos_folder = photo_site(work, entries, photos)
     if not (photos_folder / "static/photos").is_dir():
         started = time.perf_counter()
         add_photos(write_site(photos_folder, entries), photos)
@@ -189,6 +191,29 @@ def measure(work: Path, entries: int, photos: int, runs: int, compare_hugo: bool
     return contestants
 
 
+def photo_site(work: Path, entries: int, photos: int) -> Path:
+    return work / f"photos-{entries}-{photos}"
+
+
+def serve_edits(site: Path, entries: int, runs: int) -> dict[str, Any]:
+    """`serve`'s rebuilds in the photo site (run.py's serve child: edits, then new entries,
+    each to output on disk), on a copy that has the site's cache: the photos are known, as
+    in a newsroom's preview, and the kept site stays as generated. What a photo costs at
+    each rebuild shows here (the generated liveblogs' images are one SVG)."""
+    from benchmarks import run  # (run.py imports this module)
+    copy = copy_site(site, site.parent / f"{site.name}-serve")
+    if (site / ".sitegen-cache").is_dir():
+        shutil.copytree(site / ".sitegen-cache", copy / ".sitegen-cache")
+    output = copy.parent / f"{copy.name}-out"
+    shutil.rmtree(output, ignore_errors=True)
+    return run.serve_child(GeneratedSite(copy, entries), output, runs)
+
+
+def report_serve(found: dict[str, Any]) -> None:
+    print(f"sitegen serve, photos: edit -> output {statistics.median(found['edit']):.3f} s, new entry -> output "
+          f"{statistics.median(found['new']):.3f} s (medians of {len(found['edit'])}); peak {found['peak'] >> 20} MiB")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--entries", type=int, default=1000)
@@ -207,6 +232,8 @@ def main(argv: list[str] | None = None) -> None:
                           checkouts=args.sitegen_from)
     report(contestants)
     check_outputs(contestants)
+    if not args.no_current:
+        report_serve(serve_edits(photo_site(args.work, args.entries, args.photos), args.entries, args.runs))
 
 
 def check_outputs(contestants: list[Contestant]) -> None:

@@ -463,6 +463,8 @@ def photo_rows(work: Path, args: argparse.Namespace, compare_hugo: bool) -> None
         contestants = photos.measure(work / "photos", args.photo_entries, args.photos, args.runs, compare_hugo)
         photos.report(contestants)
         photos.check_outputs(contestants)
+        photos.report_serve(photos.serve_edits(photos.photo_site(work / "photos", args.photo_entries, args.photos),
+                                               args.photo_entries, args.serve_runs))
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
