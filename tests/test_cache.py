@@ -428,3 +428,24 @@ def test_a_change_to_any_module_of_any_subpackage_changes_the_code_digest(tmp_pa
     (copy / "site" / "new_module.py").write_text("VALUE = 1\n")
     seen.add(code_digest(copy))
     assert len(seen) == 6
+
+
+def test_the_digest_of_the_modules_that_shape_pictures_follows_those_modules_only(tmp_path: Path) -> None:
+    """Processed photos are keyed by the code of `SHAPING_MODULES` (build/media.py): a
+    change to one of them makes every picture again, a change anywhere else (or a new
+    version number) keeps them."""
+    from sitegen.incremental.cache import PACKAGE_ROOT, code_digest
+    from sitegen.media.records import SHAPING_MODULES
+
+    copy = tmp_path / "sitegen"
+    shutil.copytree(PACKAGE_ROOT, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = code_digest(copy, SHAPING_MODULES)
+    assert before == code_digest(PACKAGE_ROOT, SHAPING_MODULES) != code_digest(copy)
+    for module in ("site/pages.py", "__init__.py", "media/embeds.py"):
+        (copy / module).write_text((copy / module).read_text() + "\n__version__ = '99.0'\n")
+        assert code_digest(copy, SHAPING_MODULES) == before
+    seen = {before}
+    for module in SHAPING_MODULES:
+        (copy / module).write_text((copy / module).read_text() + "\n# changed\n")
+        seen.add(code_digest(copy, SHAPING_MODULES))
+    assert len(seen) == len(SHAPING_MODULES) + 1

@@ -6,6 +6,7 @@ Pillow or parses the pages, feeds and updates.json.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -17,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from PIL import Image
 
+import sitegen.incremental.cache
 import sitegen.media.library
 from sitegen.build.pipeline import BuildOptions, build as run_build, default_options
 from sitegen.core.memo import Partition
@@ -318,6 +320,25 @@ def test_a_fresh_build_trusts_the_photos_found_while_their_folder_is_unchanged(t
     published = snapshot(site / "output")
     run_build(BuildOptions(site, tmp_path / "fresh", use_cache=False))
     assert published == snapshot(tmp_path / "fresh")
+
+
+def test_an_upgrade_that_leaves_the_image_code_alone_processes_no_photo_again(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every other cached value is keyed by all of sitegen's code, a photo's processed files
+    only by the modules that shape them (`SHAPING_MODULES`): a newsroom's first publish
+    after an upgrade re-encodes none of its photos (200 phone photos take minutes), and
+    writes what a build without cache writes."""
+    site = _site(tmp_path, {"a.md": entry_md(T, image="p.jpg", alt="x"), "b.md": entry_md("2025-03-22T08:00")},
+                 {"static/p.jpg": jpeg(900, 600)})  # (one photo: made in this process, where it is counted)
+    options = default_options(site)
+    run_build(options)
+    monkeypatch.setattr(sitegen.incremental.cache, "_BASE", hashlib.sha256(b"another release of sitegen"))
+    processed = _processed(monkeypatch)
+    run_build(options)
+    assert processed == []
+    published = snapshot(site / "output")
+    run_build(BuildOptions(site, tmp_path / "fresh", use_cache=False))
+    assert published == snapshot(tmp_path / "fresh") and processed == ["p.jpg"]
 
 
 def test_a_folder_changed_just_now_is_not_trusted_next_time(tmp_path: Path) -> None:

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Iterable
 
 from sitegen.config.site_config import SiteConfig
-from sitegen.incremental.cache import Cache, cache_key
+from sitegen.incremental.cache import Cache, code_digest, narrow_key
 from sitegen.media.library import MediaLibrary
+from sitegen.media.records import SHAPING_MODULES
 from sitegen.model.site import Site
 from sitegen.output.skip import StaleInputs, verify_inputs
 from sitegen.output.writer import OutputWriter
@@ -20,17 +21,20 @@ MEMO_LIMIT = 100_000  # resolved entries, pictures and their digests kept for se
 
 
 class CachedMedia:
-    """The media library's store in the build's cache, its keys naming sitegen's code too."""
+    """The media library's store in the build's cache, its keys naming the code that shapes
+    pictures (`SHAPING_MODULES`), not all of sitegen's: an upgrade that leaves those
+    modules alone processes no photo again."""
 
     def __init__(self, cache: Cache) -> None:
         self.cache = cache
+        self.code = code_digest(only=SHAPING_MODULES)
 
     def get_many(self, keys: list[str]) -> dict[str, str]:
-        named = {cache_key("media", key): key for key in keys}
+        named = {narrow_key(self.code, "media", key): key for key in keys}
         return {named[name]: value for name, value in self.cache.get_many(list(named)).items()}
 
     def put(self, key: str, value: str) -> None:
-        self.cache.put(cache_key("media", key), value)
+        self.cache.put(narrow_key(self.code, "media", key), value)
 
 
 def media_library(source: Path, config: SiteConfig, cache: Cache, cache_dir: Path | None) -> MediaLibrary:

@@ -27,11 +27,15 @@ KEEP_UNUSED_SECONDS = 30 * 24 * 3600
 TOUCH_SECONDS = 24 * 3600
 
 
-def code_digest(package: Path = PACKAGE_ROOT) -> str:
+def code_digest(package: Path = PACKAGE_ROOT, only: tuple[str, ...] | None = None) -> str:
     """sitegen's own source: a change to the code that shapes values (even without a
-    new version number, as while developing) must never reuse old values."""
-    digest = hashlib.sha256(f"sitegen/{__version__}/{SCHEMA}".encode())
-    for path in sorted([*package.rglob("*.py"), *package.glob("i18n/catalogs/*.yaml")]):
+    new version number, as while developing) must never reuse old values. `only`: the
+    modules (paths in the package) that alone shape some values, which then outlive
+    an upgrade that leaves those modules as they were (see `narrow_key`)."""
+    digest = hashlib.sha256(f"sitegen/{SCHEMA}".encode() if only else f"sitegen/{__version__}/{SCHEMA}".encode())
+    paths = [package / name for name in only] if only else [*package.rglob("*.py"),
+                                                           *package.glob("i18n/catalogs/*.yaml")]
+    for path in sorted(paths):
         digest.update(path.relative_to(package).as_posix().encode() + b"\x00" + path.read_bytes())
     return digest.hexdigest()
 
@@ -46,6 +50,17 @@ def cache_key(*parts: str) -> str:
     digest = _BASE.copy()
     for part in parts:
         digest.update(b"\x00" + part.encode("utf-8", "surrogatepass"))  # (file names need not be UTF-8)
+    return digest.hexdigest()
+
+
+def narrow_key(code: str, *parts: str) -> str:
+    """A key naming a value by its inputs and `code` (the `code_digest` of the modules
+    that shape it) instead of all of sitegen's code: for values that are costly to make
+    again and that an upgrade elsewhere leaves the same (a photo's processed files take
+    seconds each; a newsroom's first publish after an upgrade must not take minutes)."""
+    digest = hashlib.sha256(f"sitegen/{SCHEMA}/{code}".encode())
+    for part in parts:
+        digest.update(b"\x00" + part.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 

@@ -29,6 +29,10 @@ from typing import Protocol
 from sitegen.core.memo import Partition
 from sitegen.model.pictures import Picture, Variant
 
+# The modules whose code shapes a processed picture's files and its record here: only a
+# change to one of them makes the pictures again (build/media.py keys the store by them);
+# any other change to sitegen, such as an upgrade, keeps every photo processed before.
+SHAPING_MODULES = ("media/images.py", "media/records.py", "media/library.py", "model/pictures.py")
 RACY_NS = 2_000_000_000  # (as incremental.filestamps: a folder changed this recently is not trusted)
 VERIFIED = "media:verified"  # where the pictures found in the folder are remembered, with its stamp
 _HEX64 = re.compile(r"[0-9a-f]{64}")
