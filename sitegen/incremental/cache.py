@@ -32,9 +32,11 @@ def code_digest(package: Path = PACKAGE_ROOT, only: tuple[str, ...] | None = Non
     new version number, as while developing) must never reuse old values. `only`: the
     modules (paths in the package) that alone shape some values, which then outlive
     an upgrade that leaves those modules as they were (see `narrow_key`)."""
-    digest = hashlib.sha256(f"sitegen/{SCHEMA}".encode() if only else f"sitegen/{__version__}/{SCHEMA}".encode())
-    paths = [package / name for name in only] if only else [*package.rglob("*.py"),
-                                                           *package.glob("i18n/catalogs/*.yaml")]
+    if only:
+        digest, paths = hashlib.sha256(f"sitegen/{SCHEMA}".encode()), [package / name for name in only]
+    else:  # (every module and catalog, and the version)
+        digest = hashlib.sha256(f"sitegen/{__version__}/{SCHEMA}".encode())
+        paths = [*package.rglob("*.py"), *package.glob("i18n/catalogs/*.yaml")]
     for path in sorted(paths):
         digest.update(path.relative_to(package).as_posix().encode() + b"\x00" + path.read_bytes())
     return digest.hexdigest()
@@ -47,10 +49,7 @@ FLUSH_CHARS = 4 << 20  # new values held before they are written (see `put`)
 
 def cache_key(*parts: str) -> str:
     """A key naming a value by all of its inputs (and sitegen's code)."""
-    digest = _BASE.copy()
-    for part in parts:
-        digest.update(b"\x00" + part.encode("utf-8", "surrogatepass"))  # (file names need not be UTF-8)
-    return digest.hexdigest()
+    return _named(_BASE.copy(), parts)
 
 
 def narrow_key(code: str, *parts: str) -> str:
@@ -58,9 +57,13 @@ def narrow_key(code: str, *parts: str) -> str:
     that shape it) instead of all of sitegen's code: for values that are costly to make
     again and that an upgrade elsewhere leaves the same (a photo's processed files take
     seconds each; a newsroom's first publish after an upgrade must not take minutes)."""
-    digest = hashlib.sha256(f"sitegen/{SCHEMA}/{code}".encode())
+    return _named(hashlib.sha256(f"sitegen/{SCHEMA}/{code}".encode()), parts)
+
+
+def _named(digest: "hashlib._Hash", parts: tuple[str, ...]) -> str:  # (typeshed's name for a hash object)
+    """`digest` (of the code) with each part after a NUL: no two lists of parts collide."""
     for part in parts:
-        digest.update(b"\x00" + part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x00" + part.encode("utf-8", "surrogatepass"))  # (file names need not be UTF-8)
     return digest.hexdigest()
 
 
