@@ -449,3 +449,23 @@ def test_the_digest_of_the_modules_that_shape_pictures_follows_those_modules_onl
         (copy / module).write_text((copy / module).read_text() + "\n# changed\n")
         seen.add(code_digest(copy, SHAPING_MODULES))
     assert len(seen) == len(SHAPING_MODULES) + 1
+
+
+def test_every_module_that_makes_pictures_is_among_those_that_key_them() -> None:
+    """A picture's files and record are made by images.py and records.py: each sitegen module
+    they import either shapes pictures (and is in `SHAPING_MODULES`, whose code keys them) or
+    is known not to. A new import makes whoever adds it decide which (else, an upgrade that
+    changed it would leave photos made by the old code)."""
+    import ast
+
+    from sitegen.incremental.cache import PACKAGE_ROOT
+    from sitegen.media.records import SHAPING_MODULES
+
+    not_shaping = {"config/media_config.py": "its settings reach every key by value (ImageSettings.fingerprint)",
+                   "core/memo.py": "where records are kept in memory, not what they hold"}
+    imported = set()
+    for module in ("media/images.py", "media/records.py"):
+        for node in ast.walk(ast.parse((PACKAGE_ROOT / module).read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sitegen."):
+                imported.add(node.module.removeprefix("sitegen.").replace(".", "/") + ".py")
+    assert imported and imported <= set(SHAPING_MODULES) | set(not_shaping), imported
