@@ -1,6 +1,7 @@
 """Cold full builds of sitegen and Hugo on the same entries, alternated, and their bytes.
 
     python benchmarks/cold.py --entries 10000 --runs 3 [--workdir DIR] [--keep]
+    python benchmarks/cold.py --entries 10000 --larger 50000 --no-hugo   # how cold builds scale
 
 Writes the generated site (benchmarks/generate.py) and Hugo's site of the same entries
 (others.py), then runs cold builds in turn: sitegen (no cache, no output), Hugo (no
@@ -10,7 +11,10 @@ is a fresh process; its wall time and its CPU time (user + system of it and its
 children, from wait4) are recorded, and the medians printed with their ratios, then
 the output bytes by kind of file (kinds.py) of the last build of each. A second
 sitegen (another checkout's python, `--python`) can be alternated in the same way,
-each on its own copy of the site (cache keys name sitegen's code).
+each on its own copy of the site (cache keys name sitegen's code). `--larger N` alternates
+sitegen on a site of N entries too, and prints how its cold build compares with the
+smaller one's: measured one after the other, the two sizes would meet the machine in
+different moods (run.py builds each size's three in a row).
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--python", action="append", default=[], metavar="NAME=PYTHON",
                         help="another sitegen to alternate (a checkout's python), besides this one")
+    parser.add_argument("--larger", type=int, metavar="ENTRIES",
+                        help="also alternate sitegen on a site of this many entries (how cold builds scale)")
     parser.add_argument("--no-hugo", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the work folder and the last outputs")
     args = parser.parse_args()
@@ -53,6 +59,11 @@ def main() -> None:
         shutil.copytree(site, copy)
         tools[name] = ([python, "-m", "sitegen", "build", "--source", str(copy), "--output"], copy,
                        work / f"out-{name}")
+    larger = f"sitegen {args.larger:,}" if args.larger else None
+    if larger:
+        big = write_site(work / "generated-larger", args.larger, SEED).folder
+        tools[larger] = ([sys.executable, "-m", "sitegen", "build", "--source", str(big), "--output"], big,
+                         work / "out-larger")
     hugo = None if args.no_hugo else others.hugo()
     if hugo is not None:
         hugo_site = others.write_hugo_site(work / "hugo", args.entries, SEED, site / "static")
@@ -79,12 +90,16 @@ def main() -> None:
               f"| {' '.join(f'{w:.2f}' for w in wall[name])} | {' '.join(f'{c:.2f}' for c in cpu[name])} |")
     if "hugo" in tools:
         for name in tools:
-            if name != "hugo":
+            if name not in ("hugo", larger):  # (the larger site is not the one Hugo built)
                 print(f"\n{name} / hugo: wall {statistics.median(wall[name]) / statistics.median(wall['hugo']):.2f}, "
                       f"CPU {statistics.median(cpu[name]) / statistics.median(cpu['hugo']):.2f}")
+    if larger:
+        print(f"\n{larger} / sitegen ({args.larger / args.entries:g}x the entries): wall "
+              f"{statistics.median(wall[larger]) / statistics.median(wall['sitegen']):.2f}x, "
+              f"CPU {statistics.median(cpu[larger]) / statistics.median(cpu['sitegen']):.2f}x")
     print()
     print(kinds.table({name: kinds.by_kind("hugo" if name == "hugo" else "sitegen", output)
-                       for name, (_, _, output) in tools.items()}))
+                       for name, (_, _, output) in tools.items() if name != larger}))
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 
