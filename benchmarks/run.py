@@ -355,7 +355,9 @@ def ratios(rows: list[Row]) -> str:
         parts = [f"{name} {median(getattr(b, name)) / median(getattr(a, name)):.2f}x"
                  for name in ("cold", "warm", "touched", "edited", "edit", "new")
                  if getattr(a, name) and getattr(b, name)]
-        lines.append(f"- {large:,} vs {small:,} entries ({large / small:.0f}x the entries): " + ", ".join(parts))
+        lines.append(f"- {large:,} vs {small:,} entries ({large / small:.0f}x the entries): " + ", ".join(parts)
+                     + f" (the sizes' builds run minutes apart; cold builds alternated: benchmarks/cold.py "
+                     f"--entries {small} --larger {large})")
     return "\n".join(lines)
 
 
