@@ -341,6 +341,29 @@ def test_an_upgrade_that_leaves_the_image_code_alone_processes_no_photo_again(tm
     assert published == snapshot(tmp_path / "fresh") and processed == ["p.jpg"]
 
 
+def test_a_photo_that_cannot_be_read_is_an_error_at_its_entry(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A photo sitegen may not read (copied from another account's folder, say) is the
+    editor's to fix: an error at the entry saying what to do, the published site as it
+    was, never a traceback."""
+    site = _site(tmp_path, {"a.md": entry_md(T, "Body.")}, {"static/p.jpg": jpeg(900, 600)})
+    published = snapshot(build_ok(site))
+    write(site / "content/war/b.md", entry_md("2025-03-22T10:00", "New.", image="p.jpg", alt="x"))
+    opened = Path.open
+
+    def refused(path: Path, *args: object, **kwargs: object):  # noqa: ANN202 - Path.open's file object
+        if path == site / "static/p.jpg":
+            raise PermissionError(13, "Permission denied", str(path))
+        return opened(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", refused)
+    result = build(site)
+    assert result.exception is None and result.exit_code == 1
+    assert f"{site / 'content/war/b.md'}:" in result.stderr
+    assert "image 'p.jpg' cannot be read (Permission denied)" in result.stderr
+    assert snapshot(site / "output") == published
+
+
 def test_a_folder_changed_just_now_is_not_trusted_next_time(tmp_path: Path) -> None:
     """A deletion in the same clock tick as the last change would leave the folder's mtime
     as it was: a stamp taken within two seconds of a change is not kept (git's rule)."""

@@ -4,6 +4,7 @@ processed variants published, the originals of entry images kept out of the outp
 from __future__ import annotations
 
 import tempfile
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable
 
@@ -27,7 +28,11 @@ class CachedMedia:
 
     def __init__(self, cache: Cache) -> None:
         self.cache = cache
-        self.code = code_digest(only=SHAPING_MODULES)
+
+    @cached_property
+    def code(self) -> str:
+        """Read on the first look-up: a build whose entries show no image reads none of it."""
+        return code_digest(only=SHAPING_MODULES)
 
     def get_many(self, keys: list[str]) -> dict[str, str]:
         named = {narrow_key(self.code, "media", key): key for key in keys}

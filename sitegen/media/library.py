@@ -208,10 +208,13 @@ class MediaLibrary:
                 problems += [_at(entry, why) for entry in dict.fromkeys(users)]
             else:
                 usable[rel] = self.static / rel
-        digests = self.records.digests(usable)
+        digests, unreadable = self.records.digests(usable)
+        for rel, reason in unreadable.items():
+            problems += [_at(entry, f"image {rel!r} cannot be read ({reason}): make the file readable, or copy "
+                                    "it into static/ again") for entry in dict.fromkeys(needs[rel])]
         keys = {rel: self._key(digest, rel) for rel, digest in digests.items()}
         found = self.records.known(keys)
-        todo = [(rel, path, digests[rel]) for rel, path in usable.items() if rel not in found]
+        todo = [(rel, path, digests[rel]) for rel, path in usable.items() if rel in digests and rel not in found]
         for (rel, _, _), outcome in zip(todo, self._process_all(todo)):
             if isinstance(outcome, Picture):
                 self.records.made(keys[rel], outcome)

@@ -71,9 +71,17 @@ class PictureRecords:
         self._verified: set[str] | None = None  # (made on first use: see `verified`)
         self._loaded: tuple[Stamp | None, frozenset[str]] | None = None
 
-    def digests(self, paths: dict[str, Path]) -> dict[str, str]:
-        """Each file's content hash, by its stat signature: no file is read that is known."""
-        stats = {rel: _stat_key(path) for rel, path in paths.items()}
+    def digests(self, paths: dict[str, Path]) -> tuple[dict[str, str], dict[str, str]]:
+        """Each file's content hash, by its stat signature: no file is read that is known;
+        and the files that cannot be read (not this user's to read, gone meanwhile), with
+        the system's reason: the editor's to fix, not a crash."""
+        stats: dict[str, str] = {}
+        unreadable: dict[str, str] = {}
+        for rel, path in paths.items():
+            try:
+                stats[rel] = _stat_key(path)
+            except OSError as exc:
+                unreadable[rel] = exc.strerror or type(exc).__name__
         found = {rel: d for rel, key in stats.items() if isinstance(d := self.memo.get(key), str)}
         stored = self.store.get_many([key for rel, key in stats.items() if rel not in found])
         for rel, key in stats.items():
@@ -81,11 +89,15 @@ class PictureRecords:
                 continue
             digest = stored.get(key)
             if digest is None or not _HEX64.fullmatch(digest):
-                with paths[rel].open("rb") as handle:
-                    digest = hashlib.file_digest(handle, "sha256").hexdigest()
+                try:
+                    with paths[rel].open("rb") as handle:
+                        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+                except OSError as exc:
+                    unreadable[rel] = exc.strerror or type(exc).__name__
+                    continue
                 self.store.put(key, digest)
             self.memo[key] = found[rel] = digest
-        return found
+        return found, unreadable
 
     def known(self, keys: dict[str, str]) -> dict[str, Picture]:
         """The pictures (by source path; `keys` names each) processed before whose files
