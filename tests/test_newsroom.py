@@ -269,6 +269,29 @@ def _png() -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.parametrize("where, text, key, message", [
+    ("sitegen.yaml", DEFAULT_CONFIG + "authors:\n  olena:\n    name: O\n    image: img/o.jpg\n", "image:",
+     "authors.olena.image: image 'img/o.jpg' cannot be read ("),
+    ("authors.yaml", "olena:\n  name: O\n  image: img/o.svg\n", "image:",
+     "olena.image: SVG 'img/o.svg' contains <script>, which could run code"),
+    ("content/l/liveblog.yaml", DEFAULT_LIVEBLOG + "summary: |\n  Key points.\n\n  ![Map](img/o.jpg)\n", "summary:",
+     "summary: image 'img/o.jpg' cannot be read ("),
+])
+def test_a_photo_that_cannot_be_used_is_reported_where_it_is_named_with_the_reason(
+        tmp_path: Path, where: str, text: str, key: str, message: str) -> None:
+    """An author's photo or a summary's image that Pillow cannot open (or an SVG that could
+    run code) is reported at the line that names it, with the reason and what to do, as an
+    entry's image is: not "cannot be published" at the top of sitegen.yaml."""
+    site = _site(tmp_path, **{"a.md": entry_md("2025-03-01T10:00", title="A")})
+    write(site / "static/img/o.jpg", b"half a photo, copied while the card was ejected")
+    write(site / "static/img/o.svg", '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
+    write(site / where, text)
+    result = cli_build(site)
+    assert result.exit_code == 1 and result.exception is None
+    line = next(n for n, written in enumerate(text.splitlines(), 1) if written.strip().startswith(key))
+    assert result.stderr.splitlines()[0].startswith(f"{site / where}:{line}: {message}"), result.stderr
+
+
 def _authored(tmp_path: Path) -> Path:
     site = _site(tmp_path, config=AUTHORS, **{
         "a.md": entry_md("2025-03-01T10:00", title="Solo", author="olena"),

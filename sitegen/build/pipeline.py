@@ -18,7 +18,7 @@ from sitegen.incremental.bodies import CachedBodies
 from sitegen.incremental.fragments import CachedFragments
 from sitegen.incremental.svgchecks import CheckedSvgs
 from sitegen.incremental.cache import Cache, cache_key
-from sitegen.config.site_config import CONFIG_FILE, load_config
+from sitegen.config.site_config import load_config
 from sitegen.source.loader import load_site
 from sitegen.incremental.entries import CachedEntryReader, parsed_files
 from sitegen.i18n import load_translations
@@ -110,7 +110,7 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
         bodies = CachedBodies(MarkdownRenderer(config.markdown.allow_html,
                                                extension=MediaMarkdown(config.media.embeds)), cache)
         media = media_library(options.source, config, cache, cache_folder(options))
-        people = profiles(config.authors or {}, media, options.source / CONFIG_FILE)  # (photos processed)
+        people = profiles(config.authors or {}, media)  # (photos processed)
         salt = cache_key(bodies.markdown.fingerprint, repr(people))  # (entries carry their authors)
         files = parsed_files(cache, salt, changed, state.stamped if state else None)  # (the check's stats)
         site = load_site(options.source, config, options.drafts, bodies.render_many,

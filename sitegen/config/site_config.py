@@ -123,6 +123,8 @@ class AuthorConfig:
     role: str | None = spec(None, doc="e.g. Kyiv correspondent")
     image: str | None = spec(None, check=check_image_path, doc="photo: a path under static/ or an URL")
     url: str | None = spec(None, check=check_url, doc="their profile elsewhere")
+    image_at: tuple[Path, int] | None = spec(None, derived=True, shapes_output=False,
+                                             doc="the file and line of `image:` (for a photo that cannot be used)")
 
 
 @dataclass(frozen=True)
@@ -234,7 +236,8 @@ def load_authors(source: Path, data: Any, problems: list[Problem]) -> dict[str, 
                 problems.append(Problem(path, value.line_of("image"), f"{prefix}{author_id}.image: "
                                         f"{parsed.image!r} not found in static/"))
                 continue
-            found[author_id], where[author_id] = parsed, path
+            found[author_id] = replace(parsed, image_at=(path, value.line_of("image"))) if parsed.image else parsed
+            where[author_id] = path
     return found
 
 

@@ -21,6 +21,7 @@ import os
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
+from typing import Iterable
 from urllib.parse import unquote, urlsplit
 
 from sitegen.config.media_config import MediaConfig
@@ -83,7 +84,8 @@ class MediaLibrary:
         for n, entry in wanted.items():
             for rel in sources[n]:
                 needs.setdefault(rel, []).append(entry)
-        pictures, problems = self.pictures(needs)
+        pictures, unusable = self.pictures(needs)
+        problems = [_at(entry, why) for rel, why in unusable.items() for entry in dict.fromkeys(needs[rel])]
         made = list(entries)
         for n, entry in wanted.items():
             if not all(rel in pictures for rel in sources[n]):
@@ -172,46 +174,46 @@ class MediaLibrary:
             return markup.video_html(rel, VIDEO_TYPES[extension(rel)], alt, pictures.get(poster) if poster else None)
         return markup.picture_html(pictures[rel], alt, self.config.sizes, title)
 
-    def resolve_html(self, html: str, where: Path, t: Messages) -> str:
+    def resolve_html(self, html: str, where: Path, line: int | None, t: Messages) -> str:
         """Other Markdown than entries' (a liveblog's summary): its images processed (and
         published with the entries'), its words in the language of `t`, problems
-        reported at `where`."""
+        reported at `where`, `line` (each with the library's reason)."""
         html = markup.fill_labels(html, t.text)
         wanted = [(src, _static_path(src)) for src, _, _ in markup.pending_items(html)]
         if not wanted:
             return html
-        needs: dict[str, list[Entry]] = {}
-        problems = [Problem(where, None, f"image {src!r} must be a path under static/ (no '..')")
+        needs: dict[str, None] = {}  # (each file once, in the order written)
+        problems = [Problem(where, line, f"summary: image {src!r} must be a path under static/ (no '..')")
                     for src, rel in wanted if rel is None]
         for _, rel in wanted:
             if rel is not None and extension(rel) in VIDEO_TYPES:
-                problems.append(Problem(where, None, f"video {rel!r}: videos belong in entries"))
+                problems.append(Problem(where, line, f"summary: video {rel!r}: videos belong in entries"))
             elif rel is not None:
-                needs[rel] = []
-        pictures, found = self.pictures(needs)
-        problems += found + [Problem(where, None, self._unusable(rel) or f"image {rel!r} "
-                             "cannot be published") for rel in needs if rel not in pictures]
+                needs[rel] = None
+        pictures, unusable = self.pictures(needs)
+        problems += [Problem(where, line, f"summary: {why}") for why in unusable.values()]
         raise_all(problems, ContentError)
         self.extra += [pictures[rel] for rel in needs]
         return markup.replace_pending(html, lambda src, alt, title: self._body_media(src, alt, title, pictures))
 
     # -- Images --------------------------------------------------------------
 
-    def pictures(self, needs: dict[str, list[Entry]]) -> tuple[dict[str, Picture], list[Problem]]:
-        """Each needed image's Picture, processing those not known yet (see records.py);
-        problems name the entries that use a file that cannot be published."""
-        problems: list[Problem] = []
+    def pictures(self, rels: Iterable[str]) -> tuple[dict[str, Picture], dict[str, str]]:
+        """(each usable image's Picture, each other's reason, in words the editor can act
+        on), processing those not known yet (see records.py). Each caller says where the
+        reason belongs: the entries that show the file, an author's `image:`, a summary."""
+        unusable: dict[str, str] = {}
         usable: dict[str, Path] = {}
-        for rel, users in needs.items():
+        for rel in dict.fromkeys(rels):
             why = self._unusable(rel)
             if why:
-                problems += [_at(entry, why) for entry in dict.fromkeys(users)]
+                unusable[rel] = why
             else:
                 usable[rel] = self.static / rel
         digests, unreadable = self.records.digests(usable)
         for rel, reason in unreadable.items():
-            problems += [_at(entry, f"image {rel!r} cannot be read ({reason}): make the file readable, or copy "
-                                    "it into static/ again") for entry in dict.fromkeys(needs[rel])]
+            unusable[rel] = (f"image {rel!r} cannot be read ({reason}): make the file readable, or copy it "
+                             "into static/ again")
         keys = {rel: self._key(digest, rel) for rel, digest in digests.items()}
         found = self.records.known(keys)
         todo = [(rel, path, digests[rel]) for rel, path in usable.items() if rel in digests and rel not in found]
@@ -220,9 +222,9 @@ class MediaLibrary:
                 self.records.made(keys[rel], outcome)
                 found[rel] = outcome
             else:
-                problems += [_at(entry, outcome) for entry in dict.fromkeys(needs[rel])]
+                unusable[rel] = outcome
         self.records.settle()
-        return found, problems
+        return found, unusable
 
     def _unusable(self, rel: str) -> str | None:
         if missing_from_static(self.static, rel):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sitegen.config.site_config import CONFIG_FILE, SiteConfig
+from sitegen.config.site_config import SiteConfig
 from sitegen.i18n import Translations, bundled
 from sitegen.core.errors import ContentError, Problem, SitegenError, raise_all
 from sitegen.core.schema import parse
@@ -47,7 +47,7 @@ def load_site(source: Path, config: SiteConfig, drafts: bool, render_bodies: Ren
     media = media or MediaLibrary(source / "static", config.media, MemoryStore(),
                                   Path(tempfile.gettempdir()) / f"sitegen-media-{os.getpid()}")
     if people is None:
-        people = profiles(config.authors or {}, media, source / CONFIG_FILE)
+        people = profiles(config.authors or {}, media)
     translations = translations or bundled()
     content = source / "content"
     if not content.is_dir():
@@ -107,7 +107,7 @@ def _load_liveblog(folder: Path, source: Path, config: SiteConfig,
         entries = media.resolve(entries, lang.t, folder)
     render_bodies = rendering[1]
     summary = render_bodies([(f"summary-{slug}", clean_text(fields.summary))])[0] if fields.summary else None
-    summary = media.resolve_html(summary, meta_path, lang.t) if summary else None
+    summary = media.resolve_html(summary, meta_path, data.line_of("summary"), lang.t) if summary else None
     ends = aware(fields.ends, zone) if fields.ends else None
     made = Liveblog(slug, clean_text(fields.title), clean_text(fields.description),
                     clock.status(slug, fields.status, ends), zone, topics, entries, SourceRef(meta_path, 1), lang,

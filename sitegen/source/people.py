@@ -9,28 +9,32 @@ upright, without metadata, published under media/ (never the original).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Iterable
 
-from sitegen.config.site_config import AuthorConfig
+from sitegen.config.site_config import CONFIG_FILE, AuthorConfig
 from sitegen.core.errors import ContentError, Problem, raise_all
 from sitegen.core.text import clean_text, normalise_slug
 from sitegen.media.library import MediaLibrary
 from sitegen.model.site import Author
 
 
-def profiles(people: dict[str, AuthorConfig], media: MediaLibrary, where: Path) -> dict[str, Author]:
+def profiles(people: dict[str, AuthorConfig], media: MediaLibrary) -> dict[str, Author]:
     """Every described author, with their processed photo (a local `image`); a photo that
-    cannot be published is reported at `where` (the site's config)."""
+    cannot be published is reported where its `image:` is written, with the reason."""
     local = {key: p.image.lstrip("/") for key, p in people.items() if p.image and _local(p.image)}
-    pictures, _ = media.pictures({rel: [] for rel in local.values()})
-    problems = [Problem(where, None, f"authors.{key}.image: {rel!r} cannot be published as a photo "
-                                     "(use a JPEG, PNG, GIF, WebP, AVIF or SVG file that opens)")
-                for key, rel in local.items() if rel not in pictures]
+    pictures, unusable = media.pictures(local.values())
+    problems = [_at(key, people[key], unusable[rel]) for key, rel in local.items() if rel in unusable]
     raise_all(problems, ContentError)
     media.extra += [pictures[rel] for rel in dict.fromkeys(local.values())]
     return {key: Author(key, p.name, p.role, p.image, p.url, pictures.get(local.get(key, "")))
             for key, p in people.items()}
+
+
+def _at(key: str, person: AuthorConfig, why: str) -> Problem:
+    """`why` at the author's `image:` (in sitegen.yaml, under `authors:`, or in authors.yaml)."""
+    path, line = person.image_at or (None, None)
+    label = f"authors.{key}" if path is None or path.name == CONFIG_FILE else key
+    return Problem(path, line, f"{label}.image: {why}")
 
 
 def _local(image: str) -> bool:
