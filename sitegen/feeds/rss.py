@@ -158,12 +158,13 @@ def sitemap_urls(routes: Iterable[tuple[str, str | None]], base_url: str) -> str
 
 
 def sitemap_document(urls: list[str]) -> bytes:
-    """The sitemap from its parts (`sitemap_urls`), in order."""
+    """The sitemap from its parts (`sitemap_urls`), in order, joined once: at 50,000
+    entries the text is 7 MB, and `serve` makes it again after each edit (a copy more
+    is 7 MB more at the moment its memory peaks)."""
     head = f"<?xml version='1.0' encoding='utf-8'?>\n<urlset xmlns=\"{SITEMAP_NS}\">"
-    body = "".join(urls)
-    if not body:
+    if not any(urls):
         return head[:-1].encode() + b" />\n"
-    return (head + body + "\n</urlset>\n").encode("utf-8")
+    return "".join([head, *urls, "\n</urlset>\n"]).encode("utf-8")
 
 
 @lru_cache(maxsize=1 << 17)  # `serve` writes the same thousands of lines after each edit
