@@ -149,8 +149,8 @@ CASES = [
      "templates/entry.html", 2, []),
     ("template-undefined-name", {"templates/home.html": "line one\n{{ page.nope.deeper }}\n"},
      "templates/home.html", 2, ["nope"]),
-    ("missing-theme", {"sitegen.yaml": DEFAULT_CONFIG + "theme: nowhere\n"}, "sitegen.yaml", None,
-     ["'nowhere'", "themes/nowhere"]),
+    ("missing-theme", {"sitegen.yaml": DEFAULT_CONFIG + "theme: nowhere\n"}, "sitegen.yaml", 4,
+     ["'nowhere'", "themes/nowhere/templates", "set `theme:` to default"]),
 ]
 
 

@@ -18,8 +18,9 @@ import jinja2
 from sitegen.core.forking import fork_map, pool_size
 from sitegen.render.store import FragmentStore
 from sitegen.render.themes import BUNDLED_THEMES
-from sitegen.config.site_config import CONFIG_FILE, SiteConfig
-from sitegen.core.errors import ConfigError, Problem, TemplateError
+from sitegen.config.site_config import CONFIG_FILE, SiteConfig, read_text
+from sitegen.core import yamlsafe
+from sitegen.core.errors import ConfigError, Problem, SitegenError, TemplateError
 from sitegen.model.site import Entry, Liveblog, Site
 from sitegen.site.plan import PageSpec
 from sitegen.core.urls import Links
@@ -90,8 +91,20 @@ def find_theme(source: Path, name: str) -> Theme:
             overrides = source / "templates"
             dirs = ((overrides,) if overrides.is_dir() else ()) + (folder / "templates",)
             return Theme(name, dirs, folder / "static", folder / "i18n")
-    searched = ", ".join(str(c) for c in candidates)
-    raise ConfigError(Problem(source / CONFIG_FILE, None, f"theme {name!r} not found; searched {searched}"))
+    bundled = sorted(p.name for p in BUNDLED_THEMES.iterdir() if (p / "templates").is_dir())
+    raise ConfigError(Problem(source / CONFIG_FILE, _line_of_theme(source / CONFIG_FILE),
+                              f"theme {name!r} not found (looked for {candidates[0] / 'templates'}/ and a "
+                              f"bundled theme of that name): set `theme:` to {' or '.join(bundled)}, or put your "
+                              f"theme's templates in themes/{name}/templates/"))
+
+
+def _line_of_theme(config: Path) -> int | None:
+    """Where `theme:` is written in sitegen.yaml (read again only to say so)."""
+    try:
+        data = yamlsafe.load(read_text(config), config)
+    except SitegenError:
+        return None
+    return data.line_of("theme") if isinstance(data, yamlsafe.YamlMap) and "theme" in data else None
 
 
 class _Loader(jinja2.FileSystemLoader):
