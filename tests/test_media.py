@@ -206,7 +206,7 @@ LONG = "x" * 300  # longer than any file name may be: the system refuses to look
 @pytest.mark.parametrize(("fields", "body", "words"), [
     ({}, "![A roof](missing.jpg)", "'missing.jpg' not found in static/"),
     ({}, f"![A roof]({LONG}.jpg)", "not found in static/"),
-    ({}, f"![A roof]({LONG}.mp4)", "is not in static/"),
+    ({}, f"![A roof]({LONG}.mp4)", ".mp4' not found in static/: copy the file into static/ or correct the path"),
     ({"image": LONG, "alt": "x"}, "Text.", "not found in static/"),
 ], ids=["body-image-missing", "body-image-name-too-long", "body-video-name-too-long", "image-name-too-long"])
 def test_a_missing_image_is_a_clean_error_naming_the_entry(tmp_path: Path, fields: dict[str, str], body: str,

@@ -233,7 +233,7 @@ def test_ends_flips_status_badge_structured_data_and_manifest(tmp_path: Path) ->
     ("content/l/b.md", entry_md("2025-03-01T10:00", title="B", corection="x"), "did you mean 'correction'?"),
     ("sitegen.yaml", DEFAULT_CONFIG + "authors:\n  olena:\n    nam: Olena\n", "unknown key 'authors.olena.nam'"),
     ("sitegen.yaml", DEFAULT_CONFIG + "authors:\n  olena:\n    name: O\n    image: me.jpg\n",
-     "authors.olena.image: 'me.jpg' not found in static/"),
+     "authors.olena.image: image 'me.jpg' not found in static/: copy the file into static/ or correct the path"),
     ("sitegen.yaml", DEFAULT_CONFIG + "authors:\n  olena:\n    name: O\n    url: ftp://x\n", "must be an http(s) URL"),
     ("authors.yaml", "olena:\n  role: Reporter\n", "missing required key 'olena.name'"),
 ])

@@ -6,7 +6,9 @@ errors with a did-you-mean; user data belongs under `extra:`.
 
 from __future__ import annotations
 
+import difflib
 import errno
+import os
 import stat
 from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
@@ -234,7 +236,7 @@ def load_authors(source: Path, data: Any, problems: list[Problem]) -> dict[str, 
                 continue
             if parsed.image and missing_from_static(source / "static", parsed.image):
                 problems.append(Problem(path, value.line_of("image"), f"{prefix}{author_id}.image: "
-                                        f"{parsed.image!r} not found in static/"))
+                                        + not_in_static(source / "static", parsed.image)))
                 continue
             found[author_id] = replace(parsed, image_at=(path, value.line_of("image"))) if parsed.image else parsed
             where[author_id] = path
@@ -258,6 +260,25 @@ def missing_from_static(static: Path, image: str) -> bool:
         return not (static / image.lstrip("/")).is_file()
     except OSError:
         return True
+
+
+def not_in_static(static: Path, path: str, kind: str = "image") -> str:
+    """What to tell an editor whose `path` is no file in static/: the file it most likely
+    meant (a phone's IMG_0042.JPG written img_0042.jpg), or where to copy it."""
+    rel = path.lstrip("/")
+    folder, _, name = rel.rpartition("/")
+    try:
+        with os.scandir(static / folder) as items:
+            names = [item.name for item in items if item.is_file()]
+    except OSError:  # (no such folder, or one that cannot be read)
+        names = []
+    close = [n for n in names if n.lower() == name.lower()] or difflib.get_close_matches(name, names, n=1)
+    if close:
+        meant = f"{folder}/{close[0]}" if folder else close[0]
+        return (f"{kind} {path!r} not found in static/; did you mean {meant!r}? (the name must match letter "
+                "for letter, capitals included)")
+    where = f"static/{folder}/" if folder else "static/"
+    return f"{kind} {path!r} not found in static/: copy the file into {where} or correct the path"
 
 
 MAX_SOURCE_BYTES = 1 << 20

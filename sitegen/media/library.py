@@ -25,7 +25,7 @@ from typing import Iterable
 from urllib.parse import unquote, urlsplit
 
 from sitegen.config.media_config import MediaConfig
-from sitegen.config.site_config import missing_from_static
+from sitegen.config.site_config import missing_from_static, not_in_static
 from sitegen.core import forking
 from sitegen.core.memo import Partition
 from sitegen.core.errors import ContentError, Problem, raise_all
@@ -169,7 +169,7 @@ class MediaLibrary:
             raise MediaProblem(f"image {src!r} in the body must be a path under static/ (no '..')")
         if extension(rel) in VIDEO_TYPES:
             if missing_from_static(self.static, rel):
-                raise MediaProblem(f"video {rel!r} in the body is not in static/")
+                raise MediaProblem(not_in_static(self.static, rel, "video"))
             poster = self._poster(rel)
             return markup.video_html(rel, VIDEO_TYPES[extension(rel)], alt, pictures.get(poster) if poster else None)
         return markup.picture_html(pictures[rel], alt, self.config.sizes, title)
@@ -228,7 +228,7 @@ class MediaLibrary:
 
     def _unusable(self, rel: str) -> str | None:
         if missing_from_static(self.static, rel):
-            return f"image {rel!r} not found in static/"
+            return not_in_static(self.static, rel)
         if not is_publishable(rel):
             return (f"cannot publish {rel!r} as an image: use JPEG, PNG, GIF, WebP, AVIF or SVG "
                     f"(or {', '.join('.' + e for e in VIDEO_TYPES)} video in a body)")

@@ -13,7 +13,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Iterable
 
-from sitegen.config.site_config import missing_from_static
+from sitegen.config.site_config import missing_from_static, not_in_static
 from sitegen.core.errors import Problem
 from sitegen.model.site import SourceRef, Topic
 from sitegen.core.text import normalise_slug
@@ -56,7 +56,7 @@ def check_entries(drafts: list[Draft], topics: tuple[Topic, ...], source: Path,
                                                                 f"`topics:` in {LIVEBLOG_FILE}){hint}"))
         image = d.fields.image
         if image and missing_from_static(source / "static", image):
-            problems.append(Problem(where.path, d.line_of("image"), f"image {image!r} not found in static/"))
+            problems.append(Problem(where.path, d.line_of("image"), not_in_static(source / "static", image)))
 
 
 def _topic_hint(raw: str) -> str:
