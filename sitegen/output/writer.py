@@ -179,7 +179,7 @@ class OutputWriter:
 
 def _check_output_folder(out: Path, marked: bool) -> None:
     if out.exists() and not out.is_dir():
-        raise SitegenError(Problem(out, None, "output path exists and is not a folder"))
+        raise SitegenError(Problem(out, None, "output path exists and is not a folder: choose another --output"))
     if not marked and out.is_dir() and any(out.iterdir()):
         raise SitegenError(Problem(out, None, "this folder was not written by sitegen and is not empty; "
                                               "refusing to replace it (choose another --output)"))

@@ -126,7 +126,8 @@ def _from_yaml_list(path: Path, problems: list[Problem], text: str | None = None
                                                                 "of entries (lines starting with '- ')"))
         return []
     if len(data) > MAX_ENTRIES_PER_FILE:
-        problems.append(Problem(path, 1, f"more than {MAX_ENTRIES_PER_FILE} entries in one file"))
+        problems.append(Problem(path, 1, f"more than {MAX_ENTRIES_PER_FILE} entries in one file: split them "
+                                          "into several files (one an hour or a day, say)"))
         return []
     drafts = []
     for item, line in zip(data, data.item_lines):
@@ -147,7 +148,9 @@ def _draft(fields: EntryFields, entry_id: str, body: str, origin: SourceRef,
     if (why := slug_problem(entry_id)) is not None:
         problems.append(Problem(origin.path, origin.line, f"entry id: {why}"))
     if not body.strip() and not fields.title:
-        problems.append(Problem(origin.path, origin.line, "entry has neither a title nor a body"))
+        problems.append(Problem(origin.path, origin.line, "entry has neither a title nor a body: give it a "
+                                                           "`title:` or write the update (below the front matter, "
+                                                           "or as `body:` in a list of entries)"))
     if not fields.draft and (at := placeholder_line(body, body_line)) is not None:
         problems.append(Problem(origin.path, at, f"the entry still says {SCAFFOLD_BODY!r} (written by "
                                                  "`sitegen new`): replace it with the update, or add "

@@ -88,7 +88,8 @@ def _load_liveblog(folder: Path, source: Path, config: SiteConfig,
     reader, media = readers
     meta_path = folder / LIVEBLOG_FILE
     if not meta_path.is_file():
-        problems.append(Problem(folder, None, f"a liveblog folder needs a {LIVEBLOG_FILE}"))
+        problems.append(Problem(folder, None, f"a liveblog folder needs a {LIVEBLOG_FILE}: create one "
+                                              "with at least `title:` (as in the folders `sitegen init` writes)"))
         return None
     slug = normalise_slug(folder.name)
     if (why := slug_problem(slug)) is not None:
