@@ -235,7 +235,7 @@ def test_ends_flips_status_badge_structured_data_and_manifest(tmp_path: Path) ->
     ("sitegen.yaml", DEFAULT_CONFIG + "authors:\n  olena:\n    name: O\n    image: me.jpg\n",
      "authors.olena.image: image 'me.jpg' not found in static/: copy the file into static/ or correct the path"),
     ("sitegen.yaml", DEFAULT_CONFIG + "authors:\n  olena:\n    name: O\n    url: ftp://x\n", "must be an http(s) URL"),
-    ("authors.yaml", "olena:\n  role: Reporter\n", "missing required key 'olena.name'"),
+    ("authors.yaml", "olena:\n  role: Reporter\n", "missing required key 'olena.name': the name shown on entries"),
 ])
 def test_new_fields_go_through_the_strict_schema(tmp_path: Path, where: str, text: str, message: str) -> None:
     site = _site(tmp_path, **{"a.md": entry_md("2025-03-01T10:00", title="A")})

@@ -59,7 +59,7 @@ def check_cache_rules(value: dict[str, Any]) -> tuple[tuple[str, str], ...]:
 class DeployConfig:
     """Where and how `sitegen deploy` publishes the output folder."""
 
-    target: str = spec(check=check_target, doc="s3://BUCKET/PREFIX/")
+    target: str = spec(check=check_target, doc="where to publish (e.g. `target: s3://BUCKET/PREFIX/`)")
     endpoint_url: str | None = spec(None, check=check_endpoint,
                                     doc="an S3-compatible service's address (R2, B2, MinIO); none for AWS")
     region: str | None = spec(None, check=check_region, doc="e.g. eu-west-1; `auto` for Cloudflare R2")

@@ -121,7 +121,7 @@ class MarkdownConfig:
 class AuthorConfig:
     """One reporter under `authors:` (or in `authors.yaml`), known by a short id."""
 
-    name: str = spec(doc="the name shown on entries")
+    name: str = spec(doc="the name shown on entries (e.g. `name: Olena Kovalenko`)")
     role: str | None = spec(None, doc="e.g. Kyiv correspondent")
     image: str | None = spec(None, check=check_image_path, doc="photo: a path under static/ or an URL")
     url: str | None = spec(None, check=check_url, doc="their profile elsewhere")
@@ -131,8 +131,9 @@ class AuthorConfig:
 
 @dataclass(frozen=True)
 class SiteConfig:
-    title: str = spec()
-    base_url: str = spec(check=check_base_url)
+    title: str = spec(doc="the site's name, shown on every page (e.g. `title: Newsroom live`)")
+    base_url: str = spec(check=check_base_url,
+                         doc="the address the site is published at (e.g. `base_url: https://live.example.org/`)")
     description: str = spec("")
     language: str = spec("en", check=check_language, doc="a BCP 47 tag such as en, uk, ar or pt-BR")
     timezone: str = spec("UTC", check=check_timezone)

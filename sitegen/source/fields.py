@@ -30,7 +30,7 @@ def check_time(value: str) -> str:
 
 @dataclass(frozen=True)
 class SourceFields:
-    name: str = spec()
+    name: str = spec(doc="who the entry cites (e.g. `source: {name: Reuters, url: https://...}`)")
     url: str | None = spec(None, check=check_url)
 
 
@@ -38,7 +38,7 @@ class SourceFields:
 class EntryFields:
     """What an entry's front matter (or list item) may say."""
 
-    time: str = spec(check=check_time)
+    time: str = spec(check=check_time, doc="when the entry was published (e.g. `time: 2025-03-22T09:30`)")
     id: str | None = spec(None)
     title: str | None = spec(None)
     topics: tuple[str, ...] = spec(())
@@ -64,7 +64,7 @@ class ListedEntryFields(EntryFields):
 
 @dataclass(frozen=True)
 class LiveblogFields:
-    title: str = spec()
+    title: str = spec(doc="the liveblog's headline (e.g. `title: Election night, live`)")
     description: str = spec("")
     status: str = spec("live", check=choice("live", "ended"))
     timezone: str | None = spec(None, check=check_timezone)
