@@ -50,15 +50,16 @@ def describe(value: Any) -> str:
 
 
 def parse(cls: type[T], data: Any, path: Path, problems: list[Problem],
-          where: str = "", line: int | None = None) -> T | None:
-    """Validate `data` against dataclass `cls`; append problems, return None on any."""
+          where: str = "", line: int | None = None, doc: str = "") -> T | None:
+    """Validate `data` against dataclass `cls`; append problems, return None on any.
+    `doc`: what the mapping is for (its field's doc), said when something else stands there."""
     if data is None:
         data = YamlMap()
         data.line, data.key_lines = line or 1, {}
     if not isinstance(data, YamlMap):
         problems.append(Problem(path, getattr(data, "line", 1 if line is None else line),
                                 f"{where or 'the file'} must be a mapping of keys to values, "
-                                f"not {describe(data)}{_mapping_hint(data)}"))
+                                f"not {describe(data)}{_mapping_hint(data) or (': ' + doc if doc else '')}"))
         return None
     fields = _fields(cls)
     before = len(problems)
@@ -116,7 +117,7 @@ def _convert(hint: Any, value: Any, field: dataclasses.Field[Any], path: Path,
     if value is None and optional:
         return None
     if dataclasses.is_dataclass(hint):
-        nested = parse(hint, value, path, problems, label, line)
+        nested = parse(hint, value, path, problems, label, line, field.metadata.get("doc") or "")
         if nested is None:
             raise _Reported()
         return nested

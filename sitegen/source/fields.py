@@ -30,7 +30,7 @@ def check_time(value: str) -> str:
 
 @dataclass(frozen=True)
 class SourceFields:
-    name: str = spec(doc="who the entry cites (e.g. `source: {name: Reuters, url: https://...}`)")
+    name: str = spec(doc="the outlet or person cited (e.g. `name: Reuters`)")
     url: str | None = spec(None, check=check_url)
 
 
@@ -50,7 +50,8 @@ class EntryFields:
     alt: str | None = spec(None)  # the image's alternative text; "" marks a decorative image
     caption: str | None = spec(None)
     credit: str | None = spec(None)
-    source: SourceFields | None = spec(None)
+    source: SourceFields | None = spec(None, doc="who the entry cites, by name and, if you like, link "
+                                                 "(e.g. `source: {name: Reuters, url: https://www.reuters.com/}`)")
     updated: str | None = spec(None, check=check_time)
     correction: str | None = spec(None)  # Markdown: what was wrong and what changed (with `updated`)
 
