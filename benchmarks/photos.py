@@ -19,9 +19,10 @@ widths, formats and encoder settings, turned upright, without metadata). For eac
 The tools take turns in every run (the order rotates), and the table gives medians of
 wall seconds and CPU seconds (the process and its forked workers and threads, from
 wait4). `--compare-runs N` times Hugo in the first N runs only: its cold build of 200
-photos takes about half an hour of a 2-core machine, sitegen's a few minutes. `--sitegen-from` adds sitegen from another checkout (its own copy of the site:
-cache keys name sitegen's code), for before/after comparisons. The photo site's sources
-are written once and kept in --work (generating the photos takes a while).
+photos takes about half an hour of a 2-core machine, sitegen's a few minutes.
+`--sitegen-from` adds sitegen from another checkout (its own copy of the site: cache keys
+name sitegen's code), for before/after comparisons. The photo site's sources are written
+once and kept in --work (generating the photos takes a while).
 """
 
 from __future__ import annotations
