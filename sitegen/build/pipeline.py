@@ -253,7 +253,7 @@ class Sitemap:
         self.streams = streams
         self.cache = cache
         self.base_url = site.config.base_url
-        self._urls: list[str] = []  # the parts (feeds.sitemap_urls) in order; "": a group's, until `_settle`
+        self._urls: list[bytes] = []  # the parts (feeds.sitemap_urls, UTF-8) in order; b"": a group's, until `_settle`
         self._parts: list[str] = []  # what each says, for `inputs`
         self._groups: list[tuple[int, PageGroup]] = []  # (place in the lists, group) not settled yet
         self.newest = {urls.liveblog(lb.slug): lastmod_text(lb.last_modified) if lb.last_modified else None
@@ -262,16 +262,16 @@ class Sitemap:
     def add(self, route: str) -> None:
         if _listed(route):
             pair = (route, self.newest.get(route))
-            self._urls.append(sitemap_urls([pair], self.base_url))
+            self._urls.append(sitemap_urls([pair], self.base_url).encode("utf-8"))
             self._parts.append(f"{route} {pair[1]}")
 
     def add_group(self, group: PageGroup) -> None:
         self._groups.append((len(self._urls), group))
-        self._urls.append("")
+        self._urls.append(b"")
         self._parts.append("")
 
     @property
-    def urls(self) -> list[str]:
+    def urls(self) -> list[bytes]:
         self._settle()
         return self._urls
 
@@ -297,18 +297,19 @@ class Sitemap:
         return cache_key("sitemap part", self.base_url, "\n".join(group.routes),
                          " ".join([e.digest for e in group.entries]))
 
-    def _kept_part(self, group: PageGroup, key: str, stored: dict[str, str]) -> tuple[str, str]:
-        """A group's part, from the persistent cache when the same routes and entries (by
-        digest, which covers their times) made it before: a fresh build after one edit
-        does not list 10,000 entry pages again. (Checked under SITEGEN_VERIFY_INPUTS.)"""
+    def _kept_part(self, group: PageGroup, key: str, stored: dict[str, str]) -> tuple[bytes, str]:
+        """A group's part (as UTF-8, as the sitemap is joined: see `sitemap_document`),
+        from the persistent cache when the same routes and entries (by digest, which
+        covers their times) made it before: a fresh build after one edit does not list
+        10,000 entry pages again. (Checked under SITEGEN_VERIFY_INPUTS.)"""
         kept = stored.get(key)
         made = _group_sitemap(group, self.base_url) if kept is None or verify_inputs() else None
         if kept is not None and made is not None and kept != made[1] + made[0]:
             raise StaleInputs(f"the sitemap part of {group.name!r}: same routes and entries, other text")
         if made is None:
-            return kept[DIGEST_CHARS:], kept[:DIGEST_CHARS]  # type: ignore[index]
+            return kept[DIGEST_CHARS:].encode("utf-8"), kept[:DIGEST_CHARS]  # type: ignore[index]
         self.cache.put(key, made[1] + made[0])
-        return made
+        return made[0].encode("utf-8"), made[1]
 
 
 def _listed(route: str) -> bool:
