@@ -130,3 +130,14 @@ def test_a_pipeline_module_importing_upward_is_caught(tmp_path: Path, line: str)
 def test_a_circle_is_caught() -> None:
     graph = {"sitegen.site.a": [("sitegen.site.b", 1)], "sitegen.site.b": [("sitegen.site.a", 3)]}
     assert circles(graph) == [["sitegen.site.a", "sitegen.site.b"]]
+
+
+MAX_MODULE_LINES = 400  # the house limit (ARCHITECTURE.md, Invariants): a module with one job fits
+
+
+def test_every_module_stays_under_the_house_limit() -> None:
+    """A module past the limit is doing two jobs: split it (serve/http.py grew to 435
+    lines before its guard moved out)."""
+    long = {str(path.relative_to(PACKAGE)): lines for path in PACKAGE.rglob("*.py")
+            if (lines := len(path.read_text("utf-8").splitlines())) > MAX_MODULE_LINES}
+    assert not long, long
