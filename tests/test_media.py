@@ -208,7 +208,9 @@ LONG = "x" * 300  # longer than any file name may be: the system refuses to look
     ({}, f"![A roof]({LONG}.jpg)", "not found in static/"),
     ({}, f"![A roof]({LONG}.mp4)", ".mp4' not found in static/: copy the file into static/ or correct the path"),
     ({"image": LONG, "alt": "x"}, "Text.", "not found in static/"),
-], ids=["body-image-missing", "body-image-name-too-long", "body-video-name-too-long", "image-name-too-long"])
+    ({}, "![A roof](a%00b/roof.jpg)", "not found in static/"),
+], ids=["body-image-missing", "body-image-name-too-long", "body-video-name-too-long", "image-name-too-long",
+        "body-image-folder-with-a-nul"])
 def test_a_missing_image_is_a_clean_error_naming_the_entry(tmp_path: Path, fields: dict[str, str], body: str,
                                                            words: str) -> None:
     site = _site(tmp_path, {"good.md": entry_md("2025-03-22T08:00"), "bad.md": entry_md(T, body=body, **fields)}, {})

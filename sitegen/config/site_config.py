@@ -125,8 +125,9 @@ class AuthorConfig:
     role: str | None = spec(None, doc="e.g. Kyiv correspondent")
     image: str | None = spec(None, check=check_image_path, doc="photo: a path under static/ or an URL")
     url: str | None = spec(None, check=check_url, doc="their profile elsewhere")
-    image_at: tuple[Path, int] | None = spec(None, derived=True, shapes_output=False,
-                                             doc="the file and line of `image:` (for a photo that cannot be used)")
+    image_at: tuple[Path, int, str] | None = spec(None, derived=True, shapes_output=False,
+                                                  doc="the file, line and key of `image:` (for a photo that "
+                                                      "cannot be used)")
 
 
 @dataclass(frozen=True)
@@ -235,11 +236,11 @@ def load_authors(source: Path, data: Any, problems: list[Problem]) -> dict[str, 
             parsed = parse(AuthorConfig, value, path, problems, f"{prefix}{author_id}", line)
             if parsed is None:
                 continue
-            if parsed.image and missing_from_static(source / "static", parsed.image):
-                problems.append(Problem(path, value.line_of("image"), f"{prefix}{author_id}.image: "
-                                        + not_in_static(source / "static", parsed.image)))
+            at = (path, value.line_of("image"), f"{prefix}{author_id}.image")
+            if parsed.image and (why := not_in_static(source / "static", parsed.image)):
+                problems.append(Problem(at[0], at[1], f"{at[2]}: {why}"))
                 continue
-            found[author_id] = replace(parsed, image_at=(path, value.line_of("image"))) if parsed.image else parsed
+            found[author_id] = replace(parsed, image_at=at) if parsed.image else parsed
             where[author_id] = path
     return found
 
@@ -263,15 +264,18 @@ def missing_from_static(static: Path, image: str) -> bool:
         return True
 
 
-def not_in_static(static: Path, path: str, kind: str = "image") -> str:
-    """What to tell an editor whose `path` is no file in static/: the file it most likely
-    meant (a phone's IMG_0042.JPG written img_0042.jpg), or where to copy it."""
+def not_in_static(static: Path, path: str, kind: str = "image") -> str | None:
+    """What to tell an editor whose local `path` is no file in static/ (None when it is
+    one, or a URL): the file it most likely meant (a phone's IMG_0042.JPG written
+    img_0042.jpg), or where to copy it."""
+    if not missing_from_static(static, path):
+        return None
     rel = path.lstrip("/")
     folder, _, name = rel.rpartition("/")
     try:
         with os.scandir(static / folder) as items:
             names = [item.name for item in items if item.is_file()]
-    except OSError:  # (no such folder, or one that cannot be read)
+    except (OSError, ValueError):  # (no such folder, one that cannot be read, a NUL in the name)
         names = []
     close = [n for n in names if n.lower() == name.lower()] or difflib.get_close_matches(name, names, n=1)
     if close:

@@ -14,6 +14,7 @@ editor; the caller puts the entry's `PATH:LINE:` in front.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -24,6 +25,8 @@ from pathlib import Path
 from sitegen.config.media_config import MediaConfig
 from sitegen.model.pictures import SOCIAL_WIDTH, Picture, Variant
 
+VERSION = "2"  # of the processing: a change here must never reuse old variants (2: AVIF on one thread)
+SVG_SHAPING = hashlib.sha256(f"{VERSION}/svg".encode()).hexdigest()[:16]  # (an SVG is cleaned, not made by Pillow)
 SVG_DEFAULT_SIZE = (300, 150)  # what browsers give an SVG that names no size
 
 # File extension -> the formats Pillow may find in such a file (phones write MPO "JPEGs").
@@ -38,6 +41,17 @@ IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "g
 VIDEO_TYPES = {"mp4": "video/mp4", "webm": "video/webm"}
 _EXIF_TAGS = {"artist": 0x013B, "copyright": 0x8298, "description": 0x010E, "make": 0x010F,
               "model": 0x0110, "software": 0x0131}
+
+
+def settings_shaping(settings: ImageSettings) -> str:
+    """What shapes a picture Pillow makes, in its key and its files' names: this
+    processing's version and the settings (other settings, other variants)."""
+    return hashlib.sha256(f"{VERSION}/{settings.fingerprint}".encode()).hexdigest()[:16]
+
+
+def content_name(digest: str, shaped_by: str) -> str:
+    """The content hash a picture's variants are named by: its source's bytes and what shaped them."""
+    return hashlib.sha256(f"{digest}/{shaped_by}".encode()).hexdigest()
 
 
 class MediaProblem(Exception):

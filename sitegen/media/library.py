@@ -32,15 +32,13 @@ from sitegen.core.errors import ContentError, Problem, raise_all
 from sitegen.core.sequences import places_again
 from sitegen.i18n.messages import Messages
 from sitegen.media import markup
-from sitegen.media.images import (VIDEO_TYPES, ImageSettings, MediaProblem, extension, is_publishable, process,
-                                   process_svg)
-from sitegen.media.records import MediaStore, PictureRecords
+from sitegen.media.images import (SVG_SHAPING, VIDEO_TYPES, ImageSettings, MediaProblem, content_name, extension,
+                                   is_publishable, process, process_svg, settings_shaping)
+from sitegen.media.records import MediaStore, PictureRecords, picture_key
 from sitegen.model.pictures import Picture, media_route
 from sitegen.model.site import Entry, same_objects
 
 log = logging.getLogger("sitegen")
-VERSION = "2"  # of the processing: a change here must never reuse old variants (2: AVIF on one thread)
-SVG_FINGERPRINT = hashlib.sha256(f"{VERSION}/svg".encode()).hexdigest()[:16]  # (see `_shaped_by`)
 POSTER_EXTENSIONS = ("jpg", "jpeg", "png", "webp")
 
 
@@ -67,7 +65,7 @@ class MediaLibrary:
     @cached_property
     def fingerprint(self) -> str:
         """The settings in every picture's key: other settings, other variants."""
-        return hashlib.sha256(f"{VERSION}/{self.settings.fingerprint}".encode()).hexdigest()[:16]
+        return settings_shaping(self.settings)
 
     # -- Entries -------------------------------------------------------------
 
@@ -168,8 +166,8 @@ class MediaLibrary:
         if rel is None:
             raise MediaProblem(f"image {src!r} in the body must be a path under static/ (no '..')")
         if extension(rel) in VIDEO_TYPES:
-            if missing_from_static(self.static, rel):
-                raise MediaProblem(not_in_static(self.static, rel, "video"))
+            if (why := not_in_static(self.static, rel, "video")):
+                raise MediaProblem(why)
             poster = self._poster(rel)
             return markup.video_html(rel, VIDEO_TYPES[extension(rel)], alt, pictures.get(poster) if poster else None)
         return markup.picture_html(pictures[rel], alt, self.config.sizes, title)
@@ -227,21 +225,21 @@ class MediaLibrary:
         return found, unusable
 
     def _unusable(self, rel: str) -> str | None:
-        if missing_from_static(self.static, rel):
-            return not_in_static(self.static, rel)
+        if (why := not_in_static(self.static, rel)):
+            return why
         if not is_publishable(rel):
             return (f"cannot publish {rel!r} as an image: use JPEG, PNG, GIF, WebP, AVIF or SVG "
                     f"(or {', '.join('.' + e for e in VIDEO_TYPES)} video in a body)")
         return None
 
     def _key(self, digest: str, rel: str) -> str:
-        return f"media:picture:{self._shaped_by(rel)}:{digest}:{rel}"
+        return picture_key(self._shaped_by(rel), digest, rel)
 
     def _shaped_by(self, rel: str) -> str:
         """What shapes the files published for `rel`: Pillow's settings for a picture it
         makes; nothing of Pillow's for an SVG (cleaned and published as it is), so that a
         liveblog whose only images are SVGs (charts, maps) never imports Pillow."""
-        return SVG_FINGERPRINT if extension(rel) == "svg" else self.fingerprint
+        return SVG_SHAPING if extension(rel) == "svg" else self.fingerprint
 
     def _process_all(self, todo: list[tuple[str, Path, str]]) -> list[Picture | str]:
         """Process the images on every core when there are several (forked workers inherit
@@ -259,7 +257,7 @@ class MediaLibrary:
         return forking.fork_map(work, len(todo), workers, 1)
 
     def _process_one(self, rel: str, path: Path, digest: str) -> Picture | str:
-        content = hashlib.sha256(f"{digest}/{self._shaped_by(rel)}".encode()).hexdigest()
+        content = content_name(digest, self._shaped_by(rel))
         try:
             if extension(rel) == "svg":
                 return process_svg(path, rel, content, self.folder)

@@ -32,7 +32,7 @@ from sitegen.model.pictures import Picture, Variant
 # The modules whose code shapes a processed picture's files and its record here: only a
 # change to one of them makes the pictures again (build/media.py keys the store by them);
 # any other change to sitegen, such as an upgrade, keeps every photo processed before.
-SHAPING_MODULES = ("media/images.py", "media/records.py", "media/library.py", "model/pictures.py")
+SHAPING_MODULES = ("media/images.py", "media/records.py", "model/pictures.py")
 RACY_NS = 2_000_000_000  # (as incremental.filestamps: a folder changed this recently is not trusted)
 VERIFIED = "media:verified"  # where the pictures found in the folder are remembered, with its stamp
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -81,7 +81,7 @@ class PictureRecords:
             try:
                 stats[rel] = _stat_key(path)
             except OSError as exc:
-                unreadable[rel] = exc.strerror or type(exc).__name__
+                unreadable[rel] = _why(exc)
         found = {rel: d for rel, key in stats.items() if isinstance(d := self.memo.get(key), str)}
         stored = self.store.get_many([key for rel, key in stats.items() if rel not in found])
         for rel, key in stats.items():
@@ -93,7 +93,7 @@ class PictureRecords:
                     with paths[rel].open("rb") as handle:
                         digest = hashlib.file_digest(handle, "sha256").hexdigest()
                 except OSError as exc:
-                    unreadable[rel] = exc.strerror or type(exc).__name__
+                    unreadable[rel] = _why(exc)
                     continue
                 self.store.put(key, digest)
             self.memo[key] = found[rel] = digest
@@ -161,6 +161,17 @@ class PictureRecords:
                     frozenset(str(key) for key in data["keys"]))
         except (ValueError, TypeError, KeyError, IndexError):
             return None
+
+
+def picture_key(shaped_by: str, digest: str, rel: str) -> str:
+    """Where a picture's record is kept: what shaped it (images.settings_shaping), its
+    source's bytes and its path."""
+    return f"media:picture:{shaped_by}:{digest}:{rel}"
+
+
+def _why(exc: OSError) -> str:
+    """The system's reason, in its words ("Permission denied"), without the path."""
+    return exc.strerror or type(exc).__name__
 
 
 def _stat_key(path: Path) -> str:

@@ -55,8 +55,8 @@ def check_entries(drafts: list[Draft], topics: tuple[Topic, ...], source: Path,
                 problems.append(Problem(where.path, d.line_of("topics"), f"unknown topic {raw!r} (declare it under "
                                                                 f"`topics:` in {LIVEBLOG_FILE}){hint}"))
         image = d.fields.image
-        if image and missing_from_static(source / "static", image):
-            problems.append(Problem(where.path, d.line_of("image"), not_in_static(source / "static", image)))
+        if image and (why := not_in_static(source / "static", image)):
+            problems.append(Problem(where.path, d.line_of("image"), why))
 
 
 def _topic_hint(raw: str) -> str:

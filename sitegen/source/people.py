@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from sitegen.config.site_config import CONFIG_FILE, AuthorConfig
+from sitegen.config.site_config import AuthorConfig
 from sitegen.core.errors import ContentError, Problem, raise_all
 from sitegen.core.text import clean_text, normalise_slug
 from sitegen.media.library import MediaLibrary
@@ -32,9 +32,8 @@ def profiles(people: dict[str, AuthorConfig], media: MediaLibrary) -> dict[str, 
 
 def _at(key: str, person: AuthorConfig, why: str) -> Problem:
     """`why` at the author's `image:` (in sitegen.yaml, under `authors:`, or in authors.yaml)."""
-    path, line = person.image_at or (None, None)
-    label = f"authors.{key}" if path is None or path.name == CONFIG_FILE else key
-    return Problem(path, line, f"{label}.image: {why}")
+    path, line, label = person.image_at or (None, None, f"authors.{key}.image")
+    return Problem(path, line, f"{label}: {why}")
 
 
 def _local(image: str) -> bool:
