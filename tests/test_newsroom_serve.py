@@ -23,7 +23,8 @@ def test_serve_shows_scheduled_entries_and_rebuilds_when_one_comes_due(tmp_path:
     session = Session(site, "127.0.0.1", 0, settle=0.05, say=lines.append, clock=lambda: now[0])
     session.start()
     try:
-        front = session.folder / "site/night/index.html"
+        assert session.preview is not None
+        front = session.preview.output / "night/index.html"
         (later,) = html_page(front).xpath("//article[@id='entry-later']")
         assert later.xpath(".//*[contains(@class, 'badge--scheduled')]/text()") == ["Scheduled"]
         timer = session.due.timer

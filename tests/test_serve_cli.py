@@ -78,13 +78,14 @@ def test_serve_prints_the_url_and_stops_cleanly_on_ctrl_c(tmp_path):
         url = serve.expect(SERVING).group(1)
         assert url == f"http://127.0.0.1:{port}/"
         assert raw_request(port, "/night/").status == 200
-        assert any((tmp_path / "tmp").iterdir())  # the preview folder lives in TMPDIR
+        (kept,) = (site / ".sitegen-cache").glob("preview-*")  # the preview's folder, kept for the next one
+        assert (kept / "site/night/index.html").is_file()
     finally:
         code = serve.stop(signal.SIGINT)
     assert code == 0
     lines = serve.rest()
     assert not any("Traceback" in line for line in lines), lines
-    assert list((tmp_path / "tmp").iterdir()) == []  # and is gone afterwards
+    assert list((tmp_path / "tmp").iterdir()) == []  # nothing in TMPDIR
     assert not (site / "output").exists()  # serve never writes where `sitegen build` does
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 import lxml.html
 import pytest
@@ -315,15 +314,6 @@ def test_polling_observer_sees_changes(tmp_path):
         wait_build(session, builds)
         page = lxml.html.fromstring(raw_get_ok(session.server.port, "/night/").body)
         assert page.xpath("//article[@id='entry-delta']")
-
-
-def test_stop_removes_the_preview_folder(tmp_path):
-    site = serve_site(tmp_path)
-    with running(site) as session:
-        folder = session.rebuilder.options.output.parent
-        assert (folder / "site" / MARKER).is_file()
-    assert not folder.exists()
-    assert not any(Path(site, ".sitegen-cache").glob("output-*.json"))  # no manifest left behind
 
 
 def test_a_new_templates_folder_is_watched(tmp_path):

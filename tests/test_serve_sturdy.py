@@ -1,10 +1,11 @@
 """The preview server under bursts and slow clients, its SVG policy, and what a killed
-or stopped preview leaves behind (nothing, once the next one starts)."""
+or stopped preview leaves behind (its folder and record for the next preview at its
+address; nothing else, once the next one starts)."""
 
 from __future__ import annotations
 
+import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -12,15 +13,19 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from serve_helpers import parse_response, raw_request, running, serve_site
+from sitekit import article, entry_md, html_page, snapshot, write
 
-from sitegen.output.lock import lock_path, output_lock
+from sitegen.build.pipeline import build, default_options, manifest_path, open_cache
+from sitegen.output.lock import is_locked, lock_path, output_lock
 from sitegen.serve import http as http_module
 from sitegen.serve.http import SVG_POLICY, PreviewServer, StatusHub
-from sitegen.serve.session import FOLDER_PREFIX, Session
+from sitegen.serve.previews import KEPT_PREFIX, TEMPORARY_PREFIX, kept_folder
+from sitegen.serve.session import Session
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +152,7 @@ def test_what_the_preview_refuses_stays_refused(preview):
     assert raw_request(port, "/.sitegen-output").status == 404
 
 
-# ------------------------------------------------------------------ leftovers of previews
+# ------------------------------------------------------------------ what previews leave behind
 
 @pytest.fixture
 def private_tmp(tmp_path, monkeypatch):
@@ -158,13 +163,18 @@ def private_tmp(tmp_path, monkeypatch):
     return folder
 
 
-def _previews() -> set[Path]:
-    return set(Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"))
+def _kept(site: Path) -> set[Path]:
+    return set((site / ".sitegen-cache").glob(f"{KEPT_PREFIX}*"))
 
 
-def _serve_process(site: Path) -> tuple[subprocess.Popen, Path]:
-    before = _previews()
-    proc = subprocess.Popen([sys.executable, "-m", "sitegen", "serve", "--source", str(site), "--port", "0"],
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _serve_process(site: Path, port: int = 0) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-m", "sitegen", "serve", "--source", str(site), "--port", str(port)],
                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
                             env={**os.environ, "TMPDIR": tempfile.gettempdir()})
     try:
@@ -173,39 +183,92 @@ def _serve_process(site: Path) -> tuple[subprocess.Popen, Path]:
             if line.startswith("Serving at") or not line:
                 break
         assert line.startswith("Serving at"), line
-        (folder,) = _previews() - before
     except BaseException:
         proc.kill()
         proc.wait()
         raise
-    return proc, folder
+    return proc
 
 
-def test_the_next_preview_removes_what_a_killed_one_left(tmp_path, private_tmp):
+def _build_as_preview(site: Path, session: Session, output: Path) -> dict[str, bytes]:
+    """What `sitegen build` writes with the preview's options, into a fresh folder."""
+    assert session.rebuilder is not None
+    build(replace(session.rebuilder.options, output=output, now=None), open_cache(session.rebuilder.options))
+    return snapshot(output)
+
+
+def test_the_next_preview_at_that_address_starts_from_the_last_ones_pages(tmp_path, private_tmp):
     site = serve_site(tmp_path)
-    proc, folder = _serve_process(site)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
-    assert folder.is_dir()  # nothing could clean up after a SIGKILL
-    alive = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))  # a running preview's folder, as it holds its lock
+    port = _free_port()
+    first = Session(site, "127.0.0.1", port, say=lambda text: None).start()
     try:
-        with output_lock(alive / "site"):
-            session = Session(site, "127.0.0.1", 0, say=lambda text: None).start()
-            try:
-                assert not folder.exists()
-                assert alive.is_dir() and lock_path(alive / "site").is_file()
-            finally:
-                session.stop()
-            assert session.folder is None
+        assert first.preview is not None and first.preview.kept
+        folder = first.preview.folder
+        assert folder.parent == site / ".sitegen-cache" and first.last is not None
+        everything = first.last.files
+        assert first.last.written == everything
     finally:
-        shutil.rmtree(alive, ignore_errors=True)
+        first.stop()
+    assert first.preview is None and (folder / "site/night/index.html").is_file()
+    write(site / "content/night/bravo.md", entry_md("2025-03-23T10:00", "Bravo, corrected.", title="Bravo headline",
+                                                    topics="[diplomacy]"))
+    second = Session(site, "127.0.0.1", port, say=lambda text: None).start()
+    try:
+        assert second.preview is not None and second.preview.folder == folder
+        assert second.last is not None and second.last.ok
+        assert 0 < second.last.written < everything / 2  # (the entry's pages, the stream's, feeds)
+        assert snapshot(folder / "site") == _build_as_preview(site, second, tmp_path / "fresh")
+        page = html_page(folder / "site/night/index.html")
+        assert article(page, "bravo").xpath("string(.//p)") == "Bravo, corrected."
+    finally:
+        second.stop()
+    assert _kept(site) == {folder}
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
-def test_a_stopped_preview_removes_its_folder(tmp_path, private_tmp, signum):
+def test_a_stopped_preview_keeps_its_folder_and_record(tmp_path, private_tmp, signum):
     site = serve_site(tmp_path)
-    proc, folder = _serve_process(site)
+    proc = _serve_process(site)
     proc.send_signal(signum)
     assert proc.wait(timeout=30) in (0, 1, -signum)
-    assert not folder.exists()
-    assert not list((site / ".sitegen-cache").glob("output-*.json"))
+    (folder,) = _kept(site)
+    assert not is_locked(folder / "site") and (folder / "site/night/index.html").is_file()
+    record = manifest_path(default_options(site, folder / "site"))
+    assert record is not None and "night/index.html" in json.loads(record.read_text())["files"]
+    assert list(private_tmp.iterdir()) == []  # (no temporary folder)
+
+
+def test_a_starting_preview_removes_the_folders_of_ended_ones(tmp_path, private_tmp):
+    site = serve_site(tmp_path)
+    killed = _serve_process(site, _free_port())
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=30)
+    (left,) = _kept(site)  # nothing could clean up after a SIGKILL
+    temporary = private_tmp / f"{TEMPORARY_PREFIX}old"  # a killed preview's of an earlier kind
+    write(lock_path(temporary / "site"), "")
+    alive = site / ".sitegen-cache" / f"{KEPT_PREFIX}alive"  # a running preview's, as it holds its lock
+    with output_lock(alive / "site"):
+        session = Session(site, "127.0.0.1", 0, say=lambda text: None).start()
+        try:
+            assert session.preview is not None and session.preview.folder not in (left, alive)
+            assert not left.exists() and not temporary.exists()
+            assert alive.is_dir() and lock_path(alive / "site").is_file()
+        finally:
+            session.stop()
+    assert session.preview is None
+
+
+def test_a_preview_whose_folder_is_busy_builds_into_a_temporary_one(tmp_path, private_tmp):
+    site = serve_site(tmp_path)
+    port = _free_port()
+    kept = kept_folder(site.resolve(), "127.0.0.1", port)
+    assert kept is not None
+    with output_lock(kept / "site"):  # (another process writing it: a `sitegen build --output` there, say)
+        session = Session(site, "127.0.0.1", port, say=lambda text: None).start()
+        try:
+            assert session.preview is not None and not session.preview.kept
+            temporary = session.preview.folder
+            assert temporary.parent == private_tmp and (temporary / "site/night/index.html").is_file()
+        finally:
+            session.stop()
+    assert not temporary.exists()

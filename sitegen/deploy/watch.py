@@ -20,11 +20,10 @@ from typing import Callable
 
 import click
 
-from sitegen.build.pipeline import CACHE_DIR, manifest_path
+from sitegen.build.pipeline import CACHE_DIR
 from sitegen.core.errors import SitegenError
 from sitegen.deploy.run import DeployOptions, DeployResult, deploy, deploy_config
 from sitegen.deploy.storage import Bucket
-from sitegen.output.record import OUTPUT_RECORDS, remembered, save_manifest
 from sitegen.serve.due import DueTimer
 from sitegen.serve.session import WAKE_SECONDS, Rebuilder
 from sitegen.serve.watch import ChangeLog, Debouncer, SourceWatcher, report_lost_events, watched_folders
@@ -108,20 +107,10 @@ class DeployWatch:
         if self.bucket is not None:
             self.bucket.close()
         if self.rebuilder.lock.acquire(timeout=30):
-            try:
-                self._keep_build_record()
-                self.rebuilder.cache.close()
+            try:  # (a later `sitegen deploy` or build knows the output as this session left it)
+                self.rebuilder.close()
             finally:
                 self.rebuilder.lock.release()
-
-    def _keep_build_record(self) -> None:
-        """The last build's record, from memory to disk: a later `sitegen deploy` (or
-        build) knows the output as this session left it."""
-        options = self.options.build
-        known = remembered(self.rebuilder.cache.memo.partition(OUTPUT_RECORDS), options.output)
-        manifest = manifest_path(options)
-        if known is not None and manifest is not None:
-            save_manifest(manifest, known)
 
 
 def _mtimes(paths: tuple[Path, ...]) -> list[float]:

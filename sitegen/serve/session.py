@@ -1,8 +1,9 @@
 """`sitegen serve`: build, serve the output, rebuild on every change, reload open tabs.
 
-The preview builds into a private temporary folder (never one it watches, never
-the folder `sitegen build` writes), with `base_url` set to the address it
-serves, so absolute links work in the preview too. Rebuilds call the ordinary
+The preview builds into a folder of its own (never one it watches, never the
+folder `sitegen build` writes; kept for the next preview at the same address:
+previews.py), with `base_url` set to the address it serves, so absolute links
+work in the preview too. Rebuilds call the ordinary
 `build()` with one long-lived cache: parsed and rendered entries are reused,
 every page is assembled afresh, and the result is byte for byte what a fresh
 `sitegen build` with the same options writes. A failed rebuild leaves the last
@@ -17,7 +18,6 @@ import logging
 import secrets
 import shutil
 import signal
-import tempfile
 import threading
 import time
 from contextlib import ExitStack
@@ -31,14 +31,16 @@ import click
 
 from sitegen.build.pipeline import (CACHE_DIR, BuildOptions, build, default_options, manifest_path, open_cache,
                                     settled_output)
+from sitegen.output.record import OUTPUT_RECORDS, remembered, save_manifest
 from sitegen.config.site_config import CONFIG_FILE, load_config
-from sitegen.output.lock import OutputBusy, is_locked, lock_path, output_lock
+from sitegen.output.lock import OutputBusy
 from sitegen.output.publish import journal_path
 from sitegen.serve.http import PreviewServer, Status, StatusHub
 from sitegen.core.errors import ConfigError, Problem, SitegenError
 from sitegen.model.site import Due
 from sitegen.render.renderer import find_theme
 from sitegen.serve.due import DueTimer
+from sitegen.serve.previews import PreviewFolder, forget_output, hold_preview_folder
 from sitegen.source.schedule import due_text, utc_now
 from sitegen.serve.watch import ChangeLog, Debouncer, SourceWatcher, report_lost_events, watched_folders
 
@@ -50,7 +52,6 @@ PORT_TRIES = 20
 # would not end. (Seen: a preview that ignored Ctrl-C on a busy machine.)
 WAKE_SECONDS = 0.2
 WILDCARDS = ("0.0.0.0", "::", "")
-FOLDER_PREFIX = "sitegen-serve-"
 
 
 @dataclass(frozen=True)
@@ -110,16 +111,19 @@ class Rebuilder:
         except SitegenError:
             pass
 
-    def close(self) -> None:
+    def close(self, keep_record: bool = True) -> None:
+        """`keep_record`: save the record of the output as the last build left it, from
+        memory to disk, so that the next build of it (a later preview's, `sitegen
+        deploy`'s) starts from it; otherwise remove it (the output is about to go)."""
+        known = remembered(self.cache.memo.partition(OUTPUT_RECORDS), self.options.output)
         self.cache.close()
-        forget_output(self.options)
-
-
-def forget_output(options: BuildOptions) -> None:
-    """Remove the record a build keeps of `options.output` (a preview's is useless after it)."""
-    manifest = manifest_path(options)
-    if manifest is not None:
-        manifest.unlink(missing_ok=True)
+        manifest = manifest_path(self.options)
+        if manifest is None:
+            return
+        if keep_record and known is not None:
+            save_manifest(manifest, known)
+        else:
+            manifest.unlink(missing_ok=True)
 
 
 def settle_default_output(source: Path) -> None:
@@ -135,20 +139,6 @@ def settle_default_output(source: Path) -> None:
             pass
         except SitegenError as exc:  # (the preview does not need that folder: say so, go on)
             log.warning("%s", exc)
-
-
-def remove_dead_previews(source: Path) -> list[Path]:
-    """Remove the folders (and output records) of previews whose process is gone: each
-    live preview holds its output's lock for as long as it runs (lock.py)."""
-    removed = []
-    for folder in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"):
-        output = folder / "site"
-        if not folder.is_dir() or not lock_path(output).is_file() or is_locked(output):
-            continue
-        shutil.rmtree(folder, ignore_errors=True)
-        forget_output(default_options(source, output))
-        removed.append(folder)
-    return removed
 
 
 def is_loopback(host: str) -> bool:
@@ -202,7 +192,7 @@ class Session:
         self.token = secrets.token_hex(4)  # build ids differ across restarts: open tabs reload
         self.builds = 0
         self.last: Outcome | None = None  # the latest build's outcome
-        self.folder: Path | None = None
+        self.preview: PreviewFolder | None = None  # where it builds (held while it runs)
         self.server: PreviewServer | None = None
         self.rebuilder: Rebuilder | None = None
         self.watcher: SourceWatcher | None = None
@@ -212,7 +202,7 @@ class Session:
         self.serving: threading.Thread | None = None
         self.clock = clock
         self.due = DueTimer(self._due_now, clock)  # rebuilds when a scheduled entry comes due
-        self.held = ExitStack()  # the output's lock, held while the preview runs
+        self.held = ExitStack()  # the preview folder's lock, held while the preview runs
         self.url = ""
 
     def start(self) -> "Session":
@@ -220,11 +210,9 @@ class Session:
         if not (self.source / CONFIG_FILE).is_file():
             raise ConfigError(Problem(self.source / CONFIG_FILE, None,
                                       f"no {CONFIG_FILE} here; is --source the site folder? (`sitegen init` makes one)"))
-        remove_dead_previews(self.source)
         settle_default_output(self.source)
-        self.folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX)).resolve()
         try:
-            self.held.enter_context(output_lock(self.folder / "site", wait=False))
+            self.preview = hold_preview_folder(self.source, self.host, self.port, self.held)
             self._start()
         except BaseException:
             self.stop()
@@ -232,8 +220,8 @@ class Session:
         return self
 
     def _start(self) -> None:
-        assert self.folder is not None
-        output = self.folder / "site"
+        assert self.preview is not None
+        output = self.preview.output
         self.server = bind(self.host, self.port, output, self.hub, self.say)
         self.url = url_for(self.host, self.server.port)
         if not is_loopback(self.host):
@@ -247,7 +235,7 @@ class Session:
         self.debouncer = Debouncer(self.rebuild, self.settle)
         self.forget_lost_events = report_lost_events(self.changes)
         self.watcher = SourceWatcher(self.source, self._changed, self.poll,
-                                     ignore=(self.folder, self.source / CACHE_DIR))
+                                     ignore=(self.preview.folder, self.source / CACHE_DIR))
         self.watcher.watch(watched_folders(self.source, self.rebuilder.theme_folder))
         self.watcher.start()
         self.say(f"Building {self.source} ...")
@@ -260,10 +248,10 @@ class Session:
         self.say(f"Serving at {self.url}  (Ctrl-C to stop)")
 
     def _check_output_unwatched(self) -> None:
-        assert self.folder is not None and self.rebuilder is not None
+        assert self.preview is not None and self.rebuilder is not None
         for folder, _ in watched_folders(self.source, self.rebuilder.theme_folder):
-            if folder != self.source and self.folder.is_relative_to(folder):
-                raise SitegenError(f"the preview's folder {self.folder} is inside a watched folder "
+            if folder != self.source and self.preview.folder.is_relative_to(folder):
+                raise SitegenError(f"the preview's folder {self.preview.folder} is inside a watched folder "
                                    f"({folder}); set TMPDIR to a folder elsewhere")
 
     def _changed(self, paths: tuple[Path, ...] | None) -> None:
@@ -310,7 +298,8 @@ class Session:
             watcher.watch(watched_folders(self.source, rebuilder.theme_folder))
 
     def stop(self) -> None:
-        """Stop watching, rebuilding and serving; remove the preview folder."""
+        """Stop watching, rebuilding and serving; keep the preview folder for the next
+        preview at this address, with the record of its files (a temporary one is removed)."""
         watcher, self.watcher = self.watcher, None
         if watcher is not None:
             watcher.stop()
@@ -326,17 +315,18 @@ class Session:
                 server.shutdown()
             server.server_close()
         rebuilder, self.rebuilder = self.rebuilder, None
+        preview, self.preview = self.preview, None
+        kept = preview is not None and preview.kept
         if rebuilder is not None:
             if rebuilder.lock.acquire(timeout=5):
                 try:  # (a build still running after that is abandoned with its daemon thread)
-                    rebuilder.close()
+                    rebuilder.close(keep_record=kept)
                 finally:
                     rebuilder.lock.release()
-            else:
-                forget_output(rebuilder.options)
-        folder, self.folder = self.folder, None
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
+            else:  # (its record describes neither the output before nor after that build)
+                forget_output(self.source, rebuilder.options.output)
+        if preview is not None and not kept:
+            shutil.rmtree(preview.folder, ignore_errors=True)
         self.held.close()
 
 
@@ -347,7 +337,7 @@ def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, *, drafts: bo
     main = threading.current_thread() is threading.main_thread()
     stopping = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     saved = {signum: signal.getsignal(signum) for signum in stopping} if main else None
-    if main:  # SIGTERM and SIGHUP (a closed terminal) stop like Ctrl-C: the preview folder is removed
+    if main:  # SIGTERM and SIGHUP (a closed terminal) stop like Ctrl-C: the preview's record is kept
         signal.signal(signal.SIGTERM, _interrupt)
         signal.signal(signal.SIGHUP, _interrupt)
     try:
