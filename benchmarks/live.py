@@ -50,6 +50,7 @@ class Preview:
 class Timings:
     edit: list[float] = field(default_factory=list)
     new: list[float] = field(default_factory=list)
+    start: float = 0.0  # from launching the server to its first build served
 
 
 def free_port() -> int:
@@ -119,9 +120,11 @@ def measure(preview: Preview, edits: list[GenEntry], news: list[GenEntry]) -> Ti
     added = [preview.source_of(entry) for entry in news]
     if any(path.exists() for path in added):
         raise SystemExit(f"{preview.name}: a 'new' entry already exists: {[p for p in added if p.exists()]}")
+    launched = time.perf_counter()
     server = Server(preview.argv, preview.env)
     try:
         server.wait_for(preview.ready, 1, START_TIMEOUT, f"{preview.name} first build")
+        timings.start = time.perf_counter() - launched
         output = preview.output()
         time.sleep(IDLE_SECONDS)
         for n, entry in enumerate(edits):
@@ -135,6 +138,17 @@ def measure(preview: Preview, edits: list[GenEntry], news: list[GenEntry]) -> Ti
         for path in added:
             path.unlink(missing_ok=True)
     return timings
+
+
+def time_start(preview: Preview) -> float:
+    """Seconds from launching the server to its first build served; then it is stopped."""
+    launched = time.perf_counter()
+    server = Server(preview.argv, preview.env)
+    try:
+        server.wait_for(preview.ready, 1, START_TIMEOUT, f"{preview.name} first build")
+        return time.perf_counter() - launched
+    finally:
+        server.stop()
 
 
 def save_until_shown(server: Server, preview: Preview, output: Path, entry: GenEntry, marker: str) -> float:

@@ -63,6 +63,8 @@ class Row:
     new: list[float] = field(default_factory=list)
     server_edit: list[float] = field(default_factory=list)  # the tool's own preview server (live.py)
     server_new: list[float] = field(default_factory=list)
+    server_start: float | None = None  # launch -> first build served (sitegen: into a new preview folder)
+    server_restart: float | None = None  # sitegen serve again at the same address (its kept preview folder)
     peak: int = 0  # bytes, the largest of any measured build process
     cold_peak: int = 0  # bytes, the largest of the cold builds alone (what a first publish needs)
     files: int = 0
@@ -167,10 +169,14 @@ def bench_sitegen(work: Path, size: int, runs: int, serve_runs: int, seed: int,
     row.peak = max(row.peak, serve["peak"])
     _progress(f"sitegen {size}: edit {median(row.edit):.3f} s, new entry {median(row.new):.3f} s")
     settle()  # the serve child has ended: nothing else runs while `sitegen serve` is timed
-    timings = live.measure(sitegen_preview(work, site), *live_entries(size, seed, serve_runs))
-    row.server_edit, row.server_new = timings.edit, timings.new
+    preview = sitegen_preview(work, site)
+    timings = live.measure(preview, *live_entries(size, seed, serve_runs))
+    row.server_edit, row.server_new, row.server_start = timings.edit, timings.new, timings.start
+    settle()
+    row.server_restart = live.time_start(preview)  # (the same address: the folder the last one kept)
     _progress(f"sitegen serve {size}: save -> page, edit {median(row.server_edit):.3f} s, "
-              f"new entry {median(row.server_new):.3f} s")
+              f"new entry {median(row.server_new):.3f} s; start {row.server_start:.2f} s, "
+              f"again {row.server_restart:.2f} s")
     return row
 
 
@@ -184,14 +190,15 @@ def live_entries(size: int, seed: int, runs: int) -> tuple[list[GenEntry], list[
 
 
 def sitegen_preview(work: Path, site: GeneratedSite) -> live.Preview:
-    """`sitegen serve` as a user runs it; TMPDIR points at a folder of its own, where serve
-    makes its output folder (sitegen-serve-*/site), so that the benchmark can find it."""
+    """`sitegen serve` as a user runs it, on a port of its own (launched again, it serves
+    at the same address: from the preview folder the last one kept, serve/previews.py);
+    TMPDIR points at a folder of its own (serve's Jinja and forked workers' files)."""
     tmp = work / f"{site.folder.name}-serve-tmp"
     argv = [sys.executable, "-m", "sitegen", "serve", "--source", str(site.folder), "--port", str(live.free_port())]
     return live.Preview(
         name="sitegen serve", argv=argv, source_of=site.entry_path, text_of=entry_markdown,
         page_of=lambda output, entry: _entry_page(output, entry.id),
-        output=lambda: live.only_child(tmp, "sitegen-serve-*") / "site",
+        output=lambda: live.only_child(site.folder / ".sitegen-cache", "preview-*") / "site",
         ready=re.compile(r"^Serving at "), rebuilt=re.compile(r"\] built \d+ files"), env=live.child_env(tmp))
 
 
@@ -300,9 +307,9 @@ def bench_hugo_server(tool: others.Tool, row: Row, site: Path, work: Path, serve
         timings = live.measure(preview, *live_entries(row.entries, seed, serve_runs))
     finally:
         shutil.rmtree(output, ignore_errors=True)
-    row.server_edit, row.server_new = timings.edit, timings.new
+    row.server_edit, row.server_new, row.server_start = timings.edit, timings.new, timings.start
     _progress(f"{row.tool} server {row.entries}: save -> page, edit {median(row.server_edit):.3f} s, "
-              f"new entry {median(row.server_new):.3f} s")
+              f"new entry {median(row.server_new):.3f} s; start {row.server_start:.2f} s")
     return row
 
 
@@ -383,6 +390,12 @@ def server_ratios(rows: list[Row], ours: dict[int, Row]) -> list[str]:
                      f"{new / their_new:.2f} ({new:.3f} / {their_new:.3f} s); sitegen's rebuild alone / "
                      f"{r.tool} server: edit {median(mine.edit) / their_edit:.2f}, "
                      f"new {median(mine.new) / their_new:.2f}")
+        if mine.server_start is not None and r.server_start:
+            lines.append(f"- {r.entries:,} entries, launch -> first build served: sitegen serve "
+                         f"{mine.server_start:.2f} s into a new preview folder, {_s(mine.server_restart)} s again at "
+                         f"the same address; {r.tool} server {r.server_start:.2f} s (ratios "
+                         f"{mine.server_start / r.server_start:.2f} and "
+                         f"{(mine.server_restart or 0) / r.server_start:.2f})")
     return lines
 
 

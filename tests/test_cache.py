@@ -176,6 +176,39 @@ def test_unchanged_files_are_not_read_and_a_changed_one_always_is(site: Path, tm
     assert_same(got, reference(site, tmp_path, "after", previous))
 
 
+def test_a_previews_first_build_reads_only_what_the_stamps_do_not_know(site: Path, tmp_path: Path,
+                                                                         monkeypatch) -> None:
+    """`serve`'s first build (a new session: nothing in memory) takes the files the last
+    build's stamps know without reading them, as a fresh build does; its next rebuild,
+    told by the watcher what changed, reads only that."""
+    monkeypatch.setattr(filestamps, "RACY_NS", -10**15)  # trust the stamps at once (else after 2 s)
+    monkeypatch.delenv("SITEGEN_VERIFY_INPUTS")  # (whose check reads the edited file's neighbours in its group)
+    reads: list[Path] = []
+    real_read = filecache.read_text
+    monkeypatch.setattr(filecache, "read_text", lambda path: reads.append(path) or real_read(path))
+    out, previous = tmp_path / "out", tmp_path / "previous"
+    built(site, out)
+    shutil.copytree(out, previous)
+    edited, told = site / "content/live/dst.md", site / "content/live/pinned.md"
+    edited.write_text(ENTRIES["dst.md"].replace("First", "Edited"), "utf-8")
+    session = open_cache(default_options(site, out), keep_in_memory=True)
+    try:
+        reads.clear()
+        got = built(site, out, session)
+        assert reads == [edited]
+        assert b"Edited 03:30" in got["live/entries/dst/index.html"]
+        assert_same(got, reference(site, tmp_path, "after", previous))
+        shutil.rmtree(previous)
+        shutil.copytree(out, previous)
+        told.write_text(ENTRIES["pinned.md"].replace("Pinned.", "Pinned, told."), "utf-8")
+        reads.clear()
+        build(default_options(site, out), session, changed=frozenset({told}))
+        assert reads == [told]
+        assert_same(snapshot(out), reference(site, tmp_path, "told", previous))
+    finally:
+        session.close()
+
+
 @pytest.mark.parametrize("stored", ["not json", "[1, 2]", '{"taken": "x", "files": []}',
                                     '{"taken": 0, "files": {"/x": [1, 2, "3", 4, "k"]}}'])
 def test_damaged_file_stamps_mean_reading_every_file(tmp_path: Path, stored: str) -> None:

@@ -199,15 +199,21 @@ class ParsedFiles:
 
     def read_all(self, paths: list[Path], problems: list[Problem], folder: Path | None = None) -> list[SourceText]:
         """The files' texts; `paths` all in `folder`, when given, which may let the
-        watcher's word (`serve`) or the files' stamps (`build`) stand in for reading
-        each file (see `_unchanged` and filestamps.py)."""
+        watcher's word (`serve`) or the files' stamps (`build`, and `serve`'s first look
+        at a file) stand in for reading each file (see `_unchanged`, `_stamped` and
+        filestamps.py)."""
         if folder is not None and not self.cache.keep_in_memory:
             return self._read_stamped(paths, problems, FileStamps(self.cache, self.key("stamps", str(folder)),
                                                                      self.stamped))
         told = self.changed if folder in self.listings.watched else None
+        stamps: FileStamps | None = None
         texts = []
         for path in paths:
             known = self._unchanged(path, told)
+            taken = None
+            if known is None and folder is not None and self.changed is None:  # (serve's first look)
+                stamps = stamps or FileStamps(self.cache, self.key("stamps", str(folder)))
+                known, taken = self._stamped(path, stamps)
             if known is not None:
                 texts.append(known)
                 continue
@@ -216,6 +222,10 @@ class ParsedFiles:
             if source is not None:
                 texts.append(source)
                 self._remember_read(path, source, started)
+                if stamps is not None:
+                    stamps.remember(path, taken, source.key)
+        if stamps is not None:
+            stamps.save()
         return texts
 
     def _read_stamped(self, paths: list[Path], problems: list[Problem], stamps: FileStamps) -> list[SourceText]:
@@ -280,6 +290,22 @@ class ParsedFiles:
             return source if signature is not None and stat_signature(path) == signature else None
         except OSError:
             return None
+
+    def _stamped(self, path: Path, stamps: FileStamps) -> tuple[SourceText | None, Signature | None]:
+        """In `serve`, a file it has not seen yet: its key from the stamps the last build
+        (or preview) of the folder left, without reading it, as a fresh build takes it
+        (filestamps.py), and kept as if read; else None (it is read). With its signature
+        as taken now, for the stamps (None when it is not a plain file)."""
+        try:
+            signature, plain = _plain_signature(path)
+        except OSError:
+            return None, None
+        key = stamps.key_if_same(str(path), signature) if plain else None
+        if key is None:
+            return None, signature if plain else None
+        source = SourceText(path, None, key)
+        self.memory[f"read:{path}"] = (signature, plain, source)  # (as `_remember_read`: the stamps are never racy)
+        return source, signature
 
     def _remember_read(self, path: Path, source: SourceText, started_ns: int) -> None:
         if not self.cache.keep_in_memory:

@@ -94,12 +94,17 @@ class FileStamps:
                 now = signature(os.stat(name))
             except OSError:
                 return None, None
+        return self.key_if_same(name, now), now
+
+    def key_if_same(self, name: str, now: Signature) -> str | None:
+        """The key of the text of the file at `name` when `now` (its signature) is as
+        remembered: its record then stands for this build too."""
         row = self.old.get(name)
         if row is not None and tuple(row[:4]) == now and isinstance(row[4], str):
             self.new[name] = row
             self.hits += 1
-            return row[4], now
-        return None, now
+            return row[4]
+        return None
 
     def remember(self, path: Path, taken: Signature | None, key: str) -> None:
         """`taken` is the signature from before the file was read: a write after it
