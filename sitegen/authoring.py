@@ -26,11 +26,14 @@ from sitegen.source.files import load_yaml_file
 from sitegen.core.text import normalise_slug
 
 SCAFFOLD = Path(sitegen.scaffold.__file__).parent / "site"
+GITIGNORE = ".gitignore"
+MADE = ("output", ".sitegen-cache")  # what sitegen makes from a site's sources (the cache keeps previews too)
 
 
 def init_site(directory: Path, language: str = "en") -> list[Path]:
-    """Copy the starter site into `directory`, never overwriting a file; `language` (a
-    checked BCP 47 tag) is the site's, and its titles and descriptions are written in it."""
+    """Copy the starter site into `directory`, never overwriting a file (a .gitignore
+    there gets the lines it lacks); `language` (a checked BCP 47 tag) is the site's, and
+    its titles and descriptions are written in it. The files written, in order."""
     files = [p for p in sorted(SCAFFOLD.rglob("*")) if p.is_file()]
     targets = [directory / p.relative_to(SCAFFOLD) for p in files]
     problems = [Problem(t, None, "already exists; `sitegen init` never overwrites files")
@@ -46,7 +49,29 @@ def init_site(directory: Path, language: str = "en") -> list[Path]:
             raise SitegenError(Problem(target, None, f"cannot write: {exc.strerror}")) from None
     if language != "en":
         _localise(directory, bundled().lang(language).t, language)
-    return targets
+    ignored = _ignore_what_is_made(directory)
+    return targets + ([ignored] if ignored is not None else [])
+
+
+def _ignore_what_is_made(directory: Path) -> Path | None:
+    """Have git leave out what sitegen makes (the output, and the cache with its kept
+    previews: hundreds of megabytes for a long liveblog): the lines the folder's
+    .gitignore lacks are added (the file made if missing, its other lines kept). The
+    file when it was written; None when it says so already or cannot be read as text."""
+    path = directory / GITIGNORE
+    try:
+        text = path.read_text("utf-8") if path.exists() else ""
+    except (OSError, UnicodeDecodeError):
+        return None  # (not ours to rewrite)
+    have = {line.strip().strip("/") for line in text.splitlines()}
+    missing = [f"/{name}/" for name in MADE if name not in have]
+    if not missing:
+        return None
+    try:
+        path.write_text(text + ("\n" if text and not text.endswith("\n") else "") + "\n".join(missing) + "\n", "utf-8")
+    except OSError as exc:
+        raise SitegenError(Problem(path, None, f"cannot write: {exc.strerror}")) from None
+    return path
 
 
 def _file_in_the_way(target: Path) -> Path | None:

@@ -190,7 +190,7 @@ def init(directory: Path, language: str) -> None:
     except Invalid as exc:
         raise SitegenError(f"--language: {exc}") from None
     for path in init_site(directory, language):
-        click.echo(f"created {path}", err=True)
+        click.echo(f"wrote {path}", err=True)
     click.echo(f"Next: sitegen serve --source {directory}", err=True)
 
 

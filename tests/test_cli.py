@@ -66,6 +66,17 @@ def test_init_then_build_end_to_end(tmp_path):
     assert (out / "index.html").is_file() and (out / "404.html").is_file()
 
 
+def test_init_has_git_leave_out_what_sitegen_makes(tmp_path):
+    fresh = tmp_path / "fresh"
+    assert run_cli("init", str(fresh)).exit_code == 0
+    assert (fresh / ".gitignore").read_text("utf-8").splitlines() == ["/output/", "/.sitegen-cache/"]
+    repo = tmp_path / "repo"  # a folder under git already, ignoring things of its own
+    write(repo / ".gitignore", "node_modules/\noutput/")
+    result = run_cli("init", str(repo))
+    assert result.exit_code == 0 and f"wrote {repo / '.gitignore'}" in result.stderr
+    assert (repo / ".gitignore").read_text("utf-8").splitlines() == ["node_modules/", "output/", "/.sitegen-cache/"]
+
+
 def test_init_never_overwrites(tmp_path):
     site = tmp_path / "s"
     assert run_cli("init", str(site)).exit_code == 0
