@@ -180,8 +180,12 @@ def test_a_previews_first_build_reads_only_what_the_stamps_do_not_know(site: Pat
                                                                          monkeypatch) -> None:
     """`serve`'s first build (a new session: nothing in memory) takes the files the last
     build's stamps know without reading them, as a fresh build does; its next rebuild,
-    told by the watcher what changed, reads only that."""
+    told by the watcher what changed, reads only that; one that was not told reads only the
+    file it has not seen, and leaves the stamps of every other file in place for the next
+    build."""
     monkeypatch.setattr(filestamps, "RACY_NS", -10**15)  # trust the stamps at once (else after 2 s)
+    monkeypatch.setattr(filecache, "RACY_NS", -10**15)  # and the session's own file stats
+    monkeypatch.setattr(filestamps, "MIN_STALE", 0)  # (stamps stored again for any change: this site is small)
     monkeypatch.delenv("SITEGEN_VERIFY_INPUTS")  # (whose check reads the edited file's neighbours in its group)
     reads: list[Path] = []
     real_read = filecache.read_text
@@ -205,8 +209,15 @@ def test_a_previews_first_build_reads_only_what_the_stamps_do_not_know(site: Pat
         build(default_options(site, out), session, changed=frozenset({told}))
         assert reads == [told]
         assert_same(snapshot(out), reference(site, tmp_path, "told", previous))
+        added = write(site / "content/live/added.md", "---\ntime: 2024-10-27T12:00\n---\nAdded.\n")
+        reads.clear()
+        build(default_options(site, out), session)  # (not told: the watcher lost track, say)
+        assert reads == [added]
     finally:
         session.close()
+    reads.clear()
+    built(site, out)  # a fresh build: the stamps the session's first build left still stand
+    assert sorted(reads) == sorted([told, added])  # (changed since, or never stamped)
 
 
 @pytest.mark.parametrize("stored", ["not json", "[1, 2]", '{"taken": "x", "files": []}',

@@ -207,13 +207,15 @@ class ParsedFiles:
                                                                      self.stamped))
         told = self.changed if folder in self.listings.watched else None
         stamps: FileStamps | None = None
+        stamped = 0  # files looked up in `stamps`: all of them on serve's first look at the folder
         texts = []
         for path in paths:
             known = self._unchanged(path, told)
             taken = None
-            if known is None and folder is not None and self.changed is None:  # (serve's first look)
+            if known is None and folder is not None and self.changed is None:  # (not told: every file looked at)
                 stamps = stamps or FileStamps(self.cache, self.key("stamps", str(folder)))
                 known, taken = self._stamped(path, stamps)
+                stamped += 1
             if known is not None:
                 texts.append(known)
                 continue
@@ -224,7 +226,7 @@ class ParsedFiles:
                 self._remember_read(path, source, started)
                 if stamps is not None:
                     stamps.remember(path, taken, source.key)
-        if stamps is not None:
+        if stamps is not None and stamped == len(paths):  # (the records of a few would replace all)
             stamps.save()
         return texts
 
