@@ -149,6 +149,8 @@ CASES = [
      ["missing required key 'base_url': the address the site is published at (e.g. `base_url: https://"]),
     ("bad-base-url", {"sitegen.yaml": "title: x\nbase_url: example.org\n"}, "sitegen.yaml", 2, ["base_url"]),
     ("bad-per-page", {"sitegen.yaml": DEFAULT_CONFIG + "per_page: 0\n"}, "sitegen.yaml", 4, ["per_page"]),
+    ("photo-sizes-not-css", {"sitegen.yaml": DEFAULT_CONFIG + "media:\n  sizes: 800\n"}, "sitegen.yaml", 5,
+     ["media.sizes", "'800' is not a list of CSS widths", "(min-width: 48rem) 44rem, 100vw"]),
     ("comment-provider-needs-keys", {"sitegen.yaml": DEFAULT_CONFIG + "comments:\n  provider: disqus\n"},
      "sitegen.yaml", 5, ["disqus_shortname"]),
     ("unsafe-publisher-logo", {"sitegen.yaml": DEFAULT_CONFIG + "publisher:\n  name: N\n  logo: 'javascript:alert(1)'\n"},

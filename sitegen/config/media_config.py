@@ -6,6 +6,7 @@ declarative tree; sitegen.media reads it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sitegen.core.schema import Invalid, at_least, choice, spec
@@ -23,6 +24,35 @@ def check_widths(value: tuple[int, ...]) -> tuple[int, ...]:
         if not 16 <= width <= 8192:
             raise Invalid(f"each width must be between 16 and 8192 pixels, not {width}")
     return tuple(sorted(set(value)))
+
+
+# A CSS length (a number and a unit, or 0) or a calc(), min(), max() or clamp() of them.
+_SIZE = r"(?:(?:\d+\.?\d*|\.\d+)(?:px|r?em|ex|ch|[sld]?v(?:w|h|i|b|min|max)|cm|mm|q|in|pt|pc)|0|(?:calc|min|max|clamp)\(.*\))"
+_CONDITION = r"(?:not\s+)?\([^()]*\)(?:\s+(?:and|or)\s+\([^()]*\))*\s*"  # a media condition, before its size
+_CONDITIONAL_SIZE = re.compile(_CONDITION + _SIZE, re.IGNORECASE)
+_LAST_SIZE = re.compile(_SIZE, re.IGNORECASE)
+
+
+def check_sizes(value: str) -> str:
+    """The `sizes` of an <img>: CSS lengths, each but the last after a media condition.
+    Checked here: a browser ignores a wrong one silently (and loads the photo at the wrong
+    resolution), and the page is no longer valid HTML."""
+    *conditional, last = [item.strip() for item in _top_level(value)]
+    if not _LAST_SIZE.fullmatch(last) or not all(_CONDITIONAL_SIZE.fullmatch(item) for item in conditional):
+        raise Invalid(f"{value!r} is not a list of CSS widths such as \"(min-width: 48rem) 44rem, 100vw\" "
+                      "(the width a photo takes on screens that match each condition, then on all others)")
+    return value
+
+
+def _top_level(value: str) -> list[str]:
+    """`value` cut at its commas outside parentheses (min(), max() and clamp() hold some)."""
+    items, depth, start = [], 0, 0
+    for at, char in enumerate(value):
+        depth += (char == "(") - (char == ")")
+        if char == "," and depth == 0:
+            items.append(value[start:at])
+            start = at + 1
+    return [*items, value[start:]]
 
 
 def check_quality(value: int) -> int:
@@ -75,7 +105,7 @@ class MediaConfig:
     """Photos are resized, stripped of metadata and published with content-hashed names."""
 
     widths: tuple[int, ...] = spec((480, 800, 1200, 1600), check=check_widths)
-    sizes: str = spec("(min-width: 48rem) 44rem, 100vw", doc="the <img sizes> of entry photos")
+    sizes: str = spec("(min-width: 48rem) 44rem, 100vw", check=check_sizes, doc="the <img sizes> of entry photos")
     quality: int = spec(80, check=check_quality)
     formats: tuple[str, ...] = spec(IMAGE_FORMATS, check=each(*IMAGE_FORMATS),
                                     doc="modern formats beside the JPEG/PNG fallback (avif where Pillow has it)")
