@@ -12,8 +12,8 @@ sit beside the code they come from. Their file names carry sitegen's code digest
 Jinja's version and Python's (as `__pycache__` names do): what shapes a compiled
 template (the environment's options, its filters, Jinja's compiler, Python's bytecode)
 changes only with them, and two Pythons on one machine (a CI matrix) do not overwrite
-each other's. `serve` compiles them once for its life (and, like its preview folder,
-leaves nothing in the temporary folder when it stops).
+each other's. `serve` compiles them once for its life (and leaves nothing in the
+temporary folder when it stops: its preview folder is kept in the site's cache folder).
 """
 
 from __future__ import annotations
