@@ -258,6 +258,21 @@ def test_a_starting_preview_removes_the_folders_of_ended_ones(tmp_path, private_
     assert session.preview is None
 
 
+def test_a_preview_whose_folder_cannot_be_made_builds_into_a_temporary_one(tmp_path, private_tmp):
+    site = serve_site(tmp_path)
+    port = _free_port()
+    kept = kept_folder(site.resolve(), "127.0.0.1", port)
+    assert kept is not None
+    write(kept, "a file where the folder goes")  # (as a read-only site folder refuses it: root may write anyway)
+    session = Session(site, "127.0.0.1", port, say=lambda text: None).start()
+    try:
+        assert session.preview is not None and not session.preview.kept
+        assert session.last is not None and session.last.ok
+        assert (session.preview.output / "night/index.html").is_file()
+    finally:
+        session.stop()
+
+
 def test_a_preview_whose_folder_is_busy_builds_into_a_temporary_one(tmp_path, private_tmp):
     site = serve_site(tmp_path)
     port = _free_port()

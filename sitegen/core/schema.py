@@ -70,8 +70,8 @@ def parse(cls: type[T], data: Any, path: Path, problems: list[Problem],
         label = f"{where}.{name}" if where else name
         if name not in data:
             if field.default is dataclasses.MISSING:  # (its doc says what to write)
-                doc = field.metadata.get("doc")
-                problems.append(Problem(path, data.line, f"missing required key {label!r}{': ' + doc if doc else ''}"))
+                what = field.metadata.get("doc")
+                problems.append(Problem(path, data.line, f"missing required key {label!r}{': ' + what if what else ''}"))
             continue
         try:
             values[name] = _convert(hint, data[name], field, path, problems, label, key_line,

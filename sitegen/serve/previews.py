@@ -12,9 +12,10 @@ that finds its port taken and serves on the next one makes every page again.
 Each running preview holds its folder's lock (lock.py), so a folder whose lock nobody
 holds belongs to a preview that has ended (or was killed): a starting preview removes
 those of other addresses, so the cache folder keeps at most one ended preview besides
-the running ones. When its own folder is held by another process, a preview builds
-into a private temporary folder instead, removed when it stops (as are those of
-previews killed before).
+the running ones. When its own folder is held by another process, or cannot be made (a
+site folder on a read-only disk, where `sitegen build` works too), a preview builds into
+a private temporary folder instead, removed when it stops (as are those of previews
+killed before).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.build.start import cache_folder, default_options, manifest_path, settled_output
-from sitegen.output.lock import OutputBusy, is_locked, lock_path
+from sitegen.core.errors import SitegenError
+from sitegen.output.lock import is_locked, lock_path
 
 TEMPORARY_PREFIX = "sitegen-serve-"  # a private temporary folder's name (in the system's)
 KEPT_PREFIX = "preview-"  # a kept folder's name (in the site's cache folder)
@@ -49,15 +51,15 @@ class PreviewFolder:
 def hold_preview_folder(source: Path, host: str, port: int, held: ExitStack) -> PreviewFolder:
     """The folder for the preview of `source` asked for at `host` and `port`, its lock
     held in `held`: the one kept for that address (with any publication a killed preview
-    left there finished), else a new temporary one. Ended previews' folders are removed
-    first."""
+    left there finished), else (busy, or not to be made there) a new temporary one.
+    Ended previews' folders are removed first."""
     kept = kept_folder(source, host, port)
     remove_ended_previews(source, keep=kept)
     if kept is not None:
         try:
             held.enter_context(settled_output(kept / OUTPUT, wait=False))
             return PreviewFolder(kept, kept=True)
-        except OutputBusy:
+        except SitegenError:  # (OutputBusy, or the folder cannot be made: the preview works without it)
             pass
     temporary = PreviewFolder(Path(tempfile.mkdtemp(prefix=TEMPORARY_PREFIX)).resolve(), kept=False)
     held.enter_context(settled_output(temporary.output, wait=False))
