@@ -21,6 +21,7 @@ from serve_helpers import (
 )
 from sitekit import build_ok, entry_md, snapshot
 
+from sitegen.incremental import uptodate
 from sitegen.output.publish import MARKER
 
 SECRET = "TOP-SECRET-do-not-serve"
@@ -363,3 +364,18 @@ def test_removing_and_restoring_whole_folders(tmp_path):
         builds = session.builds
         (tmp_path / "sitegen.yaml").rename(site / "sitegen.yaml")
         wait_build(session, builds)
+
+
+def test_open_tabs_reload_only_when_a_build_changed_the_site(tmp_path, monkeypatch):
+    monkeypatch.setattr(uptodate, "RACY_NS", 0)  # (the site just written counts as settled: one first build)
+    site = serve_site(tmp_path)
+    alpha = site / "content/night/alpha.md"
+    with running(site) as session:
+        shown = session.hub.status.build
+        alpha.write_bytes(alpha.read_bytes())  # saved as it was: every page stays the same
+        wait_build(session, 1)
+        assert session.builds == 2 and session.last is not None and session.last.written == 0
+        assert session.hub.status.build == shown  # no reload: what the tabs show stands
+        add_entry(site, "alpha.md", entry_md("2025-03-23T09:00", "Alpha, corrected."))
+        wait_build(session, 2)
+        assert session.hub.status.build not in ("", shown)

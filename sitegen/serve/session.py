@@ -38,7 +38,9 @@ from sitegen.output.publish import journal_path
 from sitegen.serve.http import PreviewServer, Status, StatusHub
 from sitegen.core.errors import ConfigError, Problem, SitegenError
 from sitegen.model.site import Due
+from sitegen.incremental.uptodate import source_state
 from sitegen.render.renderer import find_theme
+from sitegen.render.themes import BUNDLED_THEMES
 from sitegen.serve.due import DueTimer
 from sitegen.serve.previews import PreviewFolder, forget_output, hold_preview_folder
 from sitegen.source.schedule import due_text, utc_now
@@ -124,6 +126,21 @@ class Rebuilder:
             save_manifest(manifest, known)
         else:
             manifest.unlink(missing_ok=True)
+
+
+def _same_output(previous: Outcome | None, outcome: Outcome) -> bool:
+    """The build after a good one wrote no file and removed none (as many files as before):
+    what open tabs show stands, and they are not reloaded (a save that changed nothing,
+    the look at every file after a start)."""
+    return previous is not None and previous.ok and outcome.written == 0 and outcome.files == previous.files
+
+
+def settled_sources(source: Path) -> str | None:
+    """A digest of every source file's stamp, as the up-to-date check takes them; None
+    when they cannot tell a later change (a file changed in the last two seconds, whose
+    next change may keep its stamp; a symlink, an editor's file: see uptodate.py)."""
+    state = source_state(source, BUNDLED_THEMES, "")
+    return state.digest if state is not None and state.settled else None
 
 
 def settle_default_output(source: Path) -> None:
@@ -231,21 +248,42 @@ class Session:
         self.rebuilder = Rebuilder(options, self.clock, locked=True)  # (this session holds its folder's lock)
         self.rebuilder.find_theme()
         self._check_output_unwatched()
-        # Watch before the first build, so that a save during it is not missed.
         self.debouncer = Debouncer(self.rebuild, self.settle)
         self.forget_lost_events = report_lost_events(self.changes)
-        self.watcher = SourceWatcher(self.source, self._changed, self.poll,
-                                     ignore=(self.preview.folder, self.source / CACHE_DIR))
-        self.watcher.watch(watched_folders(self.source, self.rebuilder.theme_folder))
-        self.watcher.start()
         self.say(f"Building {self.source} ...")
-        self.rebuild()
+        if self._makes_every_page(options):
+            # A process with other threads does not fork (forking.can_fork): the first
+            # build of a new preview folder (every page of a long liveblog) runs before the
+            # watcher's threads start, on every core as `sitegen build` does. A save
+            # meanwhile is not missed: the sources' stamps from before it are taken again
+            # once the watcher runs, and any difference means a look at every file.
+            before = settled_sources(self.source)
+            self.rebuild()
+            self._start_watching()
+            if before is None or settled_sources(self.source) != before:
+                self._changed(None)
+        else:  # (a kept folder: the first build makes what changed since; a save during it is seen)
+            self._start_watching()
+            self.rebuild()
         self.debouncer.start()
         self.serving = threading.Thread(target=self.server.serve_forever, name="sitegen-http", daemon=True)
         self.serving.start()
         how = " (polling)" if self.poll else ""
         self.say(f"Watching {self.source} for changes{how}.")
         self.say(f"Serving at {self.url}  (Ctrl-C to stop)")
+
+    @staticmethod
+    def _makes_every_page(options: BuildOptions) -> bool:
+        """No record of the preview folder's files: its first build makes every page."""
+        manifest = manifest_path(options)
+        return manifest is None or not manifest.is_file()
+
+    def _start_watching(self) -> None:
+        assert self.preview is not None and self.rebuilder is not None
+        self.watcher = SourceWatcher(self.source, self._changed, self.poll,
+                                     ignore=(self.preview.folder, self.source / CACHE_DIR))
+        self.watcher.watch(watched_folders(self.source, self.rebuilder.theme_folder))
+        self.watcher.start()
 
     def _check_output_unwatched(self) -> None:
         assert self.preview is not None and self.rebuilder is not None
@@ -266,11 +304,12 @@ class Session:
             return Outcome(False, 0.0, problems=("the preview has stopped",))
         self._watch()  # first: a folder that just appeared is watched before the build reads it
         outcome = rebuilder.rebuild(self.changes.take())
-        self.last = outcome
+        previous, self.last = self.last, outcome
         stamp = time.strftime("%H:%M:%S")
         if outcome.ok:
             self.builds += 1
-            self.hub.publish(Status(f"{self.token}.{self.builds}"))
+            if not _same_output(previous, outcome) or self.hub.status.problems:
+                self.hub.publish(Status(f"{self.token}.{self.builds}"))  # (open tabs reload)
             self.say(f"[{stamp}] built {outcome.files} files ({outcome.written} changed) in {outcome.seconds:.2f} s")
             self._rebuild_when_due(outcome.due)
         else:
