@@ -1,11 +1,12 @@
 """How a preview starts. The first build into a new preview folder makes every page of
 the liveblog: it runs before the watcher's threads start, so that it may fork renderers
-as `sitegen build` does (a process with other threads never forks), and a save made
+as `sitegen build` does (a process with other threads never forks: `forking.can_fork`), and a save made
 while it ran is built right after it. A kept folder's first build makes only what
 changed since, with the watcher already running."""
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -13,7 +14,6 @@ import pytest
 from serve_helpers import running, serve_site, wait_build
 from sitekit import article, entry_md, html_page, write
 
-from sitegen.core import forking
 from sitegen.incremental import uptodate
 from sitegen.serve import session as session_module
 
@@ -23,12 +23,14 @@ SAVED = entry_md("2025-03-23T10:00", "Bravo, saved while the preview started.", 
 
 @pytest.fixture
 def first_builds(monkeypatch) -> list[bool]:
-    """Whether each of the sessions' builds could fork (`forking.can_fork`), in order."""
+    """For each of the sessions' builds in order, whether it began with no thread but
+    those running before (other tests' may linger): so it could fork (`forking.can_fork`)."""
     could: list[bool] = []
     rebuild = session_module.Rebuilder.rebuild
+    before = set(threading.enumerate())
 
     def noting(self, changed=None):  # type: ignore[no-untyped-def]
-        could.append(forking.can_fork())
+        could.append(set(threading.enumerate()) <= before)
         return rebuild(self, changed)
 
     monkeypatch.setattr(session_module.Rebuilder, "rebuild", noting)
