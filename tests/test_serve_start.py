@@ -6,6 +6,7 @@ changed since, with the watcher already running."""
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -66,9 +67,14 @@ def test_a_new_preview_folders_first_build_may_fork_and_a_kept_ones_is_watched(t
         assert session.last is not None and session.last.written == session.last.files
     with running(site) as again:  # (the same address, port 0: the folder kept, with its record)
         assert again.last is not None and again.last.ok and again.last.written < again.last.files
+        assert again.preview is not None
+        kept = again.preview.output
+    shutil.rmtree(kept)  # (its record, in the cache folder, stays)
+    with running(site) as anew:
+        assert anew.last is not None and anew.last.written == anew.last.files
     # The parent built with the watcher's threads running, and so never forked. A kept
     # folder's first build runs watched: a save during it is seen.
-    assert first_builds == [True, False]
+    assert first_builds == [True, False, True]
 
 
 def test_a_save_during_a_new_previews_first_build_is_built(tmp_path, monkeypatch, settled_at_once):

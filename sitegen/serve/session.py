@@ -274,9 +274,9 @@ class Session:
 
     @staticmethod
     def _makes_every_page(options: BuildOptions) -> bool:
-        """No record of the preview folder's files: its first build makes every page."""
+        """No preview folder, or no record of its files: its first build makes every page."""
         manifest = manifest_path(options)
-        return manifest is None or not manifest.is_file()
+        return manifest is None or not manifest.is_file() or not options.output.is_dir()
 
     def _start_watching(self) -> None:
         assert self.preview is not None and self.rebuilder is not None
