@@ -308,7 +308,7 @@ class Session:
         stamp = time.strftime("%H:%M:%S")
         if outcome.ok:
             self.builds += 1
-            if not _same_output(previous, outcome) or self.hub.status.problems:
+            if not _same_output(previous, outcome):  # (a failed build before: its problems are shown)
                 self.hub.publish(Status(f"{self.token}.{self.builds}"))  # (open tabs reload)
             self.say(f"[{stamp}] built {outcome.files} files ({outcome.written} changed) in {outcome.seconds:.2f} s")
             self._rebuild_when_due(outcome.due)
