@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from sitegen.build import parallel, pipeline
-from sitegen.build.pipeline import build, default_options
+from sitegen.build.pipeline import build, default_options, open_cache
 from sitegen.core import forking
 from sitegen.core.errors import SitegenError
 from sitegen.incremental import entrygroups, filecache
@@ -180,3 +180,26 @@ def test_a_worker_told_twice_leaves_its_parents_connection_alone(tmp_path: Path)
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()
+
+
+def test_a_preview_lets_go_of_the_articles_its_forked_renderers_inherited(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forked: None) -> None:
+    """`serve`'s first build into a new folder forks renderers, which inherit every
+    article; its session does not keep them all (~100 MB at 50,000 entries, for the preview's
+    life), and its next build reads back only those of the pages an edit changed."""
+    site = _site(tmp_path / "site")
+    out = tmp_path / "out"
+    options = default_options(site, out)
+    session = open_cache(options, keep_in_memory=True)  # (as serve's Rebuilder keeps it)
+    kept = session.memo.partition("articles", limit=1)
+    try:
+        build(options, session)
+        (articles,) = kept.values.values()
+        assert len(articles) < COUNT / 2  # (those this process joined since: the live updates')
+        edited = site / "content/live/e07.md"
+        edited.write_text(edited.read_text("utf-8").replace("Entry *7*", "Entry *7*, corrected"), "utf-8")
+        build(options, session, changed=frozenset({edited}))
+        assert len(articles) < COUNT / 2
+    finally:
+        session.close()
+    assert snapshot(out) == _reference(site, tmp_path / "reference", monkeypatch)
