@@ -47,6 +47,7 @@ FIELDS = tuple(f.name for f in fields(Entry))  # (a test holds `_entry` and `_ro
 # Each field's slot, set directly (a frozen dataclass's __init__ goes through
 # object.__setattr__ by name, field by field: twice the time, 10,000 times).
 _SETTERS = tuple(getattr(Entry, name).__set__ for name in FIELDS)
+_SET_PATH, _SET_LINE = SourceRef.path.__set__, SourceRef.line.__set__  # type: ignore[attr-defined]
 
 
 def bucket_of(path: Path) -> int:
@@ -114,6 +115,7 @@ def decode_files(text: str, sources: list[SourceText], people: dict[str, Author]
         found: dict[str, GroupFile] = {}
         at = end + 1  # (the bodies follow the JSON's line)
         shared: tuple[dict[Any, Any], ...] = ({}, {}, {}, {})  # (see `_entry`)
+        sets: dict[frozenset[str], frozenset[str]] = {}  # (the facts' topics and images: `serve` keeps every file's)
         for key, ids, topics, images, rows, moments in data:
             if type(key) is not str or len(moments) != len(rows):  # (the key names the path and its text)
                 return None
@@ -124,11 +126,18 @@ def decode_files(text: str, sources: list[SourceText], people: dict[str, Author]
             if source is not None:
                 entries = tuple([_entry(row, source.path, people, shared) for row in rows])
                 stream_keys = tuple([(moment, entry.id) for moment, entry in zip(moments, entries)])
-                found[key] = GroupFile(source, (tuple(ids), frozenset(topics), frozenset(images)), entries,
+                found[key] = GroupFile(source, (tuple(ids), _one_of(sets, topics), _one_of(sets, images)), entries,
                                        stream_keys)
         return (keys, found) if at == len(text) else None
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         return None
+
+
+def _one_of(sets: dict[frozenset[str], frozenset[str]], values: list[str]) -> frozenset[str]:
+    """The set of `values`: one object for every file of the group naming the same (a few
+    dozen sets of topics among thousands of files; `serve` keeps each file's facts)."""
+    made = frozenset(values)
+    return sets.setdefault(made, made)
 
 
 def _row(e: Entry, path: Path, people: dict[str, Author]) -> list[Any]:
@@ -175,7 +184,8 @@ def _entry(row: list[Any], path: Path, people: dict[str, Author], shared: tuple[
      body_html, digest, line, correction_html, authors, alt) = row
     same_topics, same_authors, same_sources, same_bylines = shared
     origin = object.__new__(SourceRef)
-    origin.__dict__.update(path=path, line=line)
+    _SET_PATH(origin, path)
+    _SET_LINE(origin, line)
     topics = tuple(topics)
     names = tuple([a if type(a) is str else (a[0],) for a in authors])  # (a profile as a 1-tuple: not a name)
     made = same_authors.get(names)

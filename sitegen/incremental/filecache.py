@@ -154,7 +154,7 @@ def _verifying() -> bool:
     return os.environ.get("SITEGEN_VERIFY_INPUTS") == "1"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # (no instance dict: `serve` keeps one for every file of a long liveblog)
 class SourceText:
     path: Path
     text: str | None  # None: not read, as it is unchanged since the last build (filestamps.py)

@@ -23,7 +23,7 @@ from sitegen.incremental.filecache import ParsedFiles
 from sitegen.model.site import Entry, StreamKey as SortKey, stream_key
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # (no instance dict: `serve` keeps one for every file of a long liveblog)
 class FileRecord:
     """One entry file as the last build used it."""
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # (a build with nothing to do imports the model, not the lang
     from sitegen.i18n import Lang
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # (no instance dict: every entry has one)
 class SourceRef:
     """Where something was written, for error messages."""
 
