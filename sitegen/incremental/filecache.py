@@ -118,7 +118,7 @@ class Codec:
         instance = object.__new__(cls)
         if hasattr(instance, "__dict__"):
             instance.__dict__.update(values)
-        else:  # (a slotted class: Entry)
+        else:  # (a slotted class: SourceRef)
             for name, value in values.items():
                 object.__setattr__(instance, name, value)
         return instance
