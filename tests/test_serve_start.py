@@ -15,8 +15,9 @@ import pytest
 from serve_helpers import running, serve_site, wait_build
 from sitekit import article, entry_md, html_page, write
 
-from sitegen.incremental import uptodate
+from sitegen.incremental import filecache, uptodate
 from sitegen.serve import session as session_module
+from sitegen.serve import watch
 
 SAVED = entry_md("2025-03-23T10:00", "Bravo, saved while the preview started.", title="Bravo headline",
                  topics="[diplomacy]")
@@ -94,8 +95,30 @@ def test_a_new_preview_with_nothing_saved_meanwhile_builds_once(tmp_path, settle
         assert session.builds == 1
 
 
-def test_a_new_preview_of_files_written_just_before_looks_at_every_file_again(tmp_path):
+def test_a_new_preview_of_files_written_just_before_reads_them_again(tmp_path):
     site = serve_site(tmp_path)  # (written a moment ago: a save in the same clock tick could hide)
     with running(site) as session:
         wait_build(session, 1)
         assert session.last is not None and session.last.ok and session.last.written == 0
+
+
+def test_the_files_changed_just_before_a_start_are_those_read_again(tmp_path, monkeypatch):
+    monkeypatch.setattr(uptodate, "RACY_NS", 1_000_000_000)  # (one second stands for two)
+    monkeypatch.setattr(watch, "RACY_NS", 1_000_000_000)
+    site = serve_site(tmp_path)
+    time.sleep(1.2)
+    seen = watch.sources_seen(site)
+    assert seen is not None and seen.recent is None  # every stamp settled
+    bravo = site / "content/night/bravo.md"
+    bravo.write_bytes(bravo.read_bytes())  # (saved as it was, just before the preview starts)
+    seen = watch.sources_seen(site)
+    assert seen is not None and seen.recent == (bravo,)
+    reads: list[list[Path]] = []  # each build's
+    rebuild, read_text = session_module.Rebuilder.rebuild, filecache.read_text
+    monkeypatch.setattr(session_module.Rebuilder, "rebuild", lambda self, changed=None: reads.append([])
+                        or rebuild(self, changed))
+    monkeypatch.setattr(filecache, "read_text", lambda path: reads[-1].append(path) or read_text(path))
+    with running(site) as session:
+        wait_build(session, 1)
+        assert session.last is not None and session.last.ok and session.last.written == 0
+    assert reads[1] == [bravo]  # (the first build read every file: no stamps were kept yet)

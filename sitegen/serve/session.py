@@ -38,13 +38,12 @@ from sitegen.output.publish import journal_path
 from sitegen.serve.http import PreviewServer, Status, StatusHub
 from sitegen.core.errors import ConfigError, Problem, SitegenError
 from sitegen.model.site import Due
-from sitegen.incremental.uptodate import source_state
 from sitegen.render.renderer import find_theme
-from sitegen.render.themes import BUNDLED_THEMES
 from sitegen.serve.due import DueTimer
 from sitegen.serve.previews import PreviewFolder, forget_output, hold_preview_folder
 from sitegen.source.schedule import due_text, utc_now
-from sitegen.serve.watch import ChangeLog, Debouncer, SourceWatcher, report_lost_events, watched_folders
+from sitegen.serve.watch import (ChangeLog, Debouncer, SourceWatcher, report_lost_events, sources_seen,
+                                 watched_folders)
 
 log = logging.getLogger("sitegen")
 
@@ -133,14 +132,6 @@ def _same_output(previous: Outcome | None, outcome: Outcome) -> bool:
     what open tabs show stands, and they are not reloaded (a save that changed nothing,
     the look at every file after a start)."""
     return previous is not None and previous.ok and outcome.written == 0 and outcome.files == previous.files
-
-
-def settled_sources(source: Path) -> str | None:
-    """A digest of every source file's stamp, as the up-to-date check takes them; None
-    when they cannot tell a later change (a file changed in the last two seconds, whose
-    next change may keep its stamp; a symlink, an editor's file: see uptodate.py)."""
-    state = source_state(source, BUNDLED_THEMES, "")
-    return state.digest if state is not None and state.settled else None
 
 
 def settle_default_output(source: Path) -> None:
@@ -256,12 +247,16 @@ class Session:
             # build of a new preview folder (every page of a long liveblog) runs before the
             # watcher's threads start, on every core as `sitegen build` does. A save
             # meanwhile is not missed: the sources' stamps from before it are taken again
-            # once the watcher runs, and any difference means a look at every file.
-            before = settled_sources(self.source)
+            # once the watcher runs (watch.SourcesSeen), and any difference means a look at
+            # every file; files changed just before it are read again.
+            before = sources_seen(self.source)
             self.rebuild()
             self._start_watching()
-            if before is None or settled_sources(self.source) != before:
-                self._changed(None)
+            after = sources_seen(self.source)
+            if before is None or after is None or after.digest != before.digest:
+                self._changed(None)  # (changed meanwhile, or the stamps cannot tell: a look at every file)
+            elif before.recent is not None:
+                self._changed(before.recent)  # (changed just before: read again)
         else:  # (a kept folder: the first build makes what changed since; a save during it is seen)
             self._start_watching()
             self.rebuild()

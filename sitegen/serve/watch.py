@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -28,6 +29,9 @@ from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
 from sitegen.config.site_config import SOURCE_FOLDERS, AUTHORS_FILE, CONFIG_FILE
+from sitegen.incremental.filestamps import RACY_NS
+from sitegen.incremental.uptodate import source_state
+from sitegen.render.themes import BUNDLED_THEMES
 from sitegen.source.files import is_editor_litter
 
 log = logging.getLogger("sitegen")
@@ -47,6 +51,31 @@ def watched_folders(source: Path, theme_folder: Path | None) -> list[tuple[Path,
     if theme_folder is not None and theme_folder.is_dir() and not theme_folder.is_relative_to(source / "themes"):
         folders.append((theme_folder, True))
     return folders
+
+
+@dataclass(frozen=True)
+class SourcesSeen:
+    """Every source file's stamp at one moment, as the up-to-date check takes them: what
+    changed while no watcher ran (a new preview's first build, session.py) shows as a
+    different `digest`, except a second write in the clock tick of a write just before
+    (git's racy files), for which the `recent` files are read again."""
+
+    digest: str
+    recent: tuple[Path, ...] | None  # changed in the two seconds before (None: none, the config neither)
+
+
+def sources_seen(source: Path) -> SourcesSeen | None:
+    """The sources' stamps now; None when they cannot tell (a symlink, an editor's file:
+    uptodate.py)."""
+    state = source_state(source, BUNDLED_THEMES, "")
+    if state is None or state.stamped is None:
+        return None
+    if state.settled:
+        return SourcesSeen(state.digest, None)
+    stamped = state.stamped
+    since = stamped.taken_ns - RACY_NS
+    return SourcesSeen(state.digest, tuple(Path(path) for path, (_, _, mtime, ctime) in stamped.signatures.items()
+                                           if max(mtime, ctime) >= since and path not in stamped.names))
 
 
 class ChangeLog:
