@@ -41,19 +41,6 @@ def marker_of(index: int, revision: int, seed: int) -> str:
     return " ".join(make_entry(index, seed, revision).body.split()[:3]).strip("*")
 
 
-def wait_until_idle(session: Session, quiet: float = 1.0, timeout: float = 120.0) -> None:
-    """Until no build has run for `quiet` seconds: a preview of files written moments
-    before reads them again right after it starts (serve/watch.py, SourcesSeen)."""
-    deadline = time.perf_counter() + timeout
-    builds, since = session.builds, time.perf_counter()
-    while time.perf_counter() - since < quiet:
-        if time.perf_counter() > deadline:
-            raise SystemExit("the preview kept rebuilding")
-        time.sleep(0.01)
-        if session.rebuilder.lock.locked() or session.builds != builds:
-            builds, since = session.builds, time.perf_counter()
-
-
 def wait_for_build(session: Session, after: int, timeout: float = 120.0) -> float:
     deadline = time.perf_counter() + timeout
     while session.builds <= after:
@@ -86,7 +73,6 @@ def measure(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     session.start()
     print(f"first build (cold cache) and server start: {time.perf_counter() - started:.2f} s")
-    wait_until_idle(session)
     output = session.rebuilder.options.output
     try:
         timings, overheads = [], []

@@ -1,8 +1,8 @@
 """How a preview starts. The first build into a new preview folder makes every page of
 the liveblog: it runs before the watcher's threads start, so that it may fork renderers
-as `sitegen build` does (a process with other threads never forks: `forking.can_fork`), and a save made
-while it ran is built right after it. A kept folder's first build makes only what
-changed since, with the watcher already running."""
+as `sitegen build` does (a process with other threads never forks: `forking.can_fork`); a save
+made while it ran, or just before it, is built before the preview is served. A kept
+folder's first build makes only what changed since, with the watcher already running."""
 
 from __future__ import annotations
 

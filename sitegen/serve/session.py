@@ -247,16 +247,19 @@ class Session:
             # build of a new preview folder (every page of a long liveblog) runs before the
             # watcher's threads start, on every core as `sitegen build` does. A save
             # meanwhile is not missed: the sources' stamps from before it are taken again
-            # once the watcher runs (watch.SourcesSeen), and any difference means a look at
-            # every file; files changed just before it are read again.
+            # once the watcher runs (watch.SourcesSeen), and any difference means a build
+            # that looks at every file, as do files changed just before it (read again),
+            # before the preview is served.
             before = sources_seen(self.source)
             self.rebuild()
             self._start_watching()
             after = sources_seen(self.source)
             if before is None or after is None or after.digest != before.digest:
-                self._changed(None)  # (changed meanwhile, or the stamps cannot tell: a look at every file)
+                self.changes.add(None)  # (changed meanwhile, or the stamps cannot tell)
+                self.rebuild()
             elif before.recent is not None:
-                self._changed(before.recent)  # (changed just before: read again)
+                self.changes.add(before.recent)
+                self.rebuild()
         else:  # (a kept folder: the first build makes what changed since; a save during it is seen)
             self._start_watching()
             self.rebuild()
