@@ -1,8 +1,8 @@
 """How a preview starts. The first build into a new preview folder makes every page of
 the liveblog: it runs before the watcher's threads start, so that it may fork renderers
-as `sitegen build` does (a process with other threads never forks: `forking.can_fork`); a save
-made while it ran, or just before it, is built before the preview is served. A kept
-folder's first build makes only what changed since, with the watcher already running."""
+as `sitegen build` does (a process with other threads never forks: `forking.can_fork`);
+a save made while it ran is built before the preview is served. A kept folder's first
+build makes only what changed since, with the watcher already running."""
 
 from __future__ import annotations
 
@@ -12,12 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
-from serve_helpers import running, serve_site, wait_build
+from serve_helpers import running, serve_site
 from sitekit import article, entry_md, html_page, write
 
-from sitegen.incremental import filecache, uptodate
 from sitegen.serve import session as session_module
-from sitegen.serve import watch
 
 SAVED = entry_md("2025-03-23T10:00", "Bravo, saved while the preview started.", title="Bravo headline",
                  topics="[diplomacy]")
@@ -39,13 +37,6 @@ def first_builds(monkeypatch) -> list[bool]:
     return could
 
 
-@pytest.fixture
-def settled_at_once(monkeypatch) -> None:
-    """The site was written a moment ago: let its stamps count as settled at once (else
-    the start cannot tell a save from the writing of the site, and looks at every file)."""
-    monkeypatch.setattr(uptodate, "RACY_NS", 0)
-
-
 def _saving_after_first_build(monkeypatch, path: Path, text: str) -> None:
     """An editor's save right after the first build has read the sources (before the
     session goes on to watch them)."""
@@ -61,8 +52,7 @@ def _saving_after_first_build(monkeypatch, path: Path, text: str) -> None:
     monkeypatch.setattr(session_module.Rebuilder, "rebuild", then_save)
 
 
-def test_a_new_preview_folders_first_build_may_fork_and_a_kept_ones_is_watched(tmp_path, first_builds,
-                                                                                 settled_at_once):
+def test_a_new_preview_folders_first_build_may_fork_and_a_kept_ones_is_watched(tmp_path, first_builds):
     site = serve_site(tmp_path)
     with running(site) as session:
         assert session.last is not None and session.last.written == session.last.files
@@ -78,47 +68,19 @@ def test_a_new_preview_folders_first_build_may_fork_and_a_kept_ones_is_watched(t
     assert first_builds == [True, False, True]
 
 
-def test_a_save_during_a_new_previews_first_build_is_built(tmp_path, monkeypatch, settled_at_once):
+def test_a_save_during_a_new_previews_first_build_is_built(tmp_path, monkeypatch):
     site = serve_site(tmp_path)
     _saving_after_first_build(monkeypatch, site / "content/night/bravo.md", SAVED)
     with running(site) as session:
-        wait_build(session, 1)
+        assert session.builds == 2  # (before it served: the second looked at every file)
         assert session.preview is not None
         page = html_page(session.preview.output / "night/index.html")
         assert article(page, "bravo").xpath("string(.//p)") == "Bravo, saved while the preview started."
 
 
-def test_a_new_preview_with_nothing_saved_meanwhile_builds_once(tmp_path, settled_at_once):
-    site = serve_site(tmp_path)
+def test_a_new_preview_with_nothing_saved_meanwhile_builds_once(tmp_path):
+    site = serve_site(tmp_path)  # (written a moment before: stamps tell a later save all the same)
     with running(site) as session:
+        assert session.builds == 1
         time.sleep(0.5)  # (settle is 0.05 s: a second build would have begun by now)
         assert session.builds == 1
-
-
-def test_a_new_preview_of_files_written_just_before_reads_them_again(tmp_path):
-    site = serve_site(tmp_path)  # (written a moment ago: a save in the same clock tick could hide)
-    with running(site) as session:
-        wait_build(session, 1)
-        assert session.last is not None and session.last.ok and session.last.written == 0
-
-
-def test_the_files_changed_just_before_a_start_are_those_read_again(tmp_path, monkeypatch):
-    monkeypatch.setattr(uptodate, "RACY_NS", 1_000_000_000)  # (one second stands for two)
-    monkeypatch.setattr(watch, "RACY_NS", 1_000_000_000)
-    site = serve_site(tmp_path)
-    time.sleep(1.2)
-    seen = watch.sources_seen(site)
-    assert seen is not None and seen.recent is None  # every stamp settled
-    bravo = site / "content/night/bravo.md"
-    bravo.write_bytes(bravo.read_bytes())  # (saved as it was, just before the preview starts)
-    seen = watch.sources_seen(site)
-    assert seen is not None and seen.recent == (bravo,)
-    reads: list[list[Path]] = []  # each build's
-    rebuild, read_text = session_module.Rebuilder.rebuild, filecache.read_text
-    monkeypatch.setattr(session_module.Rebuilder, "rebuild", lambda self, changed=None: reads.append([])
-                        or rebuild(self, changed))
-    monkeypatch.setattr(filecache, "read_text", lambda path: reads[-1].append(path) or read_text(path))
-    with running(site) as session:
-        wait_build(session, 1)
-        assert session.last is not None and session.last.ok and session.last.written == 0
-    assert reads[1] == [bravo]  # (the first build read every file: no stamps were kept yet)

@@ -42,7 +42,7 @@ from sitegen.render.renderer import find_theme
 from sitegen.serve.due import DueTimer
 from sitegen.serve.previews import PreviewFolder, forget_output, hold_preview_folder
 from sitegen.source.schedule import due_text, utc_now
-from sitegen.serve.watch import (ChangeLog, Debouncer, SourceWatcher, report_lost_events, sources_seen,
+from sitegen.serve.watch import (ChangeLog, Debouncer, SourceWatcher, report_lost_events, sources_digest,
                                  watched_folders)
 
 log = logging.getLogger("sitegen")
@@ -247,18 +247,13 @@ class Session:
             # build of a new preview folder (every page of a long liveblog) runs before the
             # watcher's threads start, on every core as `sitegen build` does. A save
             # meanwhile is not missed: the sources' stamps from before it are taken again
-            # once the watcher runs (watch.SourcesSeen), and any difference means a build
-            # that looks at every file, as do files changed just before it (read again),
-            # before the preview is served.
-            before = sources_seen(self.source)
+            # once the watcher runs (watch.sources_digest), and any difference means a
+            # build that looks at every file, before the preview is served.
+            before = sources_digest(self.source)
             self.rebuild()
             self._start_watching()
-            after = sources_seen(self.source)
-            if before is None or after is None or after.digest != before.digest:
+            if before is None or sources_digest(self.source) != before:
                 self.changes.add(None)  # (changed meanwhile, or the stamps cannot tell)
-                self.rebuild()
-            elif before.recent is not None:
-                self.changes.add(before.recent)
                 self.rebuild()
         else:  # (a kept folder: the first build makes what changed since; a save during it is seen)
             self._start_watching()

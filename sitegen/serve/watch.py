@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -29,7 +28,6 @@ from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
 from sitegen.config.site_config import SOURCE_FOLDERS, AUTHORS_FILE, CONFIG_FILE
-from sitegen.incremental.filestamps import RACY_NS
 from sitegen.incremental.uptodate import source_state
 from sitegen.render.themes import BUNDLED_THEMES
 from sitegen.source.files import is_editor_litter
@@ -53,29 +51,15 @@ def watched_folders(source: Path, theme_folder: Path | None) -> list[tuple[Path,
     return folders
 
 
-@dataclass(frozen=True)
-class SourcesSeen:
-    """Every source file's stamp at one moment, as the up-to-date check takes them: what
-    changed while no watcher ran (a new preview's first build, session.py) shows as a
-    different `digest`, except a second write in the clock tick of a write just before
-    (git's racy files), for which the `recent` files are read again."""
-
-    digest: str
-    recent: tuple[Path, ...] | None  # changed in the two seconds before (None: none, the config neither)
-
-
-def sources_seen(source: Path) -> SourcesSeen | None:
-    """The sources' stamps now; None when they cannot tell (a symlink, an editor's file:
-    uptodate.py)."""
+def sources_digest(source: Path) -> str | None:
+    """A digest of every source file's stamp, as the up-to-date check takes them, to tell
+    what changed while no watcher ran (a new preview's first build: session.py); None when
+    the stamps cannot tell (a symlink, an editor's file: uptodate.py). What a digest cannot
+    show: a file saved twice within one tick of the file system's clock, around the moment
+    it was read (a file system that keeps whole seconds only; Linux's tick is a few ms, less
+    than a build takes to start reading)."""
     state = source_state(source, BUNDLED_THEMES, "")
-    if state is None or state.stamped is None:
-        return None
-    if state.settled:
-        return SourcesSeen(state.digest, None)
-    stamped = state.stamped
-    since = stamped.taken_ns - RACY_NS
-    return SourcesSeen(state.digest, tuple(Path(path) for path, (_, _, mtime, ctime) in stamped.signatures.items()
-                                           if max(mtime, ctime) >= since and path not in stamped.names))
+    return None if state is None else state.digest
 
 
 class ChangeLog:
