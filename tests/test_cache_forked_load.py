@@ -14,6 +14,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from sitegen.build import parallel, pipeline
@@ -24,6 +25,7 @@ from sitegen.incremental import entrygroups, filecache
 from sitegen.incremental.cache import Cache
 from sitegen.incremental.entries import CachedEntryReader
 from sitegen.incremental.entrygroups import bucket_of
+from sitegen.render import renderer
 from sitegen.render.renderer import Renderer
 from sitekit import DEFAULT_LIVEBLOG, entry_md, make_site, snapshot
 
@@ -203,3 +205,32 @@ def test_a_preview_lets_go_of_the_articles_its_forked_renderers_inherited(
     finally:
         session.close()
     assert snapshot(out) == _reference(site, tmp_path / "reference", monkeypatch)
+
+
+def test_a_previews_next_build_compiles_no_template_its_renderers_compiled(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forked: None) -> None:
+    """A build that makes every page compiles the theme's templates before it forks its
+    renderers: they inherit them, and so does `serve`'s next build in this process, which
+    the renderers' own compiling would not reach (an edit would compile them again)."""
+    monkeypatch.setattr(renderer, "_PROCESS_CODES", {})  # (as in a new process)
+    compiled: list[str | None] = []
+    compile_template = jinja2.Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):  # type: ignore[no-untyped-def]
+        compiled.append(name)
+        return compile_template(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    site = _site(tmp_path / "site")
+    options = default_options(site, tmp_path / "out")
+    session = open_cache(options, keep_in_memory=True)  # (as serve's Rebuilder keeps it)
+    try:
+        build(options, session)
+        assert "liveblog.html" in compiled and "entry.html" in compiled  # (here, before the fork)
+        edited = site / "content/live/e07.md"
+        edited.write_text(edited.read_text("utf-8").replace("Entry *7*", "Entry *7*, corrected"), "utf-8")
+        compiled.clear()
+        build(options, session, changed=frozenset({edited}))
+        assert compiled == []
+    finally:
+        session.close()

@@ -220,6 +220,7 @@ class Renderer:
         is kept as its UTF-8 bytes (`fragment` keeps them so too): a long liveblog's articles
         are the largest thing a cold build holds, and `serve` keeps them for its life; as
         text most take 2 bytes a character (an English time holds U+202F)."""
+        self._load_templates()
         wanted: dict[str, tuple[tuple[str, str, str], Entry, Liveblog]] = {}
         base_url = site.config.base_url
         for liveblog in site.liveblogs:
@@ -238,6 +239,21 @@ class Renderer:
             if html is not None:
                 self.store.put(key, html)
                 self._articles[where] = html
+
+    def _load_templates(self) -> None:
+        """Every template of the theme, compiled here before a build that makes every page
+        forks its renderers: they inherit them (each would compile its own), and so does
+        `serve`'s next build in this process (`_PROCESS_CODES`), which the renderers' work
+        would not reach. One that cannot be loaded is reported where a page uses it."""
+        try:
+            names = self.env.list_templates()
+        except TypeError:  # (a loader that cannot list: each is compiled where first used)
+            return
+        for name in names:
+            try:
+                self.env.get_template(name)
+            except jinja2.TemplateError:
+                continue
 
     def _render_articles(self, pairs: list[tuple[Entry, Liveblog]], base_url: str) -> list[bytes | None]:
         """The articles with marked links; None for an entry whose own text holds the
