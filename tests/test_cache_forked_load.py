@@ -234,3 +234,17 @@ def test_a_previews_next_build_compiles_no_template_its_renderers_compiled(
         assert compiled == []
     finally:
         session.close()
+
+
+def test_templates_no_page_uses_do_not_stop_a_build_that_compiles_them_first(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forked: None) -> None:
+    """A theme's folder may hold what no page uses: a Mac's .DS_Store, a broken draft of a
+    template. Compiling the templates before the fork skips them, as rendering does."""
+    site = _site(tmp_path / "site")
+    (site / "templates").mkdir()
+    (site / "templates" / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1\xff\xfe\x80")
+    (site / "templates" / "draft.html").write_text("{% if %}never finished", "utf-8")
+    (site / "templates" / "notes.html").write_bytes(b"\xff\xfe not UTF-8")
+    out = tmp_path / "out"
+    build(default_options(site, out))
+    assert snapshot(out) == _reference(site, tmp_path / "reference", monkeypatch)

@@ -153,6 +153,11 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 _PROCESS_CODES: dict[str, bytes] = {}  # (by Jinja's key for a template's name and file; never stale)
 
 
+def _page_template(name: str) -> bool:
+    """A template file as themes write them (not a hidden file: a Mac's .DS_Store)."""
+    return name.endswith(".html") and not any(part.startswith(".") for part in name.split("/"))
+
+
 class Renderer:
     """Renders pages and entry fragments with one theme and config."""
 
@@ -246,13 +251,13 @@ class Renderer:
         `serve`'s next build in this process (`_PROCESS_CODES`), which the renderers' work
         would not reach. One that cannot be loaded is reported where a page uses it."""
         try:
-            names = self.env.list_templates()
+            names = self.env.list_templates(filter_func=_page_template)
         except TypeError:  # (a loader that cannot list: each is compiled where first used)
             return
         for name in names:
             try:
                 self.env.get_template(name)
-            except jinja2.TemplateError:
+            except (jinja2.TemplateError, UnicodeDecodeError, OSError):
                 continue
 
     def _render_articles(self, pairs: list[tuple[Entry, Liveblog]], base_url: str) -> list[bytes | None]:
