@@ -120,11 +120,8 @@ def measure(preview: Preview, edits: list[GenEntry], news: list[GenEntry]) -> Ti
     added = [preview.source_of(entry) for entry in news]
     if any(path.exists() for path in added):
         raise SystemExit(f"{preview.name}: a 'new' entry already exists: {[p for p in added if p.exists()]}")
-    launched = time.perf_counter()
-    server = Server(preview.argv, preview.env)
+    server, timings.start = launch(preview)
     try:
-        server.wait_for(preview.ready, 1, START_TIMEOUT, f"{preview.name} first build")
-        timings.start = time.perf_counter() - launched
         output = preview.output()
         time.sleep(IDLE_SECONDS)
         for n, entry in enumerate(edits):
@@ -140,15 +137,23 @@ def measure(preview: Preview, edits: list[GenEntry], news: list[GenEntry]) -> Ti
     return timings
 
 
-def time_start(preview: Preview) -> float:
-    """Seconds from launching the server to its first build served; then it is stopped."""
+def launch(preview: Preview) -> tuple[Server, float]:
+    """The server, launched and serving its first build; the seconds that took."""
     launched = time.perf_counter()
     server = Server(preview.argv, preview.env)
     try:
         server.wait_for(preview.ready, 1, START_TIMEOUT, f"{preview.name} first build")
-        return time.perf_counter() - launched
-    finally:
+    except BaseException:
         server.stop()
+        raise
+    return server, time.perf_counter() - launched
+
+
+def time_start(preview: Preview) -> float:
+    """Seconds from launching the server to its first build served; then it is stopped."""
+    server, seconds = launch(preview)
+    server.stop()
+    return seconds
 
 
 def save_until_shown(server: Server, preview: Preview, output: Path, entry: GenEntry, marker: str) -> float:

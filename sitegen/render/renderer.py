@@ -246,10 +246,11 @@ class Renderer:
                 self._articles[where] = html
 
     def _load_templates(self) -> None:
-        """Every template of the theme, compiled here before a build that makes every page
-        forks its renderers: they inherit them (each would compile its own), and so does
-        `serve`'s next build in this process (`_PROCESS_CODES`), which the renderers' work
-        would not reach. One that cannot be loaded is reported where a page uses it."""
+        """The theme's templates (its `.html` files), compiled here before a build that
+        makes every page forks its renderers: they inherit them (each would compile its
+        own), and so does `serve`'s next build in this process (`_PROCESS_CODES`), which
+        the renderers' work would not reach. One that cannot be loaded is reported where a
+        page uses it."""
         try:
             names = self.env.list_templates(filter_func=_page_template)
         except TypeError:  # (a loader that cannot list: each is compiled where first used)
