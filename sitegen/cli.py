@@ -17,6 +17,7 @@ from typing import Any, Callable
 import click
 
 from sitegen import __version__
+from sitegen.core import dataclass_code
 from sitegen.core.errors import SitegenError
 
 log = logging.getLogger("sitegen")
@@ -252,6 +253,7 @@ def main() -> None:
     try:
         cli(prog_name="sitegen", obj=state)
     except SystemExit as exc:
+        dataclass_code.save()  # (what this process compiled, for the next: see dataclass_code.py)
         if state.get(BUILT) is None:
             raise
         if exc.code is not None and not isinstance(exc.code, int):
