@@ -10,7 +10,6 @@ import gc
 import logging
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -56,28 +55,6 @@ def report_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-class ProgressLine:
-    """A single updating status line on a terminal, shown only for slow builds."""
-
-    def __init__(self, delay: float = 0.5) -> None:
-        self.start = time.perf_counter()
-        self.delay = delay
-        self.shown = False
-        self.enabled = sys.stderr.isatty()
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled or time.perf_counter() - self.start < self.delay or done % 50:
-            return
-        self.shown = True
-        count = f"{done}/{total}" if total else str(done)
-        sys.stderr.write(f"\r{stage}: {count}\x1b[K")
-        sys.stderr.flush()
-
-    def clear(self) -> None:
-        if self.shown:
-            sys.stderr.write("\r\x1b[K")
-
-
 def _verbose(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if value:
         _setup_logging(True)
@@ -121,6 +98,7 @@ def build(source: Path, output: Path | None, base_url: str | None, drafts: bool,
     The output is replaced only when the whole build succeeds; on any error the
     previous output stays exactly as it was."""
     from sitegen.build.oneoff import build_once
+    from sitegen.build.progress import ProgressLine
     from sitegen.build.start import default_options
     from sitegen.source.schedule import due_text
 
@@ -213,6 +191,7 @@ def deploy(source: Path, output: Path | None, run_build: bool, dry_run: bool, fo
     never lets a page or updates.json point to something not there yet;
     deleted pages go last. Credentials come from the AWS environment
     (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE), never sitegen.yaml."""
+    from sitegen.build.progress import ProgressLine
     from sitegen.build.start import default_options
     from sitegen.deploy.run import DeployOptions, deploy as run_deploy
     from sitegen.deploy.storage import DeployError

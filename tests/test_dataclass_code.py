@@ -19,7 +19,7 @@ import pytest
 
 from sitegen.core import dataclass_code
 from sitegen.core.dataclass_code import MethodCode
-from tests.sitekit import DEFAULT_LIVEBLOG, entry_md, make_site
+from sitekit import DEFAULT_LIVEBLOG, entry_md, make_site
 
 PROBE = '''
 from dataclasses import dataclass, field

@@ -29,9 +29,9 @@ def first_builds(monkeypatch) -> list[bool]:
     rebuild = session_module.Rebuilder.rebuild
     before = set(threading.enumerate())
 
-    def noting(self, changed=None):  # type: ignore[no-untyped-def]
+    def noting(self, changed=None, progress=None):  # type: ignore[no-untyped-def]
         could.append(set(threading.enumerate()) <= before)
-        return rebuild(self, changed)
+        return rebuild(self, changed, progress)
 
     monkeypatch.setattr(session_module.Rebuilder, "rebuild", noting)
     return could
@@ -43,8 +43,8 @@ def _saving_after_first_build(monkeypatch, path: Path, text: str) -> None:
     rebuild = session_module.Rebuilder.rebuild
     saved: list[Path] = []
 
-    def then_save(self, changed=None):  # type: ignore[no-untyped-def]
-        outcome = rebuild(self, changed)
+    def then_save(self, changed=None, progress=None):  # type: ignore[no-untyped-def]
+        outcome = rebuild(self, changed, progress)
         if not saved:
             saved.append(write(path, text))
         return outcome

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Iterable
 
 from sitegen.config.site_config import SiteConfig
+from sitegen.core.forking import Progress
 from sitegen.incremental.cache import Cache, code_digest, narrow_key
 from sitegen.media.library import MediaLibrary
 from sitegen.media.records import SHAPING_MODULES
@@ -42,13 +43,14 @@ class CachedMedia:
         self.cache.put(narrow_key(self.code, "media", key), value)
 
 
-def media_library(source: Path, config: SiteConfig, cache: Cache, cache_dir: Path | None) -> MediaLibrary:
+def media_library(source: Path, config: SiteConfig, cache: Cache, cache_dir: Path | None,
+                  progress: Progress | None = None) -> MediaLibrary:
     """Images processed once per content change: their variants kept beside the cache
     (which describes them); without a cache, in a folder for this build only (the
-    caller removes it: `temporary`)."""
+    caller removes it: `temporary`). `progress` is told how many are processed."""
     folder = cache_dir / "media" if cache_dir else Path(tempfile.mkdtemp(prefix="sitegen-media-"))
     memo = cache.memo.partition("media", MEMO_LIMIT)  # (serve keeps it between builds)
-    return MediaLibrary(source / "static", config.media, CachedMedia(cache), folder, memo)
+    return MediaLibrary(source / "static", config.media, CachedMedia(cache), folder, memo, progress)
 
 
 def without_processed(statics: Iterable[tuple[str, Path, str]], site: Site,

@@ -12,8 +12,9 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from sitegen.build.start import (BuildOptions, BuildResult, Progress, check, check_folders, look_apart,
+from sitegen.build.start import (BuildOptions, BuildResult, check, check_folders, look_apart,
                                  open_cache, settled_output, skipped)
+from sitegen.core.forking import Progress
 from sitegen.output.skip import verify_inputs
 
 

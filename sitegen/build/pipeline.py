@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 from sitegen.core import urls
+from sitegen.core.forking import Progress
 from sitegen.core.memory import release_freed
 from sitegen.core.svgsafe import refuse_scripted_svgs
 from sitegen.incremental.bodies import CachedBodies
@@ -45,7 +46,7 @@ from sitegen.render.assets import theme_static_files, with_assets
 from sitegen.render.renderer import Renderer, Theme, find_theme
 from sitegen.source.files import walk_files
 from sitegen.incremental.uptodate import Summary, remember
-from sitegen.build.start import (CACHE_DIR, BuildOptions, BuildResult, Check, Progress, cache_folder,  # noqa: F401
+from sitegen.build.start import (CACHE_DIR, BuildOptions, BuildResult, Check, cache_folder,  # noqa: F401
                                  check, check_folders, default_options, manifest_path, open_cache, output_errors,
                                  settled_output, skipped)
 
@@ -109,12 +110,12 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
         translations = load_translations(options.source, theme.i18n)
         bodies = CachedBodies(MarkdownRenderer(config.markdown.allow_html,
                                                extension=MediaMarkdown(config.media.embeds)), cache)
-        media = media_library(options.source, config, cache, cache_folder(options))
+        media = media_library(options.source, config, cache, cache_folder(options), progress)
         people = profiles(config.authors or {}, media)  # (photos processed)
         salt = cache_key(bodies.markdown.fingerprint, repr(people))  # (entries carry their authors)
         files = parsed_files(cache, salt, changed, state.stamped if state else None)  # (the check's stats)
         site = load_site(options.source, config, options.drafts, bodies.render_many,
-                         CachedEntryReader(files), now=checked.now, future=options.future,
+                         CachedEntryReader(files, progress), now=checked.now, future=options.future,
                          media=media, people=people,
                          translations=translations)
         translations.warn_missing({site.lang.tag} | {lb.lang.tag for lb in site.liveblogs})
@@ -164,7 +165,7 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
     plan = SitePlan(site, cache.memo)
     warn_missing(site.config)  # what search engines need for live coverage
     if not writer.incremental:
-        renderer.prerender(site)  # every page is made: join prerendered <article>s
+        renderer.prerender(site, progress)  # every page is made: join prerendered <article>s
     routes: list[str] = []
     sitemap = Sitemap(site, plan.streams, cache)
     deferred = Deferred()  # pages to make later: on both cores when there are many (parallel.py)
@@ -179,10 +180,15 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
             routes.append(item.route)
             sitemap.add(item.route)
         if progress:
-            progress("Rendering pages", len(routes), 0)
+            progress("Planning pages", len(routes), 0)
     rest = partial(write_the_rest, site, plan, renderer, writer, sitemap, statics)  # (while the pages are made)
+    made = None if progress is None else partial(_pages_made, progress, deferred.pages)
     return len(routes) + write_split(_bundled(deferred.tasks, deferred.pages), writer, cache, rest,
-                                     renderer.forget_articles)
+                                     renderer.forget_articles, made)
+
+
+def _pages_made(progress: Progress, pages: int, made: int) -> None:
+    progress("Rendering pages", made, pages)
 
 
 def write_the_rest(site: Site, plan: SitePlan, renderer: Renderer, writer: OutputWriter, sitemap: "Sitemap",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 from sitegen.config.site_config import SOURCE_FOLDERS, load_config
 from sitegen.core.errors import Problem, SitegenError
@@ -31,7 +31,6 @@ from sitegen.site.required import warn_missing
 from sitegen.source.schedule import utc_now
 
 CACHE_DIR = ".sitegen-cache"
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)

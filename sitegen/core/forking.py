@@ -5,17 +5,26 @@ A pool costs a few tens of milliseconds to start, so small batches stay in proce
 Workers inherit the job by fork, so nothing is sent to them but two numbers; only
 results come back pickled. Only a single-threaded process forks (a thread holding a
 lock at fork time would leave the child deadlocked): `serve` never does.
+How far forked work has got is told by `Progress` (a pool's results come back as they
+are done; a `Forked` child sets its count in a `Tally` its parent reads while it waits).
 """
 
 from __future__ import annotations
 
+import mmap
 import os
 import pickle
+import select
 import signal
 import threading
 from typing import Any, Callable, Generic, Iterator, TypeVar
 
 R = TypeVar("R")
+
+# How long work tells how far it is: (what it does, how many done, of how many; 0: not known).
+# The command line shows it on one line of the terminal (cli.ProgressLine).
+Progress = Callable[[str, int, int], None]
+WAIT_STEP = 0.1  # seconds between two looks at the progress of a `Forked` child being waited for
 
 POOL_MIN_MISSES = 500  # fewer items than this are done faster in process
 CHUNK = 250
@@ -89,7 +98,12 @@ class Forked(Generic[R]):
         self.pid, self._fd = pid, read_end
         self._result: R | None = None
 
-    def result(self) -> R | None:
+    def result(self, while_waiting: Callable[[], None] | None = None) -> R | None:
+        """What the child returned (None: it failed), waiting for it; `while_waiting` is
+        called every `WAIT_STEP` seconds until it starts sending (to show its progress)."""
+        if self._fd >= 0 and while_waiting is not None:
+            while not select.select([self._fd], [], [], WAIT_STEP)[0]:
+                while_waiting()
         if self._fd >= 0:
             fd, self._fd = self._fd, -1
             try:
@@ -118,6 +132,26 @@ class Forked(Generic[R]):
         except ProcessLookupError:
             pass
         os.waitpid(self.pid, 0)
+
+
+class Tally:
+    """Counts that forked children set, each in its own slot, and their parent reads while
+    they run (pages rendered so far: see build/parallel.py): memory shared across the
+    fork, made before it. A slot is one aligned machine word, written whole."""
+
+    def __init__(self, slots: int) -> None:
+        self._memory = mmap.mmap(-1, 8 * max(slots, 1))  # (anonymous, so shared with forked children)
+        self._counts = memoryview(self._memory).cast("q")
+
+    def set(self, slot: int, count: int) -> None:
+        self._counts[slot] = count
+
+    def total(self) -> int:
+        return sum(self._counts)
+
+    def close(self) -> None:
+        self._counts.release()
+        self._memory.close()
 
 
 def _send_and_exit(work: Callable[[], Any], fd: int) -> None:

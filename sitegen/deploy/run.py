@@ -7,12 +7,13 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 from sitegen.build.pipeline import CACHE_DIR, BuildOptions, build, manifest_path, settled_output
 from sitegen.config.deploy_config import DeployConfig
 from sitegen.config.site_config import CONFIG_FILE, SiteConfig, load_config
 from sitegen.core.errors import ConfigError, Problem
+from sitegen.core.forking import Progress
 from sitegen.deploy.cdn import CloudFront, Purger, page_paths
 from sitegen.deploy.headers import CachePolicy
 from sitegen.deploy.plan import DeployRecord, Plan, plan_from_listing, plan_from_record, record_path
@@ -21,7 +22,6 @@ from sitegen.deploy.storage import Bucket, DeployError
 from sitegen.incremental.cache import Cache
 from sitegen.output.record import OUTPUT_RECORDS, intact_records, remembered
 
-Progress = Callable[[str, int, int], None]
 DEPLOY_RECORDS = "deploy records"  # the session memo's partition for `deploy_record`
 
 

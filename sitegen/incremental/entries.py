@@ -25,7 +25,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from sitegen.core.errors import Problem
-from sitegen.core.forking import fork_chunks, pool_size
+from sitegen.core.forking import Progress, fork_chunks, pool_size
 from sitegen.incremental.cache import Cache
 from sitegen.incremental.entrygroups import GroupFile, bucket_of, decode_files, decode_group, encode_group
 from sitegen.incremental.filecache import Codec, ParsedFiles, SourceText, Unencodable
@@ -54,10 +54,13 @@ def parsed_files(cache: Cache, salt: str = "", changed: frozenset[Path] | None =
 
 
 class CachedEntryReader:
-    """sitegen.source.entries.EntryReader through `files` (see the module docstring)."""
+    """sitegen.source.entries.EntryReader through `files` (see the module docstring);
+    `progress` is told how many entry files are made, as forked workers make them (a long
+    liveblog's first build: the most of its load)."""
 
-    def __init__(self, files: ParsedFiles) -> None:
+    def __init__(self, files: ParsedFiles, progress: Progress | None = None) -> None:
         self.files = files
+        self.progress = progress
 
     def liveblog(self, folder: Path, made: Liveblog) -> Liveblog:
         """The last build's liveblog when it is the same, or `made` with what it derived
@@ -170,8 +173,12 @@ class CachedEntryReader:
         work = partial(self._make_groups, [(b, missed[b], keys[b]) for b in order], known, plan)
         kept: list[GroupFile] = []
         failed = False
+        files_made, files_to_make = 0, sum(len(missed[b]) for b in order)
         for chunk in fork_chunks(work, len(order), workers, 1):
             for b, value, part, pending in chunk:
+                files_made += len(missed[b])
+                if self.progress is not None:
+                    self.progress("Reading entries", files_made, files_to_make)
                 for text in missed[b]:
                     known.pop(text.key, None)
                 for key, made in pending.items():

@@ -44,9 +44,11 @@ POSTER_EXTENSIONS = ("jpg", "jpeg", "png", "webp")
 
 class MediaLibrary:
     def __init__(self, static: Path, config: MediaConfig, store: MediaStore, folder: Path,
-                 memo: Partition[object, object] | None = None) -> None:
+                 memo: Partition[object, object] | None = None, progress: forking.Progress | None = None) -> None:
         """`static`: the site's static/; `folder`: where variants are kept; `memo` (serve's,
-        kept across builds) gives back the same resolved Entry objects for unchanged entries."""
+        kept across builds) gives back the same resolved Entry objects for unchanged entries;
+        `progress` is told how many images are processed (a phone photo takes seconds)."""
+        self.progress = progress
         self.static = static
         self.config = config
         self.folder = folder
@@ -253,8 +255,15 @@ class MediaLibrary:
 
         workers = min(os.cpu_count() or 1, len(todo))
         if workers < 2 or not forking.can_fork() or forking.in_worker():
-            return work(0, len(todo))
-        return forking.fork_map(work, len(todo), workers, 1)
+            slices: Iterable[list[Picture | str]] = (work(n, n + 1) for n in range(len(todo)))
+        else:
+            slices = forking.fork_chunks(work, len(todo), workers, 1)
+        done: list[Picture | str] = []
+        for made in slices:
+            done += made
+            if self.progress is not None:
+                self.progress("Processing images", len(done), len(todo))
+        return done
 
     def _process_one(self, rel: str, path: Path, digest: str) -> Picture | str:
         content = content_name(digest, self._shaped_by(rel))

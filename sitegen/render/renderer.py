@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import jinja2
 
-from sitegen.core.forking import fork_map, pool_size
+from sitegen.core.forking import Progress, fork_chunks, pool_size
 from sitegen.render.store import FragmentStore
 from sitegen.render.themes import BUNDLED_THEMES
 from sitegen.config.site_config import CONFIG_FILE, SiteConfig, read_text
@@ -217,14 +217,15 @@ class Renderer:
         thousand), instead of holding every article for the session's life."""
         self._articles.clear()  # (`serve`'s memo is this very dict)
 
-    def prerender(self, site: Site) -> None:
+    def prerender(self, site: Site, progress: Progress | None = None) -> None:
         """Every entry's <article>, for a build that writes every page (a cold one, or
         `serve`'s first): those the cache holds are fetched a thousand at a time, and the
         rest rendered by a pool of forked processes when there are many (the same templates,
         inherited by the fork, so the same bytes). Pages then only join them. Every article
         is kept as its UTF-8 bytes (`fragment` keeps them so too): a long liveblog's articles
         are the largest thing a cold build holds, and `serve` keeps them for its life; as
-        text most take 2 bytes a character (an English time holds U+202F)."""
+        text most take 2 bytes a character (an English time holds U+202F). `progress` is
+        told how many are rendered, as the pool renders them."""
         self._load_templates()
         wanted: dict[str, tuple[tuple[str, str, str], Entry, Liveblog]] = {}
         base_url = site.config.base_url
@@ -240,7 +241,7 @@ class Renderer:
         missing = list(wanted.items())  # (no more copies of a long liveblog's 50,000 entries than this)
         wanted.clear()
         for (key, (where, _, _)), html in zip(missing, self._render_articles([(e, lb) for _, (_, e, lb) in missing],
-                                                                             base_url)):
+                                                                             base_url, progress)):
             if html is not None:
                 self.store.put(key, html)
                 self._articles[where] = html
@@ -261,7 +262,8 @@ class Renderer:
             except (jinja2.TemplateError, UnicodeDecodeError, OSError):
                 continue
 
-    def _render_articles(self, pairs: list[tuple[Entry, Liveblog]], base_url: str) -> list[bytes | None]:
+    def _render_articles(self, pairs: list[tuple[Entry, Liveblog]], base_url: str,
+                         progress: Progress | None = None) -> list[bytes | None]:
         """The articles with marked links; None for an entry whose own text holds the
         mark (`fragment` renders those for each depth). The workers ask `has_mark`, which
         looks at every text of an entry, so that the parent does not, alone, for all."""
@@ -273,7 +275,14 @@ class Renderer:
                                  t=liveblog.lang.t).encode("utf-8") for entry, liveblog in pairs[start:stop]]
 
         workers = pool_size(len(pairs))
-        return render(0, len(pairs)) if workers < 2 else fork_map(render, len(pairs), workers, ARTICLES_A_TASK)
+        if workers < 2:
+            return render(0, len(pairs))
+        rendered: list[bytes | None] = []
+        for chunk in fork_chunks(render, len(pairs), workers, ARTICLES_A_TASK):
+            rendered += chunk
+            if progress is not None:
+                progress("Rendering entries", len(rendered), len(pairs))
+        return rendered
 
     def _article(self, entry: Entry, liveblog: Liveblog, links: Links, root: str) -> str:
         key = self._article_key(entry, liveblog, root, links.base_url)

@@ -31,6 +31,8 @@ import click
 
 from sitegen.build.pipeline import (CACHE_DIR, BuildOptions, build, default_options, manifest_path, open_cache,
                                     settled_output)
+from sitegen.build.progress import ProgressLine
+from sitegen.core.forking import Progress
 from sitegen.output.record import OUTPUT_RECORDS, remembered, save_manifest
 from sitegen.config.site_config import CONFIG_FILE, load_config
 from sitegen.output.lock import OutputBusy
@@ -82,7 +84,7 @@ class Rebuilder:
         self.lock = threading.Lock()
         self.unsettled: frozenset[Path] | None = None  # changes no successful build has seen; None: unknown
 
-    def rebuild(self, changed: frozenset[Path] | None = None) -> Outcome:
+    def rebuild(self, changed: frozenset[Path] | None = None, progress: Progress | None = None) -> Outcome:
         """Build; a user's mistake (or anything else) becomes a failed Outcome, never an exception.
         `changed`: the files the watcher saw change since the last call (None: unknown).
         They count until a build succeeds: a failed build may not have read them."""
@@ -91,7 +93,7 @@ class Rebuilder:
             hint = None if changed is None or self.unsettled is None else self.unsettled | changed
             self.unsettled = hint
             try:
-                result = build(replace(self.options, now=self.clock()), self.cache, changed=hint,
+                result = build(replace(self.options, now=self.clock()), self.cache, progress, changed=hint,
                                locked=self.locked)
                 self.unsettled = frozenset()
             except SitegenError as exc:
@@ -242,28 +244,30 @@ class Session:
         self.debouncer = Debouncer(self.rebuild, self.settle)
         self.forget_lost_events = report_lost_events(self.changes)
         self.say(f"Building {self.source} ...")
-        if self._makes_every_page(options):
-            # A process with other threads does not fork (forking.can_fork): the first
-            # build of a new preview folder (every page of a long liveblog) runs before the
-            # watcher's threads start, on every core as `sitegen build` does. A save
-            # meanwhile is not missed: the sources' stamps from before it are taken again
-            # once the watcher runs (watch.sources_digest), and any difference means a
-            # build that looks at every file, before the preview is served.
-            before = sources_digest(self.source)
-            self.rebuild()
-            self._start_watching()
-            if before is None or sources_digest(self.source) != before:
-                self.changes.add(None)  # (changed meanwhile, or the stamps cannot tell)
-                self.rebuild()
-        else:  # (a kept folder: the first build makes what changed since; a save during it is seen)
-            self._start_watching()
-            self.rebuild()
+        self._first_builds(options, ProgressLine())  # (the first build of a long liveblog takes a while)
         self.debouncer.start()
         self.serving = threading.Thread(target=self.server.serve_forever, name="sitegen-http", daemon=True)
         self.serving.start()
         how = " (polling)" if self.poll else ""
         self.say(f"Watching {self.source} for changes{how}.")
         self.say(f"Serving at {self.url}  (Ctrl-C to stop)")
+
+    def _first_builds(self, options: BuildOptions, progress: ProgressLine) -> None:
+        """The preview's first build, and the watcher started."""
+        if self._makes_every_page(options):
+            # A process with other threads does not fork (forking.can_fork): a new preview
+            # folder's first build (every page) runs before the watcher's threads start, on
+            # every core as `sitegen build` does. A save meanwhile is not missed: a change of
+            # the sources' stamps (watch.sources_digest) means a look at every file.
+            before = sources_digest(self.source)
+            self.rebuild(progress)
+            self._start_watching()
+            if before is None or sources_digest(self.source) != before:
+                self.changes.add(None)  # (changed meanwhile, or the stamps cannot tell)
+                self.rebuild(progress)
+        else:  # (a kept folder: the first build makes what changed since; a save during it is seen)
+            self._start_watching()
+            self.rebuild(progress)
 
     @staticmethod
     def _makes_every_page(options: BuildOptions) -> bool:
@@ -290,13 +294,18 @@ class Session:
         if self.debouncer is not None:
             self.debouncer.poke()
 
-    def rebuild(self) -> Outcome:
-        """One build, reported to the terminal and to every open tab."""
+    def rebuild(self, progress: ProgressLine | None = None) -> Outcome:
+        """One build, reported to the terminal and to every open tab (`progress`: the line
+        the first build shows while it works, cleared before the report)."""
         rebuilder = self.rebuilder
         if rebuilder is None:  # stopped meanwhile
             return Outcome(False, 0.0, problems=("the preview has stopped",))
         self._watch()  # first: a folder that just appeared is watched before the build reads it
-        outcome = rebuilder.rebuild(self.changes.take())
+        try:
+            outcome = rebuilder.rebuild(self.changes.take(), progress)
+        finally:
+            if progress is not None:
+                progress.clear()
         previous, self.last = self.last, outcome
         stamp = time.strftime("%H:%M:%S")
         if outcome.ok:
