@@ -17,14 +17,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from serve_helpers import parse_response, raw_request, running, serve_site
+from serve_helpers import parse_response, raw_request, running, serve_site, wait_for
 from sitekit import article, entry_md, html_page, snapshot, write
 
 from sitegen.build.pipeline import build, default_options, manifest_path, open_cache
 from sitegen.output.lock import is_locked, lock_path, output_lock
 from sitegen.serve import http as http_module
 from sitegen.serve.http import SVG_POLICY, PreviewServer, StatusHub
-from sitegen.serve.previews import KEPT_PREFIX, TEMPORARY_PREFIX, kept_folder
+from sitegen.serve import session as session_module
+from sitegen.serve.previews import KEPT_PREFIX, REMOVING, TEMPORARY_PREFIX, kept_folder
 from sitegen.serve.session import Session
 
 
@@ -238,7 +239,7 @@ def test_a_stopped_preview_keeps_its_folder_and_record(tmp_path, private_tmp, si
     assert list(private_tmp.iterdir()) == []  # (no temporary folder)
 
 
-def test_a_starting_preview_removes_the_folders_of_ended_ones(tmp_path, private_tmp):
+def test_a_starting_preview_removes_the_folders_of_ended_ones_once_it_serves(tmp_path, private_tmp, monkeypatch):
     site = serve_site(tmp_path)
     killed = _serve_process(site, _free_port())
     killed.send_signal(signal.SIGKILL)
@@ -247,11 +248,24 @@ def test_a_starting_preview_removes_the_folders_of_ended_ones(tmp_path, private_
     temporary = private_tmp / f"{TEMPORARY_PREFIX}old"  # a killed preview's of an earlier kind
     write(lock_path(temporary / "site"), "")
     alive = site / ".sitegen-cache" / f"{KEPT_PREFIX}alive"  # a running preview's, as it holds its lock
+    half_removed = write(site / ".sitegen-cache" / f"{REMOVING}{KEPT_PREFIX}gone/site/x.html", "")  # (stopped midway)
+    set_aside = [left.with_name(REMOVING + left.name), temporary.with_name(REMOVING + temporary.name),
+                 half_removed.parent.parent]
+    at_first_build: list[list[bool]] = []
+    rebuild = session_module.Rebuilder.rebuild
+
+    def noting(self, changed=None, progress=None):  # type: ignore[no-untyped-def]
+        at_first_build.append([folder.is_dir() for folder in set_aside])
+        return rebuild(self, changed, progress)
+
+    monkeypatch.setattr(session_module.Rebuilder, "rebuild", noting)
     with output_lock(alive / "site"):
         session = Session(site, "127.0.0.1", 0, say=lambda text: None).start()
         try:
             assert session.preview is not None and session.preview.folder not in (left, alive)
             assert not left.exists() and not temporary.exists()
+            assert at_first_build[0] == [True, True, True]  # (set aside, not deleted before the build)
+            wait_for(lambda: not any(folder.exists() for folder in set_aside), what="the folders deleted")
             assert alive.is_dir() and lock_path(alive / "site").is_file()
         finally:
             session.stop()

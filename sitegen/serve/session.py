@@ -42,7 +42,7 @@ from sitegen.core.errors import ConfigError, Problem, SitegenError
 from sitegen.model.site import Due
 from sitegen.render.renderer import find_theme
 from sitegen.serve.due import DueTimer
-from sitegen.serve.previews import PreviewFolder, forget_output, hold_preview_folder
+from sitegen.serve.previews import PreviewFolder, forget_output, hold_preview_folder, remove_set_aside_meanwhile
 from sitegen.source.schedule import due_text, utc_now
 from sitegen.serve.watch import (ChangeLog, Debouncer, SourceWatcher, report_lost_events, sources_digest,
                                  watched_folders)
@@ -248,8 +248,8 @@ class Session:
         self.debouncer.start()
         self.serving = threading.Thread(target=self.server.serve_forever, name="sitegen-http", daemon=True)
         self.serving.start()
-        how = " (polling)" if self.poll else ""
-        self.say(f"Watching {self.source} for changes{how}.")
+        remove_set_aside_meanwhile(self.source)  # (ended previews' folders: deleted only now, see previews.py)
+        self.say(f"Watching {self.source} for changes{' (polling)' if self.poll else ''}.")
         self.say(f"Serving at {self.url}  (Ctrl-C to stop)")
 
     def _first_builds(self, options: BuildOptions, progress: ProgressLine) -> None:
