@@ -80,6 +80,18 @@ def test_a_cold_build_reports_the_work_its_forked_processes_do(tmp_path: Path, f
     assert all(done == 0 for stage, done, _ in again if stage == "Rendering pages")
 
 
+def test_a_build_that_changes_many_published_files_reports_moving_them_in(tmp_path: Path) -> None:
+    site = long_site(tmp_path)
+    build_once(default_options(site, tmp_path / "out"))  # (the first build swaps its folder in whole)
+    config = site / "sitegen.yaml"
+    config.write_text(config.read_text("utf-8").replace("title: Test Site", "title: Test Site, renamed"), "utf-8")
+    calls: list[tuple[str, int, int]] = []
+    result = build_once(default_options(site, tmp_path / "out"), progress=lambda *call: calls.append(call))
+    moved = reports(calls)["Publishing files"]
+    assert [done for done, _ in moved] == list(range(1, result.written + 1)) and {t for _, t in moved} == {
+        result.written} and result.written > COUNT
+
+
 def test_the_parent_reads_its_forked_childrens_tally_while_it_waits() -> None:
     assert forking.can_fork()
     tally = Tally(2)

@@ -139,7 +139,7 @@ def _build(options: BuildOptions, cache: Cache | None, progress: Progress | None
                 writer.abort()
                 raise
             timings["render"] = time.perf_counter() - started - timings["load"]
-            writer.commit()
+            writer.commit(progress)
         summary = Summary(len(site.liveblogs), sum(len(lb.entries) for lb in site.liveblogs), files, site.next_due)
         remember(cache, state, manifest_path(options), summary)
         cache.flush()

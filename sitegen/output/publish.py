@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Iterable
 
 from sitegen.core.errors import Problem, SitegenError
+from sitegen.core.forking import Progress
 
 log = logging.getLogger("sitegen")
 
@@ -117,12 +118,13 @@ def ordered(rels: Iterable[str], output: Path) -> list[str]:
     return sorted(rels, key=key)
 
 
-def publish_changes(output: Path, journal: Journal) -> None:
-    """Move the staged changes in and delete what is gone (see the module doc)."""
+def publish_changes(output: Path, journal: Journal, progress: Progress | None = None) -> None:
+    """Move the staged changes in and delete what is gone (see the module doc);
+    `progress` is told how many files are moved in (after a theme change, every page)."""
     _check_writable(output, journal)
     if journal.moves or journal.deletions:  # (a warm build changes nothing a kill could tear)
         _write_journal(output, journal)
-    _roll_forward(output, journal)
+    _roll_forward(output, journal, progress)
 
 
 def publish_swap(output: Path, journal: Journal) -> None:
@@ -216,7 +218,7 @@ def _write_journal(output: Path, journal: Journal) -> None:
     os.replace(temp, path)
 
 
-def _roll_forward(output: Path, journal: Journal) -> None:
+def _roll_forward(output: Path, journal: Journal, progress: Progress | None = None) -> None:
     """Do (or finish) a journal's moves, then its deletions and the manifest; each step
     may have been done already by a process that died."""
     staging = journal.staging
@@ -228,6 +230,8 @@ def _roll_forward(output: Path, journal: Journal) -> None:
                 target = os.path.join(output, rel)
                 os.makedirs(os.path.dirname(target), exist_ok=True)
                 _move(source, target)
+            if progress is not None:
+                progress("Publishing files", done + 1, len(journal.moves))
         done = len(journal.moves)
         if os.path.lexists(os.path.join(staging, MARKER)):
             _move(os.path.join(staging, MARKER), os.path.join(output, MARKER))

@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Iterable
 
+from sitegen.core.forking import Progress
 from sitegen.core.memo import Partition
 from sitegen.output.claims import GroupClaims
 from sitegen.output.publish import MARKER, Journal, PartlyPublished, journal_path, ordered, publish_changes, \
@@ -102,10 +103,11 @@ class StagedBuild:
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
 
-    def commit(self, group_claims: dict[str, GroupClaims]) -> None:
+    def commit(self, group_claims: dict[str, GroupClaims], progress: Progress | None = None) -> None:
         """Make the staged build the output; afterwards nothing stale remains. What a
         reader of the output sees meanwhile, and what a kill leaves: see publish.py.
-        `group_claims` (claims.py) are kept with the record in `serve`'s memory."""
+        `group_claims` (claims.py) are kept with the record in `serve`'s memory;
+        `progress` is told how many changed files are moved in."""
         staged_manifest = None
         try:
             (self.staging / MARKER).write_text(MARKER_TEXT, "utf-8")
@@ -114,7 +116,7 @@ class StagedBuild:
                 stale = sorted(self.previous.files.keys() - self.records.keys())
                 journal = Journal(str(self.staging), ordered(self.files, self.output), stale, manifest,
                                   staged_manifest)
-                publish_changes(self.output, journal)
+                publish_changes(self.output, journal, progress)
             else:
                 publish_swap(self.output, Journal(str(self.staging), [], [], manifest, staged_manifest))
         except PartlyPublished:

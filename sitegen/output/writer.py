@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from sitegen.core.errors import Problem, SitegenError
+from sitegen.core.forking import Progress
 from sitegen.core.memo import Partition
 from sitegen.output.claims import Claims
 from sitegen.output.publish import MARKER
@@ -172,9 +173,9 @@ class OutputWriter:
     def abort(self) -> None:
         self.staged.abort()
 
-    def commit(self) -> None:
-        """Publish the staged build (staged.py, publish.py)."""
-        self.staged.commit(self.claims.groups)
+    def commit(self, progress: Progress | None = None) -> None:
+        """Publish the staged build (staged.py, publish.py), telling `progress` how far."""
+        self.staged.commit(self.claims.groups, progress)
 
 
 def _check_output_folder(out: Path, marked: bool) -> None:
