@@ -463,3 +463,51 @@ def test_leftover_folders_of_dead_builds_are_removed_and_a_live_ones_kept(tmp_pa
     finally:
         live.kill()
         live.wait()
+
+
+# ------------------------------------------------------------------ a later build's staging
+
+def test_a_later_build_stages_its_changes_side_by_side_and_publishes_the_fresh_builds_bytes(
+        states, tmp_path, monkeypatch):
+    site_a, expected = states
+    site = _copy(site_a, tmp_path)
+    _change(site)
+    staged: list[list[tuple[str, bool]]] = []
+    real = publish._move
+
+    def looking(source: str, target: str) -> None:
+        if not staged:  # (at the first move: what the build staged, every changed file)
+            staging = Path(source).parent
+            staged.append([(p.name, p.is_dir()) for p in staging.iterdir()])
+        real(source, target)
+
+    monkeypatch.setattr(publish, "_move", looking)
+    build_ok(site)
+    assert snapshot(site / "output") == expected
+    names = [name for name, _ in staged[0]]
+    assert not any(is_dir for _, is_dir in staged[0]) and "storm%2Fentries%2Fe5%2Findex.html" in names
+    assert "extra.txt" in names and publish.MARKER in names
+    assert not list(tmp_path.glob("site/.output.staging-*"))
+
+
+def test_staged_names_spell_each_path_once():
+    paths = ["a/b.html", "a%2Fb.html", "a%b/c.html", "a%25b/c.html", "a/b/c.html", "a%2Fb%2Fc.html",
+             "x/" + "y" * 300 + ".html", "x/" + "y" * 301 + ".html", "%%x"]
+    names = [publish.staged_name(p) for p in paths]
+    assert len(set(names)) == len(paths) and not any("/" in name for name in names)
+    assert all(len(name.encode()) <= publish.MAX_STAGED_NAME for name in names)
+    assert names[0] == "a%2Fb.html" and names[1] == "a%252Fb.html" and names[6].startswith("%%")
+
+
+def test_a_journal_an_earlier_sitegen_left_with_its_changes_staged_as_a_tree_is_finished(states, tmp_path):
+    site_a, expected = states
+    site = _copy(site_a, tmp_path)
+    out = site / "output"
+    staging = site / ".output.staging-1"
+    write(staging / "storm/entries/e0/index.html", "<p>moved in</p>")
+    journal = {"staging": str(staging), "moves": ["storm/entries/e0/index.html"], "deletions": [],
+               "manifest": None, "manifest_staged": None, "swap_inode": None}  # (no "flat": a tree)
+    journal_path(out).write_text(json.dumps(journal), "utf-8")
+    assert publish.recover(out) == 1
+    assert (out / "storm/entries/e0/index.html").read_text() == "<p>moved in</p>"
+    assert not journal_path(out).exists() and not staging.exists()

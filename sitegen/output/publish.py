@@ -13,8 +13,11 @@ module touches OUT. Then, one of two ways:
   folder, at worst a moment with some new pages beside the old ones, and the order
   keeps every link working meanwhile. (A rename of OUT away and the staging in
   would leave no folder at all between the two, and none if killed there.)
-- **Changes** (later builds): only the changed files are staged; they are moved
-  in, in an order that keeps every link working: first the files that are new
+- **Changes** (later builds): only the changed files are staged, side by side in
+  the staging folder under names that spell their paths (`staged_name`: no folder
+  per page to create there, and none left to remove after the moves: after a theme
+  change at 10,000 entries, the empty folders alone took a second to remove); they
+  are moved in, in an order that keeps every link working: first the files that are new
   (nothing published links to them yet), then the replaced ones; each of the two
   in the order media and assets, entry pages, older pages, topic pages, front
   pages, feeds (`rank`; `sitegen deploy` uploads in the same order); `updates.json`
@@ -37,6 +40,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import hashlib
 import json
 import logging
 import os
@@ -55,6 +59,7 @@ MARKER = ".sitegen-output"
 RENAME_EXCHANGE = 2  # linux/fs.h
 AT_FDCWD = -100
 NO_EXCHANGE = {errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP}
+MAX_STAGED_NAME = 240  # bytes: file systems allow 255 in a name
 FEEDS = ("feed.xml", "atom.xml", "feed.json", "sitemap.xml")
 
 
@@ -76,6 +81,20 @@ class Journal:
     manifest: str | None = None  # the record of the output's files, installed at the end
     manifest_staged: str | None = None  # ... from here; None: the old record is removed
     swap_inode: int | None = None  # a swap: the staged tree's inode (is it OUT already?)
+    flat: bool = False  # changes staged by `staged_name` (else as a tree: a swap, or an older sitegen's)
+
+    def staged(self, rel: str) -> str:
+        """Where the file to move in at `rel` was staged."""
+        return os.path.join(self.staging, staged_name(rel) if self.flat else rel)
+
+
+def staged_name(rel: str) -> str:
+    """A changed file's name in the staging folder: its path, `%` and `/` escaped (one
+    name per path, and back again), or, past a file name's usual limit, a hash of it."""
+    name = rel.replace("%", "%25").replace("/", "%2F")
+    if len(name.encode("utf-8", "surrogateescape")) <= MAX_STAGED_NAME:
+        return name
+    return "%%" + hashlib.sha256(rel.encode("utf-8", "surrogateescape")).hexdigest()  # (never an escaped path)
 
 
 def journal_path(output: Path) -> Path:
@@ -225,7 +244,7 @@ def _roll_forward(output: Path, journal: Journal, progress: Progress | None = No
     done = 0
     try:
         for done, rel in enumerate(journal.moves):
-            source = os.path.join(staging, rel)
+            source = journal.staged(rel)
             if os.path.lexists(source):
                 target = os.path.join(output, rel)
                 os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -253,7 +272,7 @@ def _move(source: str, target: str) -> None:
 
 
 def _moved_any(journal: Journal) -> bool:
-    return bool(journal.moves) and not os.path.lexists(os.path.join(journal.staging, journal.moves[0]))
+    return bool(journal.moves) and not os.path.lexists(journal.staged(journal.moves[0]))
 
 
 def _delete(output: Path, deletions: list[str]) -> None:

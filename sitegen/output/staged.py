@@ -19,7 +19,7 @@ from sitegen.core.forking import Progress
 from sitegen.core.memo import Partition
 from sitegen.output.claims import GroupClaims
 from sitegen.output.publish import MARKER, Journal, PartlyPublished, journal_path, ordered, publish_changes, \
-    publish_swap, staging_path
+    publish_swap, staged_name, staging_path
 from sitegen.output.record import FileRecord, OutputRecord, remember, stage_manifest
 
 O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -43,6 +43,7 @@ class StagedBuild:
         self.groups: dict[str, str] = {}  # group name -> inputs (see OutputWriter.write_group)
         self.kept_groups: set[str] = set()  # groups kept whole from the last build
         self.files: dict[str, None] = {}  # files staged this build, in order (each once)
+        self.flat = previous is not None  # changes: staged side by side (publish.staged_name), not as a tree
         self.staging = staging_path(output)
         shutil.rmtree(self.staging, ignore_errors=True)
         self.staging.mkdir(parents=True)
@@ -62,9 +63,7 @@ class StagedBuild:
     def put(self, rel: str, data: bytes, digest: str, inputs: str | None) -> None:
         """Stage a file known to have changed: a few system calls, as a cold build of a
         long liveblog stages thousands."""
-        path = os.path.join(self.staging, rel)
-        if "/" in rel:
-            _make_folder(os.path.dirname(path))
+        path = self._staged_path(rel)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | O_CLOEXEC, 0o666)
         try:
             view = memoryview(data)
@@ -77,11 +76,20 @@ class StagedBuild:
 
     def copy(self, rel: str, source: Path, digest: str) -> None:
         """Stage a copy of a static file known to have changed."""
-        target = self.staging / rel
-        _make_folder(str(target.parent))
+        target = self._staged_path(rel)
         shutil.copyfile(source, target)
-        stat = target.stat()
+        stat = os.stat(target)
         self._record_staged(rel, FileRecord(digest, stat.st_size, stat.st_mtime_ns, None))
+
+    def _staged_path(self, rel: str) -> str:
+        """Where `rel` is staged: by its name alone for a later build's changes (see
+        publish.py), else in the tree the swap makes the output (its folder made)."""
+        if self.flat:
+            return os.path.join(self.staging, staged_name(rel))
+        path = os.path.join(self.staging, rel)
+        if "/" in rel:
+            _make_folder(os.path.dirname(path))
+        return path
 
     def keep(self, rel: str, record: FileRecord) -> None:
         self.records[rel] = record
@@ -115,7 +123,7 @@ class StagedBuild:
             if self.previous is not None:
                 stale = sorted(self.previous.files.keys() - self.records.keys())
                 journal = Journal(str(self.staging), ordered(self.files, self.output), stale, manifest,
-                                  staged_manifest)
+                                  staged_manifest, flat=self.flat)
                 publish_changes(self.output, journal, progress)
             else:
                 publish_swap(self.output, Journal(str(self.staging), [], [], manifest, staged_manifest))
