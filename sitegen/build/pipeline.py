@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 from sitegen.core import urls
-from sitegen.core.forking import Progress
+from sitegen.core.forking import Progress, counting
 from sitegen.core.memory import release_freed
 from sitegen.core.svgsafe import refuse_scripted_svgs
 from sitegen.incremental.bodies import CachedBodies
@@ -182,13 +182,8 @@ def render_site(site: Site, renderer: Renderer, writer: OutputWriter,
         if progress:
             progress("Planning pages", len(routes), 0)
     rest = partial(write_the_rest, site, plan, renderer, writer, sitemap, statics)  # (while the pages are made)
-    made = None if progress is None else partial(_pages_made, progress, deferred.pages)
     return len(routes) + write_split(_bundled(deferred.tasks, deferred.pages), writer, cache, rest,
-                                     renderer.forget_articles, made)
-
-
-def _pages_made(progress: Progress, pages: int, made: int) -> None:
-    progress("Rendering pages", made, pages)
+                                     renderer.forget_articles, counting(progress, "Rendering pages", deferred.pages))
 
 
 def write_the_rest(site: Site, plan: SitePlan, renderer: Renderer, writer: OutputWriter, sitemap: "Sitemap",

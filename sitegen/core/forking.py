@@ -22,7 +22,7 @@ from typing import Any, Callable, Generic, Iterator, TypeVar
 R = TypeVar("R")
 
 # How long work tells how far it is: (what it does, how many done, of how many; 0: not known).
-# The command line shows it on one line of the terminal (cli.ProgressLine).
+# The command line shows it on one line of the terminal (build/progress.py).
 Progress = Callable[[str, int, int], None]
 WAIT_STEP = 0.1  # seconds between two looks at the progress of a `Forked` child being waited for
 
@@ -50,12 +50,24 @@ def pool_size(misses: int) -> int:
     return min(os.cpu_count() or 1, misses // CHUNK)
 
 
-def fork_map(work: Callable[[int, int], list[R]], count: int, workers: int, step: int = 0) -> list[R]:
+def fork_map(work: Callable[[int, int], list[R]], count: int, workers: int, step: int = 0,
+             made: Callable[[int], None] | None = None) -> list[R]:
     """`work(start, stop)` for consecutive slices of range(count), their results joined in
     order, run by `workers` forked processes. They inherit `work` and everything it refers
     to, so nothing is sent to them but two numbers; only the results come back pickled.
-    The caller has checked `pool_size` (forking is safe, and pays)."""
-    return [result for chunk in fork_chunks(work, count, workers, step) for result in chunk]
+    The caller has checked `pool_size` (forking is safe, and pays). `made` is told how
+    many results are in, as each slice comes back (`counting`)."""
+    results: list[R] = []
+    for chunk in fork_chunks(work, count, workers, step):
+        results += chunk
+        if made is not None:
+            made(len(results))
+    return results
+
+
+def counting(progress: Progress | None, stage: str, total: int) -> Callable[[int], None] | None:
+    """`progress` told of `stage` as a count of `total` goes up (None without progress)."""
+    return None if progress is None else lambda done: progress(stage, done, total)
 
 
 def fork_chunks(work: Callable[[int, int], R], count: int, workers: int, step: int = 0) -> Iterator[R]:

@@ -25,7 +25,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from sitegen.core.errors import Problem
-from sitegen.core.forking import Progress, fork_chunks, pool_size
+from sitegen.core.forking import Progress, counting, fork_chunks, pool_size
 from sitegen.incremental.cache import Cache
 from sitegen.incremental.entrygroups import GroupFile, bucket_of, decode_files, decode_group, encode_group
 from sitegen.incremental.filecache import Codec, ParsedFiles, SourceText, Unencodable
@@ -173,12 +173,12 @@ class CachedEntryReader:
         work = partial(self._make_groups, [(b, missed[b], keys[b]) for b in order], known, plan)
         kept: list[GroupFile] = []
         failed = False
-        files_made, files_to_make = 0, sum(len(missed[b]) for b in order)
+        files_made, told = 0, counting(self.progress, "Reading entries", sum(len(missed[b]) for b in order))
         for chunk in fork_chunks(work, len(order), workers, 1):
             for b, value, part, pending in chunk:
                 files_made += len(missed[b])
-                if self.progress is not None:
-                    self.progress("Reading entries", files_made, files_to_make)
+                if told is not None:
+                    told(files_made)
                 for text in missed[b]:
                     known.pop(text.key, None)
                 for key, made in pending.items():

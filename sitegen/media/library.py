@@ -255,15 +255,9 @@ class MediaLibrary:
 
         workers = min(os.cpu_count() or 1, len(todo))
         if workers < 2 or not forking.can_fork() or forking.in_worker():
-            slices: Iterable[list[Picture | str]] = (work(n, n + 1) for n in range(len(todo)))
-        else:
-            slices = forking.fork_chunks(work, len(todo), workers, 1)
-        done: list[Picture | str] = []
-        for made in slices:
-            done += made
-            if self.progress is not None:
-                self.progress("Processing images", len(done), len(todo))
-        return done
+            return work(0, len(todo))
+        return forking.fork_map(work, len(todo), workers, 1, forking.counting(self.progress, "Processing images",
+                                                                             len(todo)))
 
     def _process_one(self, rel: str, path: Path, digest: str) -> Picture | str:
         content = content_name(digest, self._shaped_by(rel))

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import jinja2
 
-from sitegen.core.forking import Progress, fork_chunks, pool_size
+from sitegen.core.forking import Progress, counting, fork_map, pool_size
 from sitegen.render.store import FragmentStore
 from sitegen.render.themes import BUNDLED_THEMES
 from sitegen.config.site_config import CONFIG_FILE, SiteConfig, read_text
@@ -277,12 +277,8 @@ class Renderer:
         workers = pool_size(len(pairs))
         if workers < 2:
             return render(0, len(pairs))
-        rendered: list[bytes | None] = []
-        for chunk in fork_chunks(render, len(pairs), workers, ARTICLES_A_TASK):
-            rendered += chunk
-            if progress is not None:
-                progress("Rendering entries", len(rendered), len(pairs))
-        return rendered
+        told = counting(progress, "Rendering entries", len(pairs))
+        return fork_map(render, len(pairs), workers, ARTICLES_A_TASK, told)
 
     def _article(self, entry: Entry, liveblog: Liveblog, links: Links, root: str) -> str:
         key = self._article_key(entry, liveblog, root, links.base_url)
