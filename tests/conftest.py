@@ -100,3 +100,17 @@ def static_server():
     like ``http://127.0.0.1:PORT/``; the server stops when the block exits.
     Session-scoped so session fixtures (e.g. a built site) can use it too."""
     return _static_server
+
+
+@pytest.fixture
+def forked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pools and forked renderers for a few dozen files (a long liveblog's cold build, in
+    small). A test using it runs before the browser tests (see test_cache_forked_load.py)."""
+    from sitegen.build import parallel, pipeline
+    from sitegen.core import forking
+
+    monkeypatch.setattr(forking, "POOL_MIN_MISSES", 10)
+    monkeypatch.setattr(forking, "CHUNK", 8)
+    monkeypatch.setattr(parallel, "MIN_TASKS", 2)
+    monkeypatch.setattr(pipeline, "FEW_PAGES", 10)
+    assert forking.can_fork()

@@ -17,7 +17,6 @@ import pytest
 from serve_helpers import running, serve_site
 from sitekit import DEFAULT_LIVEBLOG, entry_md, make_site, tiny_png
 
-from sitegen.build import parallel, pipeline
 from sitegen.build.oneoff import build_once
 from sitegen.build.pipeline import default_options
 from sitegen.build.progress import ProgressLine
@@ -28,17 +27,6 @@ from sitegen.serve import session as session_module
 
 COUNT = 60
 IMAGES = 3
-
-
-@pytest.fixture
-def forked(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pools and forked renderers for a few dozen files (a long liveblog's cold build, in small)."""
-    monkeypatch.setattr(forking, "POOL_MIN_MISSES", 10)
-    monkeypatch.setattr(forking, "CHUNK", 8)
-    monkeypatch.setattr(parallel, "MIN_TASKS", 2)
-    monkeypatch.setattr(pipeline, "FEW_PAGES", 10)
-    monkeypatch.setattr(renderer, "ARTICLES_A_TASK", 8)
-    assert forking.can_fork()
 
 
 def long_site(root: Path) -> Path:
@@ -58,7 +46,9 @@ def reports(calls: list[tuple[str, int, int]]) -> dict[str, list[tuple[int, int]
     return stages
 
 
-def test_a_cold_build_reports_the_work_its_forked_processes_do(tmp_path: Path, forked: None) -> None:
+def test_a_cold_build_reports_the_work_its_forked_processes_do(tmp_path: Path, forked: None,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(renderer, "ARTICLES_A_TASK", 8)  # (so that the articles come back in a few slices)
     site = long_site(tmp_path)
     calls: list[tuple[str, int, int]] = []
     result = build_once(default_options(site, tmp_path / "out"), progress=lambda *call: calls.append(call))

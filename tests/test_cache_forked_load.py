@@ -17,7 +17,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from sitegen.build import parallel, pipeline
+from sitegen.build import parallel
 from sitegen.build.pipeline import build, default_options, open_cache
 from sitegen.core import forking
 from sitegen.core.errors import SitegenError
@@ -44,16 +44,6 @@ def _site(root: Path) -> Path:
     config = site / "sitegen.yaml"
     config.write_text(config.read_text("utf-8") + PEOPLE, "utf-8")
     return site
-
-
-@pytest.fixture
-def forked(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pools for a few dozen files (a long liveblog's cold build, in small)."""
-    monkeypatch.setattr(forking, "POOL_MIN_MISSES", 10)
-    monkeypatch.setattr(forking, "CHUNK", 8)
-    monkeypatch.setattr(parallel, "MIN_TASKS", 2)
-    monkeypatch.setattr(pipeline, "FEW_PAGES", 10)
-    assert forking.can_fork()
 
 
 def _reference(site: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
