@@ -14,8 +14,8 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from serve_helpers import running, serve_site
-from sitekit import DEFAULT_LIVEBLOG, entry_md, make_site, tiny_png
+from serve_helpers import running, serve_site, wait_for
+from sitekit import DEFAULT_LIVEBLOG, entry_md, make_site, tiny_png, write
 
 from sitegen.build.oneoff import build_once
 from sitegen.build.pipeline import default_options
@@ -142,7 +142,7 @@ def test_nothing_is_drawn_where_the_output_is_not_a_terminal(monkeypatch: pytest
     assert log.getvalue() == ""
 
 
-def test_serves_first_build_shows_the_line_and_clears_it_before_its_report(
+def test_serves_builds_show_the_line_and_clear_it_before_their_report(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     events: list[object] = []
 
@@ -158,9 +158,14 @@ def test_serves_first_build_shows_the_line_and_clears_it_before_its_report(
             events.append("cleared")
 
     monkeypatch.setattr(session_module, "ProgressLine", Recording)
-    with running(serve_site(tmp_path)) as session:
+    site = serve_site(tmp_path)
+    with running(site) as session:
         lines = session.lines  # type: ignore[attr-defined]
         built = next(n for n, text in enumerate(lines) if " built " in text)
+        assert lines[built - 1].startswith("Building ") and events[-1] == "cleared"
         assert any(event[0] == "Planning pages" for event in events if isinstance(event, tuple))
-        assert "cleared" in events and events[-1] == "cleared"
-        assert lines[built - 1].startswith("Building ")
+        events.clear()
+        write(site / "content/night/alpha.md", entry_md("2025-03-23T09:00", "Alpha, corrected.", title="Alpha headline",
+                                                         topics="[energy]"))
+        wait_for(lambda: sum(" built " in text for text in lines) >= 2, what="the rebuild")
+        assert ("Planning pages", 1, 0) in events and events[-1] == "cleared"

@@ -1,5 +1,5 @@
 """The one line a terminal shows while a long build or deploy works ("Rendering pages:
-4200/10628"), for `sitegen build`, `deploy` and `serve`'s first build. Work reports
+4200/10628"), for `sitegen build`, `deploy` and `serve`'s builds. Work reports
 each item it finishes (core.forking.Progress); the line is drawn again at most every
 tenth of a second, and not at all for a build that ends within half a second or
 when the output is not a terminal (a cron job's log stays clean)."""

@@ -244,7 +244,7 @@ class Session:
         self.debouncer = Debouncer(self.rebuild, self.settle)
         self.forget_lost_events = report_lost_events(self.changes)
         self.say(f"Building {self.source} ...")
-        self._first_builds(options, ProgressLine())  # (the first build of a long liveblog takes a while)
+        self._first_builds(options)
         self.debouncer.start()
         self.serving = threading.Thread(target=self.server.serve_forever, name="sitegen-http", daemon=True)
         self.serving.start()
@@ -252,7 +252,7 @@ class Session:
         self.say(f"Watching {self.source} for changes{' (polling)' if self.poll else ''}.")
         self.say(f"Serving at {self.url}  (Ctrl-C to stop)")
 
-    def _first_builds(self, options: BuildOptions, progress: ProgressLine) -> None:
+    def _first_builds(self, options: BuildOptions) -> None:
         """The preview's first build, and the watcher started."""
         if self._makes_every_page(options):
             # A process with other threads does not fork (forking.can_fork): a new preview
@@ -260,14 +260,14 @@ class Session:
             # every core as `sitegen build` does. A save meanwhile is not missed: a change of
             # the sources' stamps (watch.sources_digest) means a look at every file.
             before = sources_digest(self.source)
-            self.rebuild(progress)
+            self.rebuild()
             self._start_watching()
             if before is None or sources_digest(self.source) != before:
                 self.changes.add(None)  # (changed meanwhile, or the stamps cannot tell)
-                self.rebuild(progress)
+                self.rebuild()
         else:  # (a kept folder: the first build makes what changed since; a save during it is seen)
             self._start_watching()
-            self.rebuild(progress)
+            self.rebuild()
 
     @staticmethod
     def _makes_every_page(options: BuildOptions) -> bool:
@@ -294,18 +294,18 @@ class Session:
         if self.debouncer is not None:
             self.debouncer.poke()
 
-    def rebuild(self, progress: ProgressLine | None = None) -> Outcome:
-        """One build, reported to the terminal and to every open tab (`progress`: the line
-        the first build shows while it works, cleared before the report)."""
+    def rebuild(self) -> Outcome:
+        """One build, reported to the terminal and to every open tab; a long one (the first
+        of a long liveblog, a theme's template edited) shows the progress line meanwhile."""
         rebuilder = self.rebuilder
         if rebuilder is None:  # stopped meanwhile
             return Outcome(False, 0.0, problems=("the preview has stopped",))
         self._watch()  # first: a folder that just appeared is watched before the build reads it
+        progress = ProgressLine()
         try:
             outcome = rebuilder.rebuild(self.changes.take(), progress)
         finally:
-            if progress is not None:
-                progress.clear()
+            progress.clear()
         previous, self.last = self.last, outcome
         stamp = time.strftime("%H:%M:%S")
         if outcome.ok:
