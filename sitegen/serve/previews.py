@@ -14,10 +14,11 @@ holds belongs to a preview that has ended (or was killed): a starting preview re
 those of other addresses, so the cache folder keeps at most one ended preview besides
 the running ones. It renames them first (`REMOVING`) and deletes them once it serves:
 deleting a long liveblog's pages took seconds (1.3 s at 10,000 entries) before the
-first build could begin. A preview stopped meanwhile leaves them to the next one. When its own folder is held by another process, or cannot be made (a
-site folder on a read-only disk, where `sitegen build` works too), a preview builds into
-a private temporary folder instead, removed when it stops (as are those of previews
-killed before).
+first build could begin. A preview stopped meanwhile leaves them to the next one.
+When its own folder is held by another process, or cannot be made (a site folder on
+a read-only disk, where `sitegen build` works too), a preview builds into a private
+temporary folder instead, removed when it stops (as are those of previews killed
+before).
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def hold_preview_folder(source: Path, host: str, port: int, held: ExitStack) -> 
     """The folder for the preview of `source` asked for at `host` and `port`, its lock
     held in `held`: the one kept for that address (with any publication a killed preview
     left there finished), else (busy, or not to be made there) a new temporary one.
-    Ended previews' folders are removed first."""
+    Ended previews' folders are set aside first (`set_aside_ended_previews`; deleted
+    once the preview serves: `remove_set_aside_meanwhile`)."""
     kept = kept_folder(source, host, port)
     set_aside_ended_previews(source, keep=kept)
     if kept is not None:
