@@ -82,6 +82,21 @@ def test_a_build_that_changes_many_published_files_reports_moving_them_in(tmp_pa
         result.written} and result.written > COUNT
 
 
+def test_images_processed_in_this_process_are_told_one_by_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(forking, "can_fork", lambda: False)  # (as in `serve`'s process, beside its threads)
+    calls: list[tuple[str, int, int]] = []
+    build_once(default_options(long_site(tmp_path), tmp_path / "out"), progress=lambda *call: calls.append(call))
+    assert reports(calls)["Processing images"] == [(1, IMAGES), (2, IMAGES), (3, IMAGES)]
+
+
+def test_a_map_with_one_worker_does_its_slices_here_and_tells_each() -> None:
+    told: list[int] = []
+    assert forking.fork_map(lambda start, stop: list(range(start, stop)), 5, 1, 2, told.append) == [0, 1, 2, 3, 4]
+    assert told == [2, 4, 5]
+    assert forking.fork_map(lambda start, stop: list(range(start, stop)), 3, 1) == [0, 1, 2]
+    assert forking.fork_map(lambda start, stop: list(range(start, stop)), 0, 1) == []
+
+
 def test_the_parent_reads_its_forked_childrens_tally_while_it_waits() -> None:
     assert forking.can_fork()
     tally = Tally(2)

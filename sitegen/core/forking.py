@@ -55,10 +55,16 @@ def fork_map(work: Callable[[int, int], list[R]], count: int, workers: int, step
     """`work(start, stop)` for consecutive slices of range(count), their results joined in
     order, run by `workers` forked processes. They inherit `work` and everything it refers
     to, so nothing is sent to them but two numbers; only the results come back pickled.
-    The caller has checked `pool_size` (forking is safe, and pays). `made` is told how
-    many results are in, as each slice comes back (`counting`)."""
+    The caller has checked `pool_size` (forking is safe, and pays); with fewer than two
+    workers the slices are done here, one after the other. `made` is told how many
+    results are in, as each slice comes back (`counting`)."""
     results: list[R] = []
-    for chunk in fork_chunks(work, count, workers, step):
+    if workers < 2:
+        step = step or max(count, 1)
+        slices: Iterator[list[R]] = (work(start, min(start + step, count)) for start in range(0, count, step))
+    else:
+        slices = fork_chunks(work, count, workers, step)
+    for chunk in slices:
         results += chunk
         if made is not None:
             made(len(results))

@@ -245,7 +245,8 @@ class MediaLibrary:
 
     def _process_all(self, todo: list[tuple[str, Path, str]]) -> list[Picture | str]:
         """Process the images on every core when there are several (forked workers inherit
-        the settings, asked of Pillow here first; only the results come back)."""
+        the settings, asked of Pillow here first; only the results come back), telling
+        `progress` as each is done: a phone photo takes a second or two."""
         self.processed += len(todo)
         if any(extension(rel) != "svg" for rel, _, _ in todo):
             self.fingerprint  # (so that no worker asks again)
@@ -254,8 +255,8 @@ class MediaLibrary:
             return [self._process_one(*item) for item in todo[start:stop]]
 
         workers = min(os.cpu_count() or 1, len(todo))
-        if workers < 2 or not forking.can_fork() or forking.in_worker():
-            return work(0, len(todo))
+        if not forking.can_fork() or forking.in_worker():
+            workers = 1  # (`serve`'s process, or a pool's worker: one at a time, here, still told)
         return forking.fork_map(work, len(todo), workers, 1, forking.counting(self.progress, "Processing images",
                                                                              len(todo)))
 
