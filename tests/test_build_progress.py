@@ -9,6 +9,8 @@ process with threads never forks, see forking.can_fork.)"""
 from __future__ import annotations
 
 import io
+import os
+import resource
 import time
 from functools import partial
 from pathlib import Path
@@ -119,6 +121,26 @@ def test_the_parent_reads_its_forked_childrens_tally_while_it_waits() -> None:
     failed = Forked(lambda: 1 / 0)
     assert failed.result(while_waiting=lambda: None) is None
     tally.close()
+
+
+def test_waiting_with_progress_works_for_a_child_whose_pipe_is_past_descriptor_1023() -> None:
+    """A process holding many files (select.select refuses a descriptor past 1023)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1100:
+        pytest.skip(f"this system allows {hard} open files, too few to hold a descriptor past 1023")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1100) if hard == resource.RLIM_INFINITY
+                                                else min(max(soft, 1100), hard), hard))
+    held: list[int] = []
+    try:
+        while not held or held[-1] < 1030:
+            held.append(os.open(os.devnull, os.O_RDONLY))
+        child = Forked(lambda: time.sleep(0.25) or "done")
+        waited: list[bool] = []
+        assert child._fd > 1023 and child.result(while_waiting=lambda: waited.append(True)) == "done" and waited
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 class Terminal(io.StringIO):

@@ -120,7 +120,9 @@ class Forked(Generic[R]):
         """What the child returned (None: it failed), waiting for it; `while_waiting` is
         called every `WAIT_STEP` seconds until it starts sending (to show its progress)."""
         if self._fd >= 0 and while_waiting is not None:
-            while not select.select([self._fd], [], [], WAIT_STEP)[0]:
+            ready = select.poll()  # (not select.select: it refuses a descriptor past 1023)
+            ready.register(self._fd, select.POLLIN)
+            while not ready.poll(WAIT_STEP * 1000):
                 while_waiting()
         if self._fd >= 0:
             fd, self._fd = self._fd, -1
