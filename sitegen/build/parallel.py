@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 from typing import Callable, TypeVar
 
-from sitegen.core.forking import Forked, Tally, can_fork
+from sitegen.core.forking import Forked, Tally, can_fork, untold
 from sitegen.core.memory import release_freed
 from sitegen.incremental.cache import Cache
 from sitegen.output.record import FileRecord
@@ -45,7 +45,7 @@ def write_split(tasks: list[Task], writer: OutputWriter, cache: Cache, meanwhile
     renderers are forked: what only they need (they inherited it) can go here. `made` is
     told how many pages are made so far, as they are."""
     writer = writer.making_deferred()
-    made = made or _untold
+    made = made or untold
     cores = os.cpu_count() or 1
     if len(tasks) < MIN_TASKS or cores < 2 or not can_fork():
         before = len(writer.staged.records)
@@ -106,6 +106,3 @@ def _rendered(tasks: list[Task], writer: OutputWriter, cache: Cache, tally: Tall
         tally.set(slot, len(part.records))
     return part.records, part.files, cache.pending
 
-
-def _untold(made: int) -> None:
-    """Where no one asked how many pages are made."""

@@ -44,7 +44,11 @@ class MethodCode:
         self.path = path
         self.known: dict[str, CodeType] = read_kept(path) if path else {}
         self.used: dict[str, CodeType] = {}
-        self.compiled = 0  # texts not found kept
+
+    @property
+    def compiled(self) -> int:
+        """How many texts this process compiled (not found kept)."""
+        return len(self.used.keys() - self.known.keys())
 
     def exec(self, source: Any, globals: dict[str, Any] | None = None, locals: Any = None) -> None:
         """`dataclasses`' call of `exec(text, module globals, namespace)`: for a class of
@@ -59,7 +63,6 @@ class MethodCode:
             # `dont_inherit`: compiled under the flags of `dataclasses` (no `__future__`
             # import), as its own `exec` of the text is, not under this module's.
             code = compile(source, "<string>", "exec", dont_inherit=True)
-            self.compiled += 1
         self.used[source] = code
         return code
 
@@ -84,7 +87,7 @@ class MethodCode:
             except OSError:
                 pass
             return
-        self.known, self.compiled = kept, 0
+        self.known = kept
 
 
 def read_kept(path: str) -> dict[str, CodeType]:
@@ -124,9 +127,9 @@ def kept_path() -> str | None:
 def install() -> MethodCode:
     """Route `dataclasses`' compiling through the kept code, once per process (sitegen's
     package does so before any of its modules defines a class)."""
-    current = getattr(dataclasses, "exec", None)
-    if isinstance(getattr(current, "__self__", None), MethodCode):
-        return current.__self__  # type: ignore[union-attr, no-any-return]
+    methods = installed()
+    if methods is not None:
+        return methods
     methods = MethodCode(kept_path())
     dataclasses.exec = methods.exec  # type: ignore[attr-defined]  # (a module global shadows the builtin)
     return methods
@@ -134,7 +137,12 @@ def install() -> MethodCode:
 
 def save() -> None:
     """Keep what this process compiled (the command line's last step)."""
-    current = getattr(dataclasses, "exec", None)
-    owner = getattr(current, "__self__", None)
-    if isinstance(owner, MethodCode):
-        owner.save()
+    methods = installed()
+    if methods is not None:
+        methods.save()
+
+
+def installed() -> MethodCode | None:
+    """The kept code `dataclasses` compiles through in this process, if `install` ran."""
+    owner = getattr(getattr(dataclasses, "exec", None), "__self__", None)
+    return owner if isinstance(owner, MethodCode) else None

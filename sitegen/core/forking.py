@@ -64,16 +64,20 @@ def fork_map(work: Callable[[int, int], list[R]], count: int, workers: int, step
         slices: Iterator[list[R]] = (work(start, min(start + step, count)) for start in range(0, count, step))
     else:
         slices = fork_chunks(work, count, workers, step)
+    made = made or untold
     for chunk in slices:
         results += chunk
-        if made is not None:
-            made(len(results))
+        made(len(results))
     return results
 
 
-def counting(progress: Progress | None, stage: str, total: int) -> Callable[[int], None] | None:
-    """`progress` told of `stage` as a count of `total` goes up (None without progress)."""
-    return None if progress is None else lambda done: progress(stage, done, total)
+def counting(progress: Progress | None, stage: str, total: int) -> Callable[[int], None]:
+    """`progress` told of `stage` as a count of `total` goes up (`untold` without progress)."""
+    return untold if progress is None else lambda done: progress(stage, done, total)
+
+
+def untold(done: int) -> None:
+    """Where no one asked how far the work is."""
 
 
 def fork_chunks(work: Callable[[int, int], R], count: int, workers: int, step: int = 0) -> Iterator[R]:

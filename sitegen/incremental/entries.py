@@ -177,8 +177,7 @@ class CachedEntryReader:
         for chunk in fork_chunks(work, len(order), workers, 1):
             for b, value, part, pending in chunk:
                 files_made += len(missed[b])
-                if told is not None:
-                    told(files_made)
+                told(files_made)
                 for text in missed[b]:
                     known.pop(text.key, None)
                 for key, made in pending.items():

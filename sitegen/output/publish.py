@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Iterable
 
 from sitegen.core.errors import Problem, SitegenError
-from sitegen.core.forking import Progress
+from sitegen.core.forking import Progress, counting
 
 log = logging.getLogger("sitegen")
 
@@ -242,6 +242,7 @@ def _roll_forward(output: Path, journal: Journal, progress: Progress | None = No
     may have been done already by a process that died."""
     staging = journal.staging
     done = 0
+    told = counting(progress, "Publishing files", len(journal.moves))
     try:
         for done, rel in enumerate(journal.moves):
             source = journal.staged(rel)
@@ -249,8 +250,7 @@ def _roll_forward(output: Path, journal: Journal, progress: Progress | None = No
                 target = os.path.join(output, rel)
                 os.makedirs(os.path.dirname(target), exist_ok=True)
                 _move(source, target)
-            if progress is not None:
-                progress("Publishing files", done + 1, len(journal.moves))
+            told(done + 1)
         done = len(journal.moves)
         if os.path.lexists(os.path.join(staging, MARKER)):
             _move(os.path.join(staging, MARKER), os.path.join(output, MARKER))

@@ -81,7 +81,7 @@ def kept_folder(source: Path, host: str, port: int) -> Path | None:
     return cache / f"{KEPT_PREFIX}{hashlib.sha256(f'{host} {port}'.encode()).hexdigest()[:16]}"
 
 
-def set_aside_ended_previews(source: Path, keep: Path | None = None) -> list[Path]:
+def set_aside_ended_previews(source: Path, keep: Path | None = None) -> None:
     """Set aside the folders of previews that have ended (their output records removed):
     the site's kept ones but `keep`, and temporary ones whose preview was killed, renamed
     in place for `remove_set_aside`. A folder without a lock file is left alone (a
@@ -89,20 +89,18 @@ def set_aside_ended_previews(source: Path, keep: Path | None = None) -> list[Pat
     cache = cache_folder(default_options(source))
     candidates = [*Path(tempfile.gettempdir()).glob(f"{TEMPORARY_PREFIX}*"),
                   *(cache.glob(f"{KEPT_PREFIX}*") if cache is not None else ())]
-    set_aside = []
     for folder in candidates:
         output = folder / OUTPUT
         if folder == keep or not folder.is_dir() or not lock_path(output).is_file() or is_locked(output):
             continue
         forget_output(source, output)
         try:
-            set_aside.append(folder.rename(folder.with_name(REMOVING + folder.name)))
+            folder.rename(folder.with_name(REMOVING + folder.name))
         except OSError:  # (taken by another starting preview meanwhile, or cannot be renamed)
             shutil.rmtree(folder, ignore_errors=True)
-    return set_aside
 
 
-def remove_set_aside(source: Path) -> list[Path]:
+def remove_set_aside(source: Path) -> None:
     """Delete every folder set aside (by this preview, or left by one stopped before it
     deleted them)."""
     cache = cache_folder(default_options(source))
@@ -110,14 +108,11 @@ def remove_set_aside(source: Path) -> list[Path]:
                *(cache.glob(f"{REMOVING}{KEPT_PREFIX}*") if cache is not None else ())]
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)
-    return folders
 
 
-def remove_set_aside_meanwhile(source: Path) -> threading.Thread:
-    """`remove_set_aside` in a thread of its own, started: the preview serves meanwhile."""
-    thread = threading.Thread(target=remove_set_aside, args=(source,), name="sitegen-cleanup", daemon=True)
-    thread.start()
-    return thread
+def remove_set_aside_meanwhile(source: Path) -> None:
+    """`remove_set_aside` in a thread of its own: the preview serves meanwhile."""
+    threading.Thread(target=remove_set_aside, args=(source,), name="sitegen-cleanup", daemon=True).start()
 
 
 def forget_output(source: Path, output: Path) -> None:
