@@ -7,6 +7,8 @@ Three strategies, fastest first, each falling back to the next:
 - a fresh `sitegen build` (and `serve`'s first) takes the folder's finished entries
   from the persistent cache in groups of files (entrygroups.py): after one edit, one
   group is made again, its unchanged files' entries taken from the group's last value;
+  a group whose files the up-to-date check found as stamped is taken without reading,
+  or looking up the stamps of, any of its files (the others' files are read when few);
   `serve` keeps each file's part as the record its next rebuild merges into;
 - otherwise (a problem in a file, or a session without a cache file) each file's parse
   comes from the cache (filecache.py) when its text is the same, and only the others
@@ -27,7 +29,8 @@ from pathlib import Path
 from sitegen.core.errors import Problem
 from sitegen.core.forking import Progress, counting, fork_chunks, pool_size
 from sitegen.incremental.cache import Cache
-from sitegen.incremental.entrygroups import GroupFile, bucket_of, decode_files, decode_group, encode_group
+from sitegen.incremental.entrygroups import (NO_STAMP, GroupFile, bucket_of, decode_files, decode_group, decode_stamped,
+                                             encode_group, group_stamp)
 from sitegen.incremental.filecache import Codec, ParsedFiles, SourceText, Unencodable
 from sitegen.incremental.filestamps import Stamped
 from sitegen.incremental.folderstate import FileRecord, merged_entries, remember
@@ -41,6 +44,7 @@ from sitegen.source.fields import Draft, EntryFields, ListedEntryFields, SourceF
 
 log = logging.getLogger("sitegen")
 _first = itemgetter(0)
+FEW_SHARE = 8  # the files of the groups their stamps did not settle are read when at most this share of the folder
 
 
 def parsed_files(cache: Cache, salt: str = "", changed: frozenset[Path] | None = None,
@@ -77,11 +81,11 @@ class CachedEntryReader:
                                partial(images_found, source=plan.source), partial(self._records, plan=plan))
         if quick is not None:
             return quick
-        texts = files.read_all(paths, problems, folder)
         if not files.cache.keeps_values:  # (a session without a cache file keeps each file's part instead)
-            grouped = self._grouped(texts, plan, shape)
+            grouped = self._grouped(paths, plan, shape)
             if grouped is not None:
                 return grouped
+        texts = files.read_all(paths, problems, folder)
         before = len(problems)
         parsed = list(files.parsed(texts, parse_entry_file, problems))
         facts = [self._facts(text.key, found) for text, found in parsed]
@@ -94,58 +98,26 @@ class CachedEntryReader:
                                             for (text, _), fact, kept in zip(parsed, facts, made)}, entries)
         return entries
 
-    def _grouped(self, texts: list[SourceText], plan: FolderPlan,
-                 shape: tuple[object, ...]) -> tuple[Entry, ...] | None:
+    def _grouped(self, paths: list[Path], plan: FolderPlan, shape: tuple[object, ...]) -> tuple[Entry, ...] | None:
         """The folder's entries from the groups the persistent cache keeps (see
         entrygroups.py), the groups that miss made (and kept) from their files; None when
         any file has a problem or a cross-entry rule is broken: the full path then says
         what, and where. `serve` keeps each file's part as its record (folderstate.py),
         into which its next rebuild merges the files its watcher saw change."""
-        files, people = self.files, plan.people or {}
-        buckets: dict[int, list[SourceText]] = {}
-        for text in texts:
-            buckets.setdefault(bucket_of(text.path), []).append(text)
+        files = self.files
+        buckets: dict[int, list[Path]] = {}
+        for path in paths:
+            buckets.setdefault(bucket_of(path), []).append(path)
         # One value per group, replaced when the group changes (the cache does not grow
-        # by a group per edit), holding the key of what it was made from first.
+        # by a group per edit), beginning with its stamp and the key of what it was made from.
         names = {b: files.key("entry group", str(plan.folder), str(plan.drafts), str(b)) for b in buckets}
-        keys = {b: files.key("entry group of", plan.zone.key, *[t.key for t in found]) + "\n"
-                for b, found in buckets.items()}
-        named = {name: b for b, name in names.items()}
-        kept: list[GroupFile] = []
-        missed: dict[int, list[SourceText]] = {}
-        known: dict[str, GroupFile] = {}  # a missed group's unchanged files, from its last value
-        for name, text in files.cache.each(list(named)):  # (each value decoded, then let go)
-            b = named.pop(name)
-            found = buckets[b]
-            decoded = decode_group(text, found, people, len(keys[b])) if text.startswith(keys[b]) else None
-            if decoded is None:
-                missed[b] = found
-                known.update(self._still_made(text, found, plan))
-            else:
-                kept += decoded
-        for b in named.values():  # (never kept)
-            missed[b] = buckets[b]
-        # Workers only for what must be parsed: one edit in a long liveblog misses one
-        # group of hundreds of files, all but one of them known (forking a pool would
-        # cost more than the one parse).
-        workers = pool_size(sum(len(found) for found in missed.values()) - len(known))
-        if workers >= 2:  # (a cold build: the groups made by forked workers)
-            made_apart = self._groups_forked(missed, names, keys, known, plan, workers)
-            if made_apart is None:
-                return None
-            kept += made_apart
-        elif missed:
-            made = self._group_files([t for found in missed.values() for t in found], plan, known)
-            if made is None:
-                return None
-            for b, found in missed.items():
-                part = [made[t.key] for t in found]
-                try:
-                    files.cache.put(names[b], keys[b] + encode_group(part, people))
-                except Unencodable as exc:
-                    log.debug("cache: %s", exc)
-                    self._keep_parses(found)
-                kept += part
+        stamps = self._stamps(buckets, plan)
+        kept, unsure = self._stamped_groups(buckets, names, stamps, plan)
+        texts = self._texts(unsure, buckets, paths, plan)
+        made = None if texts is None else self._keyed_groups(texts, names, stamps, plan)
+        if made is None:
+            return None
+        kept += made
         if not all_well([f.facts for f in kept], plan.topics, plan.source):
             return None
         order = sorted(zip(chain.from_iterable(f.keys for f in kept), chain.from_iterable(f.entries for f in kept)),
@@ -155,7 +127,113 @@ class CachedEntryReader:
             remember(files, plan.folder, shape, {f.source.path: FileRecord(f.entries, f.facts) for f in kept}, entries)
         return entries
 
-    def _groups_forked(self, missed: dict[int, list[SourceText]], names: dict[int, str], keys: dict[int, str],
+    def _stamps(self, buckets: dict[int, list[Path]], plan: FolderPlan) -> dict[int, str]:
+        """Each group's stamp (entrygroups.group_stamp) by the signatures a fresh build's
+        up-to-date check took; `NO_STAMP` for every group without them (`serve`)."""
+        files = self.files
+        if files.stamped is None or files.cache.keep_in_memory:
+            return dict.fromkeys(buckets, NO_STAMP)
+        key = partial(files.key, plan.zone.key)
+        return {b: group_stamp(found, files.stamped, key) for b, found in buckets.items()}
+
+    def _stamped_groups(self, buckets: dict[int, list[Path]], names: dict[int, str], stamps: dict[int, str],
+                        plan: FolderPlan) -> tuple[list[GroupFile], list[int]]:
+        """(the parts of the groups whose value begins with their stamp, decoded without
+        reading or looking up a file; the other groups). Checked, under
+        SITEGEN_VERIFY_INPUTS, against their files' texts."""
+        people = plan.people or {}
+        named = {names[b]: b for b, stamp in stamps.items() if stamp != NO_STAMP}
+        kept: list[GroupFile] = []
+        settled: set[int] = set()
+        for name, text in self.files.cache.each(list(named)):  # (each value decoded, then let go)
+            b = named[name]
+            stamp = stamps[b] + "\n"
+            decoded = decode_stamped(text, buckets[b], people, text.find("\n", len(stamp)) + 1) \
+                if text.startswith(stamp) else None
+            if decoded is not None:
+                if verify_inputs():
+                    self._verify_stamped(decoded)
+                kept += decoded
+                settled.add(b)
+        return kept, [b for b in buckets if b not in settled]
+
+    def _verify_stamped(self, decoded: list[GroupFile]) -> None:
+        read = self.files.read_all([part.source.path for part in decoded], [])
+        if [source.key for source in read] != [part.source.key for part in decoded]:
+            raise StaleInputs(f"a group's stamp stands for other texts than its files hold: {read[0].path}")
+
+    def _texts(self, unsure: list[int], buckets: dict[int, list[Path]], paths: list[Path],
+               plan: FolderPlan) -> dict[int, list[SourceText]] | None:
+        """The files of the groups their stamps did not settle, by group: read when they
+        are few (a group or two after an edit), else every file's key found as a build
+        always finds them (by its stamps, read by forked workers when many: filecache.py);
+        None when a file cannot be read (the full path reports it)."""
+        scratch: list[Problem] = []
+        wanted = [path for b in unsure for path in buckets[b]]
+        if not wanted:
+            return {}
+        few = len(wanted) * FEW_SHARE <= len(paths) and self.files.stamped is not None
+        texts = self.files.read_all(wanted, scratch) if few else self.files.read_all(paths, scratch, plan.folder)
+        if scratch:
+            return None
+        found: dict[int, list[SourceText]] = {b: [] for b in unsure}
+        for text in texts:
+            group = found.get(bucket_of(text.path))
+            if group is not None:
+                group.append(text)
+        return found
+
+    def _keyed_groups(self, groups: dict[int, list[SourceText]], names: dict[int, str], stamps: dict[int, str],
+                      plan: FolderPlan) -> list[GroupFile] | None:
+        """The parts of `groups`, from their values when their key lines name these very
+        texts (a value then stamped anew when it can be, for the next build), else made
+        (and kept); None as `_group_files`."""
+        files, people = self.files, plan.people or {}
+        keys = {b: files.key("entry group of", plan.zone.key, *[t.key for t in found]) + "\n"
+                for b, found in groups.items()}
+        named = {names[b]: b for b in groups}
+        kept: list[GroupFile] = []
+        missed: dict[int, list[SourceText]] = {}
+        known: dict[str, GroupFile] = {}  # a missed group's unchanged files, from its last value
+        for name, text in files.cache.each(list(named)):  # (each value decoded, then let go)
+            b = named.pop(name)
+            found = groups[b]
+            at = text.find("\n") + 1  # (after the stamp line)
+            decoded = decode_group(text, found, people, at + len(keys[b])) if at and text.startswith(keys[b], at) else None
+            if decoded is None:
+                missed[b] = found
+                known.update(self._still_made(text, at, found, plan))
+            else:
+                kept += decoded
+                if stamps[b] != NO_STAMP:  # (its files were read or looked up: the next build need not)
+                    files.cache.put(name, stamps[b] + "\n" + text[at:])
+        for b in named.values():  # (never kept)
+            missed[b] = groups[b]
+        prefixes = {b: stamps[b] + "\n" + keys[b] for b in missed}
+        # Workers only for what must be parsed: one edit in a long liveblog misses one
+        # group of hundreds of files, all but one of them known (forking a pool would
+        # cost more than the one parse).
+        workers = pool_size(sum(len(found) for found in missed.values()) - len(known))
+        if workers >= 2:  # (a cold build: the groups made by forked workers)
+            made_apart = self._groups_forked(missed, names, prefixes, known, plan, workers)
+            if made_apart is None:
+                return None
+            return kept + made_apart
+        if missed:
+            made = self._group_files([t for found in missed.values() for t in found], plan, known)
+            if made is None:
+                return None
+            for b, found in missed.items():
+                part = [made[t.key] for t in found]
+                try:
+                    files.cache.put(names[b], prefixes[b] + encode_group(part, people))
+                except Unencodable as exc:
+                    log.debug("cache: %s", exc)
+                    self._keep_parses(found)
+                kept += part
+        return kept
+
+    def _groups_forked(self, missed: dict[int, list[SourceText]], names: dict[int, str], prefixes: dict[int, str],
                        known: dict[str, GroupFile], plan: FolderPlan, workers: int) -> list[GroupFile] | None:
         """The missed groups' files, made (read, parsed, rendered, encoded) by forked
         workers a group at a time, so that no process ever holds every file's text, drafts
@@ -170,7 +248,7 @@ class CachedEntryReader:
         by the workers) is let go group by group."""
         files, people = self.files, plan.people or {}
         order = list(missed)
-        work = partial(self._make_groups, [(b, missed[b], keys[b]) for b in order], known, plan)
+        work = partial(self._make_groups, [(b, missed[b], prefixes[b]) for b in order], known, plan)
         kept: list[GroupFile] = []
         failed = False
         files_made, told = 0, counting(self.progress, "Reading entries", sum(len(missed[b]) for b in order))
@@ -185,7 +263,7 @@ class CachedEntryReader:
                 if value is not None:
                     files.cache.put(names[b], value)
                     text = value.decode("utf-8")
-                    part = decode_group(text, missed[b], people, len(keys[b]))
+                    part = decode_group(text, missed[b], people, len(prefixes[b]))
                 if part is None:
                     failed = True  # (what the others' files put above still spares the full path work)
                 else:
@@ -201,13 +279,13 @@ class CachedEntryReader:
         cache = self.files.cache
         cache.in_forked_child()  # (its values go to the parent, which writes them)
         done = []
-        for b, found, key in groups[start:stop]:
+        for b, found, prefix in groups[start:stop]:
             made = self._group_files(found, plan, known)
             value, part = None, None
             if made is not None:
                 part = [made[t.key] for t in found]
                 try:
-                    value = (key + encode_group(part, plan.people or {})).encode("utf-8")
+                    value = (prefix + encode_group(part, plan.people or {})).encode("utf-8")
                     part = None
                 except Unencodable as exc:
                     log.debug("cache: %s", exc)
@@ -237,15 +315,15 @@ class CachedEntryReader:
         return {text.key: GroupFile.of(text, self._facts(text.key, found), tuple(entries))
                 for text, (_, found), entries in zip(texts, parsed, made)}  # (`texts`: without the text read)
 
-    def _still_made(self, last: str, texts: list[SourceText], plan: FolderPlan) -> dict[str, GroupFile]:
+    def _still_made(self, last: str, start: int, texts: list[SourceText], plan: FolderPlan) -> dict[str, GroupFile]:
         """The parts of `texts` that the group's last value holds, when it was made the same
-        way (its key line names the zone, the salt and every file's text): after an edit,
-        the group's other files are neither parsed nor made again. Checked, under
-        SITEGEN_VERIFY_INPUTS, against the parts made afresh."""
-        newline = last.find("\n")  # (the key line; the value is read where it stands)
-        if newline < 0:
+        way (its key line, from `start`, names the zone, the salt and every file's text):
+        after an edit, the group's other files are neither parsed nor made again. Checked,
+        under SITEGEN_VERIFY_INPUTS, against the parts made afresh."""
+        newline = last.find("\n", start)  # (the key line; the value is read where it stands)
+        if start <= 0 or newline < 0:
             return {}
-        line = last[:newline]
+        line = last[start:newline]
         decoded = decode_files(last, texts, plan.people or {}, newline + 1)
         if decoded is None or self.files.key("entry group of", plan.zone.key, *decoded[0]) != line:
             return {}

@@ -17,6 +17,15 @@ zone and settings), and the group is kept anew; every other group is decoded as 
 kept. No file's parse is kept beside its group's value (it would be 10,000 more values
 written by a cold build), only for a group the codec refuses.
 
+A group's value begins with its stamp (`group_stamp`): a key naming its files' paths
+and signatures (inode, size, mtime, ctime) as the up-to-date check took them, before
+any file was read. A fresh build whose check finds a group's files stamped the same
+takes the group's value as it stands, each file's text key from the value itself: it
+neither reads a file of the group nor looks up a file's stamps (filestamps.py; 10,000
+records to decode and compare). Git's rule against "racy" files applies as there: a
+group holding a file changed in the two seconds before the check gets no stamp
+(`NO_STAMP`), and its files' keys are found as before (read, or by their stamps).
+
 The encoding is positional JSON made for `Entry` (lists, which the parser hands back
 without calling Python per field). What it cannot give back exactly (a processed
 picture, an author with more than a name who is not one of `authors:`, a time whose
@@ -28,16 +37,20 @@ JSON, never pickle: a cache file cannot run code.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import marshal
 import os
 import zlib
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from sitegen.incremental.filecache import SourceText, Unencodable
+from sitegen.incremental.filestamps import RACY_NS, Stamped
 from sitegen.model.site import Attribution, Author, Entry, SourceRef, StreamKey, stream_key
 from sitegen.source.entry_rules import Facts
 
@@ -50,9 +63,28 @@ _SETTERS = tuple(getattr(Entry, name).__set__ for name in FIELDS)
 _SET_PATH, _SET_LINE = SourceRef.path.__set__, SourceRef.line.__set__  # type: ignore[attr-defined]
 
 
+NO_STAMP = "-"  # the stamp of a group no build may take by its files' signatures alone
+_CTIME = itemgetter(3)  # (of a filestamps.Signature)
+
+
 def bucket_of(path: Path) -> int:
     """The group a file belongs to, by its path alone (stable as the folder changes)."""
     return zlib.crc32(str(path).encode("utf-8", "surrogatepass")) % BUCKETS
+
+
+def group_stamp(paths: list[Path], stamped: Stamped, key: Callable[..., str]) -> str:
+    """The stamp of a group of these files (in this order) as `stamped` (the up-to-date
+    check) found them, `key` naming everything else that shapes the group (sitegen's
+    code, the salt, the zone); `NO_STAMP` when the check did not see one of them or one
+    changed in the two seconds before it looked (a second write in the same clock tick
+    would leave its signature the same)."""
+    names = [str(path) for path in paths]
+    signatures = list(map(stamped.signatures.get, names))
+    if None in signatures or max(map(_CTIME, signatures)) >= stamped.taken_ns - RACY_NS:  # (a program cannot set ctime back)
+        return NO_STAMP
+    # (the signatures' integers hashed as marshal writes them, without references: ten
+    # times faster than as text, and the same bytes for the same values)
+    return key("entry group stamped", "\0".join(names), hashlib.blake2b(marshal.dumps(signatures, 2)).hexdigest())
 
 
 @dataclass(frozen=True)
@@ -93,26 +125,43 @@ def decode_group(text: str, sources: list[SourceText], people: dict[str, Author]
     does not fit (written by other code, damaged) is made afresh instead. `start`: where
     the value begins in `text` (after the cache's key line: not sliced off, a copy of a
     megabyte a group at 50,000 entries)."""
-    decoded = decode_files(text, sources, people, start)
+    wanted = {source.key: source for source in sources}
+    decoded = _decoded(text, start, people, lambda at, key: wanted.get(key))
     if decoded is None or decoded[0] != [source.key for source in sources]:
         return None
-    return list(decoded[1].values())
+    return decoded[1]
 
 
 def decode_files(text: str, sources: list[SourceText], people: dict[str, Author],
                  start: int = 0) -> tuple[list[str], dict[str, GroupFile]] | None:
     """(the key of every file the value holds, in order; the parts of those among
     `sources`, by key), or None for a value that does not fit. After an edit, the
-    group's other files are taken from its last value (entries.py), not parsed again.
-    The JSON is read in place and the bodies sliced straight out of `text` (from
-    `start`): no copy of the value, nor of its halves."""
+    group's other files are taken from its last value (entries.py), not parsed again."""
     wanted = {source.key: source for source in sources}
+    decoded = _decoded(text, start, people, lambda at, key: wanted.get(key))
+    return None if decoded is None else (decoded[0], {part.source.key: part for part in decoded[1]})
+
+
+def decode_stamped(text: str, paths: list[Path], people: dict[str, Author], start: int = 0) -> list[GroupFile] | None:
+    """The group kept for exactly these files (in this order), their text keys taken
+    from the value: their stamp says they are the texts it was made from
+    (`group_stamp`); None for a value that does not fit."""
+    decoded = _decoded(text, start, people, lambda at, key: SourceText(paths[at], None, key) if at < len(paths) else None)
+    return None if decoded is None or len(decoded[1]) != len(paths) else decoded[1]
+
+
+def _decoded(text: str, start: int, people: dict[str, Author],
+             source_of: Callable[[int, str], SourceText | None]) -> tuple[list[str], list[GroupFile]] | None:
+    """(the key of every file the value holds, in order; the parts of those files
+    `source_of` gives a source for, given their place and key), or None for a value
+    that does not fit. The JSON is read in place and the bodies sliced straight out of
+    `text` (from `start`): no copy of the value, nor of its halves."""
     try:
         data, end = _DECODER.raw_decode(text, start)
         if type(data) is not list or not text.startswith("\n", end):  # (JSON holds no raw newline)
             return None
         keys: list[str] = []
-        found: dict[str, GroupFile] = {}
+        found: list[GroupFile] = []
         at = end + 1  # (the bodies follow the JSON's line)
         shared: tuple[dict[Any, Any], ...] = ({}, {}, {}, {})  # (see `_entry`)
         sets: dict[frozenset[str], frozenset[str]] = {}  # (the facts' topics and images: `serve` keeps every file's)
@@ -121,13 +170,13 @@ def decode_files(text: str, sources: list[SourceText], people: dict[str, Author]
                 return None
             for row in rows:
                 at = _with_bodies(row, text, at)
+            source = source_of(len(keys), key)
             keys.append(key)
-            source = wanted.get(key)
             if source is not None:
                 entries = tuple([_entry(row, source.path, people, shared) for row in rows])
                 stream_keys = tuple([(moment, entry.id) for moment, entry in zip(moments, entries)])
-                found[key] = GroupFile(source, (tuple(ids), _one_of(sets, topics), _one_of(sets, images)), entries,
-                                       stream_keys)
+                found.append(GroupFile(source, (tuple(ids), _one_of(sets, topics), _one_of(sets, images)), entries,
+                                       stream_keys))
         return (keys, found) if at == len(text) else None
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         return None
