@@ -317,7 +317,7 @@ def test_a_group_holding_a_file_changed_just_before_the_check_gets_no_stamp(tmp_
 def test_a_stamp_that_stands_for_other_texts_is_caught_by_the_verifying_suite(tmp_path: Path, monkeypatch) -> None:
     """Under SITEGEN_VERIFY_INPUTS (the test suite), a group taken by its stamp is checked
     against its files' texts: a stamp that did not change when a file did is an error."""
-    monkeypatch.setattr(entries_module, "group_stamp", lambda paths, stamped, key: "always the same")
+    monkeypatch.setattr(entries_module, "group_stamp", lambda folder, paths, stamped, key: "always the same")
     site = _site(tmp_path / "site")
     build(default_options(site))
     edited = site / "content/live/e07.md"

@@ -134,7 +134,7 @@ class CachedEntryReader:
         if files.stamped is None or files.cache.keep_in_memory:
             return dict.fromkeys(buckets, NO_STAMP)
         key = partial(files.key, plan.zone.key)
-        return {b: group_stamp(found, files.stamped, key) for b, found in buckets.items()}
+        return {b: group_stamp(plan.folder, found, files.stamped, key) for b, found in buckets.items()}
 
     def _stamped_groups(self, buckets: dict[int, list[Path]], names: dict[int, str], stamps: dict[int, str],
                         plan: FolderPlan) -> tuple[list[GroupFile], list[int]]:

@@ -68,17 +68,20 @@ _CTIME = itemgetter(3)  # (of a filestamps.Signature)
 
 
 def bucket_of(path: Path) -> int:
-    """The group a file belongs to, by its path alone (stable as the folder changes)."""
-    return zlib.crc32(str(path).encode("utf-8", "surrogatepass")) % BUCKETS
+    """The group a file belongs to, by its name alone (stable as the folder changes; the
+    group's cache key names the folder). Not by its whole path: a path made from its
+    folder's listing has yet to be spelled out, which costs more than the hash."""
+    return zlib.crc32(path.name.encode("utf-8", "surrogatepass")) % BUCKETS
 
 
-def group_stamp(paths: list[Path], stamped: Stamped, key: Callable[..., str]) -> str:
-    """The stamp of a group of these files (in this order) as `stamped` (the up-to-date
-    check) found them, `key` naming everything else that shapes the group (sitegen's
-    code, the salt, the zone); `NO_STAMP` when the check did not see one of them or one
-    changed in the two seconds before it looked (a second write in the same clock tick
-    would leave its signature the same)."""
-    names = [str(path) for path in paths]
+def group_stamp(folder: Path, paths: list[Path], stamped: Stamped, key: Callable[..., str]) -> str:
+    """The stamp of a group of these files of `folder` (in this order) as `stamped` (the
+    up-to-date check) found them, `key` naming everything else that shapes the group
+    (sitegen's code, the salt, the zone); `NO_STAMP` when the check did not see one of
+    them or one changed in the two seconds before it looked (a second write in the same
+    clock tick would leave its signature the same)."""
+    inside = os.path.join(folder, "")  # (each path as the check's walk spelled it: folder and name)
+    names = [inside + path.name for path in paths]
     signatures = list(map(stamped.signatures.get, names))
     if None in signatures or max(map(_CTIME, signatures)) >= stamped.taken_ns - RACY_NS:  # (a program cannot set ctime back)
         return NO_STAMP
