@@ -201,7 +201,7 @@ def test_a_wrong_claim_is_caught_when_pages_are_verified(site: Path, monkeypatch
     """Under SITEGEN_VERIFY_INPUTS (the test suite's mode) an up-to-date build runs anyway
     and fails when it writes anything: here the check is fooled on purpose."""
     _build(site)
-    monkeypatch.setattr(uptodate, "_stamp", lambda stat: "always the same")
+    monkeypatch.setattr(uptodate, "_digest", lambda signatures: "always the same")
     _build(site)
     _edit_entry(site)
     assert _build(site).site is None  # fooled: the edit is not seen

@@ -19,22 +19,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Callable
 
 from sitegen.config.site_config import CONFIG_FILE, SOURCE_FOLDERS
 from sitegen.incremental.cache import Cache, cache_key
-from sitegen.incremental.filestamps import RACY_NS, Signature, Stamped, signature
+from sitegen.incremental.filestamps import RACY_NS, Signature, Stamped
 from sitegen.markdown.renderer import engines
 from sitegen.model.site import Due
 from sitegen.output.record import OutputLook, intact_files
 from sitegen.source.files import is_litter, is_utf8_name
 
 AUTHORS_FILE = "authors.yaml"  # (config.site_config.AUTHORS_FILE)
+_MTIME, _CTIME = itemgetter(2), itemgetter(3)  # (of a Signature)
 
 
 @dataclass(frozen=True)
@@ -58,21 +61,18 @@ class SourceState:
 def source_state(source: Path, themes: Path, options: str) -> SourceState | None:
     """The sources' state now, or None when it cannot be trusted (see the module doc)."""
     taken = time.time_ns()
-    rows: list[str] = []
     signatures: dict[str, Signature] = {}
     names: dict[str, list[str]] = {}
-    newest = 0
     for folder in [*(source / name for name in SOURCE_FOLDERS), themes]:
-        found = _stamps(folder, rows, signatures, names)
-        if found is None:
+        if not _stamps(folder, signatures, names):
             return None
-        newest = max(newest, found)
+    rows: list[str] = []
     try:
         config = os.stat(source / CONFIG_FILE)
     except OSError:
         return None
     rows.append(f"{CONFIG_FILE}\0{_stamp(config)}")
-    newest = max(newest, config.st_mtime_ns, config.st_ctime_ns)
+    newest = max(config.st_mtime_ns, config.st_ctime_ns)
     try:
         authors = os.stat(source / AUTHORS_FILE)  # (optional: its absence is stamped too)
         rows.append(f"{AUTHORS_FILE}\0{_stamp(authors)}")
@@ -81,46 +81,49 @@ def source_state(source: Path, themes: Path, options: str) -> SourceState | None
         rows.append(f"{AUTHORS_FILE}\0-")
     except OSError:
         return None
-    rows.sort()
-    digest = cache_key("sources", options, engines(), *rows)
+    if signatures:
+        newest = max(newest, max(map(_MTIME, signatures.values())), max(map(_CTIME, signatures.values())))
+    digest = cache_key("sources", options, engines(), *rows, _digest(signatures))
     return SourceState(cache_key("up-to-date", options), digest, newest < taken - RACY_NS,
                        Stamped(taken, signatures, names))
 
 
-def _stamps(folder: Path, rows: list[str], signatures: dict[str, Signature],
-            names: dict[str, list[str]]) -> int | None:
-    """Append a row per file and folder below `folder`, put each one's signature in
-    `signatures` and each folder's names in `names` (the build lists the folders of
-    entries from them: `Stamped.listed`); the newest mtime or ctime seen, or None for
-    what the build itself would warn about or resolve (symlinks, litter)."""
-    newest = 0
+def _stamps(folder: Path, signatures: dict[str, Signature], names: dict[str, list[str]]) -> bool:
+    """Put the signature of each file and folder below `folder` in `signatures` and each
+    folder's names in `names` (the build lists the folders of entries from them:
+    `Stamped.listed`); False for what the build itself would warn about or resolve
+    (symlinks, litter). As little as can be is done per file (10,000 in a long
+    liveblog): the digest and the newest time are taken from `signatures` at the end."""
     try:
         items = list(os.scandir(folder))
     except FileNotFoundError:
-        return 0
+        return True
     except OSError:
-        return None
+        return False
     names[str(folder)] = [item.name for item in items]
     for item in items:
         name = item.name
         if item.is_symlink() or is_litter(name) or not name.isascii() and not is_utf8_name(name):
-            return None  # (a name that is not UTF-8: the build reports it)
+            return False  # (a name that is not UTF-8: the build reports it)
         if name == "__pycache__":
             continue  # (compiled Python beside the bundled themes' package file)
         try:
             stat = item.stat()
         except OSError:
-            return None  # (gone since it was listed: an editor saving, say)
+            return False  # (gone since it was listed: an editor saving, say)
         path = item.path
-        rows.append(f"{path}\0{_stamp(stat)}")
-        signatures[path] = signature(stat)
-        newest = max(newest, stat.st_mtime_ns, stat.st_ctime_ns)
-        if item.is_dir():
-            inside = _stamps(Path(path), rows, signatures, names)
-            if inside is None:
-                return None
-            newest = max(newest, inside)
-    return newest
+        signatures[path] = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)  # (filestamps.signature)
+        if item.is_dir() and not _stamps(Path(path), signatures, names):
+            return False
+    return True
+
+
+def _digest(signatures: dict[str, Signature]) -> str:
+    """Every path and signature, in order, hashed as marshal writes them without
+    references (the same bytes for the same values; as text, turning 40,000 integers into
+    digits would cost more than the walk's Python). A change of a file's mode or kind
+    changes its ctime or inode, so neither is stamped apart."""
+    return hashlib.blake2b(marshal.dumps(sorted(signatures.items()), 2)).hexdigest()
 
 
 def _stamp(stat: os.stat_result) -> str:
