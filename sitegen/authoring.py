@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import shutil
@@ -23,7 +22,7 @@ from sitegen.source.fields import LiveblogFields
 from sitegen.core.errors import ContentError, Problem, SitegenError, raise_all
 from sitegen.core.schema import parse
 from sitegen.source.files import load_yaml_file
-from sitegen.core.text import normalise_slug
+from sitegen.core.text import closest, normalise_slug
 
 SCAFFOLD = Path(sitegen.scaffold.__file__).parent / "site"
 GITIGNORE = ".gitignore"
@@ -139,9 +138,9 @@ def _liveblog_hint(source: Path, name: str) -> str:
     """Did-you-mean among the site's liveblogs (folders holding a liveblog.yaml)."""
     content = source / "content"
     known = sorted(p.name for p in content.iterdir() if (p / LIVEBLOG_FILE).is_file()) if content.is_dir() else []
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    close = closest(name, known)
     if close:
-        return f"; did you mean {close[0]!r}?"
+        return f"; did you mean {close!r}?"
     return f"; liveblogs here: {', '.join(known)}" if known else "; create content/<liveblog>/liveblog.yaml first"
 
 

@@ -6,7 +6,6 @@ errors with a did-you-mean; user data belongs under `extra:`.
 
 from __future__ import annotations
 
-import difflib
 import errno
 import os
 import stat
@@ -21,7 +20,7 @@ from sitegen.core import yamlsafe
 from sitegen.core.errors import ConfigError, ContentError, Problem, raise_all
 from sitegen.core.language import check_language
 from sitegen.core.schema import Invalid, at_least, choice, parse, spec
-from sitegen.core.text import clean_text, normalise_slug, slug_problem
+from sitegen.core.text import clean_text, closest, normalise_slug, slug_problem
 from sitegen.config.media_config import MediaConfig
 
 CONFIG_FILE = "sitegen.yaml"
@@ -277,9 +276,9 @@ def not_in_static(static: Path, path: str, kind: str = "image") -> str | None:
             names = [item.name for item in items if item.is_file()]
     except (OSError, ValueError):  # (no such folder, one that cannot be read, a NUL in the name)
         names = []
-    close = [n for n in names if n.lower() == name.lower()] or difflib.get_close_matches(name, names, n=1)
+    close = next((n for n in names if n.lower() == name.lower()), None) or closest(name, names)
     if close:
-        meant = f"{folder}/{close[0]}" if folder else close[0]
+        meant = f"{folder}/{close}" if folder else close
         return (f"{kind} {path!r} not found in static/; did you mean {meant!r}? (the name must match letter "
                 "for letter, capitals included)")
     where = f"static/{folder}/" if folder else "static/"

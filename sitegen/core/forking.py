@@ -15,7 +15,6 @@ import mmap
 import os
 import pickle
 import select
-import signal
 import threading
 from typing import Any, Callable, Generic, Iterator, TypeVar
 
@@ -151,6 +150,8 @@ class Forked(Generic[R]):
 
     def _end(self) -> None:
         """Stop the child (its result not read) and reap it."""
+        import signal  # (here: a child is rarely stopped; its enums cost every build 2 ms)
+
         try:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:

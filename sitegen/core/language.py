@@ -14,7 +14,6 @@ files is checked by that file's name, as Babel itself would find it.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from functools import lru_cache
@@ -22,6 +21,7 @@ from importlib.util import find_spec
 from typing import TYPE_CHECKING
 
 from sitegen.core.schema import Invalid
+from sitegen.core.text import closest
 
 if TYPE_CHECKING:
     from babel import Locale
@@ -118,10 +118,10 @@ def nearest_tag(text: str) -> str | None:
         main = max(spoken, key=lambda code: spoken[code].get("population_percent", 0))
         if main.lower() in tags:
             return tags[main.lower()]
-    close = difflib.get_close_matches(wanted, list(tags) + list(names), n=1, cutoff=0.7)
-    if not close:
+    close = closest(wanted, [*tags, *names], cutoff=0.7)
+    if close is None:
         return None
-    return tags.get(close[0]) or names[close[0]]
+    return tags.get(close) or names[close]
 
 
 @lru_cache(maxsize=1)

@@ -10,7 +10,6 @@ falls back silently (the Zola way, not the Pelican way).
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 import types
 import typing
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from sitegen.core.errors import Problem
+from sitegen.core.text import closest
 from sitegen.core.yamlsafe import YamlList, YamlMap
 
 T = TypeVar("T")
@@ -97,8 +97,8 @@ def _report_unknown_keys(data: YamlMap, fields: dict[str, Any], path: Path,
     for key in data:
         if key in fields:
             continue
-        close = difflib.get_close_matches(str(key), list(fields), n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(fields)}"
+        close = closest(str(key), fields)
+        hint = f"; did you mean {close!r}?" if close else f"; known keys: {', '.join(fields)}"
         label = f"{where}.{key}" if where else str(key)
         problems.append(Problem(path, data.line_of(key), f"unknown key {label!r}{hint}"))
 
@@ -182,8 +182,8 @@ def choice(*allowed: str) -> Check:
     """A check that accepts one of `allowed` words."""
     def check(value: str) -> str:
         if value not in allowed:
-            close = difflib.get_close_matches(value, allowed, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            close = closest(value, allowed)
+            hint = f"; did you mean {close!r}?" if close else ""
             raise Invalid(f"must be one of {', '.join(allowed)}, not {value!r}{hint}")
         return value
     return check

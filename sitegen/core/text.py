@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Iterable
 
 _SPACES = re.compile(r"\s+")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
@@ -39,3 +40,12 @@ def clean_text(value: str) -> str:
 def truncate(text: str, limit: int) -> str:
     """At most `limit` characters, cut at a word with an ellipsis."""
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The choice most like `word` (what a typo likely meant), or None. difflib is
+    imported here, when a message needs it: a build without a mistake never does."""
+    from difflib import get_close_matches
+
+    found = get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+    return found[0] if found else None

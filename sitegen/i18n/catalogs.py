@@ -14,7 +14,6 @@ cannot have or a plural category the language lacks is `PATH:LINE: message`.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from sitegen.core import yamlsafe
 from sitegen.core.errors import ConfigError, ContentError, Problem, raise_all
 from sitegen.core.language import parse_language, tag_of
 from sitegen.core.schema import Invalid
+from sitegen.core.text import closest
 from sitegen.core.yamlsafe import YamlMap
 
 BUNDLED = Path(__file__).parent / "catalogs"
@@ -145,8 +145,8 @@ def _check(path: Path, data: object, english: dict[str, Text], adds_keys: bool,
 
 
 def _did_you_mean(key: str, english: Iterable[str]) -> str:
-    close = difflib.get_close_matches(key, list(english), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else "; see sitegen's en.yaml for the keys"
+    close = closest(key, english)
+    return f"; did you mean {close!r}?" if close else "; see sitegen's en.yaml for the keys"
 
 
 def _text(value: object, reference: Text | None, locale: Locale, path: Path, line: int, key: str,

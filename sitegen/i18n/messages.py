@@ -12,13 +12,13 @@ forms are chosen by the language's CLDR rules through Babel, never `n == 1`.
 
 from __future__ import annotations
 
-import difflib
 from functools import cached_property
 from typing import Any, Callable
 
 from babel import Locale
 from markupsafe import Markup, escape
 
+from sitegen.core.text import closest
 from sitegen.i18n.catalogs import PLACEHOLDER, Text
 
 # Texts sitegen.js shows: they travel to the page in a JSON block (see `script_texts`).
@@ -61,8 +61,8 @@ class Messages:
         try:
             return self._texts[key]
         except KeyError:
-            close = difflib.get_close_matches(key, list(self._texts), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            close = closest(key, self._texts)
+            hint = f"; did you mean {close!r}?" if close else ""
             raise AttributeError(f"no interface text {key!r}{hint}") from None
 
     def text(self, key: str, **values: object) -> str:

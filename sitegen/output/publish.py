@@ -38,7 +38,6 @@ record that does not describe the output.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import hashlib
 import json
@@ -205,6 +204,8 @@ def _files(folder: Path) -> set[str]:
 
 def exchange(a: Path, b: Path) -> None:
     """Trade two paths in one atomic step (Linux `renameat2` with RENAME_EXCHANGE)."""
+    import ctypes  # (here: only a first build swaps; every build with nothing to do would import it)
+
     libc = ctypes.CDLL(None, use_errno=True)
     renameat2 = getattr(libc, "renameat2", None)
     if renameat2 is None:

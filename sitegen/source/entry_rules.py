@@ -8,7 +8,6 @@ each file's facts, kept per file version by `serve`, without a loop per entry;
 
 from __future__ import annotations
 
-import difflib
 from itertools import chain
 from pathlib import Path
 from typing import Iterable
@@ -16,7 +15,7 @@ from typing import Iterable
 from sitegen.config.site_config import missing_from_static, not_in_static
 from sitegen.core.errors import Problem
 from sitegen.model.site import SourceRef, Topic
-from sitegen.core.text import normalise_slug
+from sitegen.core.text import closest, normalise_slug
 from sitegen.source.fields import Draft
 
 LIVEBLOG_FILE = "liveblog.yaml"
@@ -49,8 +48,8 @@ def check_entries(drafts: list[Draft], topics: tuple[Topic, ...], source: Path,
                 continue  # already a declared slug: nothing to normalise
             slug = normalise_slug(raw)
             if slug not in declared:
-                close = difflib.get_close_matches(slug.lstrip("-"), known, n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else f"; declared: {', '.join(known) or 'none'}"
+                close = closest(slug.lstrip("-"), known)
+                hint = f"; did you mean {close!r}?" if close else f"; declared: {', '.join(known) or 'none'}"
                 hint += _topic_hint(raw)
                 problems.append(Problem(where.path, d.line_of("topics"), f"unknown topic {raw!r} (declare it under "
                                                                 f"`topics:` in {LIVEBLOG_FILE}){hint}"))
