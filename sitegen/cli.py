@@ -97,14 +97,14 @@ def build(source: Path, output: Path | None, base_url: str | None, drafts: bool,
 
     The output is replaced only when the whole build succeeds; on any error the
     previous output stays exactly as it was."""
+    obj = click.get_current_context().obj
+    if isinstance(obj, dict) and obj.get(ENDS_AFTER_COMMAND):
+        gc.disable()  # (the process ends after the build, see main: a collection, even amid imports, only costs time)
     from sitegen.build.oneoff import build_once
     from sitegen.build.progress import ProgressLine
     from sitegen.build.start import default_options
     from sitegen.source.schedule import due_text
 
-    obj = click.get_current_context().obj
-    if isinstance(obj, dict) and obj.get(ENDS_AFTER_COMMAND):
-        gc.disable()  # (the process ends after the build, see main: a last collection would only cost time)
     options = default_options(source, output, base_url=base_url, drafts=drafts, future=future,
                               use_cache=not no_cache)
     progress = ProgressLine()

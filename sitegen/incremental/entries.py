@@ -199,7 +199,8 @@ class CachedEntryReader:
             b = named.pop(name)
             found = groups[b]
             at = text.find("\n") + 1  # (after the stamp line)
-            decoded = decode_group(text, found, people, at + len(keys[b])) if at and text.startswith(keys[b], at) else None
+            fits = at > 0 and text.startswith(keys[b], at)
+            decoded = decode_group(text, found, people, at + len(keys[b])) if fits else None
             if decoded is None:
                 missed[b] = found
                 known.update(self._still_made(text, at, found, plan))

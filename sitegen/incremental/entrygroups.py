@@ -83,7 +83,7 @@ def group_stamp(folder: Path, paths: list[Path], stamped: Stamped, key: Callable
     inside = os.path.join(folder, "")  # (each path as the check's walk spelled it: folder and name)
     names = [inside + path.name for path in paths]
     signatures = list(map(stamped.signatures.get, names))
-    if None in signatures or max(map(_CTIME, signatures)) >= stamped.taken_ns - RACY_NS:  # (a program cannot set ctime back)
+    if None in signatures or max(map(_CTIME, signatures)) >= stamped.taken_ns - RACY_NS:  # (ctime: never set back)
         return NO_STAMP
     # (the signatures' integers hashed as marshal writes them, without references: ten
     # times faster than as text, and the same bytes for the same values)
@@ -149,7 +149,8 @@ def decode_stamped(text: str, paths: list[Path], people: dict[str, Author], star
     """The group kept for exactly these files (in this order), their text keys taken
     from the value: their stamp says they are the texts it was made from
     (`group_stamp`); None for a value that does not fit."""
-    decoded = _decoded(text, start, people, lambda at, key: SourceText(paths[at], None, key) if at < len(paths) else None)
+    decoded = _decoded(text, start, people,
+                       lambda at, key: SourceText(paths[at], None, key) if at < len(paths) else None)
     return None if decoded is None or len(decoded[1]) != len(paths) else decoded[1]
 
 
