@@ -5,6 +5,7 @@ any cache writes."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from datetime import datetime, timedelta, timezone
@@ -15,10 +16,9 @@ import pytest
 
 from sitegen.build.pipeline import build, default_options
 from sitegen.incremental import entries as entries_module
-from sitegen.incremental import entrygroups
+from sitegen.incremental import groupstamps
 from sitegen.incremental.entries import CachedEntryReader
-from sitegen.incremental.entrygroups import (BUCKETS, FIELDS, NO_STAMP, GroupFile, bucket_of, decode_group,
-                                             encode_group)
+from sitegen.incremental.entrygroups import (BUCKETS, FIELDS, GroupFile, bucket_of, decode_group, encode_group)
 from sitegen.incremental.filecache import ParsedFiles, SourceText, Unencodable
 from sitegen.incremental.filestamps import FileStamps
 from sitegen.model.pictures import Picture
@@ -276,23 +276,27 @@ def _reads(monkeypatch) -> list[Path]:  # type: ignore[no-untyped-def]
     return paths
 
 
-def _group_values(site: Path) -> list[str]:
+def _stamp_records(site: Path) -> list[dict[str, list[str]]]:
+    """The stamp records (groupstamps.py) in the site's cache: bucket -> [stamp, key line]."""
     db = sqlite3.connect(site / ".sitegen-cache/fragments.sqlite3")
-    values = [value for (value,) in db.execute(f"SELECT value FROM fragments WHERE {GROUP_VALUE}")]
+    values = [json.loads(value) for (value,) in db.execute("SELECT value FROM fragments WHERE value LIKE '{\"%'")]
     db.close()
-    return values
+    return [value for value in values
+            if value and all(isinstance(entry, list) and len(entry) == 2 for entry in value.values())]
 
 
 def test_groups_whose_files_are_as_stamped_are_taken_without_reading_a_file(tmp_path: Path, monkeypatch) -> None:
     """A fresh build takes each group whose files the up-to-date check found as they were
     (inode, size, mtime, ctime) from its value, reading none of them; the edited file's
     group and a group given a new file are read (and made) again."""
-    monkeypatch.setattr(entrygroups, "RACY_NS", 0)  # (files written just now would be "racy": never stamped)
+    monkeypatch.setattr(groupstamps, "RACY_NS", 0)  # (files written just now would be "racy": never stamped)
     monkeypatch.delenv("SITEGEN_VERIFY_INPUTS")  # (which would read them, to compare)
     site = _site(tmp_path / "site")
     folder = site / "content/live"
     build(default_options(site))
-    assert all(not value.startswith(NO_STAMP + "\n") for value in _group_values(site))
+    (record,) = _stamp_records(site)
+    assert sorted(map(int, record)) == sorted({bucket_of(p) for p in folder.glob("*.md")})
+    assert all(stamp != groupstamps.NO_STAMP and line.endswith("\n") for stamp, line in record.values())
     edited, added = folder / "e07.md", folder / "new.md"
     edited.write_text(edited.read_text("utf-8").replace("Entry 7.", "Entry 7, corrected at length."), "utf-8")
     added.write_text(entry_md("2025-03-02T09:00", "A new entry."), "utf-8")
@@ -307,17 +311,17 @@ def test_groups_whose_files_are_as_stamped_are_taken_without_reading_a_file(tmp_
 def test_a_group_holding_a_file_changed_just_before_the_check_gets_no_stamp(tmp_path: Path) -> None:
     """Git's rule against racy files: a second write in the same clock tick could leave a
     file's signature as it was, so a group holding a file changed within two seconds of
-    the check is stamped `NO_STAMP` (its files are read, or looked up, next time)."""
+    the check gets `NO_STAMP` and is not recorded (its files are read, or looked up, next
+    time)."""
     site = _site(tmp_path / "site")
     build(default_options(site))
-    values = _group_values(site)
-    assert values and all(value.startswith(NO_STAMP + "\n") for value in values)
+    assert _stamp_records(site) == []
 
 
 def test_a_stamp_that_stands_for_other_texts_is_caught_by_the_verifying_suite(tmp_path: Path, monkeypatch) -> None:
     """Under SITEGEN_VERIFY_INPUTS (the test suite), a group taken by its stamp is checked
     against its files' texts: a stamp that did not change when a file did is an error."""
-    monkeypatch.setattr(entries_module, "group_stamp", lambda folder, paths, stamped, key: "always the same")
+    monkeypatch.setattr(groupstamps, "group_stamp", lambda folder, paths, stamped, key: "always the same")
     site = _site(tmp_path / "site")
     build(default_options(site))
     edited = site / "content/live/e07.md"

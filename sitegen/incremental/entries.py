@@ -29,11 +29,12 @@ from pathlib import Path
 from sitegen.core.errors import Problem
 from sitegen.core.forking import Progress, counting, fork_chunks, pool_size
 from sitegen.incremental.cache import Cache
-from sitegen.incremental.entrygroups import (NO_STAMP, GroupFile, bucket_of, decode_files, decode_group, decode_stamped,
-                                             encode_group, group_stamp)
+from sitegen.incremental.entrygroups import (GroupFile, bucket_of, decode_files, decode_group, decode_stamped,
+                                             encode_group)
 from sitegen.incremental.filecache import Codec, ParsedFiles, SourceText, Unencodable
 from sitegen.incremental.filestamps import Stamped
 from sitegen.incremental.folderstate import FileRecord, merged_entries, remember
+from sitegen.incremental.groupstamps import StampRecord
 from sitegen.incremental.successor import successor
 from sitegen.output.skip import StaleInputs, verify_inputs
 from sitegen.model.site import Entry, Liveblog, SourceRef, stream_key
@@ -109,15 +110,16 @@ class CachedEntryReader:
         for path in paths:
             buckets.setdefault(bucket_of(path), []).append(path)
         # One value per group, replaced when the group changes (the cache does not grow
-        # by a group per edit), beginning with its stamp and the key of what it was made from.
+        # by a group per edit), holding the key of what it was made from first.
         names = {b: files.key("entry group", str(plan.folder), str(plan.drafts), str(b)) for b in buckets}
-        stamps = self._stamps(buckets, plan)
-        kept, unsure = self._stamped_groups(buckets, names, stamps, plan)
-        texts = self._texts(unsure, buckets, paths, plan)
-        made = None if texts is None else self._keyed_groups(texts, names, stamps, plan)
+        stamps = StampRecord.taken(files, plan, buckets)
+        kept, settled = self._stamped_groups(buckets, names, stamps, plan)
+        texts = self._texts([b for b in buckets if b not in settled], buckets, paths, plan)
+        made = None if texts is None else self._keyed_groups(texts, names, plan)
         if made is None:
             return None
-        kept += made
+        kept += made[0]
+        stamps.keep({**settled, **made[1]})
         if not all_well([f.facts for f in kept], plan.topics, plan.source):
             return None
         order = sorted(zip(chain.from_iterable(f.keys for f in kept), chain.from_iterable(f.entries for f in kept)),
@@ -127,40 +129,32 @@ class CachedEntryReader:
             remember(files, plan.folder, shape, {f.source.path: FileRecord(f.entries, f.facts) for f in kept}, entries)
         return entries
 
-    def _stamps(self, buckets: dict[int, list[Path]], plan: FolderPlan) -> dict[int, str]:
-        """Each group's stamp (entrygroups.group_stamp) by the signatures a fresh build's
-        up-to-date check took; `NO_STAMP` for every group without them (`serve`)."""
-        files = self.files
-        if files.stamped is None or files.cache.keep_in_memory:
-            return dict.fromkeys(buckets, NO_STAMP)
-        key = partial(files.key, plan.zone.key)
-        return {b: group_stamp(plan.folder, found, files.stamped, key) for b, found in buckets.items()}
-
-    def _stamped_groups(self, buckets: dict[int, list[Path]], names: dict[int, str], stamps: dict[int, str],
-                        plan: FolderPlan) -> tuple[list[GroupFile], list[int]]:
-        """(the parts of the groups whose value begins with their stamp, decoded without
-        reading or looking up a file; the other groups). Checked, under
+    def _stamped_groups(self, buckets: dict[int, list[Path]], names: dict[int, str], stamps: StampRecord,
+                        plan: FolderPlan) -> tuple[list[GroupFile], dict[int, str]]:
+        """(the parts of the groups whose files stand as stamped, decoded without reading
+        or looking up a file; each such group's key line). Checked, under
         SITEGEN_VERIFY_INPUTS, against their files' texts."""
         people = plan.people or {}
-        named = {names[b]: b for b, stamp in stamps.items() if stamp != NO_STAMP}
+        lines = stamps.standing()
+        named = {names[b]: b for b in lines}
         kept: list[GroupFile] = []
-        settled: set[int] = set()
+        settled: dict[int, str] = {}
         for name, text in self.files.cache.each(list(named)):  # (each value decoded, then let go)
             b = named[name]
-            stamp = stamps[b] + "\n"
-            decoded = decode_stamped(text, buckets[b], people, text.find("\n", len(stamp)) + 1) \
-                if text.startswith(stamp) else None
+            line = lines[b]
+            decoded = decode_stamped(text, buckets[b], people, len(line)) if text.startswith(line) else None
             if decoded is not None:
                 if verify_inputs():
                     self._verify_stamped(decoded)
                 kept += decoded
-                settled.add(b)
-        return kept, [b for b in buckets if b not in settled]
+                settled[b] = line
+        return kept, settled
 
     def _verify_stamped(self, decoded: list[GroupFile]) -> None:
         read = self.files.read_all([part.source.path for part in decoded], [])
         if [source.key for source in read] != [part.source.key for part in decoded]:
-            raise StaleInputs(f"a group's stamp stands for other texts than its files hold: {read[0].path}")
+            raise StaleInputs(f"a group's stamp stands for other texts than its files hold: "
+                              f"{decoded[0].source.path.parent}")
 
     def _texts(self, unsure: list[int], buckets: dict[int, list[Path]], paths: list[Path],
                plan: FolderPlan) -> dict[int, list[SourceText]] | None:
@@ -183,11 +177,10 @@ class CachedEntryReader:
                 group.append(text)
         return found
 
-    def _keyed_groups(self, groups: dict[int, list[SourceText]], names: dict[int, str], stamps: dict[int, str],
-                      plan: FolderPlan) -> list[GroupFile] | None:
-        """The parts of `groups`, from their values when their key lines name these very
-        texts (a value then stamped anew when it can be, for the next build), else made
-        (and kept); None as `_group_files`."""
+    def _keyed_groups(self, groups: dict[int, list[SourceText]], names: dict[int, str],
+                      plan: FolderPlan) -> tuple[list[GroupFile], dict[int, str]] | None:
+        """(the parts of `groups`, from their values when their key lines name these very
+        texts, else made and kept; each group's key line); None as `_group_files`."""
         files, people = self.files, plan.people or {}
         keys = {b: files.key("entry group of", plan.zone.key, *[t.key for t in found]) + "\n"
                 for b, found in groups.items()}
@@ -198,28 +191,23 @@ class CachedEntryReader:
         for name, text in files.cache.each(list(named)):  # (each value decoded, then let go)
             b = named.pop(name)
             found = groups[b]
-            at = text.find("\n") + 1  # (after the stamp line)
-            fits = at > 0 and text.startswith(keys[b], at)
-            decoded = decode_group(text, found, people, at + len(keys[b])) if fits else None
+            decoded = decode_group(text, found, people, len(keys[b])) if text.startswith(keys[b]) else None
             if decoded is None:
                 missed[b] = found
-                known.update(self._still_made(text, at, found, plan))
+                known.update(self._still_made(text, found, plan))
             else:
                 kept += decoded
-                if stamps[b] != NO_STAMP:  # (its files were read or looked up: the next build need not)
-                    files.cache.put(name, stamps[b] + "\n" + text[at:])
         for b in named.values():  # (never kept)
             missed[b] = groups[b]
-        prefixes = {b: stamps[b] + "\n" + keys[b] for b in missed}
         # Workers only for what must be parsed: one edit in a long liveblog misses one
         # group of hundreds of files, all but one of them known (forking a pool would
         # cost more than the one parse).
         workers = pool_size(sum(len(found) for found in missed.values()) - len(known))
         if workers >= 2:  # (a cold build: the groups made by forked workers)
-            made_apart = self._groups_forked(missed, names, prefixes, known, plan, workers)
+            made_apart = self._groups_forked(missed, names, keys, known, plan, workers)
             if made_apart is None:
                 return None
-            return kept + made_apart
+            return kept + made_apart, keys
         if missed:
             made = self._group_files([t for found in missed.values() for t in found], plan, known)
             if made is None:
@@ -227,14 +215,14 @@ class CachedEntryReader:
             for b, found in missed.items():
                 part = [made[t.key] for t in found]
                 try:
-                    files.cache.put(names[b], prefixes[b] + encode_group(part, people))
+                    files.cache.put(names[b], keys[b] + encode_group(part, people))
                 except Unencodable as exc:
                     log.debug("cache: %s", exc)
                     self._keep_parses(found)
                 kept += part
-        return kept
+        return kept, keys
 
-    def _groups_forked(self, missed: dict[int, list[SourceText]], names: dict[int, str], prefixes: dict[int, str],
+    def _groups_forked(self, missed: dict[int, list[SourceText]], names: dict[int, str], keys: dict[int, str],
                        known: dict[str, GroupFile], plan: FolderPlan, workers: int) -> list[GroupFile] | None:
         """The missed groups' files, made (read, parsed, rendered, encoded) by forked
         workers a group at a time, so that no process ever holds every file's text, drafts
@@ -249,7 +237,7 @@ class CachedEntryReader:
         by the workers) is let go group by group."""
         files, people = self.files, plan.people or {}
         order = list(missed)
-        work = partial(self._make_groups, [(b, missed[b], prefixes[b]) for b in order], known, plan)
+        work = partial(self._make_groups, [(b, missed[b], keys[b]) for b in order], known, plan)
         kept: list[GroupFile] = []
         failed = False
         files_made, told = 0, counting(self.progress, "Reading entries", sum(len(missed[b]) for b in order))
@@ -264,7 +252,7 @@ class CachedEntryReader:
                 if value is not None:
                     files.cache.put(names[b], value)
                     text = value.decode("utf-8")
-                    part = decode_group(text, missed[b], people, len(prefixes[b]))
+                    part = decode_group(text, missed[b], people, len(keys[b]))
                 if part is None:
                     failed = True  # (what the others' files put above still spares the full path work)
                 else:
@@ -280,13 +268,13 @@ class CachedEntryReader:
         cache = self.files.cache
         cache.in_forked_child()  # (its values go to the parent, which writes them)
         done = []
-        for b, found, prefix in groups[start:stop]:
+        for b, found, key in groups[start:stop]:
             made = self._group_files(found, plan, known)
             value, part = None, None
             if made is not None:
                 part = [made[t.key] for t in found]
                 try:
-                    value = (prefix + encode_group(part, plan.people or {})).encode("utf-8")
+                    value = (key + encode_group(part, plan.people or {})).encode("utf-8")
                     part = None
                 except Unencodable as exc:
                     log.debug("cache: %s", exc)
@@ -316,15 +304,15 @@ class CachedEntryReader:
         return {text.key: GroupFile.of(text, self._facts(text.key, found), tuple(entries))
                 for text, (_, found), entries in zip(texts, parsed, made)}  # (`texts`: without the text read)
 
-    def _still_made(self, last: str, start: int, texts: list[SourceText], plan: FolderPlan) -> dict[str, GroupFile]:
+    def _still_made(self, last: str, texts: list[SourceText], plan: FolderPlan) -> dict[str, GroupFile]:
         """The parts of `texts` that the group's last value holds, when it was made the same
-        way (its key line, from `start`, names the zone, the salt and every file's text):
-        after an edit, the group's other files are neither parsed nor made again. Checked,
-        under SITEGEN_VERIFY_INPUTS, against the parts made afresh."""
-        newline = last.find("\n", start)  # (the key line; the value is read where it stands)
-        if start <= 0 or newline < 0:
+        way (its key line names the zone, the salt and every file's text): after an edit,
+        the group's other files are neither parsed nor made again. Checked, under
+        SITEGEN_VERIFY_INPUTS, against the parts made afresh."""
+        newline = last.find("\n")  # (the key line; the value is read where it stands)
+        if newline < 0:
             return {}
-        line = last[start:newline]
+        line = last[:newline]
         decoded = decode_files(last, texts, plan.people or {}, newline + 1)
         if decoded is None or self.files.key("entry group of", plan.zone.key, *decoded[0]) != line:
             return {}

@@ -6,7 +6,7 @@ merges the files its watcher saw change. A new process (a newsroom's cron job or
 publishing after each edit) has only the persistent cache: one value for the whole
 folder would be encoded and stored again after every edit (15 MB at 10,000 entries),
 one per file would mean 10,000 lookups, decodes and `make_entry` calls. So a folder's
-files are spread over `BUCKETS` groups by a hash of their paths (a file stays in its
+files are spread over `BUCKETS` groups by a hash of their names (a file stays in its
 group as the folder grows): each group's value holds its files' finished entries and
 the facts the cross-entry rules read, after a key naming every one of its files'
 texts; it is kept under the group's name and replaced when the group changes, so
@@ -17,14 +17,9 @@ zone and settings), and the group is kept anew; every other group is decoded as 
 kept. No file's parse is kept beside its group's value (it would be 10,000 more values
 written by a cold build), only for a group the codec refuses.
 
-A group's value begins with its stamp (`group_stamp`): a key naming its files' paths
-and signatures (inode, size, mtime, ctime) as the up-to-date check took them, before
-any file was read. A fresh build whose check finds a group's files stamped the same
-takes the group's value as it stands, each file's text key from the value itself: it
-neither reads a file of the group nor looks up a file's stamps (filestamps.py; 10,000
-records to decode and compare). Git's rule against "racy" files applies as there: a
-group holding a file changed in the two seconds before the check gets no stamp
-(`NO_STAMP`), and its files' keys are found as before (read, or by their stamps).
+A fresh build takes a group whose files stand as the last fresh build stamped them
+without reading or looking up any of them (groupstamps.py: `decode_stamped` then takes
+each file's text key from the value itself).
 
 The encoding is positional JSON made for `Entry` (lists, which the parser hands back
 without calling Python per field). What it cannot give back exactly (a processed
@@ -37,20 +32,16 @@ JSON, never pickle: a cache file cannot run code.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import marshal
 import os
 import zlib
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from sitegen.incremental.filecache import SourceText, Unencodable
-from sitegen.incremental.filestamps import RACY_NS, Stamped
 from sitegen.model.site import Attribution, Author, Entry, SourceRef, StreamKey, stream_key
 from sitegen.source.entry_rules import Facts
 
@@ -63,31 +54,11 @@ _SETTERS = tuple(getattr(Entry, name).__set__ for name in FIELDS)
 _SET_PATH, _SET_LINE = SourceRef.path.__set__, SourceRef.line.__set__  # type: ignore[attr-defined]
 
 
-NO_STAMP = "-"  # the stamp of a group no build may take by its files' signatures alone
-_CTIME = itemgetter(3)  # (of a filestamps.Signature)
-
-
 def bucket_of(path: Path) -> int:
     """The group a file belongs to, by its name alone (stable as the folder changes; the
     group's cache key names the folder). Not by its whole path: a path made from its
     folder's listing has yet to be spelled out, which costs more than the hash."""
     return zlib.crc32(path.name.encode("utf-8", "surrogatepass")) % BUCKETS
-
-
-def group_stamp(folder: Path, paths: list[Path], stamped: Stamped, key: Callable[..., str]) -> str:
-    """The stamp of a group of these files of `folder` (in this order) as `stamped` (the
-    up-to-date check) found them, `key` naming everything else that shapes the group
-    (sitegen's code, the salt, the zone); `NO_STAMP` when the check did not see one of
-    them or one changed in the two seconds before it looked (a second write in the same
-    clock tick would leave its signature the same)."""
-    inside = os.path.join(folder, "")  # (each path as the check's walk spelled it: folder and name)
-    names = [inside + path.name for path in paths]
-    signatures = list(map(stamped.signatures.get, names))
-    if None in signatures or max(map(_CTIME, signatures)) >= stamped.taken_ns - RACY_NS:  # (ctime: never set back)
-        return NO_STAMP
-    # (the signatures' integers hashed as marshal writes them, without references: ten
-    # times faster than as text, and the same bytes for the same values)
-    return key("entry group stamped", "\0".join(names), hashlib.blake2b(marshal.dumps(signatures, 2)).hexdigest())
 
 
 @dataclass(frozen=True)
@@ -147,8 +118,8 @@ def decode_files(text: str, sources: list[SourceText], people: dict[str, Author]
 
 def decode_stamped(text: str, paths: list[Path], people: dict[str, Author], start: int = 0) -> list[GroupFile] | None:
     """The group kept for exactly these files (in this order), their text keys taken
-    from the value: their stamp says they are the texts it was made from
-    (`group_stamp`); None for a value that does not fit."""
+    from the value: their stamps say they are the texts it was made from
+    (groupstamps.py); None for a value that does not fit."""
     decoded = _decoded(text, start, people,
                        lambda at, key: SourceText(paths[at], None, key) if at < len(paths) else None)
     return None if decoded is None or len(decoded[1]) != len(paths) else decoded[1]
