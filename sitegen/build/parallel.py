@@ -105,4 +105,3 @@ def _rendered(tasks: list[Task], writer: OutputWriter, cache: Cache, tally: Tall
         task(into)
         tally.set(slot, len(part.records))
     return part.records, part.files, cache.pending
-

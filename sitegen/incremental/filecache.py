@@ -168,9 +168,10 @@ class ParsedFiles:
                  changed: frozenset[Path] | None = None, stamped: Stamped | None = None) -> None:
         """`changed`: in `serve`, the paths its file watcher saw change since the last
         successful build (None: unknown, so every file is checked); `stamped`: the
-        files' signatures as the up-to-date check took them (a fresh build's)."""
+        files' signatures as the up-to-date check took them (a fresh build's: `serve`,
+        which keeps its own records of what it read, goes by none)."""
         self.cache = cache
-        self.stamped = stamped
+        self.stamped = None if cache.keep_in_memory else stamped
         self.codec = codec
         self.salt = salt
         self.memory = cache.memo.partition("parsed files")  # decoded values, kept across builds by `serve`
@@ -184,7 +185,7 @@ class ParsedFiles:
                 wanted: Callable[[Path], bool] | None = None) -> list[Path]:
         """The paths of `list_files()`; `serve` keeps them (see listings.py); a fresh
         build takes them from what the up-to-date check saw (`Stamped.listed`)."""
-        if self.stamped is not None and wanted is not None and not self.cache.keep_in_memory:
+        if self.stamped is not None and wanted is not None:
             known = self.stamped.listed(folder, wanted)
             if known is not None:
                 return known

@@ -68,7 +68,7 @@ class StampRecord:
     def taken(cls, files: ParsedFiles, plan: FolderPlan, buckets: dict[int, list[Path]]) -> "StampRecord":
         """The groups' stamps by the signatures a fresh build's up-to-date check took, and
         the record the last fresh build left; neither in `serve`."""
-        if files.stamped is None or files.cache.keep_in_memory:
+        if files.stamped is None:
             return cls(files.cache, None, {}, {})
         key = partial(files.key, plan.zone.key)
         now = {b: group_stamp(plan.folder, found, files.stamped, key) for b, found in buckets.items()}

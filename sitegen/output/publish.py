@@ -82,9 +82,10 @@ class Journal:
     swap_inode: int | None = None  # a swap: the staged tree's inode (is it OUT already?)
     flat: bool = False  # changes staged by `staged_name` (else as a tree: a swap, or an older sitegen's)
 
-    def staged(self, rel: str) -> str:
-        """Where the file to move in at `rel` was staged."""
-        return os.path.join(self.staging, staged_name(rel) if self.flat else rel)
+
+def staged_path(staging: str, rel: str, flat: bool) -> str:
+    """Where the file published at `rel` is staged: side by side (`flat`) or in a tree."""
+    return os.path.join(staging, staged_name(rel) if flat else rel)
 
 
 def staged_name(rel: str) -> str:
@@ -246,7 +247,7 @@ def _roll_forward(output: Path, journal: Journal, progress: Progress | None = No
     told = counting(progress, "Publishing files", len(journal.moves))
     try:
         for done, rel in enumerate(journal.moves):
-            source = journal.staged(rel)
+            source = staged_path(journal.staging, rel, journal.flat)
             if os.path.lexists(source):
                 target = os.path.join(output, rel)
                 os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -273,7 +274,7 @@ def _move(source: str, target: str) -> None:
 
 
 def _moved_any(journal: Journal) -> bool:
-    return bool(journal.moves) and not os.path.lexists(journal.staged(journal.moves[0]))
+    return bool(journal.moves) and not os.path.lexists(staged_path(journal.staging, journal.moves[0], journal.flat))
 
 
 def _delete(output: Path, deletions: list[str]) -> None:

@@ -19,7 +19,7 @@ from sitegen.core.forking import Progress
 from sitegen.core.memo import Partition
 from sitegen.output.claims import GroupClaims
 from sitegen.output.publish import MARKER, Journal, PartlyPublished, journal_path, ordered, publish_changes, \
-    publish_swap, staged_name, staging_path
+    publish_swap, staged_path, staging_path
 from sitegen.output.record import FileRecord, OutputRecord, remember, stage_manifest
 
 O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -84,10 +84,8 @@ class StagedBuild:
     def _staged_path(self, rel: str) -> str:
         """Where `rel` is staged: by its name alone for a later build's changes (see
         publish.py), else in the tree the swap makes the output (its folder made)."""
-        if self.flat:
-            return os.path.join(self.staging, staged_name(rel))
-        path = os.path.join(self.staging, rel)
-        if "/" in rel:
+        path = staged_path(str(self.staging), rel, self.flat)
+        if not self.flat and "/" in rel:
             _make_folder(os.path.dirname(path))
         return path
 

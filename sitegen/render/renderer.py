@@ -274,11 +274,8 @@ class Renderer:
                     self._render(ENTRY_TEMPLATE, entry=entry_view(entry, liveblog, links, self.sizes),
                                  t=liveblog.lang.t).encode("utf-8") for entry, liveblog in pairs[start:stop]]
 
-        workers = pool_size(len(pairs))
-        if workers < 2:
-            return render(0, len(pairs))
-        told = counting(progress, "Rendering entries", len(pairs))
-        return fork_map(render, len(pairs), workers, ARTICLES_A_TASK, told)
+        return fork_map(render, len(pairs), pool_size(len(pairs)), ARTICLES_A_TASK,
+                        counting(progress, "Rendering entries", len(pairs)))  # (in process below two workers)
 
     def _article(self, entry: Entry, liveblog: Liveblog, links: Links, root: str) -> str:
         key = self._article_key(entry, liveblog, root, links.base_url)

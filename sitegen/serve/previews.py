@@ -86,10 +86,7 @@ def set_aside_ended_previews(source: Path, keep: Path | None = None) -> None:
     the site's kept ones but `keep`, and temporary ones whose preview was killed, renamed
     in place for `remove_set_aside`. A folder without a lock file is left alone (a
     preview that is making it has not locked it yet)."""
-    cache = cache_folder(default_options(source))
-    candidates = [*Path(tempfile.gettempdir()).glob(f"{TEMPORARY_PREFIX}*"),
-                  *(cache.glob(f"{KEPT_PREFIX}*") if cache is not None else ())]
-    for folder in candidates:
+    for folder in _preview_folders(source):
         output = folder / OUTPUT
         if folder == keep or not folder.is_dir() or not lock_path(output).is_file() or is_locked(output):
             continue
@@ -103,11 +100,16 @@ def set_aside_ended_previews(source: Path, keep: Path | None = None) -> None:
 def remove_set_aside(source: Path) -> None:
     """Delete every folder set aside (by this preview, or left by one stopped before it
     deleted them)."""
-    cache = cache_folder(default_options(source))
-    folders = [*Path(tempfile.gettempdir()).glob(f"{REMOVING}{TEMPORARY_PREFIX}*"),
-               *(cache.glob(f"{REMOVING}{KEPT_PREFIX}*") if cache is not None else ())]
-    for folder in folders:
+    for folder in _preview_folders(source, REMOVING):
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _preview_folders(source: Path, before: str = "") -> list[Path]:
+    """The temporary previews' folders and the site's kept ones, their names beginning
+    with `before` (`REMOVING`: those set aside)."""
+    cache = cache_folder(default_options(source))
+    return [*Path(tempfile.gettempdir()).glob(f"{before}{TEMPORARY_PREFIX}*"),
+            *(cache.glob(f"{before}{KEPT_PREFIX}*") if cache is not None else ())]
 
 
 def remove_set_aside_meanwhile(source: Path) -> None:
