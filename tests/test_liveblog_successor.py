@@ -10,6 +10,7 @@ written in another zone renders differently, so ties and zones are tried here.
 from __future__ import annotations
 
 import dataclasses
+import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -152,3 +153,21 @@ def test_span_is_the_structured_data_coverage(status: str) -> None:
         lb = liveblog(list(entries), status)
         found = coverage(lb)
         assert span(lb) == f"{found.start!r}|{found.end!r}"
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_newest_change_and_span_are_those_of_every_entry(seed: int) -> None:
+    """`last_modified` and `time_span` look at a few entries (`entries` being newest
+    first), not at thousands: what they give is what min and max over every entry give,
+    the same instant in other zones and ties between entries included."""
+    rng = random.Random(seed)
+    zones = [timezone.utc, KYIV, ZoneInfo("America/New_York")]
+    entries = [entry(n, minutes=rng.choice([0, 10, 20]), zone=rng.choice(zones),
+                     updated=rng.choice([None, None, (START + timedelta(minutes=rng.choice([10, 20, 30])))
+                                        .astimezone(rng.choice(zones))]))
+               for n in range(rng.randint(1, 8))]
+    lb = liveblog(entries)
+    every = lb.entries
+    assert repr(lb.last_modified) == repr(max((e.last_modified for e in every), default=None))
+    assert repr(lb.time_span) == repr((min((e.time for e in every), default=None),
+                                       max((e.time for e in every), default=None)))

@@ -125,15 +125,28 @@ class Liveblog:
         own = [(f.name, getattr(self, f.name)) for f in fields(self) if f.name not in _NOT_OWN]
         return hashlib.sha256(repr(own).encode()).hexdigest()
 
+    # (`entries` being newest first, these look at a few entries, not at thousands; where
+    # two times are the same instant, they give the first in `entries`, as min and max would.)
     @cached_property
     def last_modified(self) -> datetime | None:
-        """The newest `time` or `updated` of any entry."""
-        return max((e.last_modified for e in self.entries), default=None)
+        """The newest `time` or `updated` of any entry: that of a corrected entry, or the
+        time of the newest entry not corrected."""
+        entries = self.entries
+        plain = next((i for i, e in enumerate(entries) if e.updated is None), None)
+        corrected = [i for i in self.flagged if entries[i].updated is not None]
+        return max((entries[i].last_modified for i in sorted({*corrected, *([] if plain is None else [plain])})),
+                   default=None)
 
     @cached_property
     def time_span(self) -> tuple[datetime | None, datetime | None]:
         """The oldest and the newest `time` of any entry (what structured.coverage tells)."""
-        return min((e.time for e in self.entries), default=None), max((e.time for e in self.entries), default=None)
+        entries = self.entries
+        if not entries:
+            return None, None
+        first = len(entries) - 1
+        while first and entries[first - 1].time == entries[-1].time:
+            first -= 1
+        return entries[first].time, entries[0].time
 
     @cached_property
     def flagged(self) -> tuple[int, ...]:
