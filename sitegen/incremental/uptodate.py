@@ -119,11 +119,15 @@ def _stamps(folder: Path, signatures: dict[str, Signature], names: dict[str, lis
 
 
 def _digest(signatures: dict[str, Signature]) -> str:
-    """Every path and signature, in order, hashed as marshal writes them without
-    references (the same bytes for the same values; as text, turning 40,000 integers into
-    digits would cost more than the walk's Python). A change of a file's mode or kind
-    changes its ctime or inode, so neither is stamped apart."""
-    return hashlib.blake2b(marshal.dumps(sorted(signatures.items()), 2)).hexdigest()
+    """Every path and signature, in the order the walk met them, hashed as marshal writes
+    them without references (the same bytes for the same values; as text, turning 40,000
+    integers into digits would cost more than the walk's Python). Not sorted first (then
+    three quarters of the digest's time, 6 of 8 ms at 10,000 files): a folder lists the same names in the same order until a
+    name comes or goes, which changes the signatures anyway, so the order only ever makes
+    a same state look changed (a build then does what it would have done), never the
+    reverse. A change of a file's mode or kind changes its ctime or inode, so neither is
+    stamped apart."""
+    return hashlib.blake2b(marshal.dumps(signatures, 2)).hexdigest()
 
 
 def _stamp(stat: os.stat_result) -> str:
