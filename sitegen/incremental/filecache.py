@@ -346,10 +346,8 @@ class ParsedFiles:
         """Parse (and encode, to `keep`) the files, in a pool of forked processes when there are many."""
         items = [(s.path, s.text) for s in misses]  # every miss has been read (see `parsed`)
         codec = self.codec if keep else None
-        workers = pool_size(len(items))
-        if workers < 2:
-            return _parse_many(items, parse, codec)
-        return fork_map(lambda start, stop: _parse_many(items[start:stop], parse, codec), len(items), workers)
+        return fork_map(lambda start, stop: _parse_many(items[start:stop], parse, codec), len(items),
+                        pool_size(len(items)))
 
     def _keep_encoded(self, key: str, value: Any, encoded: str | None) -> None:
         if encoded is not None:

@@ -22,10 +22,8 @@ RenderBodies = Callable[[list[tuple[str, str]]], list[str]]
 def render_bodies(markdown: MarkdownRenderer, pairs: list[tuple[str, str]]) -> list[str]:
     """Fast engine first; markdown-it-py for the bodies it declines. Thousands of
     bodies (a cold build) are shared among forked workers, one per core."""
-    workers = forking.pool_size(len(pairs))
-    if workers >= 2:
-        return forking.fork_map(lambda start, stop: _render_here(markdown, pairs[start:stop]), len(pairs), workers)
-    return _render_here(markdown, pairs)
+    return forking.fork_map(lambda start, stop: _render_here(markdown, pairs[start:stop]), len(pairs),
+                            forking.pool_size(len(pairs)))
 
 
 def plain_renderer(markdown: MarkdownRenderer) -> RenderBodies:
@@ -47,4 +45,4 @@ def _render_reference(markdown: MarkdownRenderer, pairs: list[tuple[str, str]]) 
         return [markdown.render_reference(body, entry_id) for entry_id, body in pairs[start:stop]]
 
     workers = 0 if forking.in_worker() else forking.pool_size(len(pairs))
-    return render(0, len(pairs)) if workers < 2 else forking.fork_map(render, len(pairs), workers, forking.CHUNK)
+    return forking.fork_map(render, len(pairs), workers, forking.CHUNK)
