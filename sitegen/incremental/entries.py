@@ -23,14 +23,13 @@ from __future__ import annotations
 import logging
 from functools import partial
 from itertools import chain
-from operator import itemgetter
 from pathlib import Path
 
 from sitegen.core.errors import Problem
 from sitegen.core.forking import Progress, counting, fork_chunks, pool_size
 from sitegen.incremental.cache import Cache
-from sitegen.incremental.entrygroups import (GroupFile, bucket_of, decode_files, decode_group, decode_stamped,
-                                             encode_group)
+from sitegen.incremental.entrygroups import (GroupFile, StampedGroup, bucket_of, decode_files, decode_group,
+                                             decode_stamped, encode_group)
 from sitegen.incremental.filecache import Codec, ParsedFiles, SourceText, Unencodable
 from sitegen.incremental.filestamps import Stamped
 from sitegen.incremental.folderstate import FileRecord, merged_entries, remember
@@ -44,7 +43,6 @@ from sitegen.source.entry_rules import Facts, all_well, check_entries, file_fact
 from sitegen.source.fields import Draft, EntryFields, ListedEntryFields, SourceFields
 
 log = logging.getLogger("sitegen")
-_first = itemgetter(0)
 FEW_SHARE = 8  # the files of the groups their stamps did not settle are read when at most this share of the folder
 
 
@@ -113,31 +111,33 @@ class CachedEntryReader:
         # by a group per edit), holding the key of what it was made from first.
         names = {b: files.key("entry group", str(plan.folder), str(plan.drafts), str(b)) for b in buckets}
         stamps = StampRecord.taken(files, plan, buckets)
-        kept, settled = self._stamped_groups(buckets, names, stamps, plan)
+        taken, settled = self._stamped_groups(buckets, names, stamps, plan)
         texts = self._texts([b for b in buckets if b not in settled], buckets, paths, plan)
         made = None if texts is None else self._keyed_groups(texts, names, plan)
         if made is None:
             return None
-        kept += made[0]
+        kept = made[0]  # (in `serve`, every group: it takes none by its stamp)
         stamps.keep({**settled, **made[1]})
-        if not all_well([f.facts for f in kept], plan.topics, plan.source):
+        facts = [fact for group in taken for fact in group.facts] + [f.facts for f in kept]
+        if not all_well(facts, plan.topics, plan.source):
             return None
-        order = sorted(zip(chain.from_iterable(f.keys for f in kept), chain.from_iterable(f.entries for f in kept)),
-                       key=_first, reverse=True)  # (by stream_key, kept with each entry: ids are unique)
-        entries = tuple([entry for _, entry in order])
+        stream = [item for group in taken for item in group.stream]
+        stream += [(*key, entry) for f in kept for key, entry in zip(f.keys, f.entries)]
+        stream.sort(reverse=True)  # (by stream_key; ids are unique, so no two entries are compared)
+        entries = tuple([entry for _, _, entry in stream])
         if files.cache.keep_in_memory:
             remember(files, plan.folder, shape, {f.source.path: FileRecord(f.entries, f.facts) for f in kept}, entries)
         return entries
 
     def _stamped_groups(self, buckets: dict[int, list[Path]], names: dict[int, str], stamps: StampRecord,
-                        plan: FolderPlan) -> tuple[list[GroupFile], dict[int, str]]:
-        """(the parts of the groups whose files stand as stamped, decoded without reading
-        or looking up a file; each such group's key line). Checked, under
-        SITEGEN_VERIFY_INPUTS, against their files' texts."""
+                        plan: FolderPlan) -> tuple[list[StampedGroup], dict[int, str]]:
+        """(the groups whose files stand as stamped, decoded without reading or looking
+        up a file; each such group's key line). Checked, under SITEGEN_VERIFY_INPUTS,
+        against their files' texts."""
         people = plan.people or {}
         lines = stamps.standing()
         named = {names[b]: b for b in lines}
-        kept: list[GroupFile] = []
+        taken: list[StampedGroup] = []
         settled: dict[int, str] = {}
         for name, text in self.files.cache.each(list(named)):  # (each value decoded, then let go)
             b = named[name]
@@ -145,16 +145,15 @@ class CachedEntryReader:
             decoded = decode_stamped(text, buckets[b], people, len(line)) if text.startswith(line) else None
             if decoded is not None:
                 if verify_inputs():
-                    self._verify_stamped(decoded)
-                kept += decoded
+                    self._verify_stamped(buckets[b], decoded)
+                taken.append(decoded)
                 settled[b] = line
-        return kept, settled
+        return taken, settled
 
-    def _verify_stamped(self, decoded: list[GroupFile]) -> None:
-        read = self.files.read_all([part.source.path for part in decoded], [])
-        if [source.key for source in read] != [part.source.key for part in decoded]:
-            raise StaleInputs(f"a group's stamp stands for other texts than its files hold: "
-                              f"{decoded[0].source.path.parent}")
+    def _verify_stamped(self, paths: list[Path], decoded: StampedGroup) -> None:
+        read = self.files.read_all(paths, [])
+        if [source.key for source in read] != decoded.keys:
+            raise StaleInputs(f"a group's stamp stands for other texts than its files hold: {paths[0].parent}")
 
     def _texts(self, unsure: list[int], buckets: dict[int, list[Path]], paths: list[Path],
                plan: FolderPlan) -> dict[int, list[SourceText]] | None:

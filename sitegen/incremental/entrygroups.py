@@ -116,35 +116,52 @@ def decode_files(text: str, sources: list[SourceText], people: dict[str, Author]
     return None if decoded is None else (decoded[0], {part.source.key: part for part in decoded[1]})
 
 
-def decode_stamped(text: str, paths: list[Path], people: dict[str, Author], start: int = 0) -> list[GroupFile] | None:
+@dataclass(frozen=True)
+class StampedGroup:
+    """A group taken by its stamp (`decode_stamped`): what a fresh build reads of it, not a
+    `GroupFile` per file (after an edit, 10,000 of them made only to be let go)."""
+
+    keys: list[str]  # each file's text key, in the order of its paths
+    facts: list[Facts]  # each file's, in that order
+    stream: list[tuple[int, str, Entry]]  # each entry after its stream_key
+
+
+def decode_stamped(text: str, paths: list[Path], people: dict[str, Author], start: int = 0) -> StampedGroup | None:
     """The group kept for exactly these files (in this order), their text keys taken
     from the value: their stamps say they are the texts it was made from
     (groupstamps.py); None for a value that does not fit."""
-    decoded = _decoded(text, start, people,
-                       lambda at, key: SourceText(paths[at], None, key) if at < len(paths) else None)
-    return None if decoded is None or len(decoded[1]) != len(paths) else decoded[1]
+    try:
+        data = _rows_with_bodies(text, start)
+        if data is None or len(data) != len(paths):
+            return None
+        shared: tuple[dict[Any, Any], ...] = ({}, {}, {}, {})  # (see `_entry`)
+        sets: dict[frozenset[str], frozenset[str]] = {}
+        facts: list[Facts] = []
+        stream: list[tuple[int, str, Entry]] = []
+        for path, (_, ids, topics, images, rows, moments) in zip(paths, data):
+            facts.append((tuple(ids), _one_of(sets, topics), _one_of(sets, images)))
+            for row, moment in zip(rows, moments):
+                entry = _entry(row, path, people, shared)
+                stream.append((moment, entry.id, entry))
+        return StampedGroup([file[0] for file in data], facts, stream)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return None
 
 
 def _decoded(text: str, start: int, people: dict[str, Author],
              source_of: Callable[[int, str], SourceText | None]) -> tuple[list[str], list[GroupFile]] | None:
     """(the key of every file the value holds, in order; the parts of those files
     `source_of` gives a source for, given their place and key), or None for a value
-    that does not fit. The JSON is read in place and the bodies sliced straight out of
-    `text` (from `start`): no copy of the value, nor of its halves."""
+    that does not fit."""
     try:
-        data, end = _DECODER.raw_decode(text, start)
-        if type(data) is not list or not text.startswith("\n", end):  # (JSON holds no raw newline)
+        data = _rows_with_bodies(text, start)
+        if data is None:
             return None
         keys: list[str] = []
         found: list[GroupFile] = []
-        at = end + 1  # (the bodies follow the JSON's line)
         shared: tuple[dict[Any, Any], ...] = ({}, {}, {}, {})  # (see `_entry`)
         sets: dict[frozenset[str], frozenset[str]] = {}  # (the facts' topics and images: `serve` keeps every file's)
         for key, ids, topics, images, rows, moments in data:
-            if type(key) is not str or len(moments) != len(rows):  # (the key names the path and its text)
-                return None
-            for row in rows:
-                at = _with_bodies(row, text, at)
             source = source_of(len(keys), key)
             keys.append(key)
             if source is not None:
@@ -152,9 +169,26 @@ def _decoded(text: str, start: int, people: dict[str, Author],
                 stream_keys = tuple([(moment, entry.id) for moment, entry in zip(moments, entries)])
                 found.append(GroupFile(source, (tuple(ids), _one_of(sets, topics), _one_of(sets, images)), entries,
                                        stream_keys))
-        return (keys, found) if at == len(text) else None
+        return keys, found
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         return None
+
+
+def _rows_with_bodies(text: str, start: int) -> list[Any] | None:
+    """The value's JSON (from `start`), each file as [key, ids, topics, images, rows,
+    moments], every row's bodies put back; None for a value that does not fit. The JSON
+    is read in place and the bodies sliced straight out of `text`: no copy of the value,
+    nor of its halves. Raises what a damaged value makes the decoders raise."""
+    data, end = _DECODER.raw_decode(text, start)
+    if type(data) is not list or not text.startswith("\n", end):  # (JSON holds no raw newline)
+        return None
+    at = end + 1  # (the bodies follow the JSON's line)
+    for key, _, _, _, rows, moments in data:
+        if type(key) is not str or len(moments) != len(rows):  # (the key names the path and its text)
+            return None
+        for row in rows:
+            at = _with_bodies(row, text, at)
+    return data if at == len(text) else None
 
 
 def _one_of(sets: dict[frozenset[str], frozenset[str]], values: list[str]) -> frozenset[str]:
