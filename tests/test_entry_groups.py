@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from dataclasses import FrozenInstanceError
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -137,6 +138,9 @@ def test_the_group_codec_gives_back_every_field(tmp_path: Path) -> None:
     assert back[0].entries[0].authors[0] is ann  # a profile comes back as that very profile
     assert back[0].entries[1].time.fold == 1
     assert not hasattr(back[0].entries[0], "__dict__")  # slotted, as the constructor makes them (memory)
+    assert type(back[0].entries[0]) is Entry  # (filled in as another class of its layout: see `_entry`)
+    with pytest.raises(FrozenInstanceError):
+        back[0].entries[0].title = "changed"  # type: ignore[misc]
     assert decode_group(encode_group(group, people), [_source(tmp_path / "b.yaml")], people) is None
     assert decode_group("[[", [_source(path)], people) is None
 
