@@ -118,7 +118,7 @@ class CachedEntryReader:
             return None
         kept = made[0]  # (in `serve`, every group: it takes none by its stamp)
         stamps.keep({**settled, **made[1]})
-        facts = [fact for group in taken for fact in group.facts] + [f.facts for f in kept]
+        facts = [group.facts for group in taken] + [f.facts for f in kept]
         if not all_well(facts, plan.topics, plan.source):
             return None
         stream = [item for group in taken for item in group.stream]

@@ -37,6 +37,7 @@ import os
 import zlib
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
+from itertools import chain
 from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
@@ -130,7 +131,7 @@ class StampedGroup:
     `GroupFile` per file (after an edit, 10,000 of them made only to be let go)."""
 
     keys: list[str]  # each file's text key, in the order of its paths
-    facts: list[Facts]  # each file's, in that order
+    facts: Facts  # its files' facts as one: all the cross-entry rules ask of them (no id twice, ...)
     stream: list[tuple[int, str, Entry]]  # each entry after its stream_key
 
 
@@ -143,14 +144,13 @@ def decode_stamped(text: str, paths: list[Path], people: dict[str, Author], star
         if data is None or len(data) != len(paths):
             return None
         shared: tuple[dict[Any, Any], ...] = ({}, {}, {}, {})  # (see `_entry`)
-        sets: dict[frozenset[str], frozenset[str]] = {}
-        facts: list[Facts] = []
         stream: list[tuple[int, str, Entry]] = []
-        for path, (_, ids, topics, images, rows, moments) in zip(paths, data):
-            facts.append((tuple(ids), _one_of(sets, topics), _one_of(sets, images)))
+        for path, (_, _, _, _, rows, moments) in zip(paths, data):
             for row, moment in zip(rows, moments):
                 entry = _entry(row, path, people, shared)
                 stream.append((moment, entry.id, entry))
+        facts = (tuple(chain.from_iterable(file[1] for file in data)), frozenset().union(*(file[2] for file in data)),
+                 frozenset().union(*(file[3] for file in data)))
         return StampedGroup([file[0] for file in data], facts, stream)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         return None
