@@ -67,8 +67,8 @@ def test_after_an_edit_only_its_group_is_made_again(tmp_path: Path, made: list[l
     edited.write_text(edited.read_text("utf-8").replace("Entry 7.", "Entry 7, corrected."), "utf-8")
     build(default_options(site))
     assert edited in made[1]
-    assert {bucket_of(p) for p in made[1]} == {bucket_of(edited)}
-    assert sorted(made[1]) == sorted(p for p in folder.glob("e*.md") if bucket_of(p) == bucket_of(edited))
+    assert {bucket_of(p.name) for p in made[1]} == {bucket_of(edited.name)}
+    assert sorted(made[1]) == sorted(p for p in folder.glob("e*.md") if bucket_of(p.name) == bucket_of(edited.name))
     stamp = edited.stat()  # new stamps, the same text: every group as kept
     os.utime(edited, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 1_000_000_000))
     build(default_options(site))
@@ -77,7 +77,7 @@ def test_after_an_edit_only_its_group_is_made_again(tmp_path: Path, made: list[l
     db = sqlite3.connect(site / ".sitegen-cache/fragments.sqlite3")
     kept = db.execute(f"SELECT count(*) FROM fragments WHERE {GROUP_VALUE}").fetchone()[0]
     db.close()
-    assert kept == len({bucket_of(p) for p in folder.glob("e*.md")})  # the edited group replaced, not added
+    assert kept == len({bucket_of(p.name) for p in folder.glob("e*.md")})  # the edited group replaced, not added
 
 
 def test_a_damaged_group_is_made_afresh(tmp_path: Path, made: list[list[Path]]) -> None:
@@ -100,8 +100,8 @@ def test_a_broken_rule_across_groups_is_reported_as_usual(tmp_path: Path, monkey
     site = _site(tmp_path / "site")
     build(default_options(site))
     folder = site / "content/live"
-    first, second = sorted(folder.glob("e*.md"), key=bucket_of)[:: COUNT - 1]
-    assert bucket_of(first) != bucket_of(second)
+    first, second = sorted(folder.glob("e*.md"), key=lambda p: bucket_of(p.name))[:: COUNT - 1]
+    assert bucket_of(first.name) != bucket_of(second.name)
     second.write_text(entry_md("2025-03-02T10:00", "Twin.", id=first.stem), "utf-8")
     with pytest.raises(Exception) as failed:
         build(default_options(site))
@@ -209,7 +209,7 @@ def test_a_file_changed_after_its_stamps_were_taken_is_read_as_it_is(tmp_path: P
     db = sqlite3.connect(site / ".sitegen-cache/fragments.sqlite3")
     with db:  # (no file's parse is kept: each group's value holds its files' entries)
         assert db.execute("SELECT count(*) FROM fragments WHERE value LIKE '[{\"@\":\"Draft\"%'").fetchone() == (0,)
-        groups = len({bucket_of(p) for p in (site / "content/live").glob("e*.md")})
+        groups = len({bucket_of(p.name) for p in (site / "content/live").glob("e*.md")})
         assert db.execute(f"DELETE FROM fragments WHERE {GROUP_VALUE}").rowcount == groups
     db.close()
     monkeypatch.setattr(FileStamps, "known", stale)
@@ -238,8 +238,8 @@ def test_after_an_edit_the_groups_other_files_come_from_its_last_value_not_parse
         (folder / f"f{n:02d}.md").write_text(entry_md(f"2025-03-02T{n % 24:02d}:00", f"More {n}."), "utf-8")
     build(default_options(site))
     files = sorted(folder.glob("[ef]*.md"))
-    edited = next(p for p in files if sum(bucket_of(q) == bucket_of(p) for q in files) > 1)
-    neighbours = [p for p in files if bucket_of(p) == bucket_of(edited) and p != edited]
+    edited = next(p for p in files if sum(bucket_of(q.name) == bucket_of(p.name) for q in files) > 1)
+    neighbours = [p for p in files if bucket_of(p.name) == bucket_of(edited.name) and p != edited]
     edited.write_text(edited.read_text("utf-8").replace(".\n", ", corrected.\n"), "utf-8")
     parsed = _parses(monkeypatch)
     build(default_options(site))
@@ -312,7 +312,7 @@ def test_groups_whose_files_are_as_stamped_are_taken_without_reading_a_file(tmp_
     folder = site / "content/live"
     build(default_options(site))
     (record,) = _stamp_records(site)
-    assert sorted(map(int, record)) == sorted({bucket_of(p) for p in folder.glob("*.md")})
+    assert sorted(map(int, record)) == sorted({bucket_of(p.name) for p in folder.glob("*.md")})
     assert all(stamp != groupstamps.NO_STAMP and line.endswith("\n") for stamp, line in record.values())
     edited, added = folder / "e07.md", folder / "new.md"
     edited.write_text(edited.read_text("utf-8").replace("Entry 7.", "Entry 7, corrected at length."), "utf-8")
@@ -320,8 +320,8 @@ def test_groups_whose_files_are_as_stamped_are_taken_without_reading_a_file(tmp_
     read = _reads(monkeypatch)
     build(default_options(site))
     files = sorted(folder.glob("*.md"))
-    changed = {bucket_of(edited), bucket_of(added)}
-    assert sorted(read) == [p for p in files if bucket_of(p) in changed]
+    changed = {bucket_of(edited.name), bucket_of(added.name)}
+    assert sorted(read) == [p for p in files if bucket_of(p.name) in changed]
     _same_as_fresh(site, tmp_path)
 
 

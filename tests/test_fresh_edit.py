@@ -9,12 +9,14 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from sitegen.build.pipeline import build, default_options
 from sitegen.incremental.cache import Cache
 from sitegen.incremental.filestamps import MIN_STALE, FileStamps, Stamped
 from sitegen.incremental.uptodate import source_state
 from sitegen.render.themes import BUNDLED_THEMES
-from sitegen.source.entries import entry_files, is_entry_file
+from sitegen.source.entries import entry_files, is_entry_name
 from sitekit import DEFAULT_LIVEBLOG, entry_md, make_site, snapshot
 
 COUNT = 30
@@ -39,11 +41,21 @@ def test_the_listing_taken_from_the_check_is_the_folders_listing(tmp_path: Path)
     (folder / "odd.md").mkdir()  # (a folder named like an entry file: listed as scan_folder lists it)
     state = source_state(site, BUNDLED_THEMES, "options")
     assert state is not None and state.stamped is not None
-    listed = state.stamped.listed(folder, is_entry_file)
+    listed = state.stamped.listed(folder, is_entry_name)
     assert listed == entry_files(folder, site)[0]
     assert folder / "briefs.yml" in listed and folder / ".notes.md" not in listed
-    assert state.stamped.listed(site / "nowhere", is_entry_file) is None  # (not looked at: listed as before)
+    assert state.stamped.listed(site / "nowhere", is_entry_name) is None  # (not looked at: listed as before)
 
+
+
+@pytest.mark.parametrize("name", ["a.md", "a.MD", ".md", "a.md.", "a..md", "a.b.md", "md", "a.yaml", "b.yml",
+                                  "liveblog.yaml", "liveblog.yml", "a.yaml.bak", "a.txt", "-.md", "\u0437.md"])
+def test_an_entry_file_is_known_by_its_name_as_by_its_suffix(name: str) -> None:
+    """The check's listing picks entry files by name (`is_entry_name`), before any path is
+    made: the same files as the suffix pathlib finds picks."""
+    path = Path("/site/content/live") / name
+    by_path = path.suffix == ".md" or (path.suffix in (".yaml", ".yml") and path.name != "liveblog.yaml")
+    assert is_entry_name(name) == by_path
 
 def _stamps(cache: Cache, ctimes: list[int]) -> FileStamps:
     """A folder's stamps after a build that found its files with these ctimes."""

@@ -37,7 +37,7 @@ from sitegen.incremental.groupstamps import StampRecord
 from sitegen.incremental.successor import successor
 from sitegen.output.skip import StaleInputs, verify_inputs
 from sitegen.model.site import Entry, Liveblog, SourceRef, stream_key
-from sitegen.source.entries import (FolderPlan, entry_files, is_entry_file, parse_entry_file, render_drafts,
+from sitegen.source.entries import (FolderPlan, entry_files, is_entry_name, parse_entry_file, render_drafts,
                                     shown)
 from sitegen.source.entry_rules import Facts, all_well, check_entries, file_facts, images_found
 from sitegen.source.fields import Draft, EntryFields, ListedEntryFields, SourceFields
@@ -74,7 +74,7 @@ class CachedEntryReader:
 
     def entries(self, plan: FolderPlan, problems: list[Problem]) -> tuple[Entry, ...]:
         files, folder = self.files, plan.folder
-        paths = files.listing(folder, lambda: entry_files(folder, plan.source), is_entry_file)
+        paths = files.listing(folder, lambda: entry_files(folder, plan.source), is_entry_name)
         shape = (files.salt, plan.zone.key, plan.drafts, repr(plan.topics), str(plan.source))
         quick = merged_entries(files, folder, shape, paths, {t.slug for t in plan.topics},
                                partial(images_found, source=plan.source), partial(self._records, plan=plan))
@@ -105,12 +105,16 @@ class CachedEntryReader:
         into which its next rebuild merges the files its watcher saw change."""
         files = self.files
         buckets: dict[int, list[Path]] = {}
+        in_bucket: dict[int, list[str]] = {}  # (the files' names, which their stamps name)
         for path in paths:
-            buckets.setdefault(bucket_of(path), []).append(path)
+            name = path.name
+            b = bucket_of(name)
+            buckets.setdefault(b, []).append(path)
+            in_bucket.setdefault(b, []).append(name)
         # One value per group, replaced when the group changes (the cache does not grow
         # by a group per edit), holding the key of what it was made from first.
         names = {b: files.key("entry group", str(plan.folder), str(plan.drafts), str(b)) for b in buckets}
-        stamps = StampRecord.taken(files, plan, buckets)
+        stamps = StampRecord.taken(files, plan, in_bucket)
         taken, settled = self._stamped_groups(buckets, names, stamps, plan)
         texts = self._texts([b for b in buckets if b not in settled], buckets, paths, plan)
         made = None if texts is None else self._keyed_groups(texts, names, plan)
@@ -171,7 +175,7 @@ class CachedEntryReader:
             return None
         found: dict[int, list[SourceText]] = {b: [] for b in unsure}
         for text in texts:
-            group = found.get(bucket_of(text.path))
+            group = found.get(bucket_of(text.path.name))
             if group is not None:
                 group.append(text)
         return found

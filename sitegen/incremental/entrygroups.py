@@ -63,11 +63,11 @@ class _Filling:
     __slots__ = FIELDS
 
 
-def bucket_of(path: Path) -> int:
+def bucket_of(name: str) -> int:
     """The group a file belongs to, by its name alone (stable as the folder changes; the
     group's cache key names the folder). Not by its whole path: a path made from its
     folder's listing has yet to be spelled out, which costs more than the hash."""
-    return zlib.crc32(path.name.encode("utf-8", "surrogatepass")) % BUCKETS
+    return zlib.crc32(name.encode("utf-8", "surrogatepass")) % BUCKETS
 
 
 @dataclass(frozen=True)

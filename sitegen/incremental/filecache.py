@@ -182,7 +182,7 @@ class ParsedFiles:
         return cache_key("parsed", self.salt, *parts)
 
     def listing(self, folder: Path, list_files: Callable[[], tuple[list[Path], bool]],
-                wanted: Callable[[Path], bool] | None = None) -> list[Path]:
+                wanted: Callable[[str], bool] | None = None) -> list[Path]:
         """The paths of `list_files()`; `serve` keeps them (see listings.py); a fresh
         build takes them from what the up-to-date check saw (`Stamped.listed`)."""
         if self.stamped is not None and wanted is not None:

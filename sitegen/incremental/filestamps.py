@@ -49,8 +49,8 @@ class Stamped:
     signatures: dict[str, Signature]  # path -> signature
     names: dict[str, list[str]] = field(default_factory=dict)  # folder -> the names in it (of every kind)
 
-    def listed(self, folder: Path, wanted: Callable[[Path], bool]) -> list[Path] | None:
-        """The paths in `folder` that `wanted` picks, sorted by name, as the check saw the
+    def listed(self, folder: Path, wanted: Callable[[str], bool]) -> list[Path] | None:
+        """The paths in `folder` whose names `wanted` picks, sorted by name, as the check saw the
         folder; None when it did not look there. What `scan_folder` lists, without a second
         look at the folder: a check that found a symlink, an editor's file or a name that
         is not UTF-8 anywhere in the sources gave no stamps at all, so only hidden names
@@ -59,8 +59,7 @@ class Stamped:
         if found is None:
             return None
         child = child_path_maker(folder)  # (as scan_folder makes them)
-        paths = [child(name) for name in sorted(found) if not is_editor_litter(name)]
-        return [path for path in paths if wanted(path)]
+        return [child(name) for name in sorted(found) if not is_editor_litter(name) and wanted(name)]
 
 
 class FileStamps:

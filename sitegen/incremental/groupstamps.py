@@ -39,19 +39,19 @@ NO_STAMP = "-"  # the stamp of a group no build may take by its files' signature
 _CTIME = itemgetter(3)  # (of a filestamps.Signature)
 
 
-def group_stamp(folder: Path, paths: list[Path], stamped: Stamped, key: Callable[..., str]) -> str:
-    """The stamp of a group of these files of `folder` (in this order) as `stamped` (the
-    up-to-date check) found them, `key` naming everything else that shapes the group
-    (sitegen's code, the salt, the zone); `NO_STAMP` when the check did not see one of
-    them or one changed in the two seconds before it looked."""
+def group_stamp(folder: Path, names: list[str], stamped: Stamped, key: Callable[..., str]) -> str:
+    """The stamp of a group of `folder`'s files of these names (in this order) as
+    `stamped` (the up-to-date check) found them, `key` naming everything else that shapes
+    the group (sitegen's code, the salt, the zone); `NO_STAMP` when the check did not see
+    one of them or one changed in the two seconds before it looked."""
     inside = os.path.join(folder, "")  # (each path as the check's walk spelled it: folder and name)
-    names = [inside + path.name for path in paths]
-    signatures = list(map(stamped.signatures.get, names))
+    paths = [inside + name for name in names]
+    signatures = list(map(stamped.signatures.get, paths))
     if None in signatures or max(map(_CTIME, signatures)) >= stamped.taken_ns - RACY_NS:  # (ctime: never set back)
         return NO_STAMP
     # (the signatures' integers hashed as marshal writes them, without references: ten
     # times faster than as text, and the same bytes for the same values)
-    return key("entry group stamped", "\0".join(names), hashlib.blake2b(marshal.dumps(signatures, 2)).hexdigest())
+    return key("entry group stamped", "\0".join(paths), hashlib.blake2b(marshal.dumps(signatures, 2)).hexdigest())
 
 
 class StampRecord:
@@ -65,13 +65,14 @@ class StampRecord:
         self.last = last
 
     @classmethod
-    def taken(cls, files: ParsedFiles, plan: FolderPlan, buckets: dict[int, list[Path]]) -> "StampRecord":
-        """The groups' stamps by the signatures a fresh build's up-to-date check took, and
-        the record the last fresh build left; neither in `serve`."""
+    def taken(cls, files: ParsedFiles, plan: FolderPlan, in_bucket: dict[int, list[str]]) -> "StampRecord":
+        """The groups' stamps (each group's files by name) by the signatures a fresh
+        build's up-to-date check took, and the record the last fresh build left; neither
+        in `serve`."""
         if files.stamped is None:
             return cls(files.cache, None, {}, {})
         key = partial(files.key, plan.zone.key)
-        now = {b: group_stamp(plan.folder, found, files.stamped, key) for b, found in buckets.items()}
+        now = {b: group_stamp(plan.folder, names, files.stamped, key) for b, names in in_bucket.items()}
         name = files.key("entry group stamps", str(plan.folder), str(plan.drafts))
         return cls(files.cache, name, now, _read(files.cache.get(name, keep=False)))
 

@@ -54,13 +54,13 @@ class Listings:
         self.watched: set[Path] = set()  # folders whose files' changes `changed` names
 
     def listing(self, folder: Path, list_files: Callable[[], tuple[list[Path], bool]],
-                wanted: Callable[[Path], bool] | None = None) -> list[Path]:
+                wanted: Callable[[str], bool] | None = None) -> list[Path]:
         """The paths of `list_files()` (which also says whether any is a symlink). In
         `serve`, the last listing while nothing says the folder changed: the watcher saw
         no file in it appear or vanish, or (without the watcher's word) the folder's
         inode, mtime and ctime are as they were (adding, removing or renaming a file
         changes them; the racy rule applies). With the watcher's word and `wanted`
-        (which of the folder's files `list_files` lists), plain files it saw appear or
+        (which of the folder's files `list_files` lists, by name), plain files it saw appear or
         vanish are put in or taken out (see `_patched`). A listing that holds symlinks
         (whose targets could change unseen) is never kept."""
         if not self.keep:
@@ -100,7 +100,7 @@ class Listings:
         except OSError:
             return False
 
-    def _patched(self, folder: Path, known: _Listing, wanted: Callable[[Path], bool] | None) -> _Listing | None:
+    def _patched(self, folder: Path, known: _Listing, wanted: Callable[[str], bool] | None) -> _Listing | None:
         """With the watcher's word, the last listing with the plain files it saw appear
         put in (in order) and those it saw vanish taken out: listing a folder of 10,000
         entries again costs more than the rest of a rebuild. None (list it again) for
@@ -121,7 +121,7 @@ class Listings:
                     gone.append(path)
             elif not S_ISREG(mode) or is_editor_litter(path.name):
                 return None
-            elif path not in known.members and wanted(path):
+            elif path not in known.members and wanted(path.name):
                 added.append(path)
         paths = list(known.paths)
         for path in gone:

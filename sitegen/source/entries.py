@@ -96,7 +96,15 @@ def entry_files(folder: Path, source: Path) -> tuple[list[Path], bool]:
 
 
 def is_entry_file(path: Path) -> bool:
-    return path.suffix == ".md" or (path.suffix in (".yaml", ".yml") and path.name != LIVEBLOG_FILE)
+    return is_entry_name(path.name)
+
+
+def is_entry_name(name: str) -> bool:
+    """Whether a file of this name in a liveblog's folder holds entries: by its suffix,
+    as pathlib finds it (a name's last dot, not its first character nor its last)."""
+    dot = name.rfind(".")
+    suffix = name[dot:] if 0 < dot < len(name) - 1 else ""
+    return suffix == ".md" or (suffix in (".yaml", ".yml") and name != LIVEBLOG_FILE)
 
 
 def parse_entry_file(path: Path, text: str, problems: list[Problem]) -> list[Draft]:
