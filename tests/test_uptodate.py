@@ -189,6 +189,18 @@ def test_a_symlink_among_the_sources_means_a_real_build(site: Path) -> None:
     assert _build(site).site is not None
 
 
+
+def test_a_name_that_is_not_utf8_means_a_real_build_and_one_that_is_does_not(site: Path) -> None:
+    """Names are checked together, folder by folder: one that is not UTF-8 (a file in
+    static/ that the build skips with a warning each time) means a real build; accented
+    names, in a folder below, do not."""
+    write(site / "static/photos/kyiv/café.txt", "x")
+    _build(site)
+    assert _build(site).site is None
+    (site / "static").joinpath(os.fsdecode(b"caf\xe9.txt")).write_text("x", "utf-8")
+    _build(site)
+    assert _build(site).site is not None
+
 def test_files_written_just_before_a_build_are_not_trusted(site: Path, monkeypatch) -> None:
     """A second write in the same clock tick could leave a file's stamps the same: a
     build that starts within two seconds of a change records nothing for the next."""

@@ -88,32 +88,49 @@ def source_state(source: Path, themes: Path, options: str) -> SourceState | None
                        Stamped(taken, signatures, names))
 
 
-def _stamps(folder: Path, signatures: dict[str, Signature], names: dict[str, list[str]]) -> bool:
+def _stamps(folder: Path | str, signatures: dict[str, Signature], names: dict[str, list[str]]) -> bool:
     """Put the signature of each file and folder below `folder` in `signatures` and each
     folder's names in `names` (the build lists the folders of entries from them:
     `Stamped.listed`); False for what the build itself would warn about or resolve
     (symlinks, litter). As little as can be is done per file (10,000 in a long
-    liveblog): the digest and the newest time are taken from `signatures` at the end."""
+    liveblog): the names are checked together, each file is looked at relative to its
+    open folder (the system then walks one name, not the whole path), and the digest and
+    the newest time are taken from `signatures` at the end."""
     try:
-        items = list(os.scandir(folder))
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except FileNotFoundError:
         return True
     except OSError:
         return False
-    names[str(folder)] = [item.name for item in items]
+    try:
+        return _stamped_folder(os.fspath(folder), fd, signatures, names)
+    finally:
+        os.close(fd)
+
+
+def _stamped_folder(folder: str, fd: int, signatures: dict[str, Signature], names: dict[str, list[str]]) -> bool:
+    """`_stamps` of the folder open as `fd`."""
+    try:
+        items = list(os.scandir(fd))
+    except OSError:
+        return False
+    listed = names[folder] = [item.name for item in items]
+    if not "".join(listed).isascii() and not all(map(is_utf8_name, listed)) or any(map(is_litter, listed)):
+        return False  # (a name that is not UTF-8: the build reports it)
+    inside = os.path.join(folder, "")
     for item in items:
+        if item.is_symlink():
+            return False
         name = item.name
-        if item.is_symlink() or is_litter(name) or not name.isascii() and not is_utf8_name(name):
-            return False  # (a name that is not UTF-8: the build reports it)
         if name == "__pycache__":
             continue  # (compiled Python beside the bundled themes' package file)
         try:
             stat = item.stat()
         except OSError:
             return False  # (gone since it was listed: an editor saving, say)
-        path = item.path
+        path = inside + name
         signatures[path] = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)  # (filestamps.signature)
-        if item.is_dir() and not _stamps(Path(path), signatures, names):
+        if item.is_dir() and not _stamps(path, signatures, names):
             return False
     return True
 
