@@ -175,6 +175,7 @@ def test_the_bodies_after_the_groups_json_come_back_whole_or_not_at_all(tmp_path
     {"authors": (Author("ann", "Ann", role="Reporter"),)},  # not the profile of `authors:`
     {"picture": Picture("a.jpg", "photo", (), ())},  # set by a later stage, never by the reader
     {"time": datetime(2025, 3, 30, 3, 30)},  # no zone
+    {"title": "half a pair \ud83d"},  # a lone surrogate, not UTF-8 (the YAML reader refuses its escape)
 ])
 def test_what_the_group_codec_cannot_give_back_is_refused(tmp_path: Path, changes: dict[str, object]) -> None:
     path = tmp_path / "a.md"

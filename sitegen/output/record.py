@@ -11,11 +11,12 @@ instead, where its files are trusted without a look at each.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
+
+import orjson
 
 from sitegen.core.memo import Partition
 from sitegen.output.claims import GroupClaims
@@ -93,7 +94,7 @@ def _recorded(output: Path, manifest: Path) -> dict[str, list[Any]] | None:
     when it is not a folder sitegen wrote; raises what reading and parsing raise."""
     if not (output / MARKER).is_file():
         return None
-    return json.loads(manifest.read_text("utf-8"))["files"]  # type: ignore[no-any-return]
+    return orjson.loads(manifest.read_bytes())["files"]  # type: ignore[no-any-return]
 
 
 def _as_recorded(path: str, size: int, mtime_ns: int) -> bool:
@@ -144,7 +145,7 @@ def last_record(output: Path, manifest: Path | None, memory: Partition[str, Outp
     if manifest is None:
         return None
     try:
-        raw = json.loads(manifest.read_text("utf-8"))
+        raw = orjson.loads(manifest.read_bytes())
         make = FileRecord._make  # (a row of any other length is refused: TypeError)
         files = {path: make(values) for path, values in raw["files"].items()}
         return OutputRecord(files, {str(k): str(v) for k, v in raw.get("groups", {}).items()})
@@ -176,10 +177,17 @@ def stage_manifest(path: Path, records: dict[str, FileRecord], groups: dict[str,
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_suffix(f".tmp-{os.getpid()}")
-        temp.write_text(json.dumps({"files": records, "groups": groups}), "utf-8")  # (each record as its row)
-    except OSError:
+        temp.write_bytes(orjson.dumps({"files": records, "groups": groups}, default=_row))  # (each record as its row)
+    except (OSError, orjson.JSONEncodeError):  # (the latter: a path that is not UTF-8, say)
         return None
     return temp
+
+
+def _row(value: object) -> list[Any]:
+    """A `FileRecord` as the manifest's row (orjson writes named tuples only so)."""
+    if isinstance(value, FileRecord):
+        return list(value)
+    raise TypeError(f"not a file's record: {value!r:.80}")
 
 
 def save_manifest(path: Path, record: OutputRecord) -> None:
