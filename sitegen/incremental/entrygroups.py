@@ -38,7 +38,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from itertools import chain
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -111,11 +111,10 @@ def decode_group(text: str, sources: list[SourceText], people: dict[str, Author]
     does not fit (written by other code, damaged) is made afresh instead. `start`: where
     the value begins in `text` (after the cache's key line: not sliced off, a copy of a
     megabyte a group at 50,000 entries)."""
-    wanted = {source.key: source for source in sources}
-    decoded = _decoded(text, start, people, lambda at, key: wanted.get(key))
+    decoded = decode_files(text, sources, people, start)
     if decoded is None or decoded[0] != [source.key for source in sources]:
         return None
-    return decoded[1]
+    return list(decoded[1].values())
 
 
 def decode_files(text: str, sources: list[SourceText], people: dict[str, Author],
@@ -123,8 +122,7 @@ def decode_files(text: str, sources: list[SourceText], people: dict[str, Author]
     """(the key of every file the value holds, in order; the parts of those among
     `sources`, by key), or None for a value that does not fit. After an edit, the
     group's other files are taken from its last value (entries.py), not parsed again."""
-    wanted = {source.key: source for source in sources}
-    decoded = _decoded(text, start, people, lambda at, key: wanted.get(key))
+    decoded = _decoded(text, start, people, {source.key: source for source in sources})
     return None if decoded is None else (decoded[0], {part.source.key: part for part in decoded[1]})
 
 
@@ -160,10 +158,9 @@ def decode_stamped(text: str, paths: list[Path], people: dict[str, Author], star
 
 
 def _decoded(text: str, start: int, people: dict[str, Author],
-             source_of: Callable[[int, str], SourceText | None]) -> tuple[list[str], list[GroupFile]] | None:
-    """(the key of every file the value holds, in order; the parts of those files
-    `source_of` gives a source for, given their place and key), or None for a value
-    that does not fit."""
+             wanted: dict[str, SourceText]) -> tuple[list[str], list[GroupFile]] | None:
+    """(the key of every file the value holds, in order; the parts of those among
+    `wanted`, by key), or None for a value that does not fit."""
     try:
         data = _rows_with_bodies(text, start)
         if data is None:
@@ -173,7 +170,7 @@ def _decoded(text: str, start: int, people: dict[str, Author],
         shared: tuple[dict[Any, Any], ...] = ({}, {}, {}, {})  # (see `_entry`)
         sets: dict[frozenset[str], frozenset[str]] = {}  # (the facts' topics and images: `serve` keeps every file's)
         for key, ids, topics, images, rows, moments in data:
-            source = source_of(len(keys), key)
+            source = wanted.get(key)
             keys.append(key)
             if source is not None:
                 entries = tuple([_entry(row, source.path, people, shared) for row in rows])

@@ -18,6 +18,7 @@ import json
 import os
 import time
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Callable
 
@@ -29,6 +30,7 @@ STALE_SHARE = 64  # the records are stored again once more than one in this many
 MIN_STALE = 16
 
 Signature = tuple[int, int, int, int]
+MTIME, CTIME = itemgetter(2), itemgetter(3)  # a Signature's times
 
 
 def signature(stat: os.stat_result) -> Signature:

@@ -26,17 +26,15 @@ import json
 import marshal
 import os
 from functools import partial
-from operator import itemgetter
 from pathlib import Path
 from typing import Callable
 
 from sitegen.incremental.cache import Cache
 from sitegen.incremental.filecache import ParsedFiles
-from sitegen.incremental.filestamps import RACY_NS, Stamped
+from sitegen.incremental.filestamps import CTIME, RACY_NS, Stamped
 from sitegen.source.entries import FolderPlan
 
 NO_STAMP = "-"  # the stamp of a group no build may take by its files' signatures alone
-_CTIME = itemgetter(3)  # (of a filestamps.Signature)
 
 
 def group_stamp(folder: Path, names: list[str], stamped: Stamped, key: Callable[..., str]) -> str:
@@ -47,7 +45,7 @@ def group_stamp(folder: Path, names: list[str], stamped: Stamped, key: Callable[
     inside = os.path.join(folder, "")  # (each path as the check's walk spelled it: folder and name)
     paths = [inside + name for name in names]
     signatures = list(map(stamped.signatures.get, paths))
-    if None in signatures or max(map(_CTIME, signatures)) >= stamped.taken_ns - RACY_NS:  # (ctime: never set back)
+    if None in signatures or max(map(CTIME, signatures)) >= stamped.taken_ns - RACY_NS:  # (ctime: never set back)
         return NO_STAMP
     # (the signatures' integers hashed as marshal writes them, without references: ten
     # times faster than as text, and the same bytes for the same values)

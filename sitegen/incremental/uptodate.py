@@ -24,20 +24,18 @@ import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from operator import itemgetter
 from pathlib import Path
 from typing import Callable
 
 from sitegen.config.site_config import CONFIG_FILE, SOURCE_FOLDERS
 from sitegen.incremental.cache import Cache, cache_key
-from sitegen.incremental.filestamps import RACY_NS, Signature, Stamped
+from sitegen.incremental.filestamps import CTIME, MTIME, RACY_NS, Signature, Stamped, signature
 from sitegen.markdown.renderer import engines
 from sitegen.model.site import Due
 from sitegen.output.record import OutputLook, intact_files
 from sitegen.source.files import is_litter, is_utf8_name
 
 AUTHORS_FILE = "authors.yaml"  # (config.site_config.AUTHORS_FILE)
-_MTIME, _CTIME = itemgetter(2), itemgetter(3)  # (of a Signature)
 
 
 @dataclass(frozen=True)
@@ -82,7 +80,7 @@ def source_state(source: Path, themes: Path, options: str) -> SourceState | None
     except OSError:
         return None
     if signatures:
-        newest = max(newest, max(map(_MTIME, signatures.values())), max(map(_CTIME, signatures.values())))
+        newest = max(newest, max(map(MTIME, signatures.values())), max(map(CTIME, signatures.values())))
     digest = cache_key("sources", options, engines(), *rows, _digest(signatures))
     return SourceState(cache_key("up-to-date", options), digest, newest < taken - RACY_NS,
                        Stamped(taken, signatures, names))
@@ -115,8 +113,10 @@ def _stamped_folder(folder: str, fd: int, signatures: dict[str, Signature], name
     except OSError:
         return False
     listed = names[folder] = [item.name for item in items]
-    if not "".join(listed).isascii() and not all(map(is_utf8_name, listed)) or any(map(is_litter, listed)):
+    if not "".join(listed).isascii() and not all(map(is_utf8_name, listed)):
         return False  # (a name that is not UTF-8: the build reports it)
+    if any(map(is_litter, listed)):
+        return False
     inside = os.path.join(folder, "")
     for item in items:
         if item.is_symlink():
@@ -129,7 +129,7 @@ def _stamped_folder(folder: str, fd: int, signatures: dict[str, Signature], name
         except OSError:
             return False  # (gone since it was listed: an editor saving, say)
         path = inside + name
-        signatures[path] = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)  # (filestamps.signature)
+        signatures[path] = signature(stat)
         if item.is_dir() and not _stamps(path, signatures, names):
             return False
     return True

@@ -134,8 +134,8 @@ class Liveblog:
         entries = self.entries
         plain = next((i for i, e in enumerate(entries) if e.updated is None), None)
         corrected = [i for i in self.flagged if entries[i].updated is not None]
-        return max((entries[i].last_modified for i in sorted({*corrected, *([] if plain is None else [plain])})),
-                   default=None)
+        places = corrected if plain is None else sorted({*corrected, plain})
+        return max((entries[i].last_modified for i in places), default=None)
 
     @cached_property
     def time_span(self) -> tuple[datetime | None, datetime | None]:
