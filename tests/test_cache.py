@@ -513,3 +513,17 @@ def test_every_module_that_makes_pictures_is_among_those_that_key_them() -> None
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sitegen."):
                 imported.add(node.module.removeprefix("sitegen.").replace(".", "/") + ".py")
     assert imported and imported <= set(SHAPING_MODULES) | set(not_shaping), imported
+
+
+def test_the_cache_says_whether_it_holds_any_of_some_keys_without_fetching_them(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "cache.db")
+    many = [f"missing-{n}" for n in range(1200)]  # (more than one query's parameters)
+    assert not cache.holds_any(many)
+    cache.put("waiting", "value")
+    assert cache.holds_any([*many, "waiting"])
+    cache.flush()
+    cache.close()
+    stored = Cache(tmp_path / "cache.db")
+    assert stored.holds_any([*many, "waiting"]) and not stored.holds_any(many)
+    assert stored.loaded == {} and stored.memory == {}  # (nothing fetched)
+    stored.close()

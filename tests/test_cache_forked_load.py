@@ -1,5 +1,5 @@
 """A cold build of a long liveblog loads it on every core (incremental/entries.py
-`_groups_forked`, filecache.py `_read_stamped`): forked workers read the entry files
+and groupwork.py, filecache.py `_read_stamped`): forked workers read the entry files
 and make whole groups of entries, the parent keeps only keys, entries and facts.
 The parent lets go of the prerendered articles once its
 renderers are forked. Same bytes as in one process, every problem reported as in one process, and the
@@ -21,7 +21,7 @@ from sitegen.build import parallel
 from sitegen.build.pipeline import build, default_options, open_cache
 from sitegen.core import forking
 from sitegen.core.errors import SitegenError
-from sitegen.incremental import entrygroups, filecache
+from sitegen.incremental import entrygroups, filecache, filestamps
 from sitegen.incremental.cache import Cache
 from sitegen.incremental.entries import CachedEntryReader
 from sitegen.incremental.entrygroups import bucket_of
@@ -67,8 +67,8 @@ def test_a_cold_load_by_forked_workers_writes_the_same_bytes_and_keeps_its_group
         return real_read(path)
     monkeypatch.setattr(filecache, "read_text", logged)
     made: list[list[Path]] = []
-    original = CachedEntryReader._group_files
-    monkeypatch.setattr(CachedEntryReader, "_group_files",
+    original = CachedEntryReader.group_parts
+    monkeypatch.setattr(CachedEntryReader, "group_parts",
                         lambda self, texts, plan, last=None: made.append([t.path for t in texts])
                         or original(self, texts, plan, last))
     let_go: list[int] = []
@@ -92,6 +92,37 @@ def test_a_cold_load_by_forked_workers_writes_the_same_bytes_and_keeps_its_group
     assert snapshot(out) == _reference(site, tmp_path / "reference", monkeypatch)
 
 
+def test_a_first_load_reads_each_file_once_and_stamps_it_for_the_next_build(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forked: None) -> None:
+    """A folder new to the cache has every group made by forked workers, which read
+    its files themselves: none is read first for its key (groupwork.GroupWork.first).
+    Each file's stamp is recorded as a read records it: a later build that must look
+    at many files reads only those that changed."""
+    site = _site(tmp_path / "site")
+    folder = site / "content/live"
+    monkeypatch.setattr(filestamps, "RACY_NS", 0)  # (files written just now: their stamps stand all the same)
+    monkeypatch.setenv("SITEGEN_VERIFY_INPUTS", "0")  # (which reads unchanged files to check what stands for them)
+    reads_log = tmp_path / "reads.log"  # (the forked workers' reads too)
+    real_read = filecache.read_text
+    monkeypatch.setattr(filecache, "read_text", lambda path: _logged(reads_log, path) or real_read(path))
+    out = tmp_path / "out"
+    build(default_options(site, out))
+    names = reads_log.read_text("utf-8").split()
+    assert sorted(names) == sorted(p.name for p in folder.iterdir() if p.name != "liveblog.yaml")  # each once
+    edited = sorted(folder.glob("e*.md"))[:2 * forking.CHUNK]  # (many groups: their files are looked up by stamp)
+    for path in edited:
+        path.write_text(path.read_text("utf-8").replace(" \u2014 text.", " \u2014 text, revised."), "utf-8")
+    reads_log.unlink()
+    build(default_options(site, out))
+    assert set(reads_log.read_text("utf-8").split()) == {path.name for path in edited}
+    assert snapshot(out) == _reference(site, tmp_path / "reference", monkeypatch)
+
+
+def _logged(log: Path, path: Path) -> None:
+    with open(log, "a", encoding="utf-8") as file:
+        file.write(f"{path.name}\n")
+
+
 def test_workers_are_forked_for_what_must_be_parsed_not_for_a_groups_known_files(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forked: None) -> None:
     """One edit in a long liveblog misses one group of hundreds of files, all but one
@@ -102,8 +133,8 @@ def test_workers_are_forked_for_what_must_be_parsed_not_for_a_groups_known_files
     out = tmp_path / "out"
     build(default_options(site, out))
     made: list[list[Path]] = []
-    original = CachedEntryReader._group_files
-    monkeypatch.setattr(CachedEntryReader, "_group_files",
+    original = CachedEntryReader.group_parts
+    monkeypatch.setattr(CachedEntryReader, "group_parts",
                         lambda self, texts, plan, known=None: made.append([t.path for t in texts])
                         or original(self, texts, plan, known))
     folder = site / "content/live"

@@ -36,12 +36,12 @@ GROUP_VALUE = "value LIKE '%' || char(10) || '[[\"%'"  # (SQL: a group's value, 
 def made(monkeypatch) -> list[list[Path]]:
     """The files whose group each build made (rather than decoded), one list per build."""
     calls: list[list[Path]] = []
-    original = CachedEntryReader._group_files
+    original = CachedEntryReader.group_parts
 
     def spy(self, texts, plan, last=None):  # type: ignore[no-untyped-def]
         calls.append([t.path for t in texts])
         return original(self, texts, plan, last)
-    monkeypatch.setattr(CachedEntryReader, "_group_files", spy)
+    monkeypatch.setattr(CachedEntryReader, "group_parts", spy)
     return calls
 
 

@@ -166,8 +166,7 @@ class Cache:
             return result
         rows: list[tuple[str, object]] = []
         try:
-            for start in range(0, len(wanted), BATCH):
-                batch = wanted[start:start + BATCH]
+            for batch in _batches(wanted):
                 rows += self.db.execute(f"SELECT key, value FROM fragments WHERE key IN ({','.join('?' * len(batch))})",
                                         batch).fetchall()
         except sqlite3.Error as exc:
@@ -178,6 +177,19 @@ class Cache:
         if keep:
             (self.memory if self.keeps_values else self.loaded).update(found)
         return result | found
+
+    def holds_any(self, keys: list[str]) -> bool:
+        """Whether a value of any of those keys is stored or held, without fetching one."""
+        if any(self._held(key) is not None for key in keys):
+            return True
+        if self.db is None or not keys:
+            return False
+        try:
+            return any(self.db.execute(f"SELECT 1 FROM fragments WHERE key IN ({','.join('?' * len(batch))}) LIMIT 1",
+                                       batch).fetchone() for batch in _batches(keys))
+        except sqlite3.Error as exc:
+            self._broken(exc)
+            return False
 
     def each(self, keys: list[str]) -> Iterator[tuple[str, str]]:
         """(key, value) of those keys that are stored, one at a time and not kept: for
@@ -269,6 +281,12 @@ class Cache:
         if self.db is not None:
             self.db.close()
             self.db = None
+
+
+def _batches(keys: list[str]) -> Iterator[list[str]]:
+    """The keys in batches small enough for one query's parameters."""
+    for start in range(0, len(keys), BATCH):
+        yield keys[start:start + BATCH]
 
 
 def _text(value: str | bytes) -> str:

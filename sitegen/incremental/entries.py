@@ -26,13 +26,14 @@ from itertools import chain
 from pathlib import Path
 
 from sitegen.core.errors import Problem
-from sitegen.core.forking import Progress, counting, fork_chunks, pool_size
+from sitegen.core.forking import Progress, pool_size
 from sitegen.incremental.cache import Cache
 from sitegen.incremental.entrygroups import (GroupFile, StampedGroup, bucket_of, decode_files, decode_group,
                                              decode_stamped, encode_group)
 from sitegen.incremental.filecache import Codec, ParsedFiles, SourceText, Unencodable
 from sitegen.incremental.filestamps import Stamped
 from sitegen.incremental.folderstate import FileRecord, merged_entries, remember
+from sitegen.incremental.groupwork import GroupWork, key_line, new_folder
 from sitegen.incremental.groupstamps import StampRecord
 from sitegen.incremental.successor import successor
 from sitegen.output.skip import StaleInputs, verify_inputs
@@ -116,8 +117,12 @@ class CachedEntryReader:
         names = {b: files.key("entry group", str(plan.folder), str(plan.drafts), str(b)) for b in buckets}
         stamps = StampRecord.taken(files, plan, in_bucket)
         taken, settled = self._stamped_groups(buckets, names, stamps, plan)
-        texts = self._texts([b for b in buckets if b not in settled], buckets, paths, plan)
-        made = None if texts is None else self._keyed_groups(texts, names, plan)
+        unsure = {b: buckets[b] for b in buckets if b not in settled}
+        if not taken and new_folder(files, unsure, names):
+            made = GroupWork(self, files, self.progress).first(unsure, names, plan)
+        else:
+            texts = self._texts(list(unsure), buckets, paths, plan)
+            made = None if texts is None else self._keyed_groups(texts, names, plan)
         if made is None:
             return None
         kept = made[0]  # (in `serve`, every group: it takes none by its stamp)
@@ -183,10 +188,9 @@ class CachedEntryReader:
     def _keyed_groups(self, groups: dict[int, list[SourceText]], names: dict[int, str],
                       plan: FolderPlan) -> tuple[list[GroupFile], dict[int, str]] | None:
         """(the parts of `groups`, from their values when their key lines name these very
-        texts, else made and kept; each group's key line); None as `_group_files`."""
+        texts, else made and kept; each group's key line); None as `group_parts`."""
         files, people = self.files, plan.people or {}
-        keys = {b: files.key("entry group of", plan.zone.key, *[t.key for t in found]) + "\n"
-                for b, found in groups.items()}
+        keys = {b: key_line(files, found, plan) for b, found in groups.items()}
         named = {names[b]: b for b in groups}
         kept: list[GroupFile] = []
         missed: dict[int, list[SourceText]] = {}
@@ -207,12 +211,10 @@ class CachedEntryReader:
         # cost more than the one parse).
         workers = pool_size(sum(len(found) for found in missed.values()) - len(known))
         if workers >= 2:  # (a cold build: the groups made by forked workers)
-            made_apart = self._groups_forked(missed, names, keys, known, plan, workers)
-            if made_apart is None:
-                return None
-            return kept + made_apart, keys
+            made_apart = GroupWork(self, files, self.progress).forked(missed, names, keys, known, plan, workers)
+            return None if made_apart is None else (kept + made_apart[0], keys)
         if missed:
-            made = self._group_files([t for found in missed.values() for t in found], plan, known)
+            made = self.group_parts([t for found in missed.values() for t in found], plan, known)
             if made is None:
                 return None
             for b, found in missed.items():
@@ -221,75 +223,15 @@ class CachedEntryReader:
                     files.cache.put(names[b], keys[b] + encode_group(part, people))
                 except Unencodable as exc:
                     log.debug("cache: %s", exc)
-                    self._keep_parses(found)
+                    self.keep_parses(found)
                 kept += part
         return kept, keys
 
-    def _groups_forked(self, missed: dict[int, list[SourceText]], names: dict[int, str], keys: dict[int, str],
-                       known: dict[str, GroupFile], plan: FolderPlan, workers: int) -> list[GroupFile] | None:
-        """The missed groups' files, made (read, parsed, rendered, encoded) by forked
-        workers a group at a time, so that no process ever holds every file's text, drafts
-        and cache values at once and the load runs on every core; None as `_group_files`.
-        Each group comes back as its cache value, which this process stores and decodes
-        (its entries then allocated together, the authors the very `authors:` profiles,
-        as a fresh build after an edit decodes them), with what the worker put in the
-        cache meanwhile (bodies; parses only for a group the codec refuses, which comes back
-        pickled). No file's parse is fetched for the workers beforehand: one is kept only for
-        such a group, and a build that makes groups on every core parses anyway. `known`
-        (unchanged files' parts, decoded here from their groups' last values and inherited
-        by the workers) is let go group by group."""
-        files, people = self.files, plan.people or {}
-        order = list(missed)
-        work = partial(self._make_groups, [(b, missed[b], keys[b]) for b in order], known, plan)
-        kept: list[GroupFile] = []
-        failed = False
-        files_made, told = 0, counting(self.progress, "Reading entries", sum(len(missed[b]) for b in order))
-        for chunk in fork_chunks(work, len(order), workers, 1):
-            for b, value, part, pending in chunk:
-                files_made += len(missed[b])
-                told(files_made)
-                for text in missed[b]:
-                    known.pop(text.key, None)
-                for key, made in pending.items():
-                    files.cache.put(key, made)
-                if value is not None:
-                    files.cache.put(names[b], value)
-                    text = value.decode("utf-8")
-                    part = decode_group(text, missed[b], people, len(keys[b]))
-                if part is None:
-                    failed = True  # (what the others' files put above still spares the full path work)
-                else:
-                    kept += part
-        return None if failed else kept
-
-    def _make_groups(self, groups: list[tuple[int, list[SourceText], str]], known: dict[str, GroupFile],
-                     plan: FolderPlan, start: int, stop: int) -> list[tuple[int, bytes | None, list[GroupFile] | None,
-                                                                         dict[str, str | bytes]]]:
-        """In a forked worker: (bucket, cache value, or the files' parts when the codec
-        refuses them, what was put in the cache) for each group from `start` to `stop`;
-        neither value nor parts when a file has a problem."""
-        cache = self.files.cache
-        cache.in_forked_child()  # (its values go to the parent, which writes them)
-        done = []
-        for b, found, key in groups[start:stop]:
-            made = self._group_files(found, plan, known)
-            value, part = None, None
-            if made is not None:
-                part = [made[t.key] for t in found]
-                try:
-                    value = (key + encode_group(part, plan.people or {})).encode("utf-8")
-                    part = None
-                except Unencodable as exc:
-                    log.debug("cache: %s", exc)
-                    self._keep_parses(found)
-            done.append((b, value, part, cache.take_pending()))
-        return done
-
-    def _group_files(self, texts: list[SourceText], plan: FolderPlan,
-                     known: dict[str, GroupFile] | None = None) -> dict[str, GroupFile] | None:
+    def group_parts(self, texts: list[SourceText], plan: FolderPlan,
+                    known: dict[str, GroupFile] | None = None) -> dict[str, GroupFile] | None:
         """Each file's part of its group, by text key: an unchanged file's as `known` (from
         its group's last value: `_still_made`), the others from their parse (cached only for
-        files no group value holds: see `_keep_parses`); None on any problem (reported by
+        files no group value holds: see `keep_parses`); None on any problem (reported by
         the full path, with its neighbours')."""
         known = known or {}
         made = self._parts_made([text for text in texts if text.key not in known], plan)
@@ -298,7 +240,7 @@ class CachedEntryReader:
         return {text.key: made[text.key] if text.key in made else known[text.key] for text in texts}
 
     def _parts_made(self, texts: list[SourceText], plan: FolderPlan) -> dict[str, GroupFile] | None:
-        """The files' parts from their parse (not kept: see `_group_files`); None on any problem."""
+        """The files' parts from their parse (not kept: see `group_parts`); None on any problem."""
         scratch: list[Problem] = []
         parsed = list(self.files.parsed(texts, parse_entry_file, scratch, keep=False))
         if scratch or [text.key for text, _ in parsed] != [text.key for text in texts]:
@@ -327,7 +269,7 @@ class CachedEntryReader:
                                   f"{sorted(kept)[:3]}")
         return kept
 
-    def _keep_parses(self, texts: list[SourceText]) -> None:
+    def keep_parses(self, texts: list[SourceText]) -> None:
         """The files' parses, kept in the cache for a group whose value cannot be kept
         (entrygroups.Unencodable): the next build then does not parse them again."""
         list(self.files.parsed(texts, parse_entry_file, []))

@@ -204,7 +204,7 @@ class ParsedFiles:
         at a file) stand in for reading each file (see `_unchanged`, `_stamped` and
         filestamps.py)."""
         if folder is not None and not self.cache.keep_in_memory:
-            return self._read_stamped(paths, problems, self._stamps(folder, self.stamped))
+            return self._read_stamped(paths, problems, self.folder_stamps(folder, self.stamped))
         told = self.changed if folder in self.listings.watched else None
         stamps: FileStamps | None = None
         stamped = 0  # files looked up in `stamps`: all of them on serve's first look at the folder
@@ -213,7 +213,7 @@ class ParsedFiles:
             known = self._unchanged(path, told)
             taken = None
             if known is None and folder is not None and self.changed is None:  # (not told: every file looked at)
-                stamps = stamps or self._stamps(folder)
+                stamps = stamps or self.folder_stamps(folder)
                 known, taken = self._stamped(path, stamps)
                 stamped += 1
             if known is not None:
@@ -230,7 +230,7 @@ class ParsedFiles:
             stamps.save()
         return texts
 
-    def _stamps(self, folder: Path, stamped: Stamped | None = None) -> FileStamps:
+    def folder_stamps(self, folder: Path, stamped: Stamped | None = None) -> FileStamps:
         """The stamps the last build (or preview) stored for `folder`'s files."""
         return FileStamps(self.cache, self.key("stamps", str(folder)), stamped)
 
