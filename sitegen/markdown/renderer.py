@@ -4,7 +4,8 @@ Raw HTML is escaped unless the site sets `markdown.allow_html`; markdown-it's li
 validator keeps javascript:, vbscript:, file: and non-image data: URLs from ever
 becoming links or images. Images lazy-load; body headings sit below the entry's.
 An `Extension` from a package above (sitegen.media: processed images, embed cards)
-may add rules; the bodies it declines for the fast engine get markdown-it-py.
+may add rules; the bodies it declines for the fast engine get markdown-it-py, and it
+adjusts the fast engine's HTML of the others as its rules would make it.
 
 markdown-it-py is the reference. When markdown-it-pyrs is installed (`sitegen[fast]`)
 the bodies that fastmd's gate proves safe are rendered by it instead, to the same
@@ -33,14 +34,17 @@ HEADING_OFFSET = 3
 
 class Extension(Protocol):
     """Rules added to markdown-it-py by a package above this one. `name` is part of the
-    fingerprint; the fast engine never sees a body that `declines` names (it does not
-    run the rules), so both engines still give the same bytes for every body."""
+    fingerprint. The fast engine does not run the rules: it never sees a body that
+    `declines` names, and `adjust` makes its HTML of the others what the rules make
+    (None: not certain), so both engines still give the same bytes for every body."""
 
     name: str
 
     def setup(self, md: "MarkdownIt") -> None: ...
 
     def declines(self, body: str) -> bool: ...
+
+    def adjust(self, html: str) -> str | None: ...
 
 
 class MarkdownRenderer:
@@ -78,9 +82,14 @@ class MarkdownRenderer:
 
     def render_fast(self, body: str) -> str | None:
         """The accelerator's HTML, or None when it is missing or not certain for `body`."""
-        if self.fast is None or (self.extension is not None and self.extension.declines(body)):
+        if self.fast is None:
             return None
-        return self.fast.render(body)
+        if self.extension is None:
+            return self.fast.render(body)
+        if self.extension.declines(body):
+            return None
+        html = self.fast.render(body)
+        return None if html is None else self.extension.adjust(html)
 
     def render_reference(self, body: str, entry_id: str) -> str:
         """markdown-it-py's HTML, the reference every other path must match."""

@@ -7,14 +7,17 @@
   markers (markup.py) for the media library, which knows their processed files;
   remote and data: images render as before, lazy and async.
 
-Only markdown-it-py runs this plugin: `MediaMarkdown.declines` keeps every body
-with an image or a link-only line from the fast engine, so both engines still
-give the same bytes for every body.
+Only markdown-it-py runs this plugin. `MediaMarkdown.declines` keeps every body
+with a link-only line from the fast engine; of the others, `adjust` makes each local
+image in the fast engine's HTML its pending marker (the rest render as the renderer's
+own rule renders them), so both engines still give the same bytes for every body.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from html import unescape
 from typing import TYPE_CHECKING, Any
 
 from sitegen.config.media_config import EmbedsConfig
@@ -41,7 +44,16 @@ class MediaMarkdown:
         media_plugin(md, self.settings)
 
     def declines(self, body: str) -> bool:
-        return "![" in body or ("://" in body and embeds.may_embed(body))
+        return "://" in body and embeds.may_embed(body)
+
+    def adjust(self, html: str) -> str | None:
+        """The fast engine's HTML with each local image as `_render_image` leaves it;
+        None when an image tag is not in the one form both engines give it."""
+        if "<img " not in html:
+            return html
+        if html.count("<img ") != len(_FAST_IMAGE.findall(html)):
+            return None
+        return _FAST_IMAGE.sub(_fast_image, html)
 
 
 def media_plugin(md: "MarkdownIt", settings: EmbedsConfig) -> None:
@@ -94,11 +106,30 @@ def _quote_end(tokens: list["Token"], at: int) -> int:
     return at
 
 
+# An image as the renderer's own rule renders it (the fast engine's, made lazy and async
+# by fastmd): its attributes escaped, so unescaping them gives the token's own values.
+# The fast engine only sees bodies without a `<` (fastmd's gate): every `<img ` is a tag.
+_FAST_IMAGE = re.compile(r'<img src="([^"]*)" alt="([^"]*)"(?: title="([^"]*)")? loading="lazy" decoding="async" />')
+
+
+def _is_local(src: str) -> bool:
+    """Whether an image's `src` names a file of the site (the media library's to process)."""
+    return bool(src) and not is_external(src) and not src.startswith("#")
+
+
+def _fast_image(found: re.Match[str]) -> str:
+    """`_render_image`'s output for the image tag `found`."""
+    src = unescape(found[1])
+    if not _is_local(src):
+        return found[0]
+    return markup.pending(src, unescape(found[2]), None if found[3] is None else unescape(found[3]))
+
+
 def _render_image(self: Any, tokens: Sequence["Token"], idx: int, options: Any, env: Any) -> str | None:
     """A local image's pending marker; None for any other (the renderer's rule renders it)."""
     token = tokens[idx]
     src = str(token.attrGet("src") or "")
-    if not src or is_external(src) or src.startswith("#"):
+    if not _is_local(src):
         return None
     title = token.attrGet("title")
     return markup.pending(src, self.renderInlineAsText(token.children or [], options, env),
