@@ -32,7 +32,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks import kinds, others  # noqa: E402
 from benchmarks.generate import SEED, write_site  # noqa: E402
-from benchmarks.run import settle, timed  # noqa: E402
+from benchmarks.run import empty_trash, set_aside, settle, timed  # noqa: E402
 
 
 def main() -> None:
@@ -74,8 +74,8 @@ def main() -> None:
     for n in range(args.runs):
         for name in order[n % len(order):] + order[:n % len(order)]:  # each tool first in turn
             argv, source, output = tools[name]
-            shutil.rmtree(output, ignore_errors=True)
-            shutil.rmtree(source / ".sitegen-cache", ignore_errors=True)
+            set_aside(output, work)
+            set_aside(source / ".sitegen-cache", work)
             settle()
             run = timed(argv if name == "hugo" else argv + [str(output)], cwd=work)
             if run.code != 0:
@@ -100,6 +100,7 @@ def main() -> None:
     print()
     print(kinds.table({name: kinds.by_kind("hugo" if name == "hugo" else "sitegen", output)
                        for name, (_, _, output) in tools.items() if name != larger}))
+    empty_trash(work)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 
