@@ -23,7 +23,6 @@ from markupsafe import Markup
 from sitegen.core import urls
 from sitegen.model.pictures import media_route
 from sitegen.model.site import Entry, Liveblog, Site
-from sitegen.core.text import truncate
 from sitegen.site.csp import embedded_frames
 from sitegen.site.structured import entry_posting, part_of, publisher
 from sitegen.core.urls import Links
@@ -120,7 +119,6 @@ def entry_page(site: Site, plan: SitePlan, liveblog: Liveblog, entry: Entry, sha
     links = shared.links
     url = links.absolute(urls.entry_page(liveblog.slug, entry.id))
     title = headline(entry)
-    text = plain_text(entry.body_html)
     image = links.absolute_static(entry.image) if entry.image else shared.head.image
     photo = entry.picture or next((p for p in entry.media if p.kind == "photo"), None)  # (or its body's)
     social = photo.social if photo else None
@@ -130,7 +128,7 @@ def entry_page(site: Site, plan: SitePlan, liveblog: Liveblog, entry: Entry, sha
     article = fragment(entry, liveblog, links)
     return EntryPage(
         head=replace(shared.head, title=f"{title} — {liveblog.title}",
-                     description=truncate(text, DESCRIPTION_LIMIT) or title, canonical=url, image=image,
+                     description=plain_text(entry.body_html, DESCRIPTION_LIMIT) or title, canonical=url, image=image,
                      image_width=social.width if social else None, image_height=social.height if social else None,
                      image_alt=entry.alt if entry.picture and entry.alt else None,
                      json_ld=entry_posting(site.config, entry, links, url, shared.org, shared.part_of),

@@ -59,7 +59,7 @@ def blog_posting(entry: Entry, config: SiteConfig, links: Links, url: str, org: 
         "author": author,
         "url": url,
     }
-    text = truncate(plain_text(entry.body_html), BODY_LIMIT) if body else ""
+    text = plain_text(entry.body_html, BODY_LIMIT) if body else ""
     if text:
         data["articleBody"] = text
     if entry.picture:
