@@ -17,7 +17,7 @@ import pytest
 
 from sitegen.build.pipeline import build, default_options
 from sitegen.incremental import entries as entries_module
-from sitegen.incremental import groupstamps
+from sitegen.incremental import groupstamps, groupwork
 from sitegen.incremental.entries import CachedEntryReader
 from sitegen.incremental.entrygroups import (BUCKETS, GroupFile, bucket_of, decode_group, decode_stamped,
                                              encode_group)
@@ -268,7 +268,7 @@ def test_a_group_whose_value_cannot_be_kept_keeps_its_files_parses(tmp_path: Pat
 
     def refused(files, people):  # type: ignore[no-untyped-def]
         raise Unencodable("as a processed picture would be")
-    monkeypatch.setattr(entries_module, "encode_group", refused)
+    monkeypatch.setattr(groupwork, "encode_group", refused)  # (where every group value is encoded)
     build(default_options(site))
     db = sqlite3.connect(site / ".sitegen-cache/fragments.sqlite3")
     drafts = db.execute("SELECT count(*) FROM fragments WHERE value LIKE '[{\"@\":\"Draft\"%'").fetchone()[0]

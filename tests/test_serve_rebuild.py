@@ -19,7 +19,7 @@ import pytest
 from sitekit import entry_md, failing_move, make_site, snapshot, stream_ids, write
 
 import sitegen.themes
-from sitegen.incremental import bodies, entries
+from sitegen.incremental import bodies, entries, groupwork
 from sitegen.build.pipeline import BuildOptions, build, default_options
 from sitegen.serve.session import Rebuilder
 
@@ -247,8 +247,8 @@ def test_a_rebuild_renders_only_the_edited_entry_and_holds_no_stored_value(site:
     stay in the cache file. After an edit, the rebuild merges the one file: one body is
     rendered and no group is read or made."""
     groups: list[str] = []
-    for name in ("decode_group", "encode_group"):
-        monkeypatch.setattr(entries, name, lambda *args, _use=getattr(entries, name): groups.append(_use.__name__)
+    for module, name in ((entries, "decode_group"), (groupwork, "encode_group")):  # (where each is called)
+        monkeypatch.setattr(module, name, lambda *args, _use=getattr(module, name): groups.append(_use.__name__)
                             or _use(*args))
     assert rebuilder.rebuild().ok
     assert "encode_group" in groups and rebuilder.cache.memory == {} and rebuilder.cache.loaded == {}

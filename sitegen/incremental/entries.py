@@ -20,7 +20,6 @@ All of them end in the same entries as sitegen.source.entries.FullReader.
 
 from __future__ import annotations
 
-import logging
 from functools import partial
 from itertools import chain
 from pathlib import Path
@@ -29,11 +28,11 @@ from sitegen.core.errors import Problem
 from sitegen.core.forking import Progress, pool_size
 from sitegen.incremental.cache import Cache
 from sitegen.incremental.entrygroups import (GroupFile, StampedGroup, bucket_of, decode_files, decode_group,
-                                             decode_stamped, encode_group)
-from sitegen.incremental.filecache import Codec, ParsedFiles, SourceText, Unencodable
+                                             decode_stamped)
+from sitegen.incremental.filecache import Codec, ParsedFiles, SourceText
 from sitegen.incremental.filestamps import Stamped
 from sitegen.incremental.folderstate import FileRecord, merged_entries, remember
-from sitegen.incremental.groupwork import GroupWork, key_line, new_folder
+from sitegen.incremental.groupwork import GroupWork, group_value, key_line, new_folder
 from sitegen.incremental.groupstamps import StampRecord
 from sitegen.incremental.successor import successor
 from sitegen.output.skip import StaleInputs, verify_inputs
@@ -43,7 +42,6 @@ from sitegen.source.entries import (FolderPlan, entry_files, is_entry_name, pars
 from sitegen.source.entry_rules import Facts, all_well, check_entries, file_facts, images_found
 from sitegen.source.fields import Draft, EntryFields, ListedEntryFields, SourceFields
 
-log = logging.getLogger("sitegen")
 FEW_SHARE = 8  # the files of the groups their stamps did not settle are read when at most this share of the folder
 
 
@@ -219,11 +217,9 @@ class CachedEntryReader:
                 return None
             for b, found in missed.items():
                 part = [made[t.key] for t in found]
-                try:
-                    files.cache.put(names[b], keys[b] + encode_group(part, people))
-                except Unencodable as exc:
-                    log.debug("cache: %s", exc)
-                    self.keep_parses(found)
+                value = group_value(self, keys[b], part, found, plan)
+                if value is not None:
+                    files.cache.put(names[b], value)
                 kept += part
         return kept, keys
 

@@ -49,6 +49,18 @@ def new_folder(files: ParsedFiles, groups: dict[int, list[Path]], names: dict[in
             and not files.cache.holds_any([names[b] for b in groups]))
 
 
+def group_value(maker: PartsMaker, key: str, part: list[GroupFile], found: list[SourceText],
+                plan: FolderPlan) -> str | None:
+    """A group's cache value: its key line, then its files' parts; None when the codec
+    refuses them (`Unencodable`), the files' parses kept instead (`maker.keep_parses`)."""
+    try:
+        return key + encode_group(part, plan.people or {})
+    except Unencodable as exc:
+        log.debug("cache: %s", exc)
+        maker.keep_parses(found)
+        return None
+
+
 class GroupWork:
     """Groups of a folder made by forked workers, each file's part by `maker`."""
 
@@ -126,11 +138,8 @@ class GroupWork:
             value, part = None, None
             if made is not None:
                 part = [made[t.key] for t in found]
-                try:
-                    value = (key + encode_group(part, plan.people or {})).encode("utf-8")
-                    part = None
-                except Unencodable as exc:
-                    log.debug("cache: %s", exc)
-                    self.maker.keep_parses(found)
+                text = group_value(self.maker, key, part, found, plan)
+                if text is not None:
+                    value, part = text.encode("utf-8"), None
             done.append((b, value, part, cache.take_pending(), read))
         return done
