@@ -243,10 +243,15 @@ class Cache:
     def _insert(self, values: dict[str, str | bytes], now: float) -> None:
         """Each value bound as its UTF-8 bytes, stored as the same text: bound as a str, a
         non-ASCII one (most rendered HTML: an English time holds U+202F) would keep a UTF-8
-        copy of itself for as long as it lives, and pages still use many of them."""
+        copy of itself for as long as it lives, and pages still use many of them.
+        In key order: the keys are hashes, so a batch in the order it was made lands all
+        over the key index, which outgrows SQLite's page cache (2 MB) in a long liveblog's
+        cache file (8 MB at 50,000 entries) and was read back page by page for each key:
+        sorted, each of its pages is visited once a batch (a cold build of 50,000 entries
+        spent 1.04 s writing, now 0.53 s; 10,000: 0.08 s either way)."""
         assert self.db is not None
         self.db.executemany("INSERT OR REPLACE INTO fragments VALUES (?, CAST(? AS TEXT), ?)",
-                            ((k, v if type(v) is bytes else v.encode("utf-8"), now) for k, v in values.items()))
+                            ((k, v if type(v) is bytes else v.encode("utf-8"), now) for k, v in sorted(values.items())))
 
     def flush(self) -> None:
         """Write new values, mark used ones, forget values unused for a month."""
